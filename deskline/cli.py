@@ -1,0 +1,275 @@
+"""The `deskline` command.
+
+Only argparse is imported up front: `deskline --help` and the subcommands that are not the
+console must start fast, so each handler imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class CliError(Exception):
+    """A problem to report as one sentence, with exit status 1."""
+
+
+def _db_arg(parser: argparse.ArgumentParser, must_exist: bool = True) -> None:
+    parser.add_argument("--db", metavar="PATH", type=Path,
+                        help="database file (default: $DESKLINE_DB, the config file's db, "
+                             "or the platform's data directory)")
+    parser.set_defaults(db_must_exist=must_exist)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deskline",
+        description="A helpdesk for support agents, in the terminal. Without a command, "
+                    "opens the console.")
+    _db_arg(parser)
+    parser.add_argument("--as", dest="agent", metavar="EMAIL",
+                        help="act as this agent (default: config file, else the first admin)")
+    parser.add_argument("--config", metavar="PATH", type=Path,
+                        help="config file (default: $DESKLINE_CONFIG or the platform's "
+                             "config directory)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="build a demo helpdesk in a new database file")
+    demo.add_argument("--db", metavar="PATH", type=Path, required=True)
+    demo.add_argument("--tickets", type=int, default=2000, metavar="N",
+                      help="how many tickets (default 2000)")
+    demo.add_argument("--seed", type=int, default=7, metavar="S",
+                      help="random seed; the same seed gives the same helpdesk (default 7)")
+    demo.add_argument("--force", action="store_true", help="replace an existing file")
+
+    tickets = sub.add_parser("tickets", help="list tickets, for scripts and pipes")
+    _db_arg(tickets)
+    tickets.add_argument("--as", dest="agent", metavar="EMAIL")
+    tickets.add_argument("--team", metavar="T", help="team name or id")
+    tickets.add_argument("--stage", metavar="S", help="stage name or id (needs --team)")
+    tickets.add_argument("--limit", type=int, default=200, metavar="N",
+                         help="at most N tickets (default 200; 0 for all)")
+    tickets.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    agent = sub.add_parser("agent", help="manage agents")
+    agent_sub = agent.add_subparsers(dest="agent_command", metavar="ACTION", required=True)
+    add = agent_sub.add_parser("add", help="add an agent (the first one may be an admin)")
+    _db_arg(add, must_exist=False)
+    add.add_argument("email")
+    add.add_argument("--name", default="")
+    add.add_argument("--role", choices=["admin", "agent"], default="agent")
+    agent_list = agent_sub.add_parser("list", help="list agents")
+    _db_arg(agent_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        return 130
+    except CliError as exc:
+        print(f"deskline: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # every refusal the engine makes is one sentence, not a traceback
+        from deskline.errors import DesklineError
+
+        if isinstance(exc, DesklineError):
+            print(f"deskline: {exc.message}", file=sys.stderr)
+            return 1
+        import sqlite3
+
+        if isinstance(exc, sqlite3.DatabaseError):
+            print(f"deskline: the database cannot be used: {exc}", file=sys.stderr)
+            return 1
+        if isinstance(exc, OSError):
+            print(f"deskline: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+                  file=sys.stderr)
+            return 1
+        raise
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        return _demo(args)
+    if args.command == "tickets":
+        return _tickets(args)
+    if args.command == "agent":
+        return _agent(args)
+    return _console(args)
+
+
+def _resolve_db(args: argparse.Namespace) -> Path:
+    import os
+
+    if args.db is not None:
+        path = args.db
+    elif os.environ.get("DESKLINE_DB"):
+        path = Path(os.environ["DESKLINE_DB"])
+    else:
+        from deskline.config import load_config
+
+        config, _problem = load_config(getattr(args, "config", None))
+        from deskline.paths import default_db
+
+        path = Path(config.db).expanduser() if config.db else default_db()
+    if getattr(args, "db_must_exist", True) and not path.exists():
+        raise CliError(f"no database at {path}; create one with `deskline demo --db {path}` "
+                       "or name another with --db")
+    return path
+
+
+def _open_service(args: argparse.Namespace):
+    from deskline.config import load_config
+    from deskline.local import resolve_agent
+    from deskline.service import Service
+    from deskline.store.sqlite import SqliteStore
+
+    path = _resolve_db(args)
+    store = SqliteStore.open(path)
+    email = getattr(args, "agent", None)
+    if email is None:
+        config, _problem = load_config(getattr(args, "config", None))
+        email = config.agent
+    return Service(store, resolve_agent(store, email))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from deskline.demo import build_demo
+
+    if args.tickets < 1:
+        raise CliError("--tickets must be at least 1")
+    if args.db.exists():
+        if not args.force:
+            raise CliError(f"{args.db} exists; choose a new file or add --force to replace it")
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(args.db) + suffix).unlink(missing_ok=True)
+    interactive = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if interactive:
+            print(f"\r  {done:,} / {total:,} tickets", end="", file=sys.stderr, flush=True)
+
+    summary = build_demo(args.db, tickets=args.tickets, seed=args.seed, progress=progress)
+    if interactive:
+        print(file=sys.stderr)
+    print(f"Built {args.db}: {summary.tickets:,} tickets, {summary.messages:,} messages, "
+          f"{summary.customers:,} customers, {summary.teams} teams, {summary.agents} agents "
+          f"in {summary.seconds:.1f} s.")
+    print(f"Open it with: deskline --db {args.db}")
+    return 0
+
+
+def _find(items: list, key: str, what: str):
+    """An item by id or by name (case-insensitive)."""
+    for item in items:
+        if key.isdigit() and item.id == int(key) or item.name.lower() == key.lower():
+            return item
+    names = ", ".join(i.name for i in items) or "none"
+    raise CliError(f"no {what} {key!r} (known: {names})")
+
+
+def _tickets(args: argparse.Namespace) -> int:
+    svc = _open_service(args)
+    if args.stage and not args.team:
+        raise CliError("--stage needs --team: stages are shared between teams")
+    teams = svc.list_teams()
+    chosen = [_find(teams, args.team, "team")] if args.team else teams
+    limit = args.limit if args.limit > 0 else None
+    shown = 0
+    out = sys.stdout
+    try:
+        for team in chosen:
+            stages = svc.list_stages(team.id)
+            if args.stage:
+                stages = [_find(stages, args.stage, "stage")]
+            for stage in stages:
+                cursor = None
+                while limit is None or shown < limit:
+                    page = svc.board_page(team.id, stage.id, cursor=cursor, limit=200)
+                    for card in page.items:
+                        if limit is not None and shown >= limit:
+                            break
+                        shown += 1
+                        if args.json:
+                            row = card.model_dump(mode="json")
+                            row |= {"team": team.name, "stage": stage.name}
+                            out.write(_json_line(row))
+                        else:
+                            out.write(_text_line(card, team.name, stage.name))
+                    if page.next_cursor is None:
+                        break
+                    cursor = page.next_cursor
+        out.flush()
+    except BrokenPipeError:  # `deskline tickets | head` closes the pipe early
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _json_line(row: dict) -> str:
+    import json
+
+    return json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def _text_line(card, team: str, stage: str) -> str:
+    from deskline.models import PRIORITY_LABELS
+    from deskline.text import plain
+
+    fields = [f"#{card.number}", team, stage, PRIORITY_LABELS[card.priority],
+              card.assignee_name or "-", card.customer_name or "-", card.subject]
+    return "\t".join(plain(f, one_line=True) for f in fields) + "\n"
+
+
+def _agent(args: argparse.Namespace) -> int:
+    from deskline.models import AgentCreate
+    from deskline.store.sqlite import SqliteStore
+    from deskline.text import plain
+
+    path = _resolve_db(args)
+    store = SqliteStore.open(path)
+    if args.agent_command == "list":
+        for agent in store.agents():
+            fields = (str(agent.id), agent.email, agent.name, agent.role.value)
+            print("\t".join(plain(v, one_line=True) for v in fields))
+        return 0
+    # Whoever holds the database file administers it: adding agents needs no login here.
+    from pydantic import ValidationError
+
+    try:
+        data = AgentCreate(email=args.email, name=args.name, role=args.role)
+    except ValidationError as exc:
+        raise CliError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    if store.agent_by_email(data.email):
+        raise CliError(f"an agent with the email {data.email} exists")
+    with store.transaction():
+        aid = store.insert_agent(data.email, data.name or data.email.split("@")[0],
+                                 data.role.value, None)
+    print(f"Added {data.role.value} {data.email} (id {aid}).")
+    return 0
+
+
+def _console(args: argparse.Namespace) -> int:
+    """Open the console; until it exists, print the dashboard figures as text."""
+    svc = _open_service(args)
+    me = svc.me()
+    print(f"Deskline — {me.name} <{me.email}> ({me.role.value})\n")
+    rows = [("Team", "Open", "Unassigned", "Mine", "Urgent", "SLA failed")]
+    for f in svc.dashboard():
+        rows.append((f.team_name, str(f.open), str(f.unassigned), str(f.mine), str(f.urgent),
+                     str(f.sla_failed)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(v.ljust(w) if i == 0 else v.rjust(w)
+                        for i, (v, w) in enumerate(zip(row, widths, strict=True))))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

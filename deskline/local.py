@@ -1,0 +1,80 @@
+"""LocalBackend: the Backend protocol over the service and an embedded SQLite file.
+
+SQLite work runs on one dedicated thread that owns the connection, so the event loop (the
+console's UI thread) never waits on the disk, and writes stay in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from deskline.backend import BACKEND_METHODS
+from deskline.errors import NotFound
+from deskline.models import Agent, Role
+from deskline.service import Service
+from deskline.store.sqlite import SqliteStore
+
+
+def resolve_agent(store: SqliteStore, email: str | None) -> Agent:
+    """The named agent, else the first admin: who the console acts as."""
+    if email:
+        agent = store.agent_by_email(email)
+        if agent is None:
+            raise NotFound(f"no agent with the email {email} in this database")
+        return agent
+    admins = [a for a in store.agents() if a.role is Role.admin and a.active]
+    if not admins:
+        raise NotFound("this database has no admin yet; create one with `deskline agent add`")
+    return admins[0]
+
+
+class LocalBackend:
+    """Every Backend method, run as the service's method of the same name on the DB thread."""
+
+    def __init__(self, service: Service, executor: ThreadPoolExecutor) -> None:
+        self._service = service
+        self._executor = executor
+
+    @classmethod
+    async def open(cls, path: str | Path, agent_email: str | None = None) -> LocalBackend:
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deskline-db")
+        loop = asyncio.get_running_loop()
+
+        def start() -> Service:
+            store = SqliteStore.open(path)
+            return Service(store, resolve_agent(store, agent_email))
+
+        try:
+            service = await loop.run_in_executor(executor, start)
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        return cls(service, executor)
+
+    @property
+    def service(self) -> Service:
+        return self._service
+
+    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in BACKEND_METHODS or name == "close":
+            raise AttributeError(name)
+        method = getattr(self._service, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await self.run(method, *args, **kwargs)
+
+        call.__name__ = name
+        return call
+
+    async def close(self) -> None:
+        await self.run(self._service.store.close)
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,491 @@
+"""The one vocabulary of every layer: engine, console and HTTP API speak these models.
+
+Timestamps are timezone-aware UTC datetimes. Input models (`*Create`, `*Update`) forbid
+unknown fields so that a typo is reported by name instead of being ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+T = TypeVar("T")
+
+_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")
+
+
+def normalize_email(value: str) -> str:
+    """Trimmed; checked for one @ and a dotted domain. Case is kept, uniqueness ignores it."""
+    value = value.strip()
+    if not _EMAIL.match(value):
+        raise ValueError(f"not an email address: {value!r}")
+    return value
+
+
+class Role(StrEnum):
+    admin = "admin"
+    agent = "agent"
+    portal = "portal"
+
+
+class Visibility(StrEnum):
+    private = "private"  # invited agents only: members and followers
+    company = "company"  # every agent
+    public = "public"  # every agent, and portal customers on tickets they follow or opened
+
+
+class Assignment(StrEnum):
+    manual = "manual"
+    balanced_total = "balanced_total"
+    balanced_open = "balanced_open"
+
+
+class Channel(StrEnum):
+    email = "email"
+    web = "web"
+    api = "api"
+    manual = "manual"
+
+
+class MessageKind(StrEnum):
+    reply = "reply"  # public, mailed to the customer
+    comment = "comment"  # internal note
+    event = "event"  # tracked change
+
+
+class SlaStatus(StrEnum):
+    ongoing = "ongoing"
+    reached = "reached"
+    failed = "failed"
+
+
+class Priority(IntEnum):
+    low = 0
+    medium = 1
+    high = 2
+    urgent = 3
+
+
+PRIORITY_LABELS = {0: "low", 1: "medium", 2: "high", 3: "urgent"}
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(use_enum_values=False)
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Page(Model, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+# --- people ---------------------------------------------------------------------------
+
+
+class TimeOff(Model):
+    start: datetime
+    end: datetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeOff:
+        if self.end <= self.start:
+            raise ValueError("time off must end after it starts")
+        return self
+
+
+class Agent(Model):
+    id: int
+    email: str
+    name: str
+    role: Role = Role.agent
+    active: bool = True
+    time_off: list[TimeOff] = Field(default_factory=list)
+    customer_id: int | None = None  # set for portal accounts: the customer they act as
+
+
+class AgentCreate(Input):
+    email: str
+    name: str = ""
+    role: Role = Role.agent
+    customer_id: int | None = None
+
+    _email = field_validator("email")(normalize_email)
+
+
+class Organization(Model):
+    id: int
+    name: str
+    domain: str | None = None
+
+
+class OrganizationCreate(Input):
+    name: str = Field(min_length=1)
+    domain: str | None = None
+
+
+class Project(Model):
+    id: int
+    name: str
+    organization_id: int | None = None
+
+
+class ProjectCreate(Input):
+    name: str = Field(min_length=1)
+    organization_id: int | None = None
+
+
+class Customer(Model):
+    id: int
+    email: str
+    name: str = ""
+    organization_id: int | None = None
+    phone: str | None = None
+    project_ids: list[int] = Field(default_factory=list)
+    created_at: datetime
+
+
+class CustomerCreate(Input):
+    email: str
+    name: str = ""
+    organization_id: int | None = None
+    phone: str | None = None
+    project_ids: list[int] = Field(default_factory=list)
+
+    _email = field_validator("email")(normalize_email)
+
+
+# --- teams and stages -----------------------------------------------------------------
+
+
+class Calendar(Model):
+    """Working hours of a team: the same hours on each working day, in the team's zone."""
+
+    timezone: str = "UTC"
+    days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])  # Monday is 0
+    start_hour: float = Field(9.0, ge=0, lt=24)
+    end_hour: float = Field(17.0, gt=0, le=24)
+
+    @model_validator(mode="after")
+    def _sane(self) -> Calendar:
+        if self.end_hour <= self.start_hour:
+            raise ValueError("a working day must end after it starts")
+        if not self.days or any(d < 0 or d > 6 for d in self.days):
+            raise ValueError("working days are 0 (Monday) to 6 (Sunday), at least one")
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {self.timezone!r}") from exc
+        return self
+
+
+class Team(Model):
+    id: int
+    name: str
+    description: str = ""
+    email_alias: str | None = None
+    visibility: Visibility = Visibility.company
+    assignment: Assignment = Assignment.manual
+    member_ids: list[int] = Field(default_factory=list)
+    follower_ids: list[int] = Field(default_factory=list)
+    stage_ids: list[int] = Field(default_factory=list)  # in stage order
+    calendar: Calendar = Field(default_factory=Calendar)
+    auto_close_days: int | None = None
+    customers_may_close: bool = False
+    ratings: bool = False
+
+
+class TeamCreate(Input):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    email_alias: str | None = None
+    visibility: Visibility = Visibility.company
+    assignment: Assignment = Assignment.manual
+    member_ids: list[int] = Field(default_factory=list)
+    follower_ids: list[int] = Field(default_factory=list)
+    stage_ids: list[int] = Field(default_factory=list)
+    calendar: Calendar = Field(default_factory=Calendar)
+    auto_close_days: int | None = Field(None, ge=1)
+    customers_may_close: bool = False
+    ratings: bool = False
+
+
+class TeamUpdate(Input):
+    """Only the fields that are set are changed."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = None
+    email_alias: str | None = None
+    visibility: Visibility | None = None
+    assignment: Assignment | None = None
+    member_ids: list[int] | None = None
+    follower_ids: list[int] | None = None
+    stage_ids: list[int] | None = None
+    calendar: Calendar | None = None
+    auto_close_days: int | None = Field(None, ge=1)
+    customers_may_close: bool | None = None
+    ratings: bool | None = None
+
+
+class Stage(Model):
+    id: int
+    name: str
+    sequence: int
+    closing: bool = False  # a ticket in a closing stage is closed (a "folded" stage)
+    template_id: int | None = None
+    team_ids: list[int] = Field(default_factory=list)
+
+
+class StageCreate(Input):
+    name: str = Field(min_length=1, max_length=100)
+    sequence: int | None = None  # default: after the last stage
+    closing: bool = False
+    template_id: int | None = None
+    team_ids: list[int] = Field(default_factory=list)
+
+
+class StageUpdate(Input):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    closing: bool | None = None
+    template_id: int | None = None
+    team_ids: list[int] | None = None
+
+
+class MailTemplate(Model):
+    id: int
+    name: str
+    subject: str
+    body: str
+
+
+class MailTemplateCreate(Input):
+    name: str = Field(min_length=1)
+    subject: str
+    body: str
+
+
+class Tag(Model):
+    id: int
+    name: str
+
+
+# --- SLA --------------------------------------------------------------------------------
+
+
+class SlaPolicy(Model):
+    id: int
+    team_id: int
+    name: str
+    priorities: list[int] = Field(default_factory=list)  # empty: any priority
+    tags: list[str] = Field(default_factory=list)  # empty: any; else the ticket has one
+    customer_ids: list[int] = Field(default_factory=list)  # empty: any customer
+    target_stage_id: int
+    hours: float = Field(gt=0)  # working hours on the team's calendar
+    excluded_stage_ids: list[int] = Field(default_factory=list)  # pause the clock
+
+
+class SlaPolicyCreate(Input):
+    team_id: int
+    name: str = Field(min_length=1)
+    priorities: list[int] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    customer_ids: list[int] = Field(default_factory=list)
+    target_stage_id: int
+    hours: float = Field(gt=0)
+    excluded_stage_ids: list[int] = Field(default_factory=list)
+
+
+class TicketSla(Model):
+    policy_id: int
+    name: str
+    status: SlaStatus
+    deadline: datetime | None  # None while the clock is paused
+    reached_at: datetime | None = None
+
+
+# --- tickets and chatter --------------------------------------------------------------
+
+
+class Ticket(Model):
+    id: int
+    number: int
+    subject: str
+    description: str = ""
+    team_id: int
+    team_name: str = ""
+    stage_id: int
+    stage_name: str = ""
+    assignee_id: int | None = None
+    assignee_name: str | None = None
+    customer_id: int | None = None
+    customer_name: str | None = None
+    customer_email: str | None = None
+    organization_id: int | None = None
+    priority: int = Field(0, ge=0, le=3)
+    tags: list[str] = Field(default_factory=list)
+    follower_ids: list[int] = Field(default_factory=list)
+    channel: Channel = Channel.manual
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+    sla_deadline: datetime | None = None
+    sla_status: SlaStatus | None = None
+    slas: list[TicketSla] = Field(default_factory=list)
+    rating: int | None = None
+    version: int
+    merged_into: int | None = None
+    split_from: int | None = None
+    archived: bool = False
+    message_count: int = 0
+
+
+class TicketCard(Model):
+    """What a board card or a list row shows: one query, no follow-up lookups."""
+
+    id: int
+    number: int
+    subject: str
+    team_id: int
+    stage_id: int
+    priority: int
+    assignee_id: int | None = None
+    assignee_name: str | None = None
+    customer_name: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    sla_deadline: datetime | None = None
+    sla_status: SlaStatus | None = None
+    created_at: datetime
+    closed: bool = False
+    version: int
+
+
+class TicketCreate(Input):
+    subject: str = Field(min_length=1, max_length=500)
+    description: str = ""
+    team_id: int
+    stage_id: int | None = None  # default: the team's first stage
+    customer_id: int | None = None
+    priority: int = Field(0, ge=0, le=3)
+    tags: list[str] = Field(default_factory=list)
+    channel: Channel = Channel.manual
+    assignee_id: int | None = None  # default: the team's automatic assignment, if any
+
+
+class TicketUpdate(Input):
+    """Only the fields that are set are changed; each change is tracked in the chatter."""
+
+    subject: str | None = Field(None, min_length=1, max_length=500)
+    description: str | None = None
+    priority: int | None = Field(None, ge=0, le=3)
+    tags: list[str] | None = None
+    customer_id: int | None = None
+    organization_id: int | None = None
+    team_id: int | None = None
+
+
+class EventData(Model):
+    """A tracked change: which field, and its old and new values as shown to people."""
+
+    field: str
+    old: str | None = None
+    new: str | None = None
+
+
+class Message(Model):
+    id: int
+    ticket_id: int
+    kind: MessageKind
+    author_agent_id: int | None = None
+    author_customer_id: int | None = None
+    author_name: str = ""
+    body: str
+    created_at: datetime
+    events: list[EventData] = Field(default_factory=list)
+    mention_ids: list[int] = Field(default_factory=list)
+
+
+class TicketView(Model):
+    """A ticket with the first page of its thread."""
+
+    ticket: Ticket
+    messages: Page[Message]
+
+
+# --- dashboard, board, search ---------------------------------------------------------
+
+
+class TeamFigures(Model):
+    team_id: int
+    team_name: str
+    open: int
+    unassigned: int
+    mine: int
+    urgent: int
+    sla_failed: int
+
+
+class BoardFilter(Input):
+    text: str | None = None
+    mine: bool = False
+    unassigned: bool = False
+    tag: str | None = None
+    priority: int | None = Field(None, ge=0, le=3)
+    project_id: int | None = None
+
+
+class BoardColumn(Model):
+    stage: Stage
+    count: int
+
+
+class SearchHit(Model):
+    ticket: TicketCard
+    matched: Literal["number", "email", "subject", "message"]
+    snippet: str = ""
+
+
+# --- merge and split ------------------------------------------------------------------
+
+MERGE_FIELDS = ("subject", "description", "customer_id", "assignee_id", "priority",
+                "stage_id", "team_id")
+
+
+class PairScore(Model):
+    a: int
+    b: int
+    score: float
+
+
+class FieldValues(Model):
+    field: str
+    values: dict[int, str | None]  # ticket id -> value as shown
+    differs: bool
+
+
+class MergePreview(Model):
+    tickets: list[Ticket]
+    pairs: list[PairScore]
+    fields: list[FieldValues]
+    message_count: int
+
+
+class MergeRequest(Input):
+    target_id: int
+    source_ids: list[int] = Field(min_length=1)
+    # field -> the ticket whose value the target keeps; fields not named keep the target's
+    choices: dict[str, int] = Field(default_factory=dict)
+    versions: dict[int, int]  # ticket id -> version the caller saw, for every ticket
+
+
+class SplitRequest(Input):
+    message_ids: list[int] = Field(min_length=1)
+    subject: str | None = Field(None, min_length=1, max_length=500)
+    version: int

@@ -1,0 +1,1 @@
+"""Persistence: SQL, migrations and the queries the service runs."""

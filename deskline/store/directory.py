@@ -1,0 +1,316 @@
+"""Queries over the helpdesk's setup: agents, customers, organizations, teams, stages."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+
+from deskline.clock import to_db
+from deskline.models import (
+    Agent,
+    Calendar,
+    Customer,
+    MailTemplate,
+    Organization,
+    Project,
+    SlaPolicy,
+    Stage,
+    Team,
+    TimeOff,
+)
+
+
+class DirectoryQueries:
+    conn: sqlite3.Connection
+
+    # --- agents -------------------------------------------------------------------------
+
+    def agents(self, ids: Iterable[int] | None = None) -> list[Agent]:
+        sql = "SELECT id, email, name, role, active, customer_id FROM agents"
+        params: list = []
+        if ids is not None:
+            ids = list(ids)
+            sql += f" WHERE id IN ({','.join('?' * len(ids))})"
+            params = ids
+        rows = self.conn.execute(sql + " ORDER BY id", params).fetchall()
+        off: dict[int, list[TimeOff]] = {}
+        for agent_id, start, end in self.conn.execute(
+            "SELECT agent_id, start_at, end_at FROM agent_time_off ORDER BY start_at"
+        ):
+            off.setdefault(agent_id, []).append(TimeOff(start=start, end=end))
+        return [
+            Agent(id=r[0], email=r[1], name=r[2], role=r[3], active=bool(r[4]),
+                  customer_id=r[5], time_off=off.get(r[0], []))
+            for r in rows
+        ]
+
+    def agent(self, agent_id: int) -> Agent | None:
+        found = self.agents([agent_id])
+        return found[0] if found else None
+
+    def agent_by_email(self, email: str) -> Agent | None:
+        row = self.conn.execute("SELECT id FROM agents WHERE email = ?", (email,)).fetchone()
+        return self.agent(row[0]) if row else None
+
+    def insert_agent(self, email: str, name: str, role: str, customer_id: int | None) -> int:
+        return self.conn.execute(
+            "INSERT INTO agents (email, name, role, customer_id) VALUES (?, ?, ?, ?)",
+            (email, name, role, customer_id),
+        ).lastrowid
+
+    def set_time_off(self, agent_id: int, periods: Iterable[TimeOff]) -> None:
+        self.conn.execute("DELETE FROM agent_time_off WHERE agent_id = ?", (agent_id,))
+        self.conn.executemany(
+            "INSERT INTO agent_time_off (agent_id, start_at, end_at) VALUES (?, ?, ?)",
+            [(agent_id, to_db(p.start), to_db(p.end)) for p in periods],
+        )
+
+    # --- customers and organizations -----------------------------------------------------
+
+    _CUSTOMER = "SELECT id, email, name, organization_id, phone, created_at FROM customers"
+
+    def _customers(self, rows: list[tuple]) -> list[Customer]:
+        projects: dict[int, list[int]] = {}
+        if rows:
+            ids = [r[0] for r in rows]
+            for cid, pid in self.conn.execute(
+                f"SELECT customer_id, project_id FROM customer_projects "
+                f"WHERE customer_id IN ({','.join('?' * len(ids))})", ids,
+            ):
+                projects.setdefault(cid, []).append(pid)
+        return [
+            Customer(id=r[0], email=r[1], name=r[2], organization_id=r[3], phone=r[4],
+                     created_at=r[5], project_ids=projects.get(r[0], []))
+            for r in rows
+        ]
+
+    def customer(self, customer_id: int) -> Customer | None:
+        rows = self.conn.execute(self._CUSTOMER + " WHERE id = ?", (customer_id,)).fetchall()
+        found = self._customers(rows)
+        return found[0] if found else None
+
+    def customer_by_email(self, email: str) -> Customer | None:
+        rows = self.conn.execute(self._CUSTOMER + " WHERE email = ?", (email,)).fetchall()
+        found = self._customers(rows)
+        return found[0] if found else None
+
+    def customers_page(self, text: str | None, organization_id: int | None,
+                       after_id: int | None, limit: int) -> list[Customer]:
+        where, params = ["1"], []
+        if text:
+            where.append("(name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')")
+            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [like, like]
+        if organization_id is not None:
+            where.append("organization_id = ?")
+            params.append(organization_id)
+        if after_id is not None:
+            where.append("id > ?")
+            params.append(after_id)
+        rows = self.conn.execute(
+            f"{self._CUSTOMER} WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+        return self._customers(rows)
+
+    def insert_customer(self, email: str, name: str, organization_id: int | None,
+                        phone: str | None, created_at: str, project_ids: Iterable[int]) -> int:
+        cid = self.conn.execute(
+            "INSERT INTO customers (email, name, organization_id, phone, created_at) "
+            "VALUES (?, ?, ?, ?, ?)", (email, name, organization_id, phone, created_at),
+        ).lastrowid
+        self.conn.executemany(
+            "INSERT INTO customer_projects (customer_id, project_id) VALUES (?, ?)",
+            [(cid, pid) for pid in project_ids],
+        )
+        return cid
+
+    def organizations(self) -> list[Organization]:
+        return [
+            Organization(id=r[0], name=r[1], domain=r[2])
+            for r in self.conn.execute("SELECT id, name, domain FROM organizations ORDER BY name")
+        ]
+
+    def organization(self, org_id: int) -> Organization | None:
+        row = self.conn.execute(
+            "SELECT id, name, domain FROM organizations WHERE id = ?", (org_id,)
+        ).fetchone()
+        return Organization(id=row[0], name=row[1], domain=row[2]) if row else None
+
+    def insert_organization(self, name: str, domain: str | None) -> int:
+        return self.conn.execute(
+            "INSERT INTO organizations (name, domain) VALUES (?, ?)", (name, domain)
+        ).lastrowid
+
+    def projects(self) -> list[Project]:
+        return [
+            Project(id=r[0], name=r[1], organization_id=r[2])
+            for r in self.conn.execute("SELECT id, name, organization_id FROM projects ORDER BY id")
+        ]
+
+    def insert_project(self, name: str, organization_id: int | None) -> int:
+        return self.conn.execute(
+            "INSERT INTO projects (name, organization_id) VALUES (?, ?)", (name, organization_id)
+        ).lastrowid
+
+    # --- teams and stages ----------------------------------------------------------------
+
+    def teams(self) -> list[Team]:
+        members: dict[int, list[int]] = {}
+        followers: dict[int, list[int]] = {}
+        stages: dict[int, list[int]] = {}
+        for tid, aid in self.conn.execute("SELECT team_id, agent_id FROM team_members"):
+            members.setdefault(tid, []).append(aid)
+        for tid, aid in self.conn.execute("SELECT team_id, agent_id FROM team_followers"):
+            followers.setdefault(tid, []).append(aid)
+        for tid, sid in self.conn.execute(
+            "SELECT ts.team_id, ts.stage_id FROM team_stages ts JOIN stages s ON s.id = ts.stage_id"
+            " ORDER BY s.sequence, s.id"
+        ):
+            stages.setdefault(tid, []).append(sid)
+        return [
+            Team(id=r[0], name=r[1], description=r[2], email_alias=r[3], visibility=r[4],
+                 assignment=r[5], calendar=Calendar.model_validate_json(r[6]),
+                 auto_close_days=r[7], customers_may_close=bool(r[8]), ratings=bool(r[9]),
+                 member_ids=members.get(r[0], []), follower_ids=followers.get(r[0], []),
+                 stage_ids=stages.get(r[0], []))
+            for r in self.conn.execute(
+                "SELECT id, name, description, email_alias, visibility, assignment, calendar,"
+                " auto_close_days, customers_may_close, ratings FROM teams ORDER BY name"
+            )
+        ]
+
+    def team(self, team_id: int) -> Team | None:
+        return next((t for t in self.teams() if t.id == team_id), None)
+
+    def save_team(self, team_id: int | None, values: dict) -> int:
+        """Insert (team_id None) or update a team's columns and its member/follower/stage sets."""
+        columns = {
+            k: v for k, v in values.items()
+            if k in ("name", "description", "email_alias", "visibility", "assignment",
+                     "calendar", "auto_close_days", "customers_may_close", "ratings")
+        }
+        if "calendar" in columns:
+            columns["calendar"] = Calendar.model_validate(columns["calendar"]).model_dump_json()
+        if team_id is None:
+            columns.setdefault("calendar", Calendar().model_dump_json())
+            names = ", ".join(columns)
+            team_id = self.conn.execute(
+                f"INSERT INTO teams ({names}) VALUES ({', '.join('?' * len(columns))})",
+                list(columns.values()),
+            ).lastrowid
+        elif columns:
+            sets = ", ".join(f"{k} = ?" for k in columns)
+            self.conn.execute(f"UPDATE teams SET {sets} WHERE id = ?", [*columns.values(), team_id])
+        for key, table, column in (("member_ids", "team_members", "agent_id"),
+                                   ("follower_ids", "team_followers", "agent_id"),
+                                   ("stage_ids", "team_stages", "stage_id")):
+            if values.get(key) is not None:
+                self.conn.execute(f"DELETE FROM {table} WHERE team_id = ?", (team_id,))
+                self.conn.executemany(
+                    f"INSERT INTO {table} (team_id, {column}) VALUES (?, ?)",
+                    [(team_id, i) for i in dict.fromkeys(values[key])],
+                )
+        return team_id
+
+    def stages(self, team_id: int | None = None) -> list[Stage]:
+        teams_of: dict[int, list[int]] = {}
+        for tid, sid in self.conn.execute("SELECT team_id, stage_id FROM team_stages ORDER BY 1"):
+            teams_of.setdefault(sid, []).append(tid)
+        sql = "SELECT id, name, sequence, closing, template_id FROM stages"
+        params: tuple = ()
+        if team_id is not None:
+            sql += " WHERE id IN (SELECT stage_id FROM team_stages WHERE team_id = ?)"
+            params = (team_id,)
+        return [
+            Stage(id=r[0], name=r[1], sequence=r[2], closing=bool(r[3]), template_id=r[4],
+                  team_ids=teams_of.get(r[0], []))
+            for r in self.conn.execute(sql + " ORDER BY sequence, id", params)
+        ]
+
+    def stage(self, stage_id: int) -> Stage | None:
+        return next((s for s in self.stages() if s.id == stage_id), None)
+
+    def insert_stage(self, name: str, sequence: int, closing: bool,
+                     template_id: int | None) -> int:
+        return self.conn.execute(
+            "INSERT INTO stages (name, sequence, closing, template_id) VALUES (?, ?, ?, ?)",
+            (name, sequence, int(closing), template_id),
+        ).lastrowid
+
+    def update_stage(self, stage_id: int, values: dict) -> None:
+        columns = {k: v for k, v in values.items() if k in ("name", "closing", "template_id",
+                                                            "sequence")}
+        if columns:
+            sets = ", ".join(f"{k} = ?" for k in columns)
+            self.conn.execute(f"UPDATE stages SET {sets} WHERE id = ?",
+                              [*columns.values(), stage_id])
+        if values.get("team_ids") is not None:
+            self.conn.execute("DELETE FROM team_stages WHERE stage_id = ?", (stage_id,))
+            self.conn.executemany(
+                "INSERT INTO team_stages (team_id, stage_id) VALUES (?, ?)",
+                [(tid, stage_id) for tid in dict.fromkeys(values["team_ids"])],
+            )
+
+    def next_stage_sequence(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(sequence), 0) + 10 FROM stages").fetchone()[0]
+
+    def stage_ticket_count(self, stage_id: int) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM tickets WHERE stage_id = ?", (stage_id,)
+        ).fetchone()[0]
+
+    # --- templates and SLA policies --------------------------------------------------
+
+    def templates(self) -> list[MailTemplate]:
+        return [
+            MailTemplate(id=r[0], name=r[1], subject=r[2], body=r[3])
+            for r in self.conn.execute("SELECT id, name, subject, body FROM mail_templates")
+        ]
+
+    def template(self, template_id: int) -> MailTemplate | None:
+        return next((t for t in self.templates() if t.id == template_id), None)
+
+    def insert_template(self, name: str, subject: str, body: str) -> int:
+        return self.conn.execute(
+            "INSERT INTO mail_templates (name, subject, body) VALUES (?, ?, ?)",
+            (name, subject, body),
+        ).lastrowid
+
+    def sla_policies(self, team_id: int | None = None) -> list[SlaPolicy]:
+        sql = ("SELECT id, team_id, name, priorities, tags, customer_ids, target_stage_id, hours,"
+               " excluded_stage_ids FROM sla_policies")
+        params: tuple = ()
+        if team_id is not None:
+            sql += " WHERE team_id = ?"
+            params = (team_id,)
+        return [
+            SlaPolicy(id=r[0], team_id=r[1], name=r[2], priorities=json.loads(r[3]),
+                      tags=json.loads(r[4]), customer_ids=json.loads(r[5]),
+                      target_stage_id=r[6], hours=r[7], excluded_stage_ids=json.loads(r[8]))
+            for r in self.conn.execute(sql + " ORDER BY id", params)
+        ]
+
+    def insert_sla_policy(self, p: dict) -> int:
+        return self.conn.execute(
+            "INSERT INTO sla_policies (team_id, name, priorities, tags, customer_ids,"
+            " target_stage_id, hours, excluded_stage_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (p["team_id"], p["name"], json.dumps(p["priorities"]), json.dumps(p["tags"]),
+             json.dumps(p["customer_ids"]), p["target_stage_id"], p["hours"],
+             json.dumps(p["excluded_stage_ids"])),
+        ).lastrowid
+
+    # --- tags ----------------------------------------------------------------------------
+
+    def tag_ids(self, names: Iterable[str]) -> list[int]:
+        """Ids of the named tags, creating the missing ones."""
+        out = []
+        for name in names:
+            self.conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
+            row = self.conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()
+            out.append(row[0])
+        return out
+
+    def tag_names(self) -> list[str]:
+        return [row[0] for row in self.conn.execute("SELECT name FROM tags ORDER BY name")]

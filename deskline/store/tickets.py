@@ -1,0 +1,396 @@
+"""Queries over tickets, their chatter, SLA clocks and the outbox.
+
+Every read that can return a ticket takes a `Scope` and narrows the SQL with it, so no
+caller can forget the authorization rule.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+from deskline.access import Scope, team_visible
+from deskline.models import (
+    BoardFilter,
+    EventData,
+    Message,
+    Ticket,
+    TicketCard,
+    TicketSla,
+)
+
+CARD_COLUMNS = (
+    "t.id, t.number, t.subject, t.team_id, t.stage_id, t.priority, t.assignee_id, a.name,"
+    " coalesce(nullif(c.name, ''), c.email), t.tags, t.sla_deadline, t.sla_status,"
+    " t.created_at, t.closed_at, t.version"
+)
+CARD_FROM = (
+    "tickets t LEFT JOIN agents a ON a.id = t.assignee_id"
+    " LEFT JOIN customers c ON c.id = t.customer_id"
+)
+
+
+def split_tags(joined: str) -> list[str]:
+    return joined.split(",") if joined else []
+
+
+def card(row: Sequence) -> TicketCard:
+    return TicketCard(
+        id=row[0], number=row[1], subject=row[2], team_id=row[3], stage_id=row[4],
+        priority=row[5], assignee_id=row[6], assignee_name=row[7], customer_name=row[8],
+        tags=split_tags(row[9]), sla_deadline=row[10], sla_status=row[11], created_at=row[12],
+        closed=row[13] is not None, version=row[14],
+    )
+
+
+def _int_list(ids: Iterable[int]) -> str:
+    return ",".join(str(int(i)) for i in ids) or "NULL"
+
+
+def scope_sql(scope: Scope, alias: str = "t", team_id: int | None = None) -> str:
+    """The WHERE fragment that keeps only tickets the scope may see.
+
+    Ids are integers from the database, so they are inlined; nothing user-typed is.
+    """
+    followed = (f"EXISTS (SELECT 1 FROM ticket_followers tf WHERE tf.ticket_id = {alias}.id"
+                f" AND tf.agent_id = {int(scope.agent_id)})")
+    if scope.portal:
+        own = f"{alias}.customer_id = {int(scope.customer_id)}" if scope.customer_id else "0"
+        return (f"({alias}.team_id IN ({_int_list(scope.public_team_ids)})"
+                f" AND ({own} OR {followed}))")
+    if team_id is not None and team_visible(scope, team_id):
+        return "1"
+    if scope.all_teams:
+        return "1"
+    return f"({alias}.team_id IN ({_int_list(scope.team_ids)}) OR {followed})"
+
+
+def fts_query(text: str) -> str | None:
+    """Words typed by a person as an FTS5 query: every word required, the last a prefix."""
+    words = [w for w in "".join(ch if ch.isalnum() else " " for ch in text).split() if w]
+    if not words:
+        return None
+    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
+    if not words[-1].isdigit():  # "50" should not find every "500"
+        quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+class TicketQueries:
+    conn: sqlite3.Connection
+
+    # --- reading -------------------------------------------------------------------------
+
+    def ticket(self, scope: Scope, ticket_id: int) -> Ticket | None:
+        row = self.conn.execute(
+            "SELECT t.id, t.number, t.subject, t.description, t.team_id, tm.name, t.stage_id,"
+            " s.name, t.assignee_id, a.name, t.customer_id, c.name, c.email, t.organization_id,"
+            " t.priority, t.tags, t.channel, t.created_at, t.updated_at, t.closed_at,"
+            " t.sla_deadline, t.sla_status, t.rating, t.version, t.merged_into, t.split_from,"
+            " t.archived, t.message_count"
+            " FROM tickets t JOIN teams tm ON tm.id = t.team_id JOIN stages s ON s.id = t.stage_id"
+            " LEFT JOIN agents a ON a.id = t.assignee_id"
+            " LEFT JOIN customers c ON c.id = t.customer_id"
+            f" WHERE t.id = ? AND {scope_sql(scope)}", (ticket_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        followers = [r[0] for r in self.conn.execute(
+            "SELECT agent_id FROM ticket_followers WHERE ticket_id = ? ORDER BY agent_id",
+            (ticket_id,))]
+        slas = [
+            TicketSla(policy_id=r[0], name=r[1], status=r[2], deadline=r[3], reached_at=r[4])
+            for r in self.conn.execute(
+                "SELECT ts.policy_id, p.name, ts.status, ts.deadline, ts.reached_at"
+                " FROM ticket_slas ts JOIN sla_policies p ON p.id = ts.policy_id"
+                " WHERE ts.ticket_id = ? ORDER BY ts.deadline", (ticket_id,))
+        ]
+        count = row[27]
+        if not scope.internal:
+            count = self.conn.execute(
+                "SELECT count(*) FROM messages WHERE ticket_id = ? AND kind = 'reply'",
+                (ticket_id,)).fetchone()[0]
+        return Ticket(
+            id=row[0], number=row[1], subject=row[2], description=row[3], team_id=row[4],
+            team_name=row[5], stage_id=row[6], stage_name=row[7], assignee_id=row[8],
+            assignee_name=row[9], customer_id=row[10], customer_name=row[11],
+            customer_email=row[12], organization_id=row[13], priority=row[14],
+            tags=split_tags(row[15]), channel=row[16], created_at=row[17], updated_at=row[18],
+            closed_at=row[19], sla_deadline=row[20], sla_status=row[21], rating=row[22],
+            version=row[23], merged_into=row[24], split_from=row[25], archived=bool(row[26]),
+            message_count=count, follower_ids=followers, slas=slas,
+        )
+
+    def ticket_id_by_number(self, number: int) -> int | None:
+        row = self.conn.execute("SELECT id FROM tickets WHERE number = ?", (number,)).fetchone()
+        return row[0] if row else None
+
+    def cards(self, scope: Scope, ids: Sequence[int]) -> list[TicketCard]:
+        """Cards for the given ids that the scope may see, in the order given."""
+        if not ids:
+            return []
+        rows = self.conn.execute(
+            f"SELECT {CARD_COLUMNS} FROM {CARD_FROM}"
+            f" WHERE t.id IN ({_int_list(ids)}) AND {scope_sql(scope)}"
+        ).fetchall()
+        by_id = {r[0]: card(r) for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def _filter_sql(self, scope: Scope, f: BoardFilter | None) -> tuple[list[str], list]:
+        where: list[str] = []
+        params: list = []
+        if f is None:
+            return where, params
+        if f.mine:
+            where.append("t.assignee_id = ?")
+            params.append(scope.agent_id)
+        if f.unassigned:
+            where.append("t.assignee_id IS NULL")
+        if f.priority is not None:
+            where.append("t.priority = ?")
+            params.append(f.priority)
+        if f.tag:
+            where.append("EXISTS (SELECT 1 FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id"
+                         " WHERE tt.ticket_id = t.id AND g.name = ?)")
+            params.append(f.tag)
+        if f.project_id is not None:
+            where.append("t.customer_id IN (SELECT customer_id FROM customer_projects"
+                         " WHERE project_id = ?)")
+            params.append(f.project_id)
+        if f.text:
+            query = fts_query(f.text)
+            number = f.text.strip().lstrip("#")
+            clauses = []
+            if query:
+                clauses.append("t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)")
+                params.append(query)
+            if number.isdigit():
+                clauses.append("t.number = ?")
+                params.append(int(number))
+            where.append("(" + " OR ".join(clauses or ["0"]) + ")")
+        return where, params
+
+    def column_counts(self, scope: Scope, team_id: int, f: BoardFilter | None) -> dict[int, int]:
+        where, params = self._filter_sql(scope, f)
+        where += ["t.team_id = ?", "t.archived = 0", scope_sql(scope, team_id=team_id)]
+        return dict(self.conn.execute(
+            f"SELECT t.stage_id, count(*) FROM tickets t WHERE {' AND '.join(where)}"
+            " GROUP BY t.stage_id", [*params, team_id]).fetchall())
+
+    def column_page(self, scope: Scope, team_id: int, stage_id: int, f: BoardFilter | None,
+                    after: tuple[int, str, int] | None, limit: int) -> list[TicketCard]:
+        """One page of a board column: priority first, then newest, by keyset."""
+        where, params = self._filter_sql(scope, f)
+        where += ["t.team_id = ?", "t.stage_id = ?", "t.archived = 0",
+                  scope_sql(scope, team_id=team_id)]
+        params += [team_id, stage_id]
+        if after is not None:
+            where.append("(t.priority, t.created_at, t.id) < (?, ?, ?)")
+            params += list(after)
+        rows = self.conn.execute(
+            f"SELECT {CARD_COLUMNS} FROM {CARD_FROM} WHERE {' AND '.join(where)}"
+            " ORDER BY t.priority DESC, t.created_at DESC, t.id DESC LIMIT ?", [*params, limit],
+        ).fetchall()
+        return [card(r) for r in rows]
+
+    def assigned_page(self, scope: Scope, agent_id: int, open_only: bool,
+                      after: tuple[str, int] | None, limit: int) -> list[TicketCard]:
+        where = ["t.assignee_id = ?", "t.archived = 0", scope_sql(scope)]
+        params: list = [agent_id]
+        if open_only:
+            where.append("t.is_open = 1")
+        if after is not None:
+            where.append("(t.created_at, t.id) < (?, ?)")
+            params += list(after)
+        rows = self.conn.execute(
+            f"SELECT {CARD_COLUMNS} FROM {CARD_FROM} WHERE {' AND '.join(where)}"
+            " ORDER BY t.created_at DESC, t.id DESC LIMIT ?", [*params, limit],
+        ).fetchall()
+        return [card(r) for r in rows]
+
+    def team_figures(self, scope: Scope, team_ids: Sequence[int]) -> dict[int, tuple]:
+        """team id -> (open, unassigned, mine, urgent, sla_failed) over open tickets."""
+        rows = self.conn.execute(
+            "SELECT t.team_id, count(*), sum(t.assignee_id IS NULL), sum(t.assignee_id = ?),"
+            " sum(t.priority = 3), sum(t.sla_status = 'failed')"
+            f" FROM tickets t WHERE t.is_open = 1 AND t.team_id IN ({_int_list(team_ids)})"
+            " GROUP BY t.team_id", (scope.agent_id,),
+        ).fetchall()
+        return {r[0]: tuple(int(v or 0) for v in r[1:]) for r in rows}
+
+    def messages_page(self, scope: Scope, ticket_id: int, after_id: int | None,
+                      limit: int) -> list[Message]:
+        where = ["m.ticket_id = ?"]
+        params: list = [ticket_id]
+        if not scope.internal:
+            where.append("m.kind = 'reply'")
+        if after_id is not None:
+            where.append("m.id > ?")
+            params.append(after_id)
+        rows = self.conn.execute(
+            "SELECT m.id, m.ticket_id, m.kind, m.author_agent_id, m.author_customer_id,"
+            " coalesce(a.name, nullif(c.name, ''), c.email, ''), m.body, m.created_at, m.events"
+            " FROM messages m LEFT JOIN agents a ON a.id = m.author_agent_id"
+            " LEFT JOIN customers c ON c.id = m.author_customer_id"
+            f" WHERE {' AND '.join(where)} ORDER BY m.id LIMIT ?", [*params, limit],
+        ).fetchall()
+        return self._messages(rows)
+
+    def _messages(self, rows: list[tuple]) -> list[Message]:
+        mentions: dict[int, list[int]] = {}
+        comment_ids = [r[0] for r in rows if r[2] == "comment"]
+        if comment_ids:
+            for mid, aid in self.conn.execute(
+                "SELECT message_id, agent_id FROM message_mentions"
+                f" WHERE message_id IN ({_int_list(comment_ids)})"
+            ):
+                mentions.setdefault(mid, []).append(aid)
+        return [
+            Message(id=r[0], ticket_id=r[1], kind=r[2], author_agent_id=r[3],
+                    author_customer_id=r[4], author_name=r[5], body=r[6], created_at=r[7],
+                    events=[EventData(**e) for e in json.loads(r[8])] if r[8] else [],
+                    mention_ids=mentions.get(r[0], []))
+            for r in rows
+        ]
+
+    def message_rows(self, ticket_id: int, message_ids: Iterable[int]) -> list[int]:
+        """Which of the ids are messages of the ticket."""
+        return [r[0] for r in self.conn.execute(
+            f"SELECT id FROM messages WHERE ticket_id = ? AND id IN ({_int_list(message_ids)})",
+            (ticket_id,))]
+
+    # --- writing -------------------------------------------------------------------------
+
+    def next_number(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(number), 0) + 1 FROM tickets").fetchone()[0]
+
+    def insert_ticket(self, values: dict) -> int:
+        names = ", ".join(values)
+        return self.conn.execute(
+            f"INSERT INTO tickets ({names}) VALUES ({', '.join('?' * len(values))})",
+            list(values.values()),
+        ).lastrowid
+
+    def update_ticket(self, ticket_id: int, version: int | None, values: dict) -> bool:
+        """Set columns and bump the version; False when `version` is stale."""
+        sets = ", ".join([f"{k} = ?" for k in values] + ["version = version + 1"])
+        sql = f"UPDATE tickets SET {sets} WHERE id = ?"
+        params = [*values.values(), ticket_id]
+        if version is not None:
+            sql += " AND version = ?"
+            params.append(version)
+        return self.conn.execute(sql, params).rowcount == 1
+
+    def touch(self, ticket_id: int, updated_at: str, added_messages: int) -> None:
+        """Record activity on a ticket without changing its fields (no version bump)."""
+        self.conn.execute(
+            "UPDATE tickets SET updated_at = ?, message_count = message_count + ? WHERE id = ?",
+            (updated_at, added_messages, ticket_id))
+
+    def set_tags(self, ticket_id: int, tag_ids: Sequence[int], names: Sequence[str]) -> None:
+        self.conn.execute("DELETE FROM ticket_tags WHERE ticket_id = ?", (ticket_id,))
+        self.conn.executemany("INSERT OR IGNORE INTO ticket_tags (ticket_id, tag_id) VALUES (?, ?)",
+                              [(ticket_id, t) for t in tag_ids])
+        self.conn.execute("UPDATE tickets SET tags = ? WHERE id = ?", (",".join(names), ticket_id))
+
+    def set_follower(self, ticket_id: int, agent_id: int, following: bool) -> None:
+        if following:
+            self.conn.execute("INSERT OR IGNORE INTO ticket_followers (ticket_id, agent_id)"
+                              " VALUES (?, ?)", (ticket_id, agent_id))
+        else:
+            self.conn.execute("DELETE FROM ticket_followers WHERE ticket_id = ? AND agent_id = ?",
+                              (ticket_id, agent_id))
+
+    def insert_message(self, ticket_id: int, kind: str, body: str, created_at: str, *,
+                       agent_id: int | None = None, customer_id: int | None = None,
+                       events: Sequence[EventData] = ()) -> int:
+        payload = json.dumps([e.model_dump() for e in events]) if events else None
+        return self.conn.execute(
+            "INSERT INTO messages (ticket_id, kind, author_agent_id, author_customer_id, body,"
+            " events, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (ticket_id, kind, agent_id, customer_id, body, payload, created_at),
+        ).lastrowid
+
+    def insert_mentions(self, message_id: int, agent_ids: Iterable[int]) -> None:
+        self.conn.executemany("INSERT OR IGNORE INTO message_mentions VALUES (?, ?)",
+                              [(message_id, a) for a in agent_ids])
+
+    def move_messages(self, message_ids: Sequence[int] | None, from_ids: Sequence[int],
+                      to_id: int) -> int:
+        """Move the named messages (or all messages of `from_ids`) to another ticket."""
+        sql = f"UPDATE messages SET ticket_id = ? WHERE ticket_id IN ({_int_list(from_ids)})"
+        if message_ids is not None:
+            sql += f" AND id IN ({_int_list(message_ids)})"
+        return self.conn.execute(sql, (to_id,)).rowcount
+
+    def recount_messages(self, ticket_ids: Iterable[int]) -> None:
+        self.conn.execute(
+            "UPDATE tickets SET message_count = (SELECT count(*) FROM messages m"
+            f" WHERE m.ticket_id = tickets.id) WHERE id IN ({_int_list(ticket_ids)})")
+
+    def delete_ticket(self, ticket_id: int) -> None:
+        self.conn.execute("UPDATE tickets SET merged_into = NULL WHERE merged_into = ?",
+                          (ticket_id,))
+        self.conn.execute("UPDATE tickets SET split_from = NULL WHERE split_from = ?",
+                          (ticket_id,))
+        self.conn.execute("DELETE FROM tickets WHERE id = ?", (ticket_id,))
+
+    def team_loads(self, team_id: int, agent_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+        """agent id -> (total, open) tickets of the team assigned to them."""
+        return {
+            r[0]: (r[1], int(r[2] or 0))
+            for r in self.conn.execute(
+                "SELECT assignee_id, count(*), sum(is_open) FROM tickets"
+                f" WHERE team_id = ? AND assignee_id IN ({_int_list(agent_ids)})"
+                " GROUP BY assignee_id", (team_id,))
+        }
+
+    # --- SLA clocks --------------------------------------------------------------------
+
+    def sla_rows(self, ticket_id: int) -> list[tuple]:
+        """(policy_id, status, deadline, spent_hours, running_since, reached_at)."""
+        return self.conn.execute(
+            "SELECT policy_id, status, deadline, spent_hours, running_since, reached_at"
+            " FROM ticket_slas WHERE ticket_id = ?", (ticket_id,)).fetchall()
+
+    def replace_sla_rows(self, ticket_id: int, rows: Iterable[tuple]) -> None:
+        self.conn.execute("DELETE FROM ticket_slas WHERE ticket_id = ?", (ticket_id,))
+        self.conn.executemany(
+            "INSERT INTO ticket_slas (ticket_id, policy_id, status, deadline, spent_hours,"
+            " running_since, reached_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(ticket_id, *r) for r in rows])
+        self.summarize_sla([ticket_id])
+
+    def summarize_sla(self, ticket_ids: Iterable[int]) -> None:
+        """Copy the nearest deadline and the worst status onto the tickets (for the board)."""
+        self.conn.execute(
+            "UPDATE tickets SET"
+            " sla_deadline = (SELECT min(deadline) FROM ticket_slas s"
+            "   WHERE s.ticket_id = tickets.id AND s.status = 'ongoing'),"
+            " sla_status = (SELECT CASE WHEN sum(status = 'failed') > 0 THEN 'failed'"
+            "   WHEN sum(status = 'ongoing') > 0 THEN 'ongoing'"
+            "   WHEN count(*) > 0 THEN 'reached' END"
+            "   FROM ticket_slas s WHERE s.ticket_id = tickets.id)"
+            f" WHERE id IN ({_int_list(ticket_ids)})")
+
+    def fail_overdue_slas(self, now: str) -> list[int]:
+        """Mark ongoing clocks past their deadline as failed; the tickets touched."""
+        ids = [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT ticket_id FROM ticket_slas WHERE status = 'ongoing'"
+            " AND deadline IS NOT NULL AND deadline < ?", (now,))]
+        if ids:
+            self.conn.execute("UPDATE ticket_slas SET status = 'failed' WHERE status = 'ongoing'"
+                              " AND deadline IS NOT NULL AND deadline < ?", (now,))
+            self.summarize_sla(ids)
+        return ids
+
+    # --- outbox --------------------------------------------------------------------------
+
+    def queue_mail(self, *, ticket_id: int | None, message_id: int | None, kind: str,
+                   to_addr: str, subject: str, body: str, created_at: str) -> int:
+        return self.conn.execute(
+            "INSERT INTO outbox (ticket_id, message_id, kind, to_addr, subject, body, created_at,"
+            " next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (ticket_id, message_id, kind, to_addr, subject, body, created_at, created_at),
+        ).lastrowid

@@ -1,0 +1,37 @@
+"""The one sanitizer for text that came from outside (customers, mail, servers, files).
+
+Terminal control never passes: every C0 control but newline and tab, DEL, every C1
+control and the Unicode bidirectional overrides are replaced by visible stand-ins, so an
+escape sequence in a subject shows as text instead of being obeyed by the terminal.
+Markup is not this module's business: widgets build `rich.text.Text` from the result and
+never parse it as markup.
+"""
+
+from __future__ import annotations
+
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def _visible(code: int) -> str:
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures block: ␛ for ESC, ␇ for BEL
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return f"\u27e8{code:02X}\u27e9"  # ⟨9B⟩ for C1 controls and bidi overrides
+
+
+_TABLE = {c: _visible(c) for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]
+          if c not in (0x09, 0x0A)}
+_TABLE |= {ord(c): _visible(ord(c)) for c in _BIDI}
+_ONE_LINE = _TABLE | {0x09: " ", 0x0A: " "}
+
+
+def plain(value: object, *, one_line: bool = False) -> str:
+    """`value` as text that is safe to write to a terminal.
+
+    `one_line` also turns newlines and tabs into spaces, for table cells and titles.
+    """
+    text = "" if value is None else str(value)
+    if one_line:
+        text = text.replace("\r\n", " ")
+    return text.translate(_ONE_LINE if one_line else _TABLE)
