@@ -420,6 +420,10 @@ class Service:
     def get_ticket(self, ticket_id: int) -> Ticket:
         return self._ticket(self.scope(), ticket_id)
 
+    def visible_ticket_ids(self, ticket_ids: Iterable[int]) -> set[int]:
+        """Which of these tickets the actor may see (the server filters live events by it)."""
+        return {c.id for c in self.store.cards(self.scope(), list(dict.fromkeys(ticket_ids)))}
+
     def get_ticket_by_number(self, number: int) -> Ticket:
         tid = self.store.ticket_id_by_number(number)
         if tid is None:

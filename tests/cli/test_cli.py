@@ -1,0 +1,108 @@
+"""The `deskline` command as a script user meets it: output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from deskline.cli import main
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "deskline.cli", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_help_imports_nothing_heavy():
+    code = ("import sys\nfrom deskline import cli\n"
+            "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'textual', 'fastapi', 'pydantic', 'httpx', 'rich', 'sqlite3', 'uvicorn'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60).stdout
+    assert out.strip().endswith("[]")
+
+
+def test_demo_then_tickets_as_json_and_text(tmp_path, capsys):
+    db = tmp_path / "d.db"
+    assert main(["demo", "--db", str(db), "--tickets", "40", "--seed", "3"]) == 0
+    assert "40 tickets" in capsys.readouterr().out
+    assert main(["tickets", "--db", str(db), "--team", "customer care", "--stage", "Solved",
+                 "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows and {r["team"] for r in rows} == {"Customer Care"}
+    assert {r["stage"] for r in rows} == {"Solved"}
+    assert main(["tickets", "--db", str(db), "--limit", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and all(line.startswith("#") for line in lines)
+    assert all(len(line.split("\t")) == 7 for line in lines)
+
+
+def test_same_seed_same_helpdesk(tmp_path, capsys):
+    outs = []
+    for name in ("a.db", "b.db"):
+        db = tmp_path / name
+        main(["demo", "--db", str(db), "--tickets", "30", "--seed", "5"])
+        capsys.readouterr()
+        main(["tickets", "--db", str(db), "--json", "--limit", "0"])
+        outs.append([{k: v for k, v in json.loads(line).items() if k not in (
+            "created_at", "sla_deadline")} for line in capsys.readouterr().out.splitlines()])
+    assert outs[0] == outs[1] and len(outs[0]) == 30
+
+
+@pytest.mark.parametrize("args, message", [
+    (["tickets", "--db", "/nonexistent/x.db"], "no database at /nonexistent/x.db"),
+    (["tickets", "--stage", "New"], "--stage needs --team"),
+    (["tickets", "--team", "Nope"], "no team 'Nope'"),
+    (["tickets", "--as", "ghost@example.com"], "no agent with the email ghost@example.com"),
+    (["demo", "--tickets", "0"], "--tickets must be at least 1"),
+])
+def test_errors_are_one_sentence_and_non_zero(tmp_path, args, message):
+    db = tmp_path / "d.db"
+    assert main(["demo", "--db", str(db), "--tickets", "5"]) == 0
+    if "--db" not in args:
+        args = [*args[:1], "--db", str(db), *args[1:]]
+    if args[0] == "demo":
+        args = ["demo", "--db", str(tmp_path / "other.db"), *args[3:]]
+    result = run(*args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_demo_refuses_to_overwrite(tmp_path):
+    db = tmp_path / "d.db"
+    db.write_text("precious")
+    result = run("demo", "--db", str(db), "--tickets", "5")
+    assert result.returncode == 1 and "--force" in result.stderr
+    assert db.read_text() == "precious"
+
+
+def test_not_a_database_is_one_sentence(tmp_path):
+    db = tmp_path / "d.db"
+    db.write_text("this is not sqlite" * 100)
+    result = run("tickets", "--db", str(db))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "database" in result.stderr
+
+
+def test_agent_add_and_list(tmp_path, capsys):
+    db = tmp_path / "team.db"
+    assert main(["agent", "add", "--db", str(db), "--role", "admin", "boss@example.com"]) == 0
+    assert main(["agent", "add", "--db", str(db), "boss@example.com"]) == 1
+    assert main(["agent", "list", "--db", str(db)]) == 0
+    assert "boss@example.com\tboss\tadmin" in capsys.readouterr().out
+
+
+def test_hostile_text_leaves_the_pipe_plain(tmp_path, capsys):
+    db = tmp_path / "d.db"
+    main(["demo", "--db", str(db), "--tickets", "5"])
+    capsys.readouterr()
+    main(["tickets", "--db", str(db), "--limit", "0"])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "[URGENT] printer down [/] ␛]52;c;aGVsbG8=␇ help" in out
+

@@ -1,0 +1,37 @@
+"""Shared fixtures: a small deterministic demo helpdesk, copied fresh for each test."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from deskline.demo import build_demo
+
+# A Monday noon: demo dates, SLA deadlines and snapshots do not move with the calendar.
+FIXED_NOW = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
+DEMO_TICKETS = 300
+DEMO_SEED = 11
+
+ADMIN = "admin@deskline.example"
+ALICE = "alice.martin@deskline.example"  # agent: Customer Care and Billing
+DMITRI = "dmitri.tanaka@deskline.example"  # agent: Customer Care and Platform Escalations
+JONAS = "jonas.larsen@deskline.example"  # agent: Onboarding only; cannot see private teams
+PORTAL = "alice.martin.0+portal@post.example"  # portal account of the first customer
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo(path, tickets=DEMO_TICKETS, seed=DEMO_SEED, now=FIXED_NOW)
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo database that a test may change."""
+    path = tmp_path / "demo.db"
+    shutil.copyfile(demo_template, path)
+    return path

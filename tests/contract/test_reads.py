@@ -1,0 +1,191 @@
+"""Contract: what an agent reads — dashboard, board, tickets, threads, search, visibility."""
+
+from __future__ import annotations
+
+import pytest
+
+from deskline.errors import NotFound, ValidationFailed
+from deskline.models import BoardFilter, MessageKind
+from tests.conftest import ADMIN, ALICE, JONAS, PORTAL
+
+
+async def _all_cards(backend, team_id: int, stage_id: int, flt=None, limit=50):
+    cards, cursor = [], None
+    while True:
+        page = await backend.board_page(team_id, stage_id, flt, cursor=cursor, limit=limit)
+        cards += page.items
+        if page.next_cursor is None:
+            return cards
+        cursor = page.next_cursor
+
+
+async def _team(backend, name: str):
+    return next(t for t in await backend.list_teams() if t.name == name)
+
+
+async def test_me_and_visible_teams(open_backend):
+    alice = await open_backend(ALICE)
+    me = await alice.me()
+    assert me.email == ALICE and me.role.value == "agent"
+    names = {t.name for t in await alice.list_teams()}
+    # Alice is in Billing (private) and Customer Care; Onboarding is public;
+    # Platform Escalations is private and she is not invited.
+    assert names == {"Billing", "Customer Care", "Onboarding"}
+    jonas = await open_backend(JONAS)
+    assert {t.name for t in await jonas.list_teams()} == {"Customer Care", "Onboarding"}
+    admin = await open_backend(ADMIN)
+    assert len(await admin.list_teams()) == 4
+
+
+async def test_dashboard_matches_the_board(open_backend):
+    alice = await open_backend(ALICE)
+    figures = {f.team_name: f for f in await alice.dashboard()}
+    assert set(figures) == {"Billing", "Customer Care", "Onboarding"}
+    care = await _team(alice, "Customer Care")
+    columns = await alice.board_columns(care.id)
+    open_count = sum(c.count for c in columns if not c.stage.closing)
+    assert figures["Customer Care"].open == open_count
+    unassigned = await alice.board_columns(care.id, BoardFilter(unassigned=True))
+    assert figures["Customer Care"].unassigned == sum(
+        c.count for c in unassigned if not c.stage.closing)
+    mine = await alice.my_tickets(limit=200)
+    assert sum(f.mine for f in figures.values()) == len(mine.items)
+    assert all(card.assignee_name == "Alice Martin" and not card.closed for card in mine.items)
+    f = figures["Customer Care"]
+    assert 0 <= f.urgent <= f.open and 0 <= f.sla_failed <= f.open
+
+
+async def test_board_columns_in_stage_order_and_pages_cover_each_column(open_backend):
+    alice = await open_backend(ALICE)
+    care = await _team(alice, "Customer Care")
+    columns = await alice.board_columns(care.id)
+    assert [c.stage.name for c in columns] == [
+        "New", "In Progress", "Waiting on Customer", "Solved", "Cancelled"]
+    assert [c.stage.closing for c in columns] == [False, False, False, True, True]
+    biggest = max(columns, key=lambda c: c.count)
+    cards = await _all_cards(alice, care.id, biggest.stage.id, limit=7)
+    assert len(cards) == biggest.count > 7
+    assert len({c.id for c in cards}) == len(cards)
+    keys = [(c.priority, c.created_at, c.id) for c in cards]
+    assert keys == sorted(keys, reverse=True)  # priority first, then newest
+    assert all(c.stage_id == biggest.stage.id and c.team_id == care.id for c in cards)
+    assert all(c.closed for c in cards) == biggest.stage.closing
+
+
+async def test_board_filters(open_backend):
+    alice = await open_backend(ALICE)
+    care = await _team(alice, "Customer Care")
+    new = (await alice.board_columns(care.id))[0].stage
+    everything = await _all_cards(alice, care.id, new.id)
+    urgent = await _all_cards(alice, care.id, new.id, BoardFilter(priority=3))
+    assert {c.id for c in urgent} == {c.id for c in everything if c.priority == 3}
+    tagged = await _all_cards(alice, care.id, new.id, BoardFilter(tag="bug"))
+    assert {c.id for c in tagged} == {c.id for c in everything if "bug" in c.tags}
+    mine = await _all_cards(alice, care.id, new.id, BoardFilter(mine=True))
+    assert {c.id for c in mine} == {c.id for c in everything if c.assignee_name == "Alice Martin"}
+    word = everything[0].subject.split()[0]
+    texted = await _all_cards(alice, care.id, new.id, BoardFilter(text=word))
+    assert everything[0].id in {c.id for c in texted}
+    number = await _all_cards(alice, care.id, new.id, BoardFilter(text=f"#{everything[0].number}"))
+    assert [c.id for c in number] == [everything[0].id]
+
+
+async def test_bad_cursor_and_limit_are_refused(open_backend):
+    alice = await open_backend(ALICE)
+    care = await _team(alice, "Customer Care")
+    with pytest.raises(ValidationFailed) as err:
+        await alice.board_page(care.id, care.stage_ids[0], cursor="not-a-cursor")
+    assert err.value.field == "cursor"
+    with pytest.raises(ValidationFailed):
+        await alice.board_page(care.id, care.stage_ids[0], limit=0)
+
+
+async def test_ticket_and_thread_paging(open_backend):
+    alice = await open_backend(ALICE)
+    care = await _team(alice, "Customer Care")
+    solved = next(c for c in await alice.board_columns(care.id) if c.stage.name == "Solved")
+    card = (await alice.board_page(care.id, solved.stage.id, limit=1)).items[0]
+    ticket = await alice.get_ticket(card.id)
+    assert ticket.number == card.number and ticket.subject == card.subject
+    assert ticket.team_name == "Customer Care" and ticket.stage_name == "Solved"
+    assert ticket.closed_at is not None
+    assert (await alice.get_ticket_by_number(ticket.number)).id == ticket.id
+    seen, cursor = [], None
+    while True:
+        page = await alice.ticket_messages(ticket.id, cursor=cursor, limit=3)
+        seen += page.items
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert len(seen) == ticket.message_count
+    assert [m.id for m in seen] == sorted(m.id for m in seen)  # oldest first
+    assert {m.kind for m in seen} <= set(MessageKind)
+
+
+async def test_invisible_ticket_is_missing_everywhere(open_backend):
+    admin = await open_backend(ADMIN)
+    escalations = await _team(admin, "Platform Escalations")
+    column = next(c for c in await admin.board_columns(escalations.id) if c.count)
+    hidden = (await admin.board_page(escalations.id, column.stage.id, limit=1)).items[0]
+    jonas = await open_backend(JONAS)
+    for call in (jonas.get_ticket(hidden.id), jonas.ticket_messages(hidden.id),
+                 jonas.get_ticket_by_number(hidden.number),
+                 jonas.board_columns(escalations.id),
+                 jonas.comment(hidden.id, "hello"),
+                 jonas.move_ticket(hidden.id, hidden.version, column.stage.id)):
+        with pytest.raises(NotFound):
+            await call
+    with pytest.raises(NotFound) as missing:
+        await jonas.get_ticket(10 ** 9)
+    with pytest.raises(NotFound) as invisible:
+        await jonas.get_ticket(hidden.id)
+    # Same words for missing and invisible, apart from the id asked for.
+    assert str(missing.value).replace(str(10 ** 9), "N") == \
+        str(invisible.value).replace(str(hidden.id), "N")
+    assert hidden.id not in {h.ticket.id for h in await jonas.search(f"#{hidden.number}")}
+    assert hidden.id not in {h.ticket.id for h in await jonas.search(hidden.subject)}
+    assert escalations.id not in {f.team_id for f in await jonas.dashboard()}
+
+
+async def test_portal_sees_own_public_tickets_without_internal_notes(open_backend):
+    portal = await open_backend(PORTAL)
+    admin = await open_backend(ADMIN)
+    me = await portal.me()
+    onboarding = await _team(admin, "Onboarding")
+    created = await portal.create_ticket(_ticket_create(onboarding.id, "Portal question"))
+    assert created.customer_id == me.customer_id
+    await admin.comment(created.id, "internal: customer is on the old plan")
+    await admin.reply(created.id, "Hello, we are looking at it")
+    thread = await portal.ticket_messages(created.id)
+    assert [m.kind for m in thread.items] == [MessageKind.reply]
+    assert "internal" not in " ".join(m.body for m in thread.items)
+    care = await _team(admin, "Customer Care")
+    other = (await admin.board_page(care.id, care.stage_ids[0], limit=1)).items[0]
+    with pytest.raises(NotFound):
+        await portal.get_ticket(other.id)
+
+
+def _ticket_create(team_id: int, subject: str, **kw):
+    from deskline.models import TicketCreate
+
+    return TicketCreate(team_id=team_id, subject=subject, **kw)
+
+
+async def test_search_finds_numbers_emails_subjects_and_messages(open_backend):
+    alice = await open_backend(ALICE)
+    care = await _team(alice, "Customer Care")
+    made = await alice.create_ticket(_ticket_create(care.id, "Quokka sync failure"))
+    await alice.comment(made.id, "the wombatlog shows a checksum mismatch")
+    by_number = await alice.search(f"#{made.number}")
+    assert [(h.ticket.id, h.matched) for h in by_number] == [(made.id, "number")]
+    by_subject = await alice.search("quokka")
+    assert by_subject[0].ticket.id == made.id and by_subject[0].matched == "subject"
+    by_message = await alice.search("wombatlog")
+    assert by_message[0].ticket.id == made.id and by_message[0].matched == "message"
+    assert "wombatlog" in by_message[0].snippet
+    customer = (await alice.list_customers(limit=1)).items[0]
+    by_email = await alice.search(customer.email.upper())
+    assert by_email and all(h.matched == "email" for h in by_email)
+    common = await alice.search("printer", limit=20)
+    assert len(common) == 20 and len({h.ticket.id for h in common}) == 20
+    assert await alice.search("   ") == []

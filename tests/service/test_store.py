@@ -1,0 +1,98 @@
+"""Store: migrations from any old file, WAL with two writers, the sanitizer."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from deskline.store import db
+from deskline.store.sqlite import SqliteStore
+from deskline.text import plain
+
+
+def _schema(conn: sqlite3.Connection) -> set[tuple[str, str]]:
+    return {(r[0], r[1]) for r in conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")}
+
+
+def test_fresh_and_old_files_end_at_the_newest_schema(tmp_path):
+    steps = db.migrations()
+    fresh = db.connect(tmp_path / "fresh.db")
+    newest = db.schema_version(fresh)
+    assert newest == len(steps)
+    for upto in range(1, len(steps)):
+        old = sqlite3.connect(tmp_path / f"old{upto}.db", isolation_level=None)
+        for _number, _name, sql in steps[:upto]:
+            for statement in db._statements(sql):
+                old.execute(statement)
+        old.execute(f"PRAGMA user_version = {upto}")
+        old.close()
+        upgraded = db.connect(tmp_path / f"old{upto}.db")
+        assert db.schema_version(upgraded) == newest
+        assert _schema(upgraded) == _schema(fresh)
+
+
+def test_a_file_newer_than_the_code_is_refused(tmp_path):
+    conn = db.connect(tmp_path / "x.db")
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    with pytest.raises(RuntimeError, match="upgrade Deskline"):
+        db.connect(tmp_path / "x.db")
+
+
+def test_pragmas(tmp_path):
+    conn = db.connect(tmp_path / "x.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+
+
+def test_two_connections_write_to_one_file_without_failing(tmp_path):
+    path = tmp_path / "x.db"
+    SqliteStore.open(path).close()
+    errors: list[BaseException] = []
+
+    def writer(prefix: str) -> None:
+        store = SqliteStore.open(path)
+        try:
+            for i in range(100):
+                with store.transaction():
+                    store.insert_organization(f"{prefix}{i}", None)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=writer, args=(p,)) for p in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(SqliteStore.open(path).organizations()) == 200
+
+
+def test_failed_transaction_leaves_nothing(tmp_path):
+    store = SqliteStore.open(tmp_path / "x.db")
+    with pytest.raises(ZeroDivisionError), store.transaction():
+        store.insert_organization("kept?", None)
+        1 / 0  # noqa: B018
+    assert store.organizations() == []
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("[URGENT] printer down [/]", "[URGENT] printer down [/]"),
+    ("\x1b]52;c;aGVsbG8=\x07", "␛]52;c;aGVsbG8=␇"),
+    ("bell\x07 del\x7f csi\x9b", "bell␇ del␡ csi⟨9B⟩"),
+    ("line\nnext\ttab", "line\nnext\ttab"),
+    ("\u202eevil", "⟨202E⟩evil"),
+])
+def test_sanitizer_makes_control_visible(raw, shown):
+    assert plain(raw) == shown
+    assert not any(ord(c) < 0x20 and c not in "\n\t" for c in plain(raw))
+
+
+def test_sanitizer_one_line():
+    assert plain("a\nb\tc\r\nd", one_line=True) == "a b c d"
