@@ -34,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="PATH", type=Path,
                         help="config file (default: $DESKLINE_CONFIG or the platform's "
                              "config directory)")
+    parser.add_argument("--ticket", type=int, metavar="NUMBER",
+                        help="open the console on this ticket (by number)")
+    parser.add_argument("--server", metavar="URL",
+                        help="open the console on a Deskline server (default: "
+                             "$DESKLINE_SERVER or the config file's server, unless --db is "
+                             "given); the token comes from $DESKLINE_TOKEN or the config file")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="build a demo helpdesk in a new database file")
@@ -62,7 +68,55 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", choices=["admin", "agent"], default="agent")
     agent_list = agent_sub.add_parser("list", help="list agents")
     _db_arg(agent_list)
+    _server_commands(sub)
+    from deskline.io.commands import add_parsers as add_io_parsers  # argparse only
+
+    add_io_parsers(sub, _db_arg)
+    from deskline.mail.commands import add_mail_parser  # argparse only; handlers are lazy
+
+    add_mail_parser(sub, _db_arg)
     return parser
+
+
+def _server_commands(sub) -> None:
+    """`serve`, `token` and `customer`: the parts a team server needs."""
+    serve = sub.add_parser("serve", help="share this helpdesk with a team over HTTP")
+    _db_arg(serve)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    serve.add_argument("--tls-cert", metavar="PEM", help="TLS certificate, for a public address")
+    serve.add_argument("--tls-key", metavar="PEM", help="TLS private key")
+    serve.add_argument("--insecure", action="store_true",
+                       help="allow a non-loopback address without TLS (behind a TLS proxy)")
+    serve.add_argument("--max-body", type=int, metavar="BYTES",
+                       help="largest request body accepted (default 1 MiB)")
+
+    token = sub.add_parser("token", help="API tokens for the server")
+    token_sub = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    create = token_sub.add_parser("create", help="make a token; printed once, on its own line")
+    _db_arg(create)
+    create.add_argument("--agent", required=True, metavar="EMAIL",
+                        help="the account the token acts as")
+    create.add_argument("--expires", type=int, metavar="DAYS",
+                        help="valid for DAYS days (default: until revoked)")
+    create.add_argument("--label", default="", help="a note to recognise it by")
+    revoke = token_sub.add_parser("revoke", help="revoke a token (by id, or all of an agent's)")
+    _db_arg(revoke)
+    revoke.add_argument("id", nargs="?", type=int, help="token id (see `deskline token list`)")
+    revoke.add_argument("--agent", metavar="EMAIL", help="revoke every token of this account")
+    token_list = token_sub.add_parser("list", help="list tokens (never the tokens themselves)")
+    _db_arg(token_list)
+
+    customer = sub.add_parser("customer", help="manage customers")
+    customer_sub = customer.add_subparsers(dest="customer_command", metavar="ACTION",
+                                           required=True)
+    cadd = customer_sub.add_parser("add", help="add a customer (and a portal account)")
+    _db_arg(cadd)
+    cadd.add_argument("email")
+    cadd.add_argument("--name", default="")
+    cadd.add_argument("--portal", action="store_true",
+                      help="also create a portal account, so the customer can get a token")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,6 +154,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _tickets(args)
     if args.command == "agent":
         return _agent(args)
+    if args.command in ("import", "export", "report", "maintenance"):
+        from deskline.io.commands import run as run_io
+
+        return run_io(args, _open_service, CliError)
+    if args.command == "mail":
+        from deskline.mail.commands import run as run_mail
+
+        return run_mail(args, _resolve_db)
+    if args.command in ("serve", "token", "customer"):
+        from deskline.server import cli as server_cli
+
+        return getattr(server_cli, args.command)(args, _resolve_db, CliError)
     return _console(args)
 
 
@@ -256,19 +322,87 @@ def _agent(args: argparse.Namespace) -> int:
 
 
 def _console(args: argparse.Namespace) -> int:
-    """Open the console; until it exists, print the dashboard figures as text."""
-    svc = _open_service(args)
-    me = svc.me()
-    print(f"Deskline — {me.name} <{me.email}> ({me.role.value})\n")
-    rows = [("Team", "Open", "Unassigned", "Mine", "Urgent", "SLA failed")]
-    for f in svc.dashboard():
-        rows.append((f.team_name, str(f.open), str(f.unassigned), str(f.mine), str(f.urgent),
-                     str(f.sla_failed)))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(v.ljust(w) if i == 0 else v.rjust(w)
-                        for i, (v, w) in enumerate(zip(row, widths, strict=True))))
-    return 0
+    """Open the console (the Textual app) on the database, as the chosen agent.
+
+    Nothing heavy runs before the first frame: the config file is read with tomllib only
+    (validated by `load_config` behind the first frame, which reports any problem), and a
+    helper process fetches the dashboard while this one imports Textual.
+    """
+    import os
+
+    raw, config_path = _raw_config(getattr(args, "config", None))
+    if args.db is not None:
+        path = args.db
+    elif os.environ.get("DESKLINE_DB"):
+        path = Path(os.environ["DESKLINE_DB"])
+    elif isinstance(raw.get("db"), str):
+        path = Path(raw["db"]).expanduser()
+    else:
+        from deskline.paths import default_db
+
+        path = default_db()
+    if not path.exists():
+        raise CliError(f"no database at {path}; create one with `deskline demo --db {path}` "
+                       "or name another with --db")
+    email = getattr(args, "agent", None) or (raw.get("agent") if isinstance(raw.get("agent"),
+                                                                            str) else None)
+    trace = None
+    if os.environ.get("DESKLINE_TRACE"):
+        trace = _tracer(os.environ["DESKLINE_TRACE"])
+    from tui import prefetch
+
+    helper = prefetch.start(str(path), email)
+
+    async def open_backend():
+        import asyncio
+
+        # Imported off the UI thread: the first frame does not wait for the engine.
+        module = await asyncio.to_thread(__import__, "deskline.local", fromlist=["LocalBackend"])
+        return await module.LocalBackend.open(path, email)
+
+    from tui.app import DesklineApp, default_drafts_path
+
+    if trace:
+        trace("app-imported")
+    app = DesklineApp(open_backend, raw_config=raw, config_path=config_path,
+                      drafts_path=default_drafts_path(), open_ticket=args.ticket, trace=trace,
+                      prefetch=helper)
+    app.run()
+    unsent = app.drafts.unsent()
+    if unsent:
+        print("deskline: unsent drafts kept for " + ", ".join(f"ticket id {t}" for t in unsent)
+              + f" in {app.drafts.path}", file=sys.stderr)
+    return app.return_code or 0
+
+
+def _raw_config(path: Path | None) -> tuple[dict, Path | None]:
+    """The config file as plain TOML (no validation yet), and its path; {} when unreadable."""
+    import os
+    import tomllib
+
+    if path is None:
+        if os.environ.get("DESKLINE_CONFIG"):
+            path = Path(os.environ["DESKLINE_CONFIG"])
+        else:
+            from deskline.paths import config_file
+
+            path = config_file()
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")), path
+    except (OSError, ValueError):
+        return {}, path
+
+
+def _tracer(path: str):
+    """For bench/console.py: write `event seconds` lines (monotonic clock) to `path`."""
+    import time
+
+    out = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+
+    def trace(event: str) -> None:
+        out.write(f"{event} {time.monotonic():.6f}\n")
+
+    return trace
 
 
 if __name__ == "__main__":

@@ -22,14 +22,23 @@ class Config(BaseModel):
     agent: str | None = None  # email of the agent the console acts as
     server: str | None = None  # URL of a Deskline server
     token: str | None = None  # bearer token for that server
-    theme: str = "deskline-dark"
-    keys: dict[str, str] = Field(default_factory=dict)  # binding id -> key(s)
+    theme: str = "deskline-dark"  # deskline-dark, deskline-light, deskline-contrast, deskline-ansi
+    keys: dict[str, str] = Field(default_factory=dict)  # binding id -> key(s), see tui/keymap.py
+    editor: str | None = None  # command to write replies in; default $VISUAL, $EDITOR
 
 
 def _line_of(text: str, key: str) -> int | None:
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=", re.MULTILINE)
+    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=", re.MULTILINE)
     match = pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def line_of(path: Path | None, key: str) -> int | None:
+    """The line of the config file that sets `key` (bare or quoted), for messages."""
+    try:
+        return _line_of((path or config_file()).read_text(encoding="utf-8"), key)
+    except OSError:
+        return None
 
 
 def load_config(path: Path | None = None) -> tuple[Config, str | None]:

@@ -161,6 +161,29 @@ class CustomerCreate(Input):
     _email = field_validator("email")(normalize_email)
 
 
+class CustomerUpdate(Input):
+    """Only the fields that are set are changed; `organization_id: null` unassigns."""
+
+    email: str | None = None
+    name: str | None = None
+    organization_id: int | None = None
+    phone: str | None = None
+    project_ids: list[int] | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None else normalize_email(value)
+
+
+class InviteResult(Model):
+    """A customer created with an invitation: whether the mail was queued, and why not."""
+
+    customer: Customer
+    invitation_queued: bool
+    note: str
+
+
 # --- teams and stages -----------------------------------------------------------------
 
 
@@ -199,6 +222,7 @@ class Team(Model):
     stage_ids: list[int] = Field(default_factory=list)  # in stage order
     calendar: Calendar = Field(default_factory=Calendar)
     auto_close_days: int | None = None
+    auto_close_stage_ids: list[int] = Field(default_factory=list)  # empty: any open stage
     customers_may_close: bool = False
     ratings: bool = False
 
@@ -214,6 +238,7 @@ class TeamCreate(Input):
     stage_ids: list[int] = Field(default_factory=list)
     calendar: Calendar = Field(default_factory=Calendar)
     auto_close_days: int | None = Field(None, ge=1)
+    auto_close_stage_ids: list[int] = Field(default_factory=list)
     customers_may_close: bool = False
     ratings: bool = False
 
@@ -231,6 +256,7 @@ class TeamUpdate(Input):
     stage_ids: list[int] | None = None
     calendar: Calendar | None = None
     auto_close_days: int | None = Field(None, ge=1)
+    auto_close_stage_ids: list[int] | None = None
     customers_may_close: bool | None = None
     ratings: bool | None = None
 
@@ -489,3 +515,166 @@ class SplitRequest(Input):
     message_ids: list[int] = Field(min_length=1)
     subject: str | None = Field(None, min_length=1, max_length=500)
     version: int
+
+
+# --- closing and ratings ----------------------------------------------------------------
+
+
+class RatingAnswer(StrEnum):
+    satisfied = "satisfied"
+    okay = "okay"
+    dissatisfied = "dissatisfied"
+
+
+RATING_SCORES = {"satisfied": 5, "okay": 3, "dissatisfied": 1}
+RATING_LABELS = {5: "satisfied", 3: "okay", 1: "dissatisfied"}
+
+
+class RatingCreate(Input):
+    answer: RatingAnswer
+    comment: str = Field("", max_length=5000)
+
+
+class AutoCloseResult(Model):
+    closed: list[int] = Field(default_factory=list)  # ticket ids, in the order closed
+    skipped: int = 0  # changed by someone else meanwhile; tried again next run
+    rating_requests: int = 0
+
+
+# --- reports -------------------------------------------------------------------------------
+
+
+class ReportFilter(Input):
+    """Period [since, until); default the 30 days before now. Team and agent narrow it."""
+
+    team_id: int | None = None
+    agent_id: int | None = None  # the assignee
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class DayCount(Model):
+    day: str  # YYYY-MM-DD (UTC)
+    opened: int
+    closed: int
+
+
+class StageBacklog(Model):
+    stage_id: int
+    stage_name: str
+    open: int
+
+
+class SlaFigures(Model):
+    reached: int
+    failed: int
+    success_rate: float | None  # reached / (reached + failed); None when nothing settled
+
+
+class DurationFigures(Model):
+    """Working hours on each ticket's team calendar."""
+
+    count: int
+    mean_hours: float | None
+    median_hours: float | None
+
+
+class RatingFigures(Model):
+    id: int | None  # team or agent id (None: unassigned)
+    name: str
+    count: int
+    average: float | None
+    satisfied: int
+    okay: int
+    dissatisfied: int
+
+
+class Report(Model):
+    filter: ReportFilter
+    since: datetime
+    until: datetime
+    opened: int
+    closed: int
+    per_day: list[DayCount]
+    backlog: list[StageBacklog]  # open tickets now, per stage
+    sla: SlaFigures
+    first_response: DurationFigures
+    time_to_close: DurationFigures
+    ratings_by_team: list[RatingFigures]
+    ratings_by_agent: list[RatingFigures]
+
+
+# --- import and export ---------------------------------------------------------------
+
+
+class ImportKind(StrEnum):
+    customers = "customers"
+    tickets = "tickets"
+
+
+class ColumnInfo(Model):
+    name: str  # the header as written in the file
+    samples: list[str]  # the first non-empty values, for the mapping screen
+    field: str | None  # the field it maps to (guessed or chosen); None: ignored
+
+
+class FilePreview(Model):
+    encoding: str
+    delimiter: str
+    columns: list[ColumnInfo]
+    rows: int  # data rows (records, not lines)
+
+
+class SavedMapping(Model):
+    name: str
+    kind: ImportKind
+    columns: dict[str, str]  # column header -> field ('' ignores the column)
+    created_at: datetime
+
+
+class RowProblem(Model):
+    line: int  # the line of the file where the record starts (the header is line 1)
+    field: str | None
+    column: str | None
+    message: str
+
+
+class ImportReport(Model):
+    kind: ImportKind
+    dry_run: bool
+    mode: Literal["all_or_nothing", "skip_bad"]
+    encoding: str
+    delimiter: str
+    mapping: dict[str, str]  # column -> field as used
+    rows: int
+    good: int
+    bad: int
+    written: int  # rows imported (0 on a dry run, or when all-or-nothing met a bad row)
+    problems: list[RowProblem]
+    organizations_created: list[str] = Field(default_factory=list)
+    unlinked: int = 0  # tickets whose customer email matched no customer
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.bad == 0
+
+
+class TicketExportFilter(Input):
+    team_id: int | None = None
+    stage_id: int | None = None
+    assignee_id: int | None = None
+    customer_id: int | None = None
+    organization_id: int | None = None
+    project_id: int | None = None
+    since: datetime | None = None  # created at or after
+    until: datetime | None = None  # created before
+    open: bool | None = None  # True: open only; False: closed only
+    include_archived: bool = False
+
+
+class CustomerExportFilter(Input):
+    organization_id: int | None = None
+    project_id: int | None = None
+    unassigned: bool = False  # only customers without an organization
+    text: str | None = None

@@ -56,6 +56,7 @@ from deskline.models import (
     TimeOff,
 )
 from deskline.rules import assignment, mentions, similarity, sla, templates
+from deskline.service_io import ServiceIo
 from deskline.store import keyset
 from deskline.store.sqlite import SqliteStore
 
@@ -82,7 +83,7 @@ def snippet(text: str, query: str, width: int = 100) -> str:
     return ("…" if start else "") + piece + ("…" if start + width < len(flat) else "")
 
 
-class Service:
+class Service(ServiceIo):
     def __init__(self, store: SqliteStore, actor: Agent,
                  clock: Callable[[], datetime] = utcnow) -> None:
         self.store = store
@@ -165,10 +166,14 @@ class Service:
         return self.store.agent(agent_id)
 
     def list_customers(self, text: str | None = None, organization_id: int | None = None,
-                       cursor: str | None = None, limit: int = 50) -> Page[Customer]:
+                       cursor: str | None = None, limit: int = 50,
+                       project_id: int | None = None,
+                       unassigned: bool = False) -> Page[Customer]:
+        """Customers by id; `unassigned` keeps those without an organization."""
         access.require_agent(self.scope(), "list customers")
         after = keyset.decode(cursor, 1)[0] if cursor else None
-        items = self.store.customers_page(text, organization_id, after, _limit(limit) + 1)
+        items = self.store.customers_page(text, organization_id, after, _limit(limit) + 1,
+                                          project_id=project_id, unassigned=unassigned)
         more = len(items) > limit
         items = items[:limit]
         return Page(items=items, next_cursor=keyset.encode(items[-1].id) if more else None)
@@ -627,6 +632,8 @@ class Service:
                                               new=stage.name)])
             self._advance_slas(ticket.id, team, stage, now)
             self._stage_mail(ticket.id, stage)
+            if stage.closing and ticket.closed_at is None:
+                self._rating_request(ticket.id)  # service_io: teams with ratings on
         return self._ticket(scope, ticket.id)
 
     def assign_ticket(self, ticket_id: int, version: int, agent_id: int | None) -> Ticket:

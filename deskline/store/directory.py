@@ -96,8 +96,15 @@ class DirectoryQueries:
         return found[0] if found else None
 
     def customers_page(self, text: str | None, organization_id: int | None,
-                       after_id: int | None, limit: int) -> list[Customer]:
+                       after_id: int | None, limit: int,
+                       project_id: int | None = None,
+                       unassigned: bool = False) -> list[Customer]:
         where, params = ["1"], []
+        if project_id is not None:
+            where.append("id IN (SELECT customer_id FROM customer_projects WHERE project_id = ?)")
+            params.append(project_id)
+        if unassigned:
+            where.append("organization_id IS NULL")
         if text:
             where.append("(name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')")
             like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -173,11 +180,13 @@ class DirectoryQueries:
             Team(id=r[0], name=r[1], description=r[2], email_alias=r[3], visibility=r[4],
                  assignment=r[5], calendar=Calendar.model_validate_json(r[6]),
                  auto_close_days=r[7], customers_may_close=bool(r[8]), ratings=bool(r[9]),
+                 auto_close_stage_ids=json.loads(r[10] or "[]"),
                  member_ids=members.get(r[0], []), follower_ids=followers.get(r[0], []),
                  stage_ids=stages.get(r[0], []))
             for r in self.conn.execute(
                 "SELECT id, name, description, email_alias, visibility, assignment, calendar,"
-                " auto_close_days, customers_may_close, ratings FROM teams ORDER BY name"
+                " auto_close_days, customers_may_close, ratings, auto_close_stage_ids"
+                " FROM teams ORDER BY name"
             )
         ]
 
@@ -189,8 +198,13 @@ class DirectoryQueries:
         columns = {
             k: v for k, v in values.items()
             if k in ("name", "description", "email_alias", "visibility", "assignment",
-                     "calendar", "auto_close_days", "customers_may_close", "ratings")
+                     "calendar", "auto_close_days", "customers_may_close", "ratings",
+                     "auto_close_stage_ids")
         }
+        if columns.get("auto_close_stage_ids") is not None:
+            columns["auto_close_stage_ids"] = json.dumps(list(columns["auto_close_stage_ids"]))
+        elif "auto_close_stage_ids" in columns:
+            columns["auto_close_stage_ids"] = "[]"
         if "calendar" in columns:
             columns["calendar"] = Calendar.model_validate(columns["calendar"]).model_dump_json()
         if team_id is None:

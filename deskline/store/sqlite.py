@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from deskline.store.customers_io import CustomerIoQueries
 from deskline.store.db import connect
 from deskline.store.directory import DirectoryQueries
 from deskline.store.search import SearchQueries
 from deskline.store.tickets import TicketQueries
 
 
-class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries):
+class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries, CustomerIoQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0

@@ -358,7 +358,11 @@ class TicketQueries:
             " FROM ticket_slas WHERE ticket_id = ?", (ticket_id,)).fetchall()
 
     def replace_sla_rows(self, ticket_id: int, rows: Iterable[tuple]) -> None:
-        self.conn.execute("DELETE FROM ticket_slas WHERE ticket_id = ?", (ticket_id,))
+        rows = list(rows)
+        deleted = self.conn.execute("DELETE FROM ticket_slas WHERE ticket_id = ?",
+                                    (ticket_id,)).rowcount
+        if not rows and not deleted:
+            return  # no clocks before or after: the summary columns stay NULL
         self.conn.executemany(
             "INSERT INTO ticket_slas (ticket_id, policy_id, status, deadline, spent_hours,"
             " running_since, reached_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -370,7 +374,8 @@ class TicketQueries:
         self.conn.execute(
             "UPDATE tickets SET"
             " sla_deadline = (SELECT min(deadline) FROM ticket_slas s"
-            "   WHERE s.ticket_id = tickets.id AND s.status = 'ongoing'),"
+            # `+status`: look the ticket's clocks up by primary key, not every ongoing one
+            "   WHERE s.ticket_id = tickets.id AND +s.status = 'ongoing'),"
             " sla_status = (SELECT CASE WHEN sum(status = 'failed') > 0 THEN 'failed'"
             "   WHEN sum(status = 'ongoing') > 0 THEN 'ongoing'"
             "   WHEN count(*) > 0 THEN 'reached' END"

@@ -21,7 +21,15 @@ async def _local(db: Path, email: str) -> Backend:
     return await LocalBackend.open(db, email)
 
 
-BACKEND_KINDS: dict[str, Callable[[Path, str], Awaitable[Backend]]] = {"local": _local}
+async def _remote(db: Path, email: str) -> Backend:
+    """A RemoteBackend against a real uvicorn server on 127.0.0.1 over the same file."""
+    from deskline.server.testing import open_remote_backend
+
+    return await open_remote_backend(db, email)
+
+
+BACKEND_KINDS: dict[str, Callable[[Path, str], Awaitable[Backend]]] = {
+    "local": _local, "remote": _remote}
 
 
 @pytest.fixture(params=sorted(BACKEND_KINDS))

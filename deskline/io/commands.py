@@ -1,0 +1,243 @@
+"""`deskline import`, `export`, `report` and `maintenance`: argparse only at import time;
+every handler imports the engine when it runs (`deskline --help` stays fast)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_parsers(sub, db_arg) -> None:
+    imp = sub.add_parser(
+        "import", help="import customers or tickets from a CSV file",
+        description="Import a CSV file (UTF-8 with or without BOM, cp1252/Latin-1; comma, "
+                    "semicolon or tab separated). Every row is checked first; by default a "
+                    "file with any bad row writes nothing and exits with status 1.")
+    db_arg(imp)
+    imp.add_argument("--as", dest="agent", metavar="EMAIL")
+    imp.add_argument("kind", choices=["customers", "tickets"])
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                     help="map a column to a field (FIELD empty or 'ignore' skips the column);"
+                          " repeatable")
+    imp.add_argument("--mapping", metavar="NAME", help="start from a saved mapping")
+    imp.add_argument("--save-mapping", metavar="NAME", help="save the mapping used under NAME")
+    imp.add_argument("--dry-run", action="store_true",
+                     help="check every row and report; write nothing")
+    imp.add_argument("--skip-bad", action="store_true",
+                     help="import the good rows and report the bad ones")
+    imp.add_argument("--team", metavar="TEAM", help="tickets: team for rows without one")
+    imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    imp.add_argument("--fields", action="store_true",
+                     help="list the fields of KIND and the file's columns with their guesses, "
+                          "then stop")
+
+    exp = sub.add_parser("export", help="export tickets or customers as CSV or JSON lines")
+    db_arg(exp)
+    exp.add_argument("--as", dest="agent", metavar="EMAIL")
+    exp.add_argument("kind", choices=["tickets", "customers"])
+    exp.add_argument("--format", choices=["csv", "json"], default="csv")
+    exp.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
+    exp.add_argument("--team", metavar="T", help="tickets: team name or id")
+    exp.add_argument("--stage", metavar="S", help="tickets: stage name or id")
+    exp.add_argument("--agent", dest="assignee", metavar="EMAIL", help="tickets: assignee")
+    exp.add_argument("--since", metavar="DATE", help="tickets created at or after DATE")
+    exp.add_argument("--until", metavar="DATE", help="tickets created before DATE")
+    state = exp.add_mutually_exclusive_group()
+    state.add_argument("--open", action="store_true", help="tickets: open only")
+    state.add_argument("--closed", action="store_true", help="tickets: closed only")
+    exp.add_argument("--archived", action="store_true", help="tickets: include archived")
+    exp.add_argument("--organization", metavar="O", help="organization name or id")
+    exp.add_argument("--project", metavar="P", help="project name or id")
+    exp.add_argument("--unassigned", action="store_true",
+                     help="customers: only those without an organization")
+    exp.add_argument("--excel-safe", action="store_true",
+                     help="CSV: prefix cells that start like a formula (= + - @) with ' so "
+                          "a spreadsheet shows them as text")
+
+    rep = sub.add_parser("report", help="report figures as JSON (opened, closed, backlog, "
+                                        "SLA, response times, ratings)")
+    db_arg(rep)
+    rep.add_argument("--as", dest="agent", metavar="EMAIL")
+    rep.add_argument("--team", metavar="T", help="team name or id")
+    rep.add_argument("--agent", dest="assignee", metavar="EMAIL", help="assignee email or name")
+    rep.add_argument("--since", metavar="DATE", help="start of the period (default: 30 days "
+                                                      "before --until)")
+    rep.add_argument("--until", metavar="DATE", help="end of the period (default: now)")
+
+    maint = sub.add_parser("maintenance", help="close inactive tickets and fail overdue SLAs "
+                                               "(run it from cron)")
+    db_arg(maint)
+    maint.add_argument("--as", dest="agent", metavar="EMAIL")
+    maint.add_argument("--json", action="store_true")
+
+
+COMMANDS = ("import", "export", "report", "maintenance")
+
+
+def run(args: argparse.Namespace, open_service, error) -> int:
+    return {"import": _import, "export": _export, "report": _report,
+            "maintenance": _maintenance}[args.command](args, open_service, error)
+
+
+def _date(value: str | None, error, what: str):
+    if value is None:
+        return None
+    from deskline.io.importer import parse_date
+
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise error(f"{what}: {exc}") from None
+
+
+def _find(items, key: str, what: str, error):
+    for item in items:
+        if key.isdigit() and item.id == int(key) or item.name.casefold() == key.casefold():
+            return item
+    raise error(f"no {what} {key!r} (known: {', '.join(i.name for i in items) or 'none'})")
+
+
+def _agent(svc, key: str, error):
+    for agent in svc.list_agents():
+        if key.casefold() in (agent.email.casefold(), agent.name.casefold()) or \
+                key.isdigit() and agent.id == int(key):
+            return agent
+    raise error(f"no agent {key!r}")
+
+
+def _progress():
+    if not sys.stderr.isatty():
+        return None
+
+    def show(phase: str, done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r  {phase} {done:,} / {total:,} rows", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _import(args, open_service, error) -> int:
+    from pathlib import Path
+
+    from deskline.io import importer
+    from deskline.io.mapping import parse_map_args
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise error(f"no file at {path}")
+    svc = open_service(args)
+    chosen = parse_map_args(args.map)
+    if args.fields:
+        preview = importer.preview_file(path, args.kind, store=svc.store, chosen=chosen,
+                                        saved=args.mapping)
+        print(f"Fields of {args.kind}: {', '.join(importer.fields(args.kind))}")
+        print(f"File: {preview.encoding}, {preview.delimiter!r}, {preview.rows} rows")
+        for column in preview.columns:
+            print(f"  {column.name} → {column.field or '(ignored)'}   e.g. "
+                  + " | ".join(column.samples))
+        return 0
+    report = importer.run_import(
+        svc, path, args.kind, chosen=chosen, saved=args.mapping, save_as=args.save_mapping,
+        dry_run=args.dry_run, skip_bad=args.skip_bad, default_team=args.team,
+        progress=_progress(), source_name=path.name)
+    if args.json:
+        print(report.model_dump_json(indent=2))
+    else:
+        from deskline.text import plain
+
+        for line in importer.describe(report):
+            print(plain(line))
+        if args.save_mapping:
+            print(f"Mapping saved as {args.save_mapping!r}; reuse it with --mapping "
+                  f"{args.save_mapping!r}.")
+    return 0 if report.bad == 0 or (args.skip_bad and not args.dry_run) else 1
+
+
+def _export(args, open_service, error) -> int:
+    from deskline.io import export
+    from deskline.models import CustomerExportFilter, TicketExportFilter
+
+    svc = open_service(args)
+    org = project = None
+    if args.organization:
+        org = _find(svc.list_organizations(), args.organization, "organization", error)
+    if args.project:
+        project = _find(svc.list_projects(), args.project, "project", error)
+    if args.kind == "tickets":
+        team = _find(svc.list_teams(), args.team, "team", error) if args.team else None
+        stage = None
+        if args.stage:
+            stage = _find(svc.list_stages(team.id if team else None), args.stage, "stage", error)
+        flt = TicketExportFilter(
+            team_id=team.id if team else None, stage_id=stage.id if stage else None,
+            assignee_id=_agent(svc, args.assignee, error).id if args.assignee else None,
+            organization_id=org.id if org else None, project_id=project.id if project else None,
+            since=_date(args.since, error, "--since"), until=_date(args.until, error, "--until"),
+            open=True if args.open else False if args.closed else None,
+            include_archived=args.archived)
+    else:
+        flt = CustomerExportFilter(organization_id=org.id if org else None,
+                                   project_id=project.id if project else None,
+                                   unassigned=args.unassigned)
+    run = export.export_tickets if args.kind == "tickets" else export.export_customers
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as out:
+            count = run(svc, out, args.format, flt, excel_safe=args.excel_safe)
+        print(f"Exported {count} {args.kind} to {args.output}.", file=sys.stderr)
+        return 0
+    out = sys.stdout
+    if out.isatty():  # customer text is data: no terminal control reaches a terminal
+        out = _SafeTerminal(out)
+    try:
+        run(svc, out, args.format, flt, excel_safe=args.excel_safe)
+        out.flush()
+    except BrokenPipeError:  # `deskline export tickets | head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+class _SafeTerminal:
+    def __init__(self, out) -> None:
+        from deskline.text import plain
+
+        self._out, self._plain = out, plain
+
+    def write(self, text: str) -> int:
+        return self._out.write(self._plain(text.replace("\r\n", "\n")))
+
+    def flush(self) -> None:
+        self._out.flush()
+
+
+def _report(args, open_service, error) -> int:
+    from deskline.models import ReportFilter
+
+    svc = open_service(args)
+    team = _find(svc.list_teams(), args.team, "team", error) if args.team else None
+    agent = _agent(svc, args.assignee, error) if args.assignee else None
+    report = svc.report(ReportFilter(team_id=team.id if team else None,
+                                     agent_id=agent.id if agent else None,
+                                     since=_date(args.since, error, "--since"),
+                                     until=_date(args.until, error, "--until")))
+    print(report.model_dump_json(indent=2))
+    return 0
+
+
+def _maintenance(args, open_service, error) -> int:
+    import json
+
+    svc = open_service(args)
+    sla_failed = svc.refresh_sla()
+    result = svc.auto_close()
+    if args.json:
+        print(json.dumps({"sla_failed": sla_failed, "closed": len(result.closed),
+                          "closed_ids": result.closed, "skipped": result.skipped,
+                          "rating_requests": result.rating_requests}))
+    else:
+        print(f"Closed {len(result.closed)} inactive tickets ({result.rating_requests} rating "
+              f"requests queued, {result.skipped} skipped as changed meanwhile); "
+              f"{sla_failed} tickets had an SLA fail.")
+    return 0

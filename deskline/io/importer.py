@@ -1,0 +1,608 @@
+"""CSV import of customers and tickets: preview, check every row, then write.
+
+`run_import` reads the whole file and checks every row before it writes anything: a
+missing or bad email, a duplicate in the file or in the database, an unknown team, stage,
+assignee or project, an unparseable date or priority, each reported with the line the
+record starts on. Then, unless it is a dry run:
+
+- all-or-nothing (default): any bad row and nothing is written;
+- skip-bad: the good rows are written and the bad ones reported.
+
+The writing is one transaction, so an import is never half done. Organizations named in
+a customer file that do not exist yet are created (and listed in the report). Tickets are
+linked to customers by email; the report counts those that matched nobody.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from deskline import access
+from deskline.clock import to_db
+from deskline.errors import ConflictError, ValidationFailed
+from deskline.io import mapping as mappings
+from deskline.io.csvfile import CsvFile, read_csv
+from deskline.models import (
+    ColumnInfo,
+    FilePreview,
+    ImportKind,
+    ImportReport,
+    Role,
+    RowProblem,
+    SavedMapping,
+    normalize_email,
+)
+from deskline.rules import sla
+
+Progress = Callable[[str, int, int], None]  # (phase: "checking" | "writing", done, total)
+FTS_DEFER_ROWS = 1000  # from this many tickets, full-text indexing is done in one go
+MAX_PROBLEMS = 10_000  # a report keeps at most this many problems (the counts stay exact)
+
+PRIORITIES = {
+    "0": 0, "1": 1, "2": 2, "3": 3, "low": 0, "medium": 1, "normal": 1, "high": 2,
+    "urgent": 3, "niedrig": 0, "mittel": 1, "hoch": 2, "dringend": 3, "basse": 0,
+    "moyenne": 1, "haute": 2, "urgente": 3, "kritisch": 3, "critical": 3,
+}
+CHANNELS = ("email", "web", "api", "manual")
+_SPLIT = re.compile(r"\s*[,;|]\s*")
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})(?:[ T,]+(\d{1,2}):(\d{2})"
+                     r"(?::(\d{2}))?)?$")
+_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+DATE_HINT = "use YYYY-MM-DD or DD.MM.YYYY, optionally with HH:MM"
+
+
+def parse_date(text: str) -> datetime:
+    """A date or date-time as found in spreadsheets; times without a zone are UTC.
+    Raises ValueError with a message for people."""
+    text = text.strip()
+    match = _DOTTED.match(text)
+    if match:
+        day, month, year = int(match[1]), int(match[2]), int(match[3])
+        year += 2000 if year < 100 else 0
+        return _make(year, month, day, match, text)
+    match = _SLASHED.match(text)
+    if match:
+        first, second, year = int(match[1]), int(match[2]), int(match[3])
+        if first > 12 >= second:
+            day, month = first, second
+        elif second > 12 >= first or first == second:
+            day, month = second, first
+        else:
+            raise ValueError(f"ambiguous date {text!r} (day/month or month/day?); {DATE_HINT}")
+        return _make(year, month, day, match, text)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"unparseable date {text!r}; {DATE_HINT}") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _make(year: int, month: int, day: int, match: re.Match, text: str) -> datetime:
+    try:
+        return datetime(year, month, day, int(match[4] or 0), int(match[5] or 0),
+                        int(match[6] or 0), tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"unparseable date {text!r}; {DATE_HINT}") from None
+
+
+# --- reading and mapping ------------------------------------------------------------------
+
+
+def resolve_mapping(csv_file: CsvFile, kind: ImportKind, store=None,
+                    chosen: Mapping[str, str] | None = None,
+                    saved: str | None = None) -> dict[str, str | None]:
+    """Guesses, then a saved mapping (by name, from the store), then `chosen` on top."""
+    result = mappings.guess_mapping(csv_file.header, kind)
+    if saved:
+        found = store.mapping(saved) if store is not None else None
+        if found is None:
+            names = ", ".join(m.name for m in store.mappings()) if store is not None else ""
+            raise ValidationFailed(f"no saved mapping named {saved!r} (saved: {names or 'none'})",
+                                   field="mapping")
+        if found.kind != kind:
+            raise ValidationFailed(f"mapping {found.name!r} is for {found.kind.value}, not "
+                                   f"{kind.value}", field="mapping")
+        result = mappings.apply_mapping(csv_file.header, kind,
+                                        {h: None for h in csv_file.header}, found.columns,
+                                        strict=False)
+    if chosen:
+        result = mappings.apply_mapping(csv_file.header, kind, result, chosen)
+    return result
+
+
+def preview_file(source: str | Path | bytes, kind: ImportKind | str, *, store=None,
+                 chosen: Mapping[str, str] | None = None, saved: str | None = None,
+                 samples: int = 3) -> FilePreview:
+    """What the mapping screen shows: encoding, delimiter, each column with its first
+    non-empty values and the field it maps to, and the number of records."""
+    kind = ImportKind(kind)
+    csv_file = read_csv(source)
+    mapped = resolve_mapping(csv_file, kind, store, chosen, saved)
+    found: list[list[str]] = [[] for _ in csv_file.header]
+    rows = 0
+    for _line, values in csv_file.records():
+        rows += 1
+        for index, value in enumerate(values[:len(found)]):
+            if value.strip() and len(found[index]) < samples:
+                found[index].append(value.strip())
+    return FilePreview(
+        encoding=csv_file.encoding, delimiter=csv_file.delimiter, rows=rows,
+        columns=[ColumnInfo(name=h, samples=found[i], field=mapped[h])
+                 for i, h in enumerate(csv_file.header)])
+
+
+# --- checking -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Check:
+    problems: list[RowProblem] = field(default_factory=list)
+    bad_lines: set[int] = field(default_factory=set)
+    good: list[tuple] = field(default_factory=list)
+    rows: int = 0
+    new_orgs: dict[str, str] = field(default_factory=dict)  # casefold -> name as written
+    unlinked: int = 0
+
+    def add(self, line: int, field_name: str | None, column: str | None, message: str) -> None:
+        self.bad_lines.add(line)
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(RowProblem(line=line, field=field_name, column=column,
+                                            message=message))
+
+
+def _rows(csv_file: CsvFile, mapped: Mapping[str, str | None], check: _Check,
+          progress: Progress | None, total: int):
+    """(line, {field: value}) per record, ragged rows reported."""
+    index = [(i, f) for i, f in enumerate(mapped[h] for h in csv_file.header) if f]
+    width = len(csv_file.header)
+    for line, row in csv_file.records():
+        check.rows += 1
+        if len(row) > width and any(cell.strip() for cell in row[width:]):
+            check.add(line, None, None, f"{len(row)} values but the header has {width} "
+                      "columns (a missing quote or delimiter?)")
+        if progress and check.rows % 5000 == 0:
+            progress("checking", check.rows, total)
+        yield line, {f: (row[i].strip().replace("\r\n", "\n") if i < len(row) else "")
+                     for i, f in index}
+
+
+def _column_of(mapped: Mapping[str, str | None]) -> dict[str, str]:
+    return {f: h for h, f in mapped.items() if f}
+
+
+def _check_email(check: _Check, line: int, email: str, column: str | None,
+                 field_name: str = "email", required: bool = True) -> str | None:
+    if not email:
+        if required:
+            check.add(line, field_name, column, "missing email")
+        return None
+    try:
+        return normalize_email(email)
+    except ValueError:
+        check.add(line, field_name, column, f"not an email address: {email!r}")
+        return None
+
+
+def _check_customers(svc, csv_file: CsvFile, mapped, progress, total) -> _Check:
+    store = svc.store
+    check = _Check()
+    column = _column_of(mapped)
+    existing = store.customer_email_ids()
+    orgs = {o.name.casefold() for o in store.organizations()}
+    projects = {p.name.casefold(): p.id for p in store.projects()}
+    project_ids = set(projects.values())
+    seen: dict[str, int] = {}
+    for line, values in _rows(csv_file, mapped, check, progress, total):
+        email = _check_email(check, line, values.get("email", ""), column.get("email"))
+        if email is not None:
+            key = email.casefold()
+            if key in seen:
+                check.add(line, "email", column.get("email"),
+                          f"duplicate: {email} is also on line {seen[key]}")
+            elif key in existing:
+                check.add(line, "email", column.get("email"),
+                          f"a customer with the email {email} exists")
+            else:
+                seen[key] = line
+        name = values.get("name") or " ".join(
+            v for v in (values.get("first_name"), values.get("last_name")) if v)
+        org = values.get("organization") or None
+        if org and org.casefold() not in orgs:
+            check.new_orgs.setdefault(org.casefold(), org)
+        pids = []
+        for item in _SPLIT.split(values.get("projects", "")):
+            if not item:
+                continue
+            pid = projects.get(item.casefold())
+            if pid is None and item.isdigit() and int(item) in project_ids:
+                pid = int(item)
+            if pid is None:
+                check.add(line, "projects", column.get("projects"), f"unknown project {item!r}")
+            else:
+                pids.append(pid)
+        if line not in check.bad_lines:
+            check.good.append((line, email, name, org, values.get("phone") or None, pids))
+    return check
+
+
+def _by_name(items) -> dict:
+    """Items by name (case-folded) and by id as text."""
+    index = {}
+    for item in items:
+        index.setdefault(item.name.casefold(), item)
+        index.setdefault(str(item.id), item)
+    return index
+
+
+def _check_tickets(svc, csv_file: CsvFile, mapped, progress, total,
+                   default_team: str | None) -> _Check:
+    store = svc.store
+    check = _Check()
+    column = _column_of(mapped)
+    teams = _by_name(svc.list_teams())
+    team_names = ", ".join(sorted({t.name for t in teams.values()}))
+    stages = {t.id: _by_name(store.stages(t.id)) for t in teams.values()}
+    agents: dict[str, object] = {}
+    for agent in store.agents():
+        if agent.role is not Role.portal and agent.active:
+            agents.setdefault(agent.email.casefold(), agent)
+            agents.setdefault(agent.name.casefold(), agent)
+    customers = store.customer_email_ids()
+    fallback = None
+    if default_team:
+        fallback = teams.get(default_team.casefold())
+        if fallback is None:
+            raise ValidationFailed(f"no team {default_team!r} (known: {team_names})",
+                                   field="team")
+    now = svc.clock()
+    for line, values in _rows(csv_file, mapped, check, progress, total):
+        subject = values.get("subject", "")
+        if not subject:
+            check.add(line, "subject", column.get("subject"), "missing subject")
+        elif len(subject) > 500:
+            check.add(line, "subject", column.get("subject"), "subject longer than 500 "
+                      "characters")
+        team_name = values.get("team", "")
+        team = teams.get(team_name.casefold()) if team_name else fallback
+        if team is None:
+            check.add(line, "team", column.get("team"),
+                      f"unknown team {team_name!r} (known: {team_names})" if team_name
+                      else "missing team")
+        stage = None
+        stage_name = values.get("stage", "")
+        if team is not None:
+            if stage_name:
+                stage = stages[team.id].get(stage_name.casefold())
+                if stage is None or stage.id not in team.stage_ids:
+                    stage = None
+                    check.add(line, "stage", column.get("stage"),
+                              f"unknown stage {stage_name!r} for team {team.name}")
+            elif team.stage_ids:
+                stage = stages[team.id].get(str(team.stage_ids[0]))
+            else:
+                check.add(line, "team", column.get("team"), f"team {team.name} has no stages")
+        priority_text = values.get("priority", "").casefold()
+        priority = PRIORITIES.get(priority_text, 0 if not priority_text else None)
+        if priority is None:
+            check.add(line, "priority", column.get("priority"),
+                      f"unknown priority {values['priority']!r} (low, medium, high, urgent "
+                      "or 0-3)")
+        assignee = None
+        if values.get("assignee"):
+            assignee = agents.get(values["assignee"].casefold())
+            if assignee is None:
+                check.add(line, "assignee", column.get("assignee"),
+                          f"unknown agent {values['assignee']!r}")
+        channel = values.get("channel", "").casefold() or "manual"
+        if channel not in CHANNELS:
+            check.add(line, "channel", column.get("channel"),
+                      f"unknown channel {values['channel']!r} ({', '.join(CHANNELS)})")
+        dates = {}
+        for key in ("created_at", "closed_at"):
+            if values.get(key):
+                try:
+                    dates[key] = parse_date(values[key])
+                except ValueError as exc:
+                    check.add(line, key, column.get(key), str(exc))
+        created = dates.get("created_at", now)
+        closed = dates.get("closed_at")
+        if closed is not None and closed < created:
+            check.add(line, "closed_at", column.get("closed_at"),
+                      "closed before it was created")
+        email = _check_email(check, line, values.get("customer_email", ""),
+                             column.get("customer_email"), "customer_email", required=False)
+        customer_id = customers.get(email.casefold()) if email else None
+        if line in check.bad_lines:
+            continue
+        if customer_id is None:
+            check.unlinked += 1
+        tags = [t for t in dict.fromkeys(_SPLIT.split(values.get("tags", ""))) if t]
+        check.good.append((line, subject, values.get("description", ""), team, stage, priority,
+                           tags, assignee, customer_id, created, closed, channel))
+    return check
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _write_customers(svc, check: _Check, progress: Progress | None) -> None:
+    store = svc.store
+    now = to_db(svc.clock())
+    orgs = {o.name.casefold(): o.id for o in store.organizations()}
+    with store.transaction():
+        for key, name in check.new_orgs.items():
+            orgs[key] = store.insert_organization(name, None)
+        project_rows = []
+        insert = store.conn.execute
+        for n, (_line, email, name, org, phone, pids) in enumerate(check.good, start=1):
+            cid = insert("INSERT INTO customers (email, name, organization_id, phone, created_at)"
+                         " VALUES (?, ?, ?, ?, ?)",
+                         (email, name, orgs[org.casefold()] if org else None, phone,
+                          now)).lastrowid
+            project_rows.extend((cid, pid) for pid in dict.fromkeys(pids))
+            if progress and n % 5000 == 0:
+                progress("writing", n, len(check.good))
+        store.conn.executemany("INSERT OR IGNORE INTO customer_projects (customer_id,"
+                               " project_id) VALUES (?, ?)", project_rows)
+
+
+def _write_tickets(svc, check: _Check, progress: Progress | None, source_name: str) -> None:
+    """All rows in bulk: ids are given here (the transaction holds the write lock, so no
+    other writer can take one), and tickets, tags, followers, events and SLA clocks go in
+    with one `executemany` each per batch."""
+    store = svc.store
+    conn = store.conn
+    plans: dict = {}
+    names = {t.casefold(): t for row in check.good for t in row[6]}
+    batches: dict[str, list[tuple]] = {"tickets": [], "tags": [], "followers": [],
+                                       "events": [], "slas": []}
+    total = len(check.good)
+
+    def flush() -> None:
+        conn.executemany(
+            "INSERT INTO tickets (id, number, subject, description, team_id, stage_id,"
+            " assignee_id, customer_id, organization_id, priority, tags, channel, created_at,"
+            " updated_at, closed_at, is_open, sla_deadline, sla_status, message_count)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            batches["tickets"])
+        conn.executemany("INSERT OR IGNORE INTO ticket_tags (ticket_id, tag_id) VALUES (?, ?)",
+                         batches["tags"])
+        conn.executemany("INSERT OR IGNORE INTO ticket_followers (ticket_id, agent_id)"
+                         " VALUES (?, ?)", batches["followers"])
+        conn.executemany("INSERT INTO messages (ticket_id, kind, author_agent_id, body, events,"
+                         " created_at) VALUES (?, 'event', ?, ?, ?, ?)", batches["events"])
+        conn.executemany(
+            "INSERT INTO ticket_slas (ticket_id, policy_id, status, deadline, spent_hours,"
+            " running_since, reached_at) VALUES (?, ?, ?, ?, ?, ?, ?)", batches["slas"])
+        for rows in batches.values():
+            rows.clear()
+
+    with store.transaction(), _fts_deferred(store, total):
+        tag_ids = dict(zip(names, store.tag_ids(names.values()), strict=True))
+        org_of = dict(conn.execute("SELECT id, organization_id FROM customers"
+                                   " WHERE organization_id IS NOT NULL"))
+        tid = conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]
+        number = store.next_number() - 1
+        for n, row in enumerate(check.good, start=1):
+            (line, subject, description, team, stage, priority, tags, assignee, customer_id,
+             created, closed, channel) = row
+            tid += 1
+            number += 1
+            closed = (closed or created) if stage.closing else None
+            clocks = [] if closed else _sla_rows(store, plans, team, stage, priority, tags,
+                                                 customer_id, created)
+            batches["slas"].extend((tid, *clock) for clock in clocks)
+            batches["tickets"].append((
+                tid, number, subject, description, team.id, stage.id,
+                assignee.id if assignee else None, customer_id, org_of.get(customer_id),
+                priority, ",".join(tags), channel, to_db(created), to_db(closed or created),
+                to_db(closed), int(closed is None), *_sla_summary(clocks)))
+            batches["tags"].extend((tid, tag_ids[t.casefold()]) for t in tags)
+            if assignee:
+                batches["followers"].append((tid, assignee.id))
+            batches["events"].append((
+                tid, svc.actor.id, f"Imported from {source_name}, line {line}",
+                json.dumps([{"field": "stage", "old": None, "new": stage.name}]),
+                to_db(created)))
+            if n % 5000 == 0:
+                flush()
+                if progress:
+                    progress("writing", n, total)
+        flush()
+
+
+def _sla_summary(clocks: list[tuple]) -> tuple[str | None, str | None]:
+    """(sla_deadline, sla_status) of the ticket, as `store.summarize_sla` sums them up:
+    the nearest ongoing deadline, the worst status."""
+    if not clocks:
+        return None, None
+    deadlines = [c[2] for c in clocks if c[1] == "ongoing" and c[2] is not None]
+    statuses = {c[1] for c in clocks}
+    status = "failed" if "failed" in statuses else "ongoing" if "ongoing" in statuses \
+        else "reached"
+    return (min(deadlines) if deadlines else None), status
+
+
+@contextmanager
+def _fts_deferred(store, rows: int) -> Iterator[None]:
+    """For a big import, index the new tickets' text in one statement at the end instead of
+    a trigger call per row; inside the import's transaction, so nobody sees the difference."""
+    if rows < FTS_DEFER_ROWS:
+        yield
+        return
+    conn = store.conn
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'"
+                       " AND name = 'tickets_fts_ai'").fetchone()
+    first = conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]
+    if sql:
+        conn.execute("DROP TRIGGER tickets_fts_ai")
+    yield
+    conn.execute("INSERT INTO tickets_fts (rowid, subject, description) SELECT id, subject,"
+                 " description FROM tickets WHERE id > ?", (first,))
+    if sql:
+        conn.execute(sql[0])
+
+
+def _sla_rows(store, plans: dict, team, stage, priority: int, tags: list[str],
+              customer_id: int | None, created: datetime) -> list[tuple]:
+    """The SLA clocks a new ticket starts with, as `Service._apply_slas` starts them (a
+    new ticket keeps nothing), with the team's policies and stage order read once."""
+    if team.id not in plans:
+        plans[team.id] = (store.sla_policies(team.id),
+                          {s.id: s.sequence for s in store.stages(team.id)})
+    policies, order = plans[team.id]
+    rows = []
+    for policy in policies:
+        if not sla.policy_applies(policy, priority, tags, customer_id):
+            continue
+        if order.get(stage.id, 0) >= order.get(policy.target_stage_id, 1 << 30):
+            rows.append((policy.id, "reached", None, 0.0, None, to_db(created)))
+        elif stage.id in policy.excluded_stage_ids:
+            rows.append((policy.id, "ongoing", None, 0.0, None, None))
+        else:
+            deadline = sla.add_working_hours(created, policy.hours, team.calendar)
+            rows.append((policy.id, "ongoing", to_db(deadline), 0.0, to_db(created), None))
+    return rows
+
+
+def run_import(svc, source: str | Path | bytes, kind: ImportKind | str, *,
+               chosen: Mapping[str, str] | None = None, saved: str | None = None,
+               save_as: str | None = None, dry_run: bool = False, skip_bad: bool = False,
+               default_team: str | None = None, progress: Progress | None = None,
+               source_name: str | None = None) -> ImportReport:
+    """Check every row of the file, then (unless `dry_run`) write: nothing when a row is bad
+    and not `skip_bad`, else the good rows; one transaction. `save_as` saves the mapping
+    used under that name (a dry run saves it too: the mapping is not data)."""
+    started = time.perf_counter()
+    kind = ImportKind(kind)
+    access.require_agent(svc.scope(), f"import {kind.value}")
+    csv_file = read_csv(source)
+    mapped = resolve_mapping(csv_file, kind, svc.store, chosen, saved)
+    mappings.check_required(mapped, kind, default_team=bool(default_team))
+    if save_as:
+        if not save_as.strip():
+            raise ValidationFailed("a saved mapping needs a name", field="save_mapping")
+        with svc.store.transaction():
+            svc.store.save_mapping(save_as.strip(), kind.value,
+                                   {h: f or "" for h, f in mapped.items()},
+                                   to_db(svc.clock()))
+    total = sum(1 for _ in csv_file.records()) if progress else 0
+    if kind is ImportKind.customers:
+        check = _check_customers(svc, csv_file, mapped, progress, total)
+    else:
+        check = _check_tickets(svc, csv_file, mapped, progress, total, default_team)
+    if progress:
+        progress("checking", check.rows, check.rows)
+    check.problems.sort(key=lambda p: p.line)
+    bad = len(check.bad_lines)
+    write = not dry_run and check.good and (skip_bad or bad == 0)
+    if write:
+        name = source_name or (Path(source).name if not isinstance(source, bytes) else "a file")
+        try:
+            if kind is ImportKind.customers:
+                _write_customers(svc, check, progress)
+            else:
+                _write_tickets(svc, check, progress, name)
+        except sqlite3.IntegrityError as exc:
+            raise ConflictError(f"the database changed while importing ({exc}); nothing was "
+                                "written, run the import again") from None
+        if progress:
+            progress("writing", len(check.good), len(check.good))
+    return ImportReport(
+        kind=kind, dry_run=dry_run, mode="skip_bad" if skip_bad else "all_or_nothing",
+        encoding=csv_file.encoding, delimiter=csv_file.delimiter,
+        mapping={h: f or "" for h, f in mapped.items()}, rows=check.rows,
+        good=len(check.good), bad=bad, written=len(check.good) if write else 0,
+        problems=check.problems,
+        organizations_created=sorted(check.new_orgs.values()) if kind is ImportKind.customers
+        else [], unlinked=check.unlinked if kind is ImportKind.tickets else 0,
+        seconds=round(time.perf_counter() - started, 3))
+
+
+def describe(report: ImportReport, limit: int | None = 50) -> list[str]:
+    """The report as lines for people (the CLI prints them)."""
+    what = report.kind.value
+    if report.dry_run:
+        head = f"Dry run: {report.good} of {report.rows} {what} rows are good, {report.bad} bad;"\
+               " nothing was written."
+    elif report.written:
+        head = f"Imported {report.written} of {report.rows} {what} rows"
+        head += f"; skipped {report.bad} bad rows." if report.bad else "."
+    elif report.bad:
+        head = (f"Nothing imported: {report.bad} of {report.rows} rows are bad. Fix them, or "
+                "add --skip-bad to import the good rows.")
+    else:
+        head = f"Nothing to import: the file has no {what} rows."
+    lines = [head, f"File: {report.encoding}, {_delimiter_name(report.delimiter)}-separated."]
+    used = [f"{c} → {f}" for c, f in report.mapping.items() if f]
+    lines.append("Columns: " + ", ".join(used))
+    ignored = [c for c, f in report.mapping.items() if not f]
+    if ignored:
+        lines.append("Ignored columns: " + ", ".join(ignored))
+    if report.organizations_created:
+        verb = "would be created" if report.dry_run or not report.written else "created"
+        lines.append(f"Organizations {verb}: " + ", ".join(report.organizations_created))
+    if report.kind is ImportKind.tickets and report.good:
+        lines.append(f"Not linked to a customer (no matching email): {report.unlinked}")
+    shown = report.problems if limit is None else report.problems[:limit]
+    for p in shown:
+        where = f" ({p.column})" if p.column else ""
+        lines.append(f"  line {p.line}{where}: {p.message}")
+    if len(shown) < len(report.problems):
+        lines.append(f"  … and {len(report.problems) - len(shown)} more problems (--json "
+                     f"lists up to {MAX_PROBLEMS:,})")
+    return lines
+
+
+def _delimiter_name(delimiter: str) -> str:
+    from deskline.io.csvfile import DELIMITER_NAMES
+
+    return DELIMITER_NAMES.get(delimiter, repr(delimiter))
+
+
+def fields(kind: ImportKind | str) -> Sequence[str]:
+    """The fields a column can map to, in the order a mapping screen lists them."""
+    return mappings.FIELDS[ImportKind(kind)]
+
+
+def required_fields(kind: ImportKind | str, default_team: bool = False) -> list[str]:
+    kind = ImportKind(kind)
+    if kind is ImportKind.customers:
+        return ["email"]
+    return ["subject"] if default_team else ["subject", "team"]
+
+
+def saved_mappings(svc, kind: ImportKind | str | None = None) -> list[SavedMapping]:
+    access.require_agent(svc.scope(), "use import mappings")
+    return svc.store.mappings(ImportKind(kind).value if kind else None)
+
+
+def save_mapping(svc, name: str, kind: ImportKind | str,
+                 columns: Mapping[str, str | None]) -> SavedMapping:
+    """Save (or replace) a named mapping, as the mapping screen's "save" does."""
+    access.require_agent(svc.scope(), "save import mappings")
+    kind = ImportKind(kind)
+    if not name.strip():
+        raise ValidationFailed("a saved mapping needs a name", field="name")
+    for column, field_name in columns.items():
+        if field_name and field_name not in mappings.FIELDS[kind]:
+            raise ValidationFailed(f"unknown field {field_name!r} for column {column!r}",
+                                   field="columns")
+    with svc.store.transaction():
+        svc.store.save_mapping(name.strip(), kind.value,
+                               {c: f or "" for c, f in columns.items()}, to_db(svc.clock()))
+    return svc.store.mapping(name.strip())
+
+
+def delete_mapping(svc, name: str) -> None:
+    access.require_agent(svc.scope(), "delete import mappings")
+    with svc.store.transaction():
+        svc.store.conn.execute("DELETE FROM import_mappings WHERE name = ?", (name,))

@@ -1,0 +1,606 @@
+"""Mail intake: one mail, one transaction.
+
+For each mail, in order: parse (a mail that cannot be read is kept raw as `failed`); a
+Message-ID seen before is a `duplicate`; mail from our own aliases is `rejected` (a loop);
+a bounce of a mail we sent becomes an internal note on its ticket (`bounce`); a reply is
+threaded by In-Reply-To/References against the Message-IDs we sent and received, then by
+`[#number]` in the subject when the sender is the ticket's customer or of its
+organization (`threaded`); anything else opens a ticket in the team whose alias it was
+sent to, or the default team, or is kept raw as `rejected` (`ticket`). The sender becomes
+(or is matched to) a customer, and a new ticket gets a confirmation mail in the outbox.
+
+The ticket is opened through `Service.create_ticket`, acting as the inactive system agent
+"Mail intake" (created on first use), so assignment, SLA clocks, stage mail and the
+chatter event are the service's own rules.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from itertools import chain, islice
+
+from deskline.clock import to_db, utcnow
+from deskline.mail.parse import MailParseError, ParsedMail, parse_mail
+from deskline.models import Agent, Channel, MessageKind, Ticket, TicketCreate
+from deskline.rules import templates
+from deskline.service import Service
+from deskline.store.sqlite import SqliteStore
+
+SYSTEM_EMAIL = "mail-intake@deskline.invalid"
+SYSTEM_NAME = "Mail intake"
+MAX_CONFIRMATIONS_PER_HOUR = 5  # per address
+_NUMBER = re.compile(r"\[#(\d{1,12})\]")
+_QUOTE_START = re.compile(
+    r"^(On .{0,200}wrote:|Le .{0,200}a écrit ?:|Am .{0,200}schrieb .{0,100}:|"
+    r"El .{0,200}escribió:|-{2,}\s*Original Message\s*-{2,}|-{2,}\s*Ursprüngliche Nachricht"
+    r"\s*-{2,}|_{10,})\s*$", re.IGNORECASE)
+
+_OUTLOOK_FROM = re.compile(r"^\*?(From|De|Von|Van):\*? .+", re.IGNORECASE)
+_OUTLOOK_SENT = re.compile(r"^\*?(Sent|Date|Envoyé|Gesendet|Verzonden):\*? .+",
+                           re.IGNORECASE)
+
+DEFAULT_CONFIRMATION = """Hello {first_name},
+
+Thank you for writing to {team}. We received your request and opened ticket #{number}:
+"{subject}".
+
+To add anything, reply to this mail and keep [#{number}] in the subject.
+
+{team}
+"""
+
+
+@dataclass
+class IntakeResult:
+    status: str  # ticket, threaded, duplicate, bounce, rejected, failed
+    source: str = ""
+    reason: str | None = None
+    message_id: str | None = None
+    sender: str | None = None
+    subject: str | None = None
+    ticket_id: int | None = None
+    ticket_number: int | None = None
+    inbound_id: int | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def strip_quoted(text: str) -> str:
+    """A reply without the quoted mail under it ("On … wrote:" and what follows, or a
+    trailing block of "> " lines); the whole text when nothing would be left."""
+    lines = text.split("\n")
+    cut = len(lines)
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        joined = (stripped + " " + lines[i + 1].strip()) if i + 1 < len(lines) else stripped
+        outlook = _OUTLOOK_FROM.match(stripped) and any(
+            _OUTLOOK_SENT.match(following.strip()) for following in lines[i + 1:i + 4])
+        if _QUOTE_START.match(stripped) or (stripped.startswith("On ") and
+                                            _QUOTE_START.match(joined)) or outlook:
+            cut = i
+            break
+    else:
+        while cut > 0 and (lines[cut - 1].startswith(">") or not lines[cut - 1].strip()):
+            cut -= 1
+    kept = "\n".join(lines[:cut]).strip()
+    return kept or text.strip()
+
+
+def _team_key(address: str) -> list[str]:
+    """An address and its form without a +tag: support+urgent@x matches support@x."""
+    address = address.lower()
+    local, _, domain = address.partition("@")
+    keys = [address]
+    if "+" in local:
+        keys.append(local.split("+", 1)[0] + "@" + domain)
+    return keys
+
+
+class _RememberingStore:
+    """The store as the service sees it during intake: the directory reads it repeats for
+    every ticket (teams, stages, SLA policies, templates, agents) are remembered for as
+    long as no other connection has written to the database (`PRAGMA data_version`).
+    Intake itself never changes those tables once `system_agent()` exists."""
+
+    _REMEMBERED = frozenset({"teams", "team", "stages", "stage", "sla_policies", "template",
+                             "templates", "agents", "agent"})
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+        self._memo: dict = {}
+        self._version: int | None = None
+
+    def refresh(self) -> None:
+        version = self._store.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            self._memo.clear()
+            self._version = version
+
+    def forget(self) -> None:
+        self._memo.clear()
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._store, name)
+        if name not in self._REMEMBERED:
+            return attr
+        memo = self._memo
+
+        def remembered(*args, **kwargs):
+            try:
+                key = (name, tuple(tuple(a) if isinstance(a, list) else a for a in args),
+                       tuple(sorted(kwargs.items())))
+                return memo[key]
+            except KeyError:
+                value = memo[key] = attr(*args, **kwargs)
+                return value
+            except TypeError:  # unhashable arguments: just ask
+                return attr(*args, **kwargs)
+
+        return remembered
+
+
+class Intake:
+    """Takes mails into one database. `team` (id or name) sends every new ticket there."""
+
+    def __init__(self, store: SqliteStore, *, team: int | str | None = None,
+                 clock: Callable[[], datetime] = utcnow, confirm: bool = True) -> None:
+        self.store = store
+        self.clock = clock
+        self.confirm = confirm
+        self._system: Agent | None = None
+        self._directory = _RememberingStore(store)
+        self.forced_team_id = self._team_id(team) if team is not None else None
+
+    # --- settings and lookups -----------------------------------------------------------
+
+    def _team_id(self, team: int | str) -> int:
+        rows = self.store.conn.execute("SELECT id, name FROM teams").fetchall()
+        for tid, name in rows:
+            if str(team).isdigit() and tid == int(team) or name.lower() == str(team).lower():
+                return tid
+        known = ", ".join(name for _, name in rows) or "none"
+        raise ValueError(f"no team {team!r} (known: {known})")
+
+    def system_agent(self) -> Agent:
+        """The inactive admin that mail intake acts as, created on first use."""
+        if self._system is None:
+            agent = self.store.agent_by_email(SYSTEM_EMAIL)
+            if agent is None:
+                with self.store.transaction():
+                    self.store.conn.execute(
+                        "INSERT OR IGNORE INTO agents (email, name, role, active)"
+                        " VALUES (?, ?, 'admin', 0)", (SYSTEM_EMAIL, SYSTEM_NAME))
+                agent = self.store.agent_by_email(SYSTEM_EMAIL)
+                self._directory.forget()
+            self._system = agent
+        return self._system
+
+    def _aliases(self) -> dict[str, int]:
+        return {alias.lower(): tid for tid, alias in self.store.conn.execute(
+            "SELECT id, email_alias FROM teams WHERE email_alias IS NOT NULL")}
+
+    def _route(self, mail: ParsedMail, envelope_to: Iterable[str],
+               aliases: dict[str, int]) -> int | None:
+        if self.forced_team_id is not None:
+            return self.forced_team_id
+        for address in [*envelope_to, *mail.recipients]:
+            for key in _team_key(address):
+                if key in aliases:
+                    return aliases[key]
+        value = get_setting(self.store, "default_team_id")
+        if value and self.store.conn.execute("SELECT 1 FROM teams WHERE id = ?",
+                                             (int(value),)).fetchone():
+            return int(value)
+        return None
+
+    def _thread(self, mail: ParsedMail) -> int | None:
+        """The ticket a reply belongs to, by its In-Reply-To and References (newest first),
+        then by the [#number] in the subject."""
+        for mid in [*mail.in_reply_to, *reversed(mail.references)]:
+            row = self.store.conn.execute(
+                "SELECT ticket_id FROM mail_ids WHERE message_id = ? AND ticket_id IS NOT NULL"
+                " ORDER BY direction DESC LIMIT 1", (mid,)).fetchone()
+            if row:
+                return self._live(row[0])
+        for number in _NUMBER.findall(mail.subject):
+            row = self.store.conn.execute(
+                "SELECT t.id, c.email, c.organization_id FROM tickets t"
+                " LEFT JOIN customers c ON c.id = t.customer_id WHERE t.number = ?",
+                (int(number),)).fetchone()
+            if row is None:
+                continue
+            ticket_id, email, org_id = row
+            if email and email.lower() == mail.sender_email.lower():
+                return self._live(ticket_id)
+            if org_id is not None:
+                sender_org = self.store.conn.execute(
+                    "SELECT organization_id FROM customers WHERE email = ?",
+                    (mail.sender_email,)).fetchone()
+                if sender_org and sender_org[0] == org_id:
+                    return self._live(ticket_id)
+        return None
+
+    def _live(self, ticket_id: int) -> int | None:
+        """Follow merges to the ticket that holds the thread now."""
+        seen = set()
+        while ticket_id not in seen:
+            seen.add(ticket_id)
+            row = self.store.conn.execute("SELECT merged_into FROM tickets WHERE id = ?",
+                                          (ticket_id,)).fetchone()
+            if row is None:
+                return None
+            if row[0] is None:
+                return ticket_id
+            ticket_id = row[0]
+        return ticket_id
+
+    def _customer(self, mail: ParsedMail, now: str) -> int:
+        found = self.store.conn.execute("SELECT id, name FROM customers WHERE email = ?",
+                                        (mail.sender_email,)).fetchone()
+        if found:
+            if not found[1] and mail.sender_name:
+                self.store.conn.execute("UPDATE customers SET name = ? WHERE id = ?",
+                                        (mail.sender_name[:200], found[0]))
+            return found[0]
+        # A new customer joins the organization whose domain their address has.
+        domain = mail.sender_email.rsplit("@", 1)[-1]
+        org = self.store.conn.execute(
+            "SELECT id FROM organizations WHERE domain = ? COLLATE NOCASE ORDER BY id LIMIT 1",
+            (domain,)).fetchone()
+        return self.store.insert_customer(mail.sender_email, mail.sender_name[:200],
+                                          org[0] if org else None, None, now, [])
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """For importing many mails: SQLite checkpoints the WAL every 10,000 pages instead
+        of every 1,000, and once more at the end. Each mail is still its own committed
+        transaction; the pages written again and again (indexes, full text) reach the
+        database file less often. (Not checkpointing at all is slower: page lookups in a
+        very large WAL cost more than the checkpoints save.)"""
+        conn = self.store.conn
+        before = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA wal_autocheckpoint = {int(before)}")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # --- one mail -----------------------------------------------------------------------
+
+    def take(self, raw: bytes, *, envelope_to: Iterable[str] = (),
+             envelope_from: str | None = None, source: str = "") -> IntakeResult:
+        """Take one mail; never raises for a bad mail (it is kept and reported).
+
+        `envelope_to`/`envelope_from` are the SMTP envelope when there is one; an empty
+        envelope sender (the null reverse-path of bounces and autoresponders) marks the
+        mail as automatic: it gets no confirmation."""
+        mail = _parse(raw)
+        if envelope_from == "" and not isinstance(mail, str):
+            mail.auto_submitted = True
+        return self._store_parsed(raw, mail, [a.lower() for a in envelope_to], source)
+
+    def take_all(self, items: Iterable[tuple[str, bytes | Exception]], *,
+                 workers: int | None = None) -> Iterator[IntakeResult]:
+        """Take many mails, in order, one transaction each. With `workers` > 0 the mails
+        are parsed in that many other processes while this one stores, a chunk ahead; an
+        item that is an exception (a source that could not be read) is reported failed."""
+        items = iter(items)
+        first = list(islice(items, 4 * CHUNK))
+        if not workers or len(first) < 4 * CHUNK:  # a few mails: starting workers costs more
+            for label, raw in chain(first, items):
+                yield self._one(label, raw, None)
+            return
+        items = chain(first, items)
+        import threading
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        # fork when this process has no other threads (nothing to inherit half-locked),
+        # else forkserver; if the workers cannot start at all (forkserver re-imports a
+        # main script that has no `if __name__ == "__main__"`), _drain parses here.
+        if threading.active_count() == 1:
+            context = get_context("fork")
+        else:
+            context = get_context("forkserver")
+            context.set_forkserver_preload(["deskline.mail.parse"])
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            pending: deque = deque()
+            chunk: list[tuple[str, bytes | Exception]] = []
+
+            def submit() -> None:
+                raws = [raw if isinstance(raw, bytes) else b"" for _label, raw in chunk]
+                try:
+                    future = pool.submit(_parse_chunk, raws)
+                except Exception:  # the pool broke: the chunk is parsed in _drain
+                    future = None
+                pending.append((list(chunk), future))
+                chunk.clear()
+
+            for item in items:
+                chunk.append(item)
+                if len(chunk) == CHUNK:
+                    submit()
+                    while len(pending) > 2 * workers:
+                        yield from self._drain(pending.popleft())
+            if chunk:
+                submit()
+            while pending:
+                yield from self._drain(pending.popleft())
+
+    def _drain(self, entry: tuple) -> Iterator[IntakeResult]:
+        chunk, future = entry
+        try:
+            parsed = future.result() if future is not None else [None] * len(chunk)
+        except Exception:  # the pool broke: parse this chunk here
+            parsed = [None] * len(chunk)
+        for (label, raw), mail in zip(chunk, parsed, strict=True):
+            yield self._one(label, raw, mail)
+
+    def _one(self, label: str, raw: bytes | Exception,
+             parsed: ParsedMail | str | None) -> IntakeResult:
+        if isinstance(raw, Exception):
+            return IntakeResult(status="failed", source=label, reason=f"cannot read it: {raw}")
+        return self._store_parsed(raw, _parse(raw) if parsed is None else parsed, [], label)
+
+    def _store_parsed(self, raw: bytes, mail: ParsedMail | str, envelope_to: list[str],
+                      source: str) -> IntakeResult:
+        if isinstance(mail, str):  # why it could not be parsed
+            return self._keep(raw, "failed", mail, source, envelope_to)
+        system = self.system_agent()
+        try:
+            with self.store.transaction():
+                return self._take(mail, raw, envelope_to, source, system)
+        except Exception as exc:
+            return self._keep(raw, "failed", f"{type(exc).__name__}: {exc}", source,
+                              envelope_to, mail)
+
+    def _keep(self, raw: bytes, status: str, reason: str, source: str,
+              envelope_to: list[str], mail: ParsedMail | None = None) -> IntakeResult:
+        with self.store.transaction():
+            inbound = self._inbound(status, source, raw, mail, envelope_to, reason=reason,
+                                    keep_raw=True)
+        return IntakeResult(status=status, source=source, reason=reason,
+                            message_id=mail.message_id if mail else None,
+                            sender=mail.sender_email if mail else None,
+                            subject=mail.subject if mail else None, inbound_id=inbound)
+
+    def _inbound(self, status: str, source: str, raw: bytes, mail: ParsedMail | None,
+                 envelope_to: list[str], *, reason: str | None = None,
+                 ticket_id: int | None = None, chatter_id: int | None = None,
+                 keep_raw: bool = False) -> int:
+        recipients = list(dict.fromkeys([*envelope_to, *(mail.recipients if mail else [])]))
+        return self.store.conn.execute(
+            "INSERT INTO mail_inbound (received_at, source, status, reason, message_id, sender,"
+            " recipients, subject, ticket_id, chatter_id, size, raw)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (to_db(self.clock()), source, status, reason, mail.message_id if mail else None,
+             mail.sender_email if mail else None, json.dumps(recipients),
+             mail.subject if mail else None, ticket_id, chatter_id, len(raw),
+             raw if keep_raw else None)).lastrowid
+
+    def _result(self, status: str, mail: ParsedMail, source: str, inbound: int,
+                ticket_id: int | None = None, reason: str | None = None, *,
+                number: int | None = None) -> IntakeResult:
+        if ticket_id is not None and number is None:
+            number = self.store.conn.execute("SELECT number FROM tickets WHERE id = ?",
+                                             (ticket_id,)).fetchone()[0]
+        return IntakeResult(status=status, source=source, reason=reason,
+                            message_id=mail.message_id, sender=mail.sender_email,
+                            subject=mail.subject, ticket_id=ticket_id, ticket_number=number,
+                            inbound_id=inbound)
+
+    def _take(self, mail: ParsedMail, raw: bytes, envelope_to: list[str], source: str,
+              system: Agent) -> IntakeResult:
+        conn = self.store.conn
+        now = to_db(self.clock())
+        seen = conn.execute("SELECT direction, ticket_id FROM mail_ids WHERE message_id = ?"
+                            " ORDER BY direction LIMIT 1", (mail.message_id,)).fetchone()
+        if seen and seen[0] == "in":
+            reason = "this Message-ID was taken before"
+            inbound = self._inbound("duplicate", source, raw, mail, envelope_to, reason=reason,
+                                    ticket_id=seen[1])
+            return self._result("duplicate", mail, source, inbound, seen[1], reason)
+        aliases = self._aliases()
+        if seen or any(k in aliases for k in _team_key(mail.sender_email)):
+            reason = "mail from one of our own addresses (a loop)"
+            inbound = self._inbound("rejected", source, raw, mail, envelope_to, reason=reason,
+                                    keep_raw=True)
+            return self._result("rejected", mail, source, inbound, None, reason)
+
+        if mail.bounce is not None:
+            return self._bounce(mail, raw, envelope_to, source, now)
+
+        ticket_id = self._thread(mail)
+        if ticket_id is not None:
+            customer_id = self._customer(mail, now)
+            body = strip_quoted(mail.text) or "(no text)"
+            chatter = self.store.insert_message(ticket_id, MessageKind.reply, body, now,
+                                                customer_id=customer_id)
+            self.store.touch(ticket_id, now, 1)
+            self._remember(mail, ticket_id, chatter, now)
+            inbound = self._inbound("threaded", source, raw, mail, envelope_to,
+                                    ticket_id=ticket_id, chatter_id=chatter)
+            self._attachments(mail, ticket_id, chatter, inbound)
+            self._rating(mail, ticket_id, body, system)
+            return self._result("threaded", mail, source, inbound, ticket_id)
+
+        team_id = self._route(mail, envelope_to, aliases)
+        if team_id is None:
+            reason = "no team has this address and no default team is set"
+            inbound = self._inbound("rejected", source, raw, mail, envelope_to, reason=reason,
+                                    keep_raw=True)
+            return self._result("rejected", mail, source, inbound, None, reason)
+        customer_id = self._customer(mail, now)
+        description = mail.text.strip() or (
+            f"(no text; {len(mail.attachments)} attachment(s))" if mail.attachments
+            else "(no text)")
+        self._directory.refresh()
+        service = Service(self._directory, system, clock=self.clock)  # type: ignore[arg-type]
+        ticket = service.create_ticket(
+            TicketCreate(subject=mail.subject, description=description, team_id=team_id,
+                         channel=Channel.email),
+            customer_id=customer_id)
+        self.store.set_follower(ticket.id, system.id, False)
+        self._remember(mail, ticket.id, None, now)
+        inbound = self._inbound("ticket", source, raw, mail, envelope_to, ticket_id=ticket.id)
+        self._attachments(mail, ticket.id, None, inbound)
+        if self.confirm and not mail.auto_submitted:
+            self._confirm(ticket, now)
+        return self._result("ticket", mail, source, inbound, ticket.id, number=ticket.number)
+
+    def _rating(self, mail: ParsedMail, ticket_id: int, body: str, system: Agent) -> None:
+        """An answer to our rating request ("Satisfied, thanks!") rates the ticket, through
+        `Service.rate_ticket`; when the ticket cannot be rated it stays a plain reply."""
+        ids = [*mail.in_reply_to, *mail.references]
+        if not ids or not self.store.conn.execute(
+                "SELECT 1 FROM mail_ids i JOIN outbox o ON o.id = i.outbox_id"
+                f" WHERE i.message_id IN ({','.join('?' * len(ids))}) AND i.direction = 'out'"
+                " AND o.kind = 'rating' AND o.ticket_id = ?", [*ids, ticket_id]).fetchone():
+            return
+        from deskline.errors import DesklineError
+        from deskline.models import RatingCreate
+        from deskline.rules.closing import parse_rating
+
+        answer = parse_rating(body)
+        if answer is None:
+            return
+        comment = body.strip().split(None, 1)[1] if len(body.split(None, 1)) > 1 else ""
+        self._directory.refresh()
+        service = Service(self._directory, system, clock=self.clock)  # type: ignore[arg-type]
+        try:
+            service.rate_ticket(ticket_id, RatingCreate(answer=answer, comment=comment[:5000]))
+        except DesklineError:
+            pass  # not closed, or the team does not ask for ratings: the reply is enough
+
+    def _remember(self, mail: ParsedMail, ticket_id: int, chatter: int | None,
+                  now: str) -> None:
+        self.store.conn.execute(
+            "INSERT OR IGNORE INTO mail_ids (message_id, direction, ticket_id, chatter_id,"
+            " created_at) VALUES (?, 'in', ?, ?, ?)", (mail.message_id, ticket_id, chatter, now))
+
+    def _attachments(self, mail: ParsedMail, ticket_id: int | None, chatter: int | None,
+                     inbound: int) -> None:
+        if mail.attachments:
+            self.store.conn.executemany(
+                "INSERT INTO mail_attachments (ticket_id, chatter_id, inbound_id, filename,"
+                " content_type, size, inline, content_id, content)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(ticket_id, chatter, inbound, a.filename, a.content_type, a.size, int(a.inline),
+                  a.content_id, a.content) for a in mail.attachments])
+
+    def _bounce(self, mail: ParsedMail, raw: bytes, envelope_to: list[str], source: str,
+                now: str) -> IntakeResult:
+        bounce = mail.bounce
+        assert bounce is not None
+        ticket_id = None
+        for mid in [*bounce.original_ids, *mail.in_reply_to, *mail.references]:
+            row = self.store.conn.execute(
+                "SELECT ticket_id FROM mail_ids WHERE message_id = ? AND direction = 'out'",
+                (mid,)).fetchone()
+            if row and row[0] is not None:
+                ticket_id = self._live(row[0])
+                break
+        if ticket_id is None:
+            reason = "a bounce of a mail we did not send"
+            inbound = self._inbound("rejected", source, raw, mail, envelope_to, reason=reason,
+                                    keep_raw=True)
+            return self._result("rejected", mail, source, inbound, None, reason)
+        who = ", ".join(bounce.recipients) or "the customer"
+        note = f"Mail to {who} could not be delivered"
+        if bounce.status:
+            note += f" (status {bounce.status})"
+        if bounce.diagnostic:
+            note += f": {bounce.diagnostic}"
+        chatter = self.store.insert_message(ticket_id, MessageKind.comment, note, now)
+        self.store.touch(ticket_id, now, 1)
+        self._remember(mail, ticket_id, chatter, now)
+        inbound = self._inbound("bounce", source, raw, mail, envelope_to, ticket_id=ticket_id,
+                                chatter_id=chatter, reason=note)
+        return self._result("bounce", mail, source, inbound, ticket_id, note)
+
+    def _confirm(self, ticket: Ticket, now: str) -> None:
+        """Queue the confirmation with the ticket's number, unless the first stage's own
+        template already mailed the customer."""
+        conn = self.store.conn
+        if not ticket.customer_email or conn.execute(
+                "SELECT 1 FROM outbox WHERE ticket_id = ? AND kind = 'stage_template'",
+                (ticket.id,)).fetchone():
+            return
+        # A mail loop with an autoresponder that looks human (no Auto-Submitted, new
+        # subject, no References) opens a ticket per round: confirm at most a few an hour.
+        hour_ago = to_db(self.clock() - timedelta(hours=1))
+        recent = conn.execute(
+            "SELECT count(*) FROM outbox WHERE to_addr = ? AND kind = 'confirmation'"
+            " AND created_at > ?", (ticket.customer_email, hour_ago)).fetchone()[0]
+        if recent >= MAX_CONFIRMATIONS_PER_HOUR:
+            return
+        name = ticket.customer_name or ""
+        first = (name.split() or ["there"])[0]
+        template = conn.execute("SELECT subject, body FROM mail_templates"
+                                " WHERE lower(name) = 'confirmation'").fetchone()
+        if template:
+            context = {"ticket": ticket.model_dump(),
+                       "customer": {"email": ticket.customer_email, "name": name,
+                                    "first_name": first},
+                       "team": {"name": ticket.team_name}, "stage": {"name": ticket.stage_name},
+                       "agent": {"name": ticket.assignee_name or ""}}
+            try:
+                subject = f"[#{ticket.number}] " + templates.render_template(template[0],
+                                                                             context)
+                body = templates.render_template(template[1], context)
+            except templates.TemplateError:
+                template = None
+        if not template:
+            subject = f"[#{ticket.number}] {ticket.subject}"
+            body = DEFAULT_CONFIRMATION.format(first_name=first, team=ticket.team_name,
+                                               number=ticket.number, subject=ticket.subject)
+        self.store.queue_mail(ticket_id=ticket.id, message_id=None, kind="confirmation",
+                              to_addr=ticket.customer_email, subject=subject, body=body,
+                              created_at=now)
+
+
+# --- parsing, also in worker processes ------------------------------------------------
+
+CHUNK = 64
+BULK_CHECKPOINT_PAGES = 10_000  # about 40 MB of WAL between checkpoints while importing
+
+
+def _parse(raw: bytes) -> ParsedMail | str:
+    """The parsed mail, or why it cannot be taken."""
+    try:
+        return parse_mail(raw)
+    except MailParseError as exc:
+        return str(exc)
+    except Exception as exc:  # a bug in a parser must not lose the mail either
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _parse_chunk(raws: list[bytes]) -> list[ParsedMail | str]:
+    return [_parse(raw) for raw in raws]
+
+
+# --- settings ---------------------------------------------------------------------------
+
+
+def get_setting(store: SqliteStore, key: str) -> str | None:
+    row = store.conn.execute("SELECT value FROM mail_settings WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_setting(store: SqliteStore, key: str, value: str | None) -> None:
+    with store.transaction():
+        if value is None:
+            store.conn.execute("DELETE FROM mail_settings WHERE key = ?", (key,))
+        else:
+            store.conn.execute("INSERT INTO mail_settings (key, value) VALUES (?, ?)"
+                               " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                               (key, value))
+

@@ -1,0 +1,465 @@
+"""Delivering the outbox over SMTP: at most once, with retries and backoff.
+
+A row goes `queued` → `sending` → `sent` (or back to `queued` with a later
+`next_attempt_at`, or to `failed`). For each due row, on one reused SMTP connection:
+
+1. Build the mail. Its Message-ID is the row's `mail_message_id` when a previous attempt
+   fixed one, else a new one.
+2. MAIL FROM and RCPT TO. A refusal here is harmless: nothing was handed over yet.
+3. Claim the row in one transaction: `sending`, attempts + 1, `claimed_at`, the Message-ID
+   stored, and the Message-ID recorded in `mail_ids` so the customer's answer threads.
+   The claim names the status and attempt count it read, so of two senders only one wins.
+4. DATA. On 250 the row is marked `sent`. A clear refusal (4xx, 5xx) means the server did
+   not take it: 4xx is retried after a backoff (1 min, doubling, at most 6 h; `failed`
+   after `max_attempts`), 5xx is `failed` at once.
+
+The only window in which the outcome is unknown is step 4: the server may have accepted
+the mail when the connection dropped or this process died before `sent` was committed.
+Such a row is never retried automatically. A dropped connection during DATA marks it
+`failed` with a reason saying so; a crash leaves it `sending`, and `recover()` (run at the
+start of every `deskline mail send`) marks rows `sending` for longer than the lease
+(10 min by default, far beyond the SMTP timeouts, so a live sender is never disturbed) as
+`failed`, "interrupted". An operator who checked can send one again with
+`deskline mail send --requeue ID`; it keeps its Message-ID, so a mail client that got
+both copies shows one.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from deskline.clock import to_db, utcnow
+from deskline.mail import compose
+from deskline.store.sqlite import SqliteStore
+
+INTERRUPTED = ("interrupted during delivery: the server may have accepted it, so it is not "
+               "sent again automatically; `deskline mail send --requeue {id}` sends it again")
+DEFAULT_FROM = "deskline@localhost.localdomain"
+
+
+@dataclass
+class SmtpConfig:
+    host: str = "127.0.0.1"
+    port: int = 25
+    security: str = "none"  # none, starttls, tls
+    user: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+    local_hostname: str = "deskline.localdomain"
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    recovered: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"sent": self.sent, "deferred": self.deferred, "failed": self.failed,
+                "recovered": self.recovered,
+                "errors": [{"id": i, "error": e} for i, e in self.errors]}
+
+
+class _Refused(Exception):
+    def __init__(self, code: int, text: str) -> None:
+        super().__init__(f"{code} {text}")
+        self.code = code
+
+
+def _reply_text(resp: bytes | str) -> str:
+    return (resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)).strip()
+
+
+class Outbox:
+    def __init__(self, store: SqliteStore, smtp: SmtpConfig, *,
+                 clock: Callable[[], datetime] = utcnow, lease_seconds: float = 600,
+                 max_attempts: int = 8, base_delay: float = 60, max_delay: float = 6 * 3600,
+                 connect: Callable[[SmtpConfig], smtplib.SMTP] | None = None) -> None:
+        self.store = store
+        self.smtp_config = smtp
+        self.clock = clock
+        self.lease = timedelta(seconds=lease_seconds)
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self._connect = connect or _connect
+        self._smtp: smtplib.SMTP | None = None
+        # Test seams: called with the row id right after the claim and right after the
+        # server accepted the mail (a crash there is what recover() is for).
+        self.after_claim: Callable[[int], None] | None = None
+        self.after_accept: Callable[[int], None] | None = None
+
+    # --- maintenance --------------------------------------------------------------------
+
+    def recover(self) -> list[int]:
+        """Rows left `sending` longer than the lease (a sender died mid-delivery): failed."""
+        cutoff = to_db(self.clock() - self.lease)
+        conn = self.store.conn
+        with self.store.transaction():
+            ids = [r[0] for r in conn.execute(
+                "SELECT id FROM outbox WHERE status = 'sending'"
+                " AND (claimed_at IS NULL OR claimed_at < ?)", (cutoff,))]
+            for oid in ids:
+                conn.execute("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
+                             (INTERRUPTED.format(id=oid), oid))
+        return ids
+
+    def requeue(self, ids: list[int]) -> list[int]:
+        """Failed rows back to the queue (keeping their Message-ID); the ids requeued."""
+        done = []
+        with self.store.transaction():
+            for oid in ids:
+                cur = self.store.conn.execute(
+                    "UPDATE outbox SET status = 'queued', next_attempt_at = ?, attempts = 0"
+                    " WHERE id = ? AND status = 'failed'", (to_db(self.clock()), oid))
+                if cur.rowcount:
+                    done.append(oid)
+        return done
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except Exception:
+                self._smtp.close()
+            self._smtp = None
+
+    # --- delivery -----------------------------------------------------------------------
+
+    def due(self, limit: int, shard: tuple[int, int] | None = None) -> list[tuple]:
+        where = ""
+        params: list = [to_db(self.clock())]
+        if shard is not None:
+            where = " AND o.id % ? = ?"
+            params += [shard[1], shard[0]]
+        return self.store.conn.execute(
+            "SELECT o.id, o.ticket_id, o.message_id, o.kind, o.to_addr, o.subject, o.body,"
+            " o.attempts, o.mail_message_id, t.number, tm.name, tm.email_alias,"
+            " (SELECT name FROM customers c WHERE c.email = o.to_addr), m.kind"
+            " FROM outbox o LEFT JOIN tickets t ON t.id = o.ticket_id"
+            " LEFT JOIN teams tm ON tm.id = t.team_id"
+            " LEFT JOIN messages m ON m.id = o.message_id"
+            " WHERE o.status = 'queued' AND coalesce(o.next_attempt_at, '') <= ?" + where +
+            " ORDER BY o.next_attempt_at, o.id LIMIT ?", [*params, limit]).fetchall()
+
+    def deliver(self, limit: int | None = None, batch: int = 200,
+                connections: int = 1) -> DeliveryReport:
+        """Send every due row (at most `limit`); one report for the run.
+
+        With `connections` > 1 the rows are shared out by id between that many threads,
+        each with its own SMTP connection and database connection, so one waits on the
+        network while another composes (the claim keeps each row to one sender anyway).
+        """
+        path = self._path()
+        if connections <= 1 or path is None:
+            return self._deliver(limit, batch, None)
+        reports: list[DeliveryReport] = []
+
+        def work(k: int) -> None:
+            store = SqliteStore.open(path)
+            box = Outbox(store, self.smtp_config, clock=self.clock, connect=self._connect,
+                         lease_seconds=self.lease.total_seconds(),
+                         max_attempts=self.max_attempts, base_delay=self.base_delay,
+                         max_delay=self.max_delay)
+            box.after_claim, box.after_accept = self.after_claim, self.after_accept
+            share = None if limit is None else limit // connections + (k < limit % connections)
+            try:
+                reports.append(box._deliver(share, batch, (k, connections)))
+            finally:
+                box.close()
+                store.close()
+
+        threads = [threading.Thread(target=work, args=(k,), name=f"deskline-send-{k}")
+                   for k in range(connections)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        total = DeliveryReport()
+        for r in reports:
+            total.sent += r.sent
+            total.deferred += r.deferred
+            total.failed += r.failed
+            total.errors += r.errors
+        return total
+
+    def _path(self) -> str | None:
+        row = self.store.conn.execute("PRAGMA database_list").fetchone()
+        return row[2] or None if row else None
+
+    def _deliver(self, limit: int | None, batch: int,
+                 shard: tuple[int, int] | None) -> DeliveryReport:
+        report = DeliveryReport()
+        done = 0
+        default_from = self._setting("from_address") or DEFAULT_FROM
+        while limit is None or done < limit:
+            rows = self.due(min(batch, limit - done) if limit is not None else batch, shard)
+            if not rows:
+                break
+            for row in rows:
+                if not self._one(row, default_from, report):
+                    self.close()
+                    return report  # the server is unreachable: the rest waits for later
+                done += 1
+        return report
+
+    def _setting(self, key: str) -> str | None:
+        row = self.store.conn.execute("SELECT value FROM mail_settings WHERE key = ?",
+                                      (key,)).fetchone()
+        return row[0] if row else None
+
+    def _threading(self, ticket_id: int | None) -> tuple[str | None, list[str]]:
+        """(In-Reply-To, References) for a mail about the ticket: the customer's newest mail,
+        and the thread's first and newest ids."""
+        if ticket_id is None:
+            return None, []
+        rows = self.store.conn.execute(
+            "SELECT message_id, direction FROM mail_ids WHERE ticket_id = ? ORDER BY id",
+            (ticket_id,)).fetchall()
+        ids = [r[0] for r in rows]
+        inbound = [r[0] for r in rows if r[1] == "in"]
+        reply_to = inbound[-1] if inbound else (ids[-1] if ids else None)
+        return reply_to, ids
+
+    def _one(self, row: tuple, default_from: str, report: DeliveryReport) -> bool:
+        """Deliver one row; False when the server cannot be reached at all."""
+        (oid, ticket_id, chatter_id, kind, to_addr, subject, body, attempts, fixed_id,
+         number, team_name, alias, to_name, chatter_kind) = row
+        if chatter_id is not None and chatter_kind is not None and chatter_kind != "reply":
+            self._finish(oid, "failed", "an internal note is never mailed")
+            report.failed += 1
+            report.errors.append((oid, "an internal note is never mailed"))
+            return True
+        from_addr = alias or default_from
+        domain = from_addr.rsplit("@", 1)[-1] or "localhost.localdomain"
+        message_id = fixed_id or compose.new_message_id(domain, oid)
+        in_reply_to, references = self._threading(ticket_id)
+        try:
+            msg = compose.build(
+                from_addr=from_addr, from_name=team_name, to_addr=to_addr, to_name=to_name,
+                subject=subject, body=body, message_id=message_id, date=self.clock(),
+                in_reply_to=in_reply_to, references=references, ticket_number=number,
+                automatic=kind != "reply")  # confirmations, stage mail, ratings, invitations
+            wire = compose.to_wire(msg)
+        except Exception as exc:
+            error = f"cannot build the mail: {exc}"
+            self._finish(oid, "failed", error)
+            report.failed += 1
+            report.errors.append((oid, error))
+            return True
+
+        # Envelope first: nothing is handed over yet, so any problem here is retryable.
+        # A connection the server closed while idle is opened again once.
+        for retry in (False, True):
+            try:
+                smtp = self._connection()
+            except Exception as exc:
+                self._defer(oid, attempts + 1,
+                            f"cannot reach the SMTP server: {_describe(exc)}", report)
+                return False
+            try:
+                self._envelope(smtp, msg["From"].addresses[0].addr_spec, to_addr)
+                break
+            except _Refused as exc:
+                self._refused(oid, attempts + 1, exc, report)
+                self._rset()
+                return True
+            except (smtplib.SMTPNotSupportedError, UnicodeError) as exc:
+                # e.g. a non-ASCII address and a server without SMTPUTF8: no retry helps
+                self._refused(oid, attempts + 1, _Refused(553, _describe(exc)), report)
+                self._rset()
+                return True
+            except (smtplib.SMTPException, OSError) as exc:
+                self.close()
+                if retry:
+                    self._defer(oid, attempts + 1, f"SMTP connection lost: {_describe(exc)}",
+                                report)
+                    return True
+
+        if not self._claim(oid, attempts, message_id, ticket_id, chatter_id):
+            self._rset()  # another sender took it
+            return True
+        if self.after_claim:
+            self.after_claim(oid)
+        try:
+            code, resp = smtp.data(wire)
+        except smtplib.SMTPDataError as exc:
+            self._refused(oid, attempts + 1, _Refused(exc.smtp_code, _reply_text(exc.smtp_error)),
+                          report, claimed=True)
+            return True
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            error = f"connection lost during DATA ({_describe(exc)}); " + \
+                INTERRUPTED.format(id=oid).removeprefix("interrupted during delivery: ")
+            self._finish(oid, "failed", error)
+            report.failed += 1
+            report.errors.append((oid, error))
+            return True
+        if code != 250:
+            self._refused(oid, attempts + 1, _Refused(code, _reply_text(resp)), report,
+                          claimed=True)
+            return True
+        if self.after_accept:
+            self.after_accept(oid)
+        self._finish(oid, "sent", None)
+        report.sent += 1
+        return True
+
+    # --- steps ------------------------------------------------------------------------
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            self._smtp = self._connect(self.smtp_config)
+        return self._smtp
+
+    def _envelope(self, smtp: smtplib.SMTP, sender: str, recipient: str) -> None:
+        code, resp = smtp.mail(sender)
+        if code == 421 or code == -1:
+            raise smtplib.SMTPServerDisconnected(_reply_text(resp))
+        if code != 250:
+            raise _Refused(code, _reply_text(resp))
+        code, resp = smtp.rcpt(recipient)
+        if code == 421 or code == -1:
+            raise smtplib.SMTPServerDisconnected(_reply_text(resp))
+        if code not in (250, 251):
+            raise _Refused(code, _reply_text(resp))
+
+    def _rset(self) -> None:
+        try:
+            if self._smtp is not None:
+                self._smtp.rset()
+        except Exception:
+            self.close()
+
+    def _claim(self, oid: int, attempts: int, message_id: str, ticket_id: int | None,
+               chatter_id: int | None) -> bool:
+        now = to_db(self.clock())
+        conn = self.store.conn
+        with self.store.transaction():
+            claimed = conn.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?,"
+                " mail_message_id = ? WHERE id = ? AND status = 'queued' AND attempts = ?",
+                (now, message_id, oid, attempts)).rowcount == 1
+            if claimed and ticket_id is not None:
+                conn.execute(
+                    "INSERT OR IGNORE INTO mail_ids (message_id, direction, ticket_id, chatter_id,"
+                    " outbox_id, created_at) VALUES (?, 'out', ?, ?, ?, ?)",
+                    (message_id, ticket_id, chatter_id, oid, now))
+        return claimed
+
+    def _finish(self, oid: int, status: str, error: str | None) -> None:
+        with self.store.transaction():
+            self.store.conn.execute(
+                "UPDATE outbox SET status = ?, last_error = ?, sent_at = ? WHERE id = ?",
+                (status, error, to_db(self.clock()) if status == "sent" else None, oid))
+
+    def backoff(self, attempts: int) -> timedelta:
+        return timedelta(seconds=min(self.base_delay * 2 ** max(attempts - 1, 0),
+                                     self.max_delay))
+
+    def _defer(self, oid: int, attempts: int, error: str, report: DeliveryReport,
+               claimed: bool = False) -> None:
+        """Try again later, or give up after max_attempts."""
+        with self.store.transaction():
+            if attempts >= self.max_attempts:
+                self.store.conn.execute(
+                    "UPDATE outbox SET status = 'failed', attempts = ?, last_error = ?"
+                    " WHERE id = ?", (attempts, f"gave up after {attempts} attempts: {error}",
+                                      oid))
+                report.failed += 1
+            else:
+                self.store.conn.execute(
+                    "UPDATE outbox SET status = 'queued', attempts = ?, last_error = ?,"
+                    " next_attempt_at = ? WHERE id = ?",
+                    (attempts, error, to_db(self.clock() + self.backoff(attempts)), oid))
+                report.deferred += 1
+        report.errors.append((oid, error))
+
+    def _refused(self, oid: int, attempts: int, exc: _Refused, report: DeliveryReport,
+                 claimed: bool = False) -> None:
+        error = f"the SMTP server refused it: {exc}"
+        if 400 <= exc.code < 500:
+            self._defer(oid, attempts, error, report, claimed)
+        else:
+            with self.store.transaction():
+                self.store.conn.execute(
+                    "UPDATE outbox SET status = 'failed', attempts = ?, last_error = ?"
+                    " WHERE id = ?", (attempts, error, oid))
+            report.failed += 1
+            report.errors.append((oid, error))
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".rstrip(": ")
+
+
+def _connect(config: SmtpConfig) -> smtplib.SMTP:
+    if config.security == "tls":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout,
+                                              local_hostname=config.local_hostname,
+                                              context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout,
+                            local_hostname=config.local_hostname)
+        if config.security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+    smtp.ehlo_or_helo_if_needed()
+    if config.user:
+        smtp.login(config.user, config.password or "")
+    return smtp
+
+
+
+
+class BackgroundSender:
+    """Delivers the outbox every `every` seconds on a thread of its own, with its own
+    database connection: for `deskline mail serve --relay` and for a server process.
+    Interrupted rows are recovered when it starts."""
+
+    def __init__(self, db_path: str, smtp: SmtpConfig, *, every: float = 10.0,
+                 connections: int = 2,
+                 on_report: Callable[[DeliveryReport], None] | None = None) -> None:
+        self.db_path = db_path
+        self.smtp = smtp
+        self.every = every
+        self.connections = connections
+        self.on_report = on_report
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="deskline-outbox", daemon=True)
+
+    def start(self) -> BackgroundSender:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        store = SqliteStore.open(self.db_path)
+        outbox = Outbox(store, self.smtp)
+        try:
+            recovered = outbox.recover()
+            while True:
+                try:
+                    report = outbox.deliver(connections=self.connections)
+                    report.recovered, recovered = len(recovered), []
+                    if self.on_report is not None and (report.sent or report.failed or
+                                                       report.deferred or report.recovered):
+                        self.on_report(report)
+                except Exception as exc:  # a database hiccup: try again next round
+                    if self.on_report is not None:
+                        self.on_report(DeliveryReport(errors=[(0, f"{type(exc).__name__}: "
+                                                                  f"{exc}")]))
+                if self._stop.wait(self.every):
+                    break
+        finally:
+            outbox.close()
+            store.close()

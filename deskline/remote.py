@@ -1,0 +1,436 @@
+"""RemoteBackend: the Backend protocol over HTTP against a Deskline server (httpx).
+
+Every Backend method maps to one request of `/api/v1` and raises the same
+`deskline.errors` exceptions as the local backend: a problem+json answer becomes NotFound,
+ConflictError (409, and 412 for a stale version, with `current_version`), ValidationFailed
+(naming the field) or PermissionDenied.
+
+Connection loss: requests time out, and are retried with exponential backoff; every write
+carries an `Idempotency-Key` that stays the same across its retries, so a retried reply is
+not posted twice. While retrying, `state` is "reconnecting" (listeners added with
+`on_state` hear each change); after the last retry it is "offline" and `ServerUnavailable`
+is raised.
+
+Beyond the protocol, for the console: `presence(ticket_id)`, `set_presence(ticket_id,
+state)` and `events(last_event_id)`, an endless async iterator of `ServerEvent`s
+({type, id, version}) that reconnects and resumes by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, TypeAdapter
+
+from deskline.errors import (
+    ConflictError,
+    DesklineError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from deskline.models import (
+    Agent,
+    BoardColumn,
+    BoardFilter,
+    Customer,
+    CustomerCreate,
+    CustomerUpdate,
+    InviteResult,
+    MergePreview,
+    MergeRequest,
+    Message,
+    Organization,
+    Page,
+    Project,
+    RatingCreate,
+    Report,
+    ReportFilter,
+    SearchHit,
+    SplitRequest,
+    Stage,
+    Team,
+    TeamFigures,
+    Ticket,
+    TicketCard,
+    TicketCreate,
+    TicketUpdate,
+)
+from deskline.server.schemas import Presence, PresenceState, ServerEvent, TokenCreated
+
+M = TypeVar("M")
+
+RETRY_STATUS = {502, 503, 504, 429}
+_adapters: dict[Any, TypeAdapter] = {}
+
+
+class ServerUnavailable(DesklineError):
+    """The server could not be reached (after retries) or failed."""
+
+    status = 503
+    title = "Server unavailable"
+
+
+def _adapter(kind: Any) -> TypeAdapter:
+    found = _adapters.get(kind)
+    if found is None:
+        found = _adapters[kind] = TypeAdapter(kind)
+    return found
+
+
+def error_from(response: httpx.Response) -> DesklineError:
+    """The engine error a problem+json answer stands for."""
+    try:
+        body = response.json()
+        if not isinstance(body, dict):
+            body = {}
+    except ValueError:
+        body = {}
+    detail = str(body.get("detail") or response.reason_phrase or "request failed")
+    field = body.get("field")
+    status = response.status_code
+    if status == 404:
+        return NotFound(detail, field=field)
+    if status in (409, 412):
+        return ConflictError(detail, current_version=body.get("current_version"), field=field)
+    if status in (400, 413, 422, 428):
+        return ValidationFailed(detail, field=field)
+    if status in (401, 403):
+        return PermissionDenied(detail, field=field)
+    return ServerUnavailable(f"the server answered {status}: {detail}", field=field)
+
+
+def _filter_params(f: BoardFilter | None) -> dict[str, Any]:
+    if f is None:
+        return {}
+    values = f.model_dump(exclude_defaults=True)
+    return {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in values.items()}
+
+
+class RemoteBackend:
+    def __init__(self, url: str, token: str, *, timeout: float = 10.0, retries: int = 4,
+                 backoff: float = 0.2, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.url = url.rstrip("/")
+        self._token = token
+        self.retries = retries
+        self.backoff = backoff
+        self._client = httpx.AsyncClient(
+            base_url=self.url + "/api/v1",
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout, connect=5.0),
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            transport=transport,
+        )
+        self.state = "connected"
+        self._listeners: list[Callable[[str], None]] = []
+        self._me: Agent | None = None
+
+    @classmethod
+    async def open(cls, url: str, token: str, **kw: Any) -> RemoteBackend:
+        """Connect and check the token (raises PermissionDenied when it is not valid)."""
+        backend = cls(url, token, **kw)
+        try:
+            await backend.me()
+        except BaseException:
+            await backend.close()
+            raise
+        return backend
+
+    # --- connection state ----------------------------------------------------------------
+
+    def on_state(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(state)` on every change: connected, reconnecting, offline."""
+        self._listeners.append(listener)
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            for listener in list(self._listeners):
+                try:
+                    listener(state)
+                except Exception:  # noqa: BLE001 - a listener's bug must not break a call
+                    pass
+
+    # --- one request, with retries -----------------------------------------------------
+
+    async def _request(self, method: str, path: str, *, params: dict | None = None,
+                       json_body: Any = None, version: int | None = None) -> httpx.Response:
+        headers: dict[str, str] = {}
+        if method != "GET":
+            headers["Idempotency-Key"] = uuid.uuid4().hex  # the same for every retry
+        if version is not None:
+            headers["If-Match"] = f'"{version}"'
+        content = None
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+            headers["Content-Type"] = "application/json"
+        attempt = 0
+        while True:
+            try:
+                response = await self._client.request(method, path, params=params,
+                                                      content=content, headers=headers)
+            except (httpx.TransportError, httpx.TimeoutException) as exc:
+                if attempt >= self.retries:
+                    self._set_state("offline")
+                    raise ServerUnavailable(f"cannot reach the server at {self.url}: "
+                                            f"{type(exc).__name__}") from None
+                self._set_state("reconnecting")
+                await asyncio.sleep(self.backoff * (2 ** attempt))
+                attempt += 1
+                continue
+            if response.status_code in RETRY_STATUS and attempt < self.retries:
+                self._set_state("reconnecting")
+                wait = self.backoff * (2 ** attempt)
+                retry_after = response.headers.get("retry-after", "")
+                if retry_after.isdigit():
+                    wait = max(wait, min(float(retry_after), 5.0))
+                await asyncio.sleep(wait)
+                attempt += 1
+                continue
+            self._set_state("connected")
+            if response.status_code >= 400:
+                raise error_from(response)
+            return response
+
+    async def _get(self, kind: Any, path: str, **params: Any) -> Any:
+        params = {k: v for k, v in params.items() if v is not None}
+        response = await self._request("GET", path, params=params)
+        return _adapter(kind).validate_json(response.content)
+
+    async def _send(self, kind: Any, method: str, path: str, body: Any = None,
+                    version: int | None = None) -> Any:
+        if isinstance(body, BaseModel):
+            body = body.model_dump(mode="json", exclude_unset=True)
+        response = await self._request(method, path, json_body=body, version=version)
+        if kind is None:
+            return None
+        return _adapter(kind).validate_json(response.content)
+
+    # --- the Backend protocol ----------------------------------------------------------
+
+    async def me(self) -> Agent:
+        self._me = await self._get(Agent, "/me")
+        return self._me
+
+    async def list_agents(self) -> list[Agent]:
+        return await self._get(list[Agent], "/agents")
+
+    async def list_teams(self) -> list[Team]:
+        return await self._get(list[Team], "/teams")
+
+    async def list_stages(self, team_id: int | None = None) -> list[Stage]:
+        return await self._get(list[Stage], "/stages", team_id=team_id)
+
+    async def list_tags(self) -> list[str]:
+        return await self._get(list[str], "/tags")
+
+    async def dashboard(self) -> list[TeamFigures]:
+        return await self._get(list[TeamFigures], "/dashboard")
+
+    async def my_tickets(self, cursor: str | None = None, limit: int = 50) -> Page[TicketCard]:
+        return await self._get(Page[TicketCard], "/me/tickets", cursor=cursor, limit=limit)
+
+    async def board_columns(self, team_id: int,
+                            filter: BoardFilter | None = None) -> list[BoardColumn]:
+        return await self._get(list[BoardColumn], f"/teams/{int(team_id)}/board",
+                               **_filter_params(filter))
+
+    async def board_page(self, team_id: int, stage_id: int, filter: BoardFilter | None = None,
+                         cursor: str | None = None, limit: int = 50) -> Page[TicketCard]:
+        return await self._get(Page[TicketCard],
+                               f"/teams/{int(team_id)}/stages/{int(stage_id)}/tickets",
+                               cursor=cursor, limit=limit, **_filter_params(filter))
+
+    async def search(self, text: str, limit: int = 50) -> list[SearchHit]:
+        return await self._get(list[SearchHit], "/search", q=text, limit=limit)
+
+    async def get_ticket(self, ticket_id: int) -> Ticket:
+        return await self._get(Ticket, f"/tickets/{int(ticket_id)}")
+
+    async def get_ticket_by_number(self, number: int) -> Ticket:
+        return await self._get(Ticket, f"/tickets/by-number/{int(number)}")
+
+    async def ticket_messages(self, ticket_id: int, cursor: str | None = None,
+                              limit: int = 50) -> Page[Message]:
+        return await self._get(Page[Message], f"/tickets/{int(ticket_id)}/messages",
+                               cursor=cursor, limit=limit)
+
+    async def create_ticket(self, data: TicketCreate) -> Ticket:
+        return await self._send(Ticket, "POST", "/tickets", data.model_dump(mode="json"))
+
+    async def update_ticket(self, ticket_id: int, version: int, data: TicketUpdate) -> Ticket:
+        return await self._send(Ticket, "PATCH", f"/tickets/{int(ticket_id)}", data, version)
+
+    async def move_ticket(self, ticket_id: int, version: int, stage_id: int) -> Ticket:
+        return await self._send(Ticket, "POST", f"/tickets/{int(ticket_id)}/move",
+                                {"stage_id": stage_id}, version)
+
+    async def assign_ticket(self, ticket_id: int, version: int,
+                            agent_id: int | None) -> Ticket:
+        return await self._send(Ticket, "POST", f"/tickets/{int(ticket_id)}/assign",
+                                {"agent_id": agent_id}, version)
+
+    async def assign_to_me(self, ticket_id: int, version: int) -> Ticket:
+        return await self._send(Ticket, "POST", f"/tickets/{int(ticket_id)}/assign-to-me",
+                                None, version)
+
+    async def follow_ticket(self, ticket_id: int, following: bool = True) -> Ticket:
+        return await self._send(Ticket, "PUT", f"/tickets/{int(ticket_id)}/following",
+                                {"following": following})
+
+    async def archive_ticket(self, ticket_id: int, version: int,
+                             archived: bool = True) -> Ticket:
+        return await self._send(Ticket, "POST", f"/tickets/{int(ticket_id)}/archive",
+                                {"archived": archived}, version)
+
+    async def delete_ticket(self, ticket_id: int, version: int) -> None:
+        await self._send(None, "DELETE", f"/tickets/{int(ticket_id)}", None, version)
+
+    async def reply(self, ticket_id: int, body: str) -> Message:
+        return await self._send(Message, "POST", f"/tickets/{int(ticket_id)}/messages",
+                                {"kind": "reply", "body": body})
+
+    async def comment(self, ticket_id: int, body: str) -> Message:
+        return await self._send(Message, "POST", f"/tickets/{int(ticket_id)}/messages",
+                                {"kind": "comment", "body": body})
+
+    async def merge_preview(self, ticket_ids: Sequence[int]) -> MergePreview:
+        ids = [int(i) for i in ticket_ids]
+        if not ids:
+            raise ValidationFailed("choose at least two different tickets to merge",
+                                   field="ticket_ids")
+        response = await self._request("GET", f"/tickets/{ids[0]}/merge",
+                                       params={"with": ids[1:]})
+        return MergePreview.model_validate_json(response.content)
+
+    async def merge(self, request: MergeRequest) -> Ticket:
+        return await self._send(Ticket, "POST", f"/tickets/{int(request.target_id)}/merge",
+                                request.model_dump(mode="json"))
+
+    async def split(self, ticket_id: int, request: SplitRequest) -> Ticket:
+        return await self._send(Ticket, "POST", f"/tickets/{int(ticket_id)}/split", request)
+
+    async def list_customers(self, text: str | None = None, organization_id: int | None = None,
+                             cursor: str | None = None, limit: int = 50,
+                             project_id: int | None = None,
+                             unassigned: bool = False) -> Page[Customer]:
+        return await self._get(Page[Customer], "/customers", text=text,
+                               organization_id=organization_id, cursor=cursor, limit=limit,
+                               project_id=project_id,
+                               unassigned="true" if unassigned else None)
+
+    async def get_customer(self, customer_id: int) -> Customer:
+        return await self._get(Customer, f"/customers/{int(customer_id)}")
+
+    async def create_customer(self, data: CustomerCreate) -> Customer:
+        return await self._send(Customer, "POST", "/customers", data.model_dump(mode="json"))
+
+    async def list_organizations(self) -> list[Organization]:
+        return await self._get(list[Organization], "/organizations")
+
+    async def list_projects(self) -> list[Project]:
+        return await self._get(list[Project], "/projects")
+
+    async def update_customer(self, customer_id: int, data: CustomerUpdate) -> Customer:
+        return await self._send(Customer, "PATCH", f"/customers/{int(customer_id)}", data)
+
+    async def invite_customer(self, data: CustomerCreate) -> InviteResult:
+        return await self._send(InviteResult, "POST", "/customers/invitations",
+                                data.model_dump(mode="json"))
+
+    async def customer_tickets(self, customer_id: int, cursor: str | None = None,
+                               limit: int = 50) -> Page[TicketCard]:
+        return await self._get(Page[TicketCard], f"/customers/{int(customer_id)}/tickets",
+                               cursor=cursor, limit=limit)
+
+    async def close_my_ticket(self, ticket_id: int, version: int) -> Ticket:
+        return await self._send(Ticket, "POST", f"/tickets/{int(ticket_id)}/close", None,
+                                version)
+
+    async def rate_ticket(self, ticket_id: int, data: RatingCreate) -> Ticket:
+        return await self._send(Ticket, "POST", f"/tickets/{int(ticket_id)}/rating",
+                                data.model_dump(mode="json"))
+
+    async def report(self, filter: ReportFilter | None = None) -> Report:
+        params = filter.model_dump(mode="json", exclude_none=True) if filter else {}
+        return await self._get(Report, "/reports", **params)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    # --- beyond the protocol: presence, tokens, live events --------------------------------
+
+    async def presence(self, ticket_id: int) -> list[Presence]:
+        """Agents who have the ticket open (`viewing`) or are writing to it (`replying`)."""
+        return await self._get(list[Presence], f"/tickets/{int(ticket_id)}/presence")
+
+    async def set_presence(self, ticket_id: int, state: PresenceState | str) -> list[Presence]:
+        """Say what this agent does with the ticket; repeat within 30 s to stay present.
+        `gone` when leaving. Answers who is there now."""
+        return await self._send(list[Presence], "PUT", f"/tickets/{int(ticket_id)}/presence",
+                                {"state": PresenceState(state).value})
+
+    async def create_token(self, label: str = "", expires_days: int | None = None
+                           ) -> TokenCreated:
+        return await self._send(TokenCreated, "POST", "/tokens",
+                                {"label": label, "expires_days": expires_days})
+
+    async def events(self, last_event_id: int | None = None) -> AsyncIterator[ServerEvent]:
+        """Live updates, forever: reconnects (state "reconnecting") and resumes after the
+        last event seen. Stop by breaking out of the loop or closing the iterator."""
+        attempt = 0
+        timeout = httpx.Timeout(10.0, read=60.0)  # the server sends a keepalive every 15 s
+        while True:
+            headers = {"Accept": "text/event-stream"}
+            if last_event_id is not None:
+                headers["Last-Event-ID"] = str(last_event_id)
+            try:
+                async with self._client.stream("GET", "/events", headers=headers,
+                                               timeout=timeout) as response:
+                    if response.status_code >= 400:
+                        await response.aread()
+                        if response.status_code not in RETRY_STATUS:
+                            raise error_from(response)
+                        raise httpx.RemoteProtocolError("server busy")
+                    self._set_state("connected")
+                    attempt = 0
+                    async for event in _parse_sse(response.aiter_lines()):
+                        if event.event_id is not None:
+                            last_event_id = event.event_id
+                        if event.type == "unauthorized":
+                            raise PermissionDenied("the token is no longer valid")
+                        yield event
+            except (httpx.TransportError, httpx.TimeoutException):
+                pass
+            self._set_state("reconnecting")
+            await asyncio.sleep(min(self.backoff * (2 ** attempt), 5.0))
+            attempt += 1
+
+
+async def _parse_sse(lines: AsyncIterator[str]) -> AsyncIterator[ServerEvent]:
+    event_id: int | None = None
+    data: list[str] = []
+    async for line in lines:
+        if line == "":
+            if data:
+                try:
+                    payload = json.loads("\n".join(data))
+                    yield ServerEvent(type=str(payload.get("type")), id=payload.get("id"),
+                                      version=payload.get("version"), event_id=event_id)
+                except (ValueError, TypeError):
+                    pass
+            event_id, data = None, []
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "data":
+            data.append(value)
+        elif name == "id" and value.isdigit():
+            event_id = int(value)

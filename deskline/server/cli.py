@@ -1,0 +1,106 @@
+"""Handlers of `deskline serve`, `deskline token …` and `deskline customer add`.
+
+Whoever holds the database file administers it, as for `deskline agent add`: these
+commands need no login. FastAPI and uvicorn are imported only by `serve`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+
+def serve(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path],
+          cli_error: type[Exception]) -> int:
+    from deskline.errors import ValidationFailed
+    from deskline.server.run import serve as run_server
+
+    path = resolve_db(args)
+    try:
+        run_server(path, args.host, args.port, tls_cert=args.tls_cert, tls_key=args.tls_key,
+                   insecure=args.insecure, max_body=args.max_body)
+    except ValidationFailed as exc:
+        raise cli_error(exc.message) from None
+    return 0
+
+
+def token(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path],
+          cli_error: type[Exception]) -> int:
+    from deskline.server import tokens
+    from deskline.store.sqlite import SqliteStore
+    from deskline.text import plain
+
+    store = SqliteStore.open(resolve_db(args))
+    if args.token_command == "list":
+        for t in tokens.list_tokens(store.conn):
+            state = "revoked" if t.revoked_at else f"expires {t.expires_at}" if t.expires_at \
+                else "no expiry"
+            fields = (str(t.id), t.agent_email, t.prefix + "…", state, t.label)
+            print("\t".join(plain(v, one_line=True) for v in fields))
+        return 0
+    if args.token_command == "create":
+        agent = store.agent_by_email(args.agent)
+        if agent is None:
+            raise cli_error(f"no account with the email {args.agent}")
+        if args.expires is not None and args.expires < 1:
+            raise cli_error("--expires must be at least 1 day")
+        with store.transaction():
+            tid, secret, expires = tokens.create_token(store.conn, agent.id, label=args.label,
+                                                       expires_days=args.expires)
+        until = f"until {expires:%Y-%m-%d %H:%M} UTC" if expires else "until revoked"
+        print(f"Token {tid} for {agent.email} ({agent.role.value}), valid {until}.")
+        print("It is shown only this once; keep it in DESKLINE_TOKEN or the config file:")
+        print(secret)
+        return 0
+    # revoke
+    if (args.id is None) == (args.agent is None):
+        raise cli_error("name a token id, or --agent EMAIL to revoke all of an account's")
+    from deskline.errors import NotFound
+
+    with store.transaction():
+        if args.id is not None:
+            try:
+                tokens.revoke_token(store.conn, args.id)
+            except NotFound as exc:
+                raise cli_error(exc.message) from None
+            print(f"Revoked token {args.id}.")
+        else:
+            agent = store.agent_by_email(args.agent)
+            if agent is None:
+                raise cli_error(f"no account with the email {args.agent}")
+            count = tokens.revoke_agent_tokens(store.conn, agent.id)
+            print(f"Revoked {count} token(s) of {agent.email}.")
+    return 0
+
+
+def customer(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path],
+             cli_error: type[Exception]) -> int:
+    from pydantic import ValidationError
+
+    from deskline.clock import to_db, utcnow
+    from deskline.models import CustomerCreate, Role
+    from deskline.store.sqlite import SqliteStore
+
+    store = SqliteStore.open(resolve_db(args))
+    try:
+        data = CustomerCreate(email=args.email, name=args.name)
+    except ValidationError as exc:
+        raise cli_error(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    existing = store.customer_by_email(data.email)
+    if existing is not None and not args.portal:
+        raise cli_error(f"a customer with the email {data.email} exists")
+    if args.portal and store.agent_by_email(data.email):
+        raise cli_error(f"an account with the email {data.email} exists")
+    with store.transaction():
+        cid = existing.id if existing else store.insert_customer(
+            data.email, data.name, None, None, to_db(utcnow()), [])
+        if args.portal:
+            aid = store.insert_agent(data.email, data.name or data.email.split("@")[0],
+                                     Role.portal.value, cid)
+    if existing is None:
+        print(f"Added customer {data.email} (id {cid}).")
+    if args.portal:
+        print(f"Added a portal account for {data.email} (id {aid}); give it a token with "
+              f"`deskline token create --agent {data.email}`.")
+    return 0

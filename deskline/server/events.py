@@ -1,0 +1,241 @@
+"""Live updates: the change log (filled by triggers, from every writer) as Server-Sent Events.
+
+One poller reads new rows of `change_log` (every `event_poll` seconds, and at once after a
+write through this server) and hands them to every open stream. Each stream keeps only what
+its agent may see — the service decides, as for every other read — and sends `{type, id,
+version}` so that the client refetches through the same authorization. The SSE id is the
+change log id: a client that reconnects with Last-Event-ID gets what it missed; one that
+fell behind the trimmed log gets a `reset` event (refetch everything).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from starlette.requests import Request
+
+from deskline import access
+from deskline.models import Agent
+from deskline.server import tokens
+from deskline.service import Service
+
+if TYPE_CHECKING:
+    from deskline.server.app import Api, Settings
+
+log = logging.getLogger("deskline.server.events")
+
+KEEP_ROWS = 100_000  # change log rows kept for resuming streams
+BATCH = 1000
+TRIM_EVERY = 600.0  # seconds between trims of the change log and old idempotency keys
+
+# (id, type, ticket_id, version, team_id, customer_id, kind)
+Row = tuple[int, str, int, int, int, int | None, str | None]
+
+
+class EventBroker:
+    def __init__(self, api: Api, settings: Settings) -> None:
+        self.api = api
+        self.settings = settings
+        self.last_id = 0
+        self._subscribers: set[asyncio.Queue] = set()
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # --- the poller ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self.last_id = self._head_and_trim()
+        self._task = asyncio.create_task(self._poll(), name="deskline-events")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        for queue in list(self._subscribers):
+            queue.put_nowait(None)
+
+    def end_streams(self) -> None:
+        """End every open stream (the server is stopping); callable from any thread.
+        Clients reconnect and resume with Last-Event-ID."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+
+        def end() -> None:
+            for queue in list(self._subscribers):
+                queue.put_nowait(None)
+
+        loop.call_soon_threadsafe(end)
+
+    def poke(self) -> None:
+        """Look at the change log now (a write just committed)."""
+        if self._wake is not None:
+            self._wake.set()
+
+    def _head_and_trim(self) -> int:
+        store = self.api.store()
+        head = store.conn.execute("SELECT coalesce(max(id), 0) FROM change_log").fetchone()[0]
+        if head > KEEP_ROWS:
+            with store.transaction():
+                store.conn.execute("DELETE FROM change_log WHERE id <= ?", (head - KEEP_ROWS,))
+        with store.transaction():
+            hours = self.settings.idempotency_hours
+            store.conn.execute(
+                "DELETE FROM idempotency_keys WHERE created_at < strftime('%Y-%m-%dT%H:%M:%f',"
+                " 'now', ?)", (f"-{hours} hours",))
+        return head
+
+    def read(self, after: int, limit: int = BATCH) -> list[Row]:
+        return self.api.store().conn.execute(
+            "SELECT id, type, ticket_id, version, team_id, customer_id, kind FROM change_log"
+            " WHERE id > ? ORDER BY id LIMIT ?", (after, limit)).fetchall()
+
+    def oldest(self) -> int:
+        row = self.api.store().conn.execute("SELECT min(id) FROM change_log").fetchone()
+        return row[0] or 0
+
+    async def _poll(self) -> None:
+        assert self._wake is not None
+        last_sweep = last_trim = time.monotonic()
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.event_poll)
+            self._wake.clear()
+            try:
+                rows = await anyio.to_thread.run_sync(self.read, self.last_id)
+            except Exception:  # noqa: BLE001 - a busy database must not end the stream
+                log.warning("reading the change log failed", exc_info=True)
+                await asyncio.sleep(0.5)
+                continue
+            if rows:
+                self.last_id = rows[-1][0]
+                self._fan_out(("rows", rows))
+                if len(rows) == BATCH:
+                    self._wake.set()
+            now = time.monotonic()
+            if now - last_sweep > 1.0:
+                last_sweep = now
+                for ticket_id in self.api.presence.expire():
+                    self._fan_out(("presence", ticket_id, None))
+            if now - last_trim > TRIM_EVERY:
+                last_trim = now
+                try:
+                    await anyio.to_thread.run_sync(self._head_and_trim)
+                except Exception:  # noqa: BLE001 - trimming can wait for the next round
+                    log.warning("trimming the change log failed", exc_info=True)
+
+    def _fan_out(self, item: Any) -> None:
+        for queue in list(self._subscribers):
+            if queue.qsize() > 10_000:  # a stream that stopped reading: end it
+                self._subscribers.discard(queue)
+                queue.put_nowait(None)
+            else:
+                queue.put_nowait(item)
+
+    def publish_presence(self, ticket_id: int, version: int | None) -> None:
+        self._fan_out(("presence", ticket_id, version))
+
+    # --- one stream ---------------------------------------------------------------------
+
+    def visible(self, agent: Agent, rows: list[Row]) -> list[Row]:
+        """The rows this agent may hear about, decided by the service's scope."""
+        if not rows:
+            return []
+        service = Service(self.api.store(), agent)
+        scope = service.scope()
+        live = service.visible_ticket_ids(r[2] for r in rows if r[1] != "ticket.deleted")
+        kept = []
+        for row in rows:
+            _id, kind, ticket_id, _version, team_id, customer_id, message_kind = row
+            if kind == "ticket.deleted":
+                ok = access.team_visible(scope, team_id) and (
+                    not scope.portal or customer_id == scope.customer_id)
+            else:
+                ok = ticket_id in live
+            if ok and scope.portal and kind == "message.created" and message_kind != "reply":
+                ok = False  # internal comments and tracked changes are never told
+            if ok:
+                kept.append(row)
+        return kept
+
+    def _visible_presence(self, agent: Agent, ticket_id: int) -> bool:
+        service = Service(self.api.store(), agent)
+        return not service.scope().portal and bool(service.visible_ticket_ids([ticket_id]))
+
+    def _still_valid(self, token: str | None) -> bool:
+        if not token:
+            return False
+        return tokens.authenticate(self.api.store().conn, token) is not None
+
+    async def stream(self, request: Request, agent: Agent, token: str | None,
+                     after: int | None) -> AsyncIterator[bytes]:
+        queue: asyncio.Queue = asyncio.Queue()
+        self._subscribers.add(queue)
+        try:
+            yield b"retry: 1000\n: deskline events\n\n"
+            sent = self.last_id if after is None else after
+            if after is not None:
+                oldest = await anyio.to_thread.run_sync(self.oldest)
+                if oldest and after < oldest - 1:
+                    yield _frame(None, {"type": "reset", "id": None, "version": None})
+                    sent = self.last_id
+                else:
+                    while True:  # catch up from the log itself
+                        rows = await anyio.to_thread.run_sync(self.read, sent)
+                        if not rows:
+                            break
+                        sent = rows[-1][0]
+                        for row in await anyio.to_thread.run_sync(self.visible, agent, rows):
+                            yield _row_frame(row)
+            checked = time.monotonic()
+            while True:
+                try:
+                    item = await asyncio.wait_for(queue.get(), self.settings.keepalive)
+                except TimeoutError:
+                    item = "keepalive"
+                if item is None or await request.is_disconnected():
+                    return
+                if time.monotonic() - checked > 30 or item == "keepalive":
+                    checked = time.monotonic()
+                    if not await anyio.to_thread.run_sync(self._still_valid, token):
+                        yield _frame(None, {"type": "unauthorized", "id": None,
+                                            "version": None})
+                        return
+                if item == "keepalive":
+                    yield b": keepalive\n\n"
+                    continue
+                if item[0] == "presence":
+                    _kind, ticket_id, version = item
+                    if await anyio.to_thread.run_sync(self._visible_presence, agent, ticket_id):
+                        yield _frame(None, {"type": "presence", "id": ticket_id,
+                                            "version": version})
+                    continue
+                rows = [r for r in item[1] if r[0] > sent]
+                if not rows:
+                    continue
+                sent = rows[-1][0]
+                for row in await anyio.to_thread.run_sync(self.visible, agent, rows):
+                    yield _row_frame(row)
+        finally:
+            self._subscribers.discard(queue)
+
+
+def _frame(event_id: int | None, data: dict) -> bytes:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return (head + f"event: {data['type']}\ndata: "
+            + json.dumps(data, separators=(",", ":")) + "\n\n").encode()
+
+
+def _row_frame(row: Row) -> bytes:
+    return _frame(row[0], {"type": row[1], "id": row[2], "version": row[3]})

@@ -1,0 +1,172 @@
+"""Starting the server: `deskline serve`, and a server on a thread for tests and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deskline.errors import ValidationFailed
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, *, tls: bool, insecure: bool) -> str:
+    """A sentence saying how the server is exposed; refuses a public bind without TLS."""
+    if is_loopback(host):
+        return (f"listening on loopback only ({host}): reachable from this machine, "
+                "e.g. through an SSH tunnel; use --host to expose it")
+    if not tls and not insecure:
+        raise ValidationFailed(
+            f"refusing to listen on {host} without TLS: tokens would cross the network in "
+            "clear text. Give --tls-cert and --tls-key, or --insecure if a proxy in front "
+            "terminates TLS", field="host")
+    if tls:
+        return f"listening on {host} with TLS"
+    return f"listening on {host} WITHOUT TLS (--insecure): put a TLS proxy in front"
+
+
+class _CoalescingTransport:
+    """Collects the writes of one event-loop step and sends them as one: uvicorn writes
+    a response's headers and its body separately, two send() calls — on loopback each
+    costs about as much as building a board page."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append(bytes(data))
+
+    def writelines(self, lines: Iterable[bytes]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def _flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+def protocol_class() -> type:
+    """uvicorn's HTTP protocol — httptools when installed (`uvicorn[standard]`), as
+    uvicorn's own "auto" would pick, else h11 — writing each response in one send()."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as Base
+    except ImportError:
+        from uvicorn.protocols.http.h11_impl import H11Protocol as Base
+
+    class CoalescingProtocol(Base):  # type: ignore[misc, valid-type]
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+            loop = asyncio.get_running_loop()
+            super().connection_made(_CoalescingTransport(transport, loop))  # type: ignore[arg-type]
+
+    return CoalescingProtocol
+
+
+def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765, *,
+          tls_cert: str | None = None, tls_key: str | None = None, insecure: bool = False,
+          max_body: int | None = None, log_level: str = "warning") -> None:
+    import uvicorn
+
+    from deskline.server.app import Settings, create_app
+
+    if bool(tls_cert) != bool(tls_key):
+        raise ValidationFailed("TLS needs both --tls-cert and --tls-key", field="tls")
+    note = check_bind(host, tls=bool(tls_cert), insecure=insecure)
+    settings = Settings()
+    if max_body is not None:
+        settings.max_body = max_body
+    app = create_app(db, settings)
+    scheme = "https" if tls_cert else "http"
+    print(f"Deskline server on {scheme}://{host}:{port}/api/v1 — {note}", flush=True)
+    config = uvicorn.Config(app, host=host, port=port, ssl_certfile=tls_cert,
+                            ssl_keyfile=tls_key, log_level=log_level, access_log=False,
+                            workers=1, server_header=False, http=protocol_class(),
+                            timeout_graceful_shutdown=5,
+                            # X-Forwarded-For is believed only behind a proxy (--insecure):
+                            # otherwise any local process could pick its address and dodge
+                            # the throttle of failed logins
+                            proxy_headers=insecure and not tls_cert)
+    server_class()(config).run()
+
+
+def server_class() -> type:
+    """uvicorn's Server, ending the open event streams when asked to stop (they would
+    otherwise hold the shutdown until its timeout)."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            self.config.app.state.api.broker.end_streams()
+            super().handle_exit(sig, frame)
+
+    return Server
+
+
+@dataclass
+class ServerThread:
+    """A real uvicorn server on 127.0.0.1 and a free port, on a background thread."""
+
+    url: str
+    server: object
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.config.app.state.api.broker.end_streams()  # type: ignore[attr-defined]
+        self.server.should_exit = True  # type: ignore[attr-defined]
+        self.thread.join(timeout=10)
+
+
+def start_in_thread(db: str | Path, settings: object | None = None) -> ServerThread:
+    import uvicorn
+
+    from deskline.server.app import create_app
+
+    app = create_app(db, settings)  # type: ignore[arg-type]
+    # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on sockets that say so, and without
+    # it every answer waits 40 ms for a delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
+                            proxy_headers=False,
+                            http=protocol_class(), timeout_graceful_shutdown=2)
+    server = server_class()(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+                              name=f"deskline-server-{port}")
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    return ServerThread(url=f"http://127.0.0.1:{port}", server=server, thread=thread)

@@ -1,0 +1,81 @@
+"""Bodies of the API that are not engine models: actions, presence, events, tokens.
+
+Plain pydantic (no FastAPI), shared by the server and `deskline.remote`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MoveBody(_Input):
+    stage_id: int
+
+
+class AssignBody(_Input):
+    agent_id: int | None
+
+
+class ArchiveBody(_Input):
+    archived: bool = True
+
+
+class FollowBody(_Input):
+    following: bool = True
+
+
+class MessageBody(_Input):
+    kind: Literal["reply", "comment"]
+    body: str = Field(max_length=200_000)
+
+
+class PresenceState(StrEnum):
+    viewing = "viewing"
+    replying = "replying"
+    gone = "gone"  # leaving the ticket
+
+
+class PresenceBody(_Input):
+    state: PresenceState
+
+
+class Presence(BaseModel):
+    """An agent who has the ticket open, or is writing an answer to it."""
+
+    agent_id: int
+    agent_name: str
+    state: PresenceState
+    since: datetime
+
+
+class ServerEvent(BaseModel):
+    """One live update: enough to know what to refetch, nothing more.
+
+    `type` is ticket.created, ticket.updated, ticket.deleted, message.created (`id` is the
+    ticket's), presence (who views or replies changed; `version` is the ticket's) or reset
+    (the stream could not resume: refetch everything). `event_id` is the SSE id.
+    """
+
+    type: str
+    id: int | None = None
+    version: int | None = None
+    event_id: int | None = None
+
+
+class TokenCreate(_Input):
+    label: str = Field("", max_length=200)
+    expires_days: int | None = Field(None, ge=1, le=3650)
+
+
+class TokenCreated(BaseModel):
+    id: int
+    token: str  # shown once
+    expires_at: datetime | None = None

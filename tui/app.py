@@ -1,0 +1,325 @@
+"""The Deskline console: a Textual app over the `Backend` protocol.
+
+The first frame needs only Textual and the dashboard screen; the backend (pydantic, the
+service, SQLite) is opened in a worker, and the dashboard fills in when it is ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
+from textual.signal import Signal
+
+import themes
+from tui import keymap
+from tui.drafts import Drafts
+
+if TYPE_CHECKING:
+    from deskline.backend import Backend
+    from deskline.config import Config
+    from deskline.models import Agent, Stage, Team, Ticket
+
+
+class BackendUnavailable(RuntimeError):
+    """The backend failed to open (already reported once)."""
+
+
+def _providers():
+    from tui.commands import DesklineCommands
+
+    return DesklineCommands
+
+
+class DesklineApp(App):
+    TITLE = "Deskline"
+    CSS_PATH = str(themes.CSS_PATH)
+    COMMANDS = {_providers}
+    BINDINGS = keymap.bindings("app")
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, open_backend: Callable[[], Awaitable[Backend]], *,
+                 config: Config | None = None, problems: list[str] | None = None,
+                 config_path: Path | None = None, now: Callable[[], datetime] | None = None,
+                 drafts_path: Path | None = None, open_ticket: int | None = None,
+                 trace: Callable[[str], None] | None = None, raw_config: dict | None = None,
+                 prefetch: Any = None) -> None:
+        """`config` is a validated Config; or `raw_config`, the file's plain TOML, used for
+        the first frame and validated with `load_config` behind it."""
+        super().__init__()
+        self._prefetch = prefetch
+        self._raw_config = raw_config
+        self._first_shown = asyncio.Event()
+        self._open_backend = open_backend
+        self.config = config
+        self.config_path = config_path
+        self.problems = list(problems or [])
+        self.now = now or (lambda: datetime.now(UTC))
+        self.drafts = Drafts(drafts_path)
+        self.open_ticket = open_ticket
+        self.trace = trace or (lambda event: None)
+        self.backend: Backend | None = None
+        self._backend_event = asyncio.Event()
+        self._backend_error: BaseException | None = None
+        self.me: Agent | None = None
+        self.agents: list[Agent] = []
+        self.teams: list[Team] = []
+        self._stages: dict[int, list[Stage]] = {}
+        self.ticket_changed: Signal[Ticket] = Signal(self, "ticket-changed")
+        for theme in themes.THEMES.values():
+            self.register_theme(theme)
+        raw = raw_config or {}
+        wanted = (config.theme if config else None) or (
+            raw.get("theme") if isinstance(raw.get("theme"), str) else None) or \
+            themes.DEFAULT_THEME
+        if wanted not in themes.THEMES and wanted not in self.available_themes:
+            self.problems.append(f"unknown theme {wanted!r} "
+                                 f"(known: {', '.join(themes.THEMES)}); using "
+                                 f"{themes.DEFAULT_THEME}")
+            wanted = themes.DEFAULT_THEME
+        self.theme = wanted
+        raw_keys = raw.get("keys") if isinstance(raw.get("keys"), dict) else {}
+        overrides, key_problems = keymap.resolve(dict(config.keys) if config else raw_keys)
+        for problem in key_problems:
+            self.problems.append(self._where(problem))
+        keymap.activate(overrides)
+        if overrides:
+            self.set_keymap(overrides)
+
+    def _where(self, problem: str) -> str:
+        from deskline.config import line_of
+
+        binding_id = problem.split("'")[1] if "'" in problem else problem.split(":")[0]
+        line = line_of(self.config_path, binding_id)
+        where = f" line {line}" if line else ""
+        return f"config{where}: {problem}; that key keeps its default"
+
+    # --- start ---------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from tui.screens.dashboard import DashboardScreen
+
+        self.trace("app-mounted")
+        self.call_after_refresh(self.trace, "first-frame")
+
+        self.push_screen(DashboardScreen())
+        self.run_worker(self._start_backend(), name="open-backend", exit_on_error=False)
+        for problem in self.problems:
+            self.notify(problem, title="Config", severity="warning", timeout=12, markup=False)
+
+    async def first_figures(self):
+        """(figures, my tickets) from the start-up helper, or None: the dashboard's first
+        paint. Plain objects with the models' attributes (pydantic is not loaded yet)."""
+        if self._prefetch is None:
+            return None
+        helper, self._prefetch = self._prefetch, None
+        try:
+            data = await asyncio.to_thread(helper.result)
+        except Exception:
+            data = None
+        if not data:
+            self._first_shown.set()
+            return None
+        from tui import prefetch
+
+        if self.me is None:
+            self.me = prefetch.me(data["me"])
+            self.teams = prefetch.teams(data)
+        return prefetch.figures(data), prefetch.mine(data)
+
+    def first_shown(self) -> None:
+        self._first_shown.set()
+
+    async def _start_backend(self) -> None:
+        if self._prefetch is not None:
+            # Let the helper's figures paint first: importing the engine here would hold
+            # the interpreter while that frame is drawn.
+            try:
+                await asyncio.wait_for(self._first_shown.wait(), 3)
+            except TimeoutError:
+                pass
+        if self._raw_config is not None:
+            await self._check_config()
+        try:
+            backend = await self._open_backend()
+            me, teams = await asyncio.gather(backend.me(), backend.list_teams())
+        except Exception as exc:  # shown on the dashboard, the app stays up
+            from deskline.text import plain
+
+            self._backend_error = exc
+            self._backend_event.set()
+            message = getattr(exc, "message", None) or str(exc)
+            text = f"Cannot open the helpdesk: {plain(message)}. Check --db / --as and restart."
+            self.notify(text, severity="error", timeout=30, markup=False)
+            from tui.screens.dashboard import DashboardScreen
+
+            for screen in self.screen_stack:
+                if isinstance(screen, DashboardScreen):
+                    screen.show_problem(text)
+            return
+        self.backend, self.me, self.teams = backend, me, teams
+        self._backend_event.set()
+        self.trace("backend-ready")
+        self.call_later(lambda: self.run_worker(self._prefetch_stages(), exit_on_error=False))
+        if self.open_ticket is not None:
+            from tui.screens.ticket import TicketScreen
+
+            self.push_screen(TicketScreen(number=self.open_ticket))
+
+    async def _check_config(self) -> None:
+        """Validate the config file (read raw for the first frame) and report problems."""
+        from deskline.config import load_config
+
+        config, problem = await asyncio.to_thread(load_config, self.config_path)
+        self.config = config
+        if problem:
+            self.notify(problem, title="Config", severity="warning", timeout=12, markup=False)
+
+    async def backend_ready(self) -> Backend:
+        await self._backend_event.wait()
+        if self.backend is None:
+            raise BackendUnavailable("the helpdesk could not be opened") \
+                from self._backend_error
+        return self.backend
+
+    def cached_stages(self, team_id: int) -> list[Stage] | None:
+        return self._stages.get(team_id)
+
+    async def _prefetch_stages(self) -> None:
+        for team in self.teams:
+            try:
+                await self.team_stages(team.id)
+            except Exception:  # the board asks again when it opens
+                return
+
+    async def team_stages(self, team_id: int) -> list[Stage]:
+        if team_id not in self._stages:
+            backend = await self.backend_ready()
+            stages = await backend.list_stages(team_id)
+            self._stages[team_id] = sorted(stages, key=lambda s: s.sequence)
+        return self._stages[team_id]
+
+    async def agent_list(self) -> list[Agent]:
+        if not self.agents:
+            backend = await self.backend_ready()
+            self.agents = [a for a in await backend.list_agents()
+                           if a.active and getattr(a.role, "value", a.role) != "portal"]
+        return self.agents
+
+    def team_name(self, team_id: int) -> str:
+        return next((t.name for t in self.teams if t.id == team_id), f"team {team_id}")
+
+    async def on_unmount(self) -> None:
+        if self._prefetch is not None:  # never read: let the helper go
+            helper, self._prefetch = self._prefetch, None
+            await asyncio.to_thread(helper.result)
+        self.drafts.save()
+        if self.backend is not None:
+            await self.backend.close()
+
+    # --- app actions ------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(getattr(self.screen, "SCOPE", "app")))
+
+    def action_search(self, pick: bool = False) -> None:
+        from tui.screens.search import SearchScreen
+
+        self.push_screen(SearchScreen())
+
+    def action_dashboard(self) -> None:
+        from tui.screens.dashboard import DashboardScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):
+            self.pop_screen()
+
+    def action_next_theme(self) -> None:
+        names = list(themes.THEMES)
+        current = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(current + 1) % len(names)]
+        self.notify(f"Theme: {themes.THEME_LABELS[self.theme]}", timeout=3)
+
+    def run_spec(self, spec: keymap.KeySpec) -> None:
+        """Run a binding's action from the command palette, where it applies."""
+        if spec.scope == "app":
+            self.run_action(spec.action)
+            return
+        screen = self.screen
+        if getattr(screen, "SCOPE", None) == spec.scope:
+            self.run_action(spec.action, screen)
+        else:
+            self.notify(f"“{spec.description}” works on the {spec.scope} screen.",
+                        severity="warning", timeout=4)
+
+    def open_ticket_screen(self, ticket_id: int | None = None, number: int | None = None) -> None:
+        """Fetch the ticket and its first messages, then show the screen with them: one
+        frame with everything instead of an empty screen that fills in."""
+        from tui.screens.ticket import PAGE, TicketScreen
+
+        async def fetch() -> None:
+            prefetched = None
+            try:
+                backend = await self.backend_ready()
+                if ticket_id is not None:
+                    ticket = await backend.get_ticket(ticket_id)
+                else:
+                    ticket = await backend.get_ticket_by_number(number)
+                prefetched = (ticket, await backend.ticket_messages(ticket.id, limit=PAGE))
+            except Exception:  # the screen asks again and reports the problem
+                prefetched = None
+            self.push_screen(TicketScreen(ticket_id=ticket_id, number=number,
+                                          prefetched=prefetched))
+
+        self.run_worker(fetch(), group="open-ticket", exclusive=True, exit_on_error=False)
+
+    def open_board(self, team_id: int, preset: str | None = None) -> None:
+        """Like the ticket: the first page of each open column comes with the first frame."""
+        from tui.screens.board import PAGE, BoardScreen
+
+        async def fetch() -> None:
+            pages: dict = {}
+            try:
+                backend = await self.backend_ready()
+                stages = await self.team_stages(team_id)
+                board_filter = None
+                if preset is not None:
+                    from deskline.models import BoardFilter
+
+                    board_filter = BoardFilter(mine=preset == "mine",
+                                               unassigned=preset == "unassigned")
+                for stage in stages:
+                    if not stage.closing:
+                        pages[stage.id] = await backend.board_page(team_id, stage.id,
+                                                                   board_filter, limit=PAGE)
+            except Exception:
+                pages = {}
+            self.trace("board-prefetched")
+            self.push_screen(BoardScreen(team_id, preset=preset, pages=pages))
+
+        self.run_worker(fetch(), group="open-board", exclusive=True, exit_on_error=False)
+
+
+def editor_command(config: Config | None) -> str | None:
+    return (config.editor if config and config.editor else None) or \
+        os.environ.get("VISUAL") or os.environ.get("EDITOR")
+
+
+def default_drafts_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("deskline") / "drafts.json"
+
+
+def run(open_backend: Callable[[], Awaitable[Any]], **kwargs: Any) -> DesklineApp:
+    app = DesklineApp(open_backend, **kwargs)
+    app.run()
+    return app

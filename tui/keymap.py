@@ -1,0 +1,200 @@
+"""Every key binding of the console, with a stable id, remappable in the config file.
+
+```toml
+[keys]
+"board.stage_next" = "greater_than_sign,L"
+"ticket.send" = "f5"
+```
+
+Defaults use letters, F-keys, `ctrl+letter`, `escape` and `enter` only: `ctrl+enter`,
+`shift+enter`, `alt+…`, `ctrl+h`, `ctrl+i` and `ctrl+m` do not arrive over many SSH and
+tmux paths (or arrive as backspace, tab and enter).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    id: str  # stable: "scope.name"; what the config file names
+    keys: str  # default keys, comma separated, in Textual's key names
+    action: str  # the action run on the screen (or app, for scope "app")
+    description: str
+    show: bool = False  # shown in the footer
+
+    @property
+    def scope(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+SPECS: tuple[KeySpec, ...] = (
+    # anywhere
+    KeySpec("app.palette", "ctrl+p", "command_palette", "Command palette", True),
+    KeySpec("app.help", "f1,question_mark", "help", "Keys of this screen", True),
+    KeySpec("app.search", "f2,ctrl+f", "search", "Search tickets and messages"),
+    KeySpec("app.dashboard", "f3", "dashboard", "Go to the dashboard"),
+    KeySpec("app.theme", "f9", "next_theme", "Next theme"),
+    KeySpec("app.quit", "ctrl+q,f10", "quit", "Quit"),
+    # dashboard
+    KeySpec("dashboard.up", "up,k", "cursor(-1)", "Previous team"),
+    KeySpec("dashboard.down", "down,j", "cursor(1)", "Next team"),
+    KeySpec("dashboard.left", "left,h", "cursor(-1)", "Previous team"),
+    KeySpec("dashboard.right", "right,l", "cursor(1)", "Next team"),
+    KeySpec("dashboard.open", "enter", "open", "Open the team's board (or my ticket)", True),
+    KeySpec("dashboard.unassigned", "u", "open_filtered('unassigned')",
+            "Unassigned tickets of the team", True),
+    KeySpec("dashboard.mine", "m", "open_filtered('mine')", "My tickets in the team", True),
+    KeySpec("dashboard.my_list", "tab,t", "toggle_list", "Switch to my open tickets", True),
+    KeySpec("dashboard.search", "slash,s", "search", "Search", True),
+    KeySpec("dashboard.refresh", "r", "refresh", "Refresh the figures"),
+    KeySpec("dashboard.quit", "q", "quit", "Quit", True),
+    # board
+    KeySpec("board.left", "left,h", "column(-1)", "Previous column"),
+    KeySpec("board.right", "right,l", "column(1)", "Next column"),
+    KeySpec("board.up", "up,k", "cursor(-1)", "Previous ticket"),
+    KeySpec("board.down", "down,j", "cursor(1)", "Next ticket"),
+    KeySpec("board.page_up", "pageup", "cursor(-8)", "Page up"),
+    KeySpec("board.page_down", "pagedown", "cursor(8)", "Page down"),
+    KeySpec("board.top", "home,g", "top", "First ticket of the column"),
+    KeySpec("board.open", "enter", "open", "Open the ticket", True),
+    KeySpec("board.stage_prev", "less_than_sign,H", "move(-1)", "Move to the previous stage", True),
+    KeySpec("board.stage_next", "greater_than_sign,L", "move(1)", "Move to the next stage", True),
+    KeySpec("board.assign_me", "a", "assign_me", "Assign to me", True),
+    KeySpec("board.assign", "A", "assign", "Assign to someone…"),
+    KeySpec("board.priority", "p", "priority", "Change priority…", True),
+    KeySpec("board.fold", "f", "fold", "Fold or unfold the column", True),
+    KeySpec("board.filter", "slash", "filter", "Filter by text…", True),
+    KeySpec("board.mine", "m", "toggle_filter('mine')", "Only my tickets"),
+    KeySpec("board.unassigned", "u", "toggle_filter('unassigned')", "Only unassigned"),
+    KeySpec("board.tag", "t", "filter_tag", "Filter by tag…"),
+    KeySpec("board.priority_filter", "P", "filter_priority", "Filter by priority…"),
+    KeySpec("board.clear", "c", "clear_filter", "Clear the filters"),
+    KeySpec("board.mark", "space", "mark", "Mark for merge", True),
+    KeySpec("board.merge", "M", "merge", "Merge the marked tickets", True),
+    KeySpec("board.refresh", "r", "refresh", "Reload the board"),
+    KeySpec("board.back", "escape", "back", "Back"),
+    # ticket
+    KeySpec("ticket.up", "up,k", "cursor(-1)", "Previous message"),
+    KeySpec("ticket.down", "down,j", "cursor(1)", "Next message"),
+    KeySpec("ticket.top", "home,g", "top", "First message"),
+    KeySpec("ticket.bottom", "end,G", "bottom", "Last message"),
+    KeySpec("ticket.reply", "r", "compose('reply')", "Write a reply to the customer", True),
+    KeySpec("ticket.comment", "c", "compose('comment')", "Write an internal comment", True),
+    KeySpec("ticket.send", "ctrl+s,f5", "send", "Send the reply or comment", True),
+    KeySpec("ticket.switch_tab", "ctrl+t,f6", "switch_tab", "Switch Reply / Comment"),
+    KeySpec("ticket.editor", "f4,ctrl+o", "editor", "Write in $EDITOR"),
+    KeySpec("ticket.complete", "ctrl+n", "complete", "Complete the @mention"),
+    KeySpec("ticket.edit", "e", "edit", "Edit the fields…", True),
+    KeySpec("ticket.stage_prev", "less_than_sign,H", "move(-1)", "Move to the previous stage"),
+    KeySpec("ticket.stage_next", "greater_than_sign,L", "move(1)", "Move to the next stage"),
+    KeySpec("ticket.assign_me", "a", "assign_me", "Assign to me"),
+    KeySpec("ticket.assign", "A", "assign", "Assign to someone…"),
+    KeySpec("ticket.priority", "p", "priority", "Change priority…"),
+    KeySpec("ticket.follow", "f", "follow", "Follow / unfollow"),
+    KeySpec("ticket.mark", "space", "mark", "Select the message for a split"),
+    KeySpec("ticket.split", "S", "split", "Split the selected messages out"),
+    KeySpec("ticket.merge", "M", "merge", "Merge with a ticket found by search"),
+    KeySpec("ticket.archive", "X", "archive", "Archive / restore"),
+    KeySpec("ticket.back", "escape", "back", "Back (keeps the draft)", True),
+    # merge
+    KeySpec("merge.up", "up,k", "row(-1)", "Previous field"),
+    KeySpec("merge.down", "down,j", "row(1)", "Next field"),
+    KeySpec("merge.left", "left,h", "choose(-1)", "Take the value on the left"),
+    KeySpec("merge.right", "right,l", "choose(1)", "Take the value on the right"),
+    KeySpec("merge.confirm", "ctrl+s,f5", "confirm", "Merge", True),
+    KeySpec("merge.cancel", "escape", "cancel", "Cancel", True),
+    # search
+    KeySpec("search.up", "up", "cursor(-1)", "Previous result"),
+    KeySpec("search.down", "down", "cursor(1)", "Next result"),
+    KeySpec("search.open", "enter", "open", "Open the ticket", True),
+    KeySpec("search.back", "escape", "back", "Back", True),
+    # editing a ticket's fields
+    KeySpec("edit.save", "ctrl+s,f5", "save", "Save the fields", True),
+    KeySpec("edit.cancel", "escape", "cancel", "Cancel", True),
+    # pickers and dialogs
+    KeySpec("dialog.cancel", "escape", "cancel", "Cancel", True),
+    KeySpec("help.close", "escape,f1,q", "close", "Close", True),
+)
+
+BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in SPECS}
+FORBIDDEN = ("ctrl+enter", "shift+enter", "alt+", "ctrl+h", "ctrl+i", "ctrl+m", "meta+")
+
+# The keys in effect: defaults overridden by the config file. Set once at start.
+_active: dict[str, str] = {}
+
+
+# What the footer says for the bindings it shows (80 columns are few); help and the
+# palette use the full description.
+SHORT = {
+    "app.palette": "palette", "app.help": "keys", "dashboard.open": "open",
+    "dashboard.unassigned": "unassigned", "dashboard.mine": "mine",
+    "dashboard.my_list": "my tickets", "dashboard.search": "search", "dashboard.quit": "quit",
+    "board.open": "open", "board.stage_prev": "stage", "board.stage_next": "stage",
+    "board.assign_me": "take", "board.priority": "prio", "board.fold": "fold",
+    "board.filter": "filter", "board.mark": "mark", "board.merge": "merge",
+    "ticket.reply": "reply", "ticket.comment": "comment", "ticket.send": "send",
+    "ticket.edit": "edit", "ticket.back": "back", "merge.confirm": "merge",
+    "merge.cancel": "cancel", "search.open": "open", "search.back": "back",
+    "edit.save": "save", "edit.cancel": "cancel", "dialog.cancel": "cancel",
+    "help.close": "close",
+}
+
+
+def bindings(scope: str) -> list[Binding]:
+    """The Textual bindings of one scope, with their ids (the keymap remaps them)."""
+    return [Binding(spec.keys, spec.action, SHORT.get(spec.id, spec.description),
+                    show=spec.show, id=spec.id, tooltip=spec.description)
+            for spec in SPECS if spec.scope == scope]
+
+
+def hints(scope: str) -> list[tuple[str, str]]:
+    """(keys, short label) of the bindings a screen shows in its key bar, then the ones
+    that work everywhere."""
+    out = []
+    for spec in SPECS:
+        if spec.show and spec.scope in (scope, "app"):
+            out.append((display(spec.id, first=True), SHORT.get(spec.id, spec.description)))
+    first = [h for h in out if h[1] == "keys"]  # F1 leads: it explains all the others
+    return first + [h for h in out if h[1] not in ("keys", "palette")] + \
+        [h for h in out if h[1] == "palette"]
+
+
+def keys_of(binding_id: str) -> str:
+    return _active.get(binding_id) or BY_ID[binding_id].keys
+
+
+def display(binding_id: str, first: bool = False) -> str:
+    """The keys of a binding as people read them: `ctrl+s / f5` (or just the first)."""
+    names = {"less_than_sign": "<", "greater_than_sign": ">", "question_mark": "?",
+             "slash": "/", "space": "space", "escape": "esc", "enter": "⏎"}
+    keys = keys_of(binding_id).split(",")
+    return " / ".join(names.get(k, k) for k in (keys[:1] if first else keys))
+
+
+_KEY = re.compile(r"^[a-z0-9_+\-]+$|^[A-Z]$")
+
+
+def resolve(overrides: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """(keymap, problems): the overrides that name a known id with a usable key string."""
+    keymap: dict[str, str] = {}
+    problems = []
+    for binding_id, value in overrides.items():
+        if binding_id not in BY_ID:
+            problems.append(f"unknown key binding id {binding_id!r}")
+            continue
+        keys = [k.strip() for k in str(value).split(",") if k.strip()]
+        if not keys or not all(_KEY.match(k) for k in keys):
+            problems.append(f"{binding_id}: not a key name: {value!r}")
+            continue
+        keymap[binding_id] = ",".join(keys)
+    return keymap, problems
+
+
+def activate(keymap: dict[str, str]) -> None:
+    _active.clear()
+    _active.update(keymap)

@@ -1,0 +1,131 @@
+"""The first screen's figures, fetched by a helper process while the console starts.
+
+Textual and the engine (pydantic, the service, SQLite) each take about a third of a second
+to import on a small machine, and one Python process imports them one after the other.
+A forked helper imports the engine on the other core, opens the same `Backend` the console
+will use, asks it for the dashboard, hands the answer over a pipe as JSON and exits. The
+console imports Textual meanwhile and paints the dashboard with those figures; its own
+backend opens behind the first frame and takes over for everything else (the dashboard
+refreshes from it as soon as it is ready).
+
+POSIX only (fork); elsewhere, or when anything fails, the console simply waits for its
+own backend. The fork happens before any thread exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+
+class Prefetch:
+    def __init__(self, fd: int, pid: int) -> None:
+        self.fd = fd
+        self.pid = pid
+
+    def result(self) -> dict[str, Any] | None:
+        """The helper's answer (blocking: call it off the UI thread)."""
+        chunks = []
+        try:
+            while True:
+                chunk = os.read(self.fd, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(self.fd)
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+        try:
+            data = json.loads(b"".join(chunks) or b"null")
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) and "error" not in data else None
+
+
+def start(path: str, email: str | None) -> Prefetch | None:
+    if not hasattr(os, "fork") or os.environ.get("DESKLINE_NO_PREFETCH"):
+        return None
+    read, write = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None
+    if pid:
+        os.close(write)
+        return Prefetch(read, pid)
+    # The helper: never returns, never runs the parent's code after this point.
+    code = 0
+    try:
+        os.close(read)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):  # the terminal belongs to the console
+            os.dup2(devnull, fd)
+        payload = _fetch(path, email)
+        data = json.dumps(payload).encode()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write, view):]
+    except BaseException:  # noqa: BLE001 - the console falls back to its own backend
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _fetch(path: str, email: str | None) -> dict[str, Any]:
+    import asyncio
+
+    from deskline.local import LocalBackend
+
+    async def ask() -> dict[str, Any]:
+        backend = await LocalBackend.open(path, email)
+        try:
+            me, teams = await backend.me(), await backend.list_teams()
+            figures = await backend.dashboard()
+            mine = await backend.my_tickets(limit=100)
+            return {"me": me.model_dump(mode="json"),
+                    "teams": [t.model_dump(mode="json", include={"id", "name"})
+                              for t in teams],
+                    "dashboard": [f.model_dump(mode="json") for f in figures],
+                    "mine": mine.model_dump(mode="json")}
+        finally:
+            await backend.close()
+
+    return asyncio.run(ask())
+
+
+# --- plain objects with the attributes the first screen reads ---------------------------
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def me(data: dict) -> SimpleNamespace:
+    return SimpleNamespace(**{**data, "role": SimpleNamespace(value=data.get("role", ""))})
+
+
+def card(data: dict) -> SimpleNamespace:
+    return SimpleNamespace(**{**data, "created_at": _when(data.get("created_at")),
+                              "sla_deadline": _when(data.get("sla_deadline"))})
+
+
+def figures(data: dict) -> list[SimpleNamespace]:
+    return [SimpleNamespace(**f) for f in data.get("dashboard", [])]
+
+
+def mine(data: dict) -> SimpleNamespace:
+    page = data.get("mine") or {}
+    return SimpleNamespace(items=[card(c) for c in page.get("items", [])],
+                           next_cursor=page.get("next_cursor"))
+
+
+def teams(data: dict) -> list[SimpleNamespace]:
+    return [SimpleNamespace(**t) for t in data.get("teams", [])]
+

@@ -1,0 +1,455 @@
+"""The board of one team: a virtual column per stage, keyboard triage, marks for merge."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from deskline.text import plain
+from tui import keymap
+from tui.base import DesklineScreen
+from widgets import glyphs
+from widgets.column import TicketColumn
+from widgets.keybar import KeyBar
+
+PAGE = 60
+
+
+def card_of(ticket):
+    """The board card of a ticket, as the backend would list it."""
+    from deskline.models import TicketCard
+
+    return TicketCard(
+        id=ticket.id, number=ticket.number, subject=ticket.subject, team_id=ticket.team_id,
+        stage_id=ticket.stage_id, priority=ticket.priority, assignee_id=ticket.assignee_id,
+        assignee_name=ticket.assignee_name, customer_name=ticket.customer_name,
+        tags=list(ticket.tags), sla_deadline=ticket.sla_deadline, sla_status=ticket.sla_status,
+        created_at=ticket.created_at, closed=ticket.closed_at is not None, version=ticket.version)
+
+
+class BoardScreen(DesklineScreen):
+    SCOPE = "board"
+    AUTO_FOCUS = ""
+    BINDINGS = keymap.bindings("board")
+
+    def __init__(self, team_id: int, preset: str | None = None, pages: dict | None = None) -> None:
+        super().__init__()
+        self._pages = dict(pages or {})  # stage id -> first page, fetched before the screen
+        self.team_id = team_id
+        self.filter: dict = {"text": None, "mine": preset == "mine",
+                             "unassigned": preset == "unassigned", "tag": None,
+                             "priority": None}
+        self.columns: list[TicketColumn] = []
+        self.active = 0
+        self.marked: dict[int, object] = {}  # ticket id -> card, in marking order
+        self.folded: set[int] = set()  # stage ids folded or unfolded by hand: toggled
+        self.cursors: dict[int, str | None] = {}
+        self._generation = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"{plain(self.app.team_name(self.team_id), one_line=True)} · "
+                          "loading the board…"), id="title")
+        stages = self.app.cached_stages(self.team_id)
+        # With the stages known (fetched at start), the columns are in the first frame.
+        with Horizontal(id="columns"):
+            if stages is not None:
+                self.columns = self._make_columns(stages)
+                yield from self.columns
+        yield KeyBar(keymap.hints("board"))
+
+    def _make_columns(self, stages) -> list[TicketColumn]:
+        made = []
+        for stage in stages:
+            folded = stage.closing != (stage.id in self.folded)
+            column = TicketColumn(stage.id, stage.name, None, closing=stage.closing,
+                                  folded=folded, now=self.app.now)
+            column.marked = self._marked_ids
+            made.append(column)
+        return made
+
+    def on_mount(self) -> None:
+        self.app.trace("board-mount")
+        self.app.ticket_changed.subscribe(self, self._on_ticket_changed)
+        if self.columns:
+            self._start()
+        else:
+            async def stages(backend):
+                return await self.app.team_stages(self.team_id)
+
+            async def mount(stages) -> None:
+                self.columns = self._make_columns(stages)
+                await self.query_one("#columns", Horizontal).mount_all(self.columns)
+                self._start()
+
+            self.call(stages, mount, "Loading the stages")
+
+    def _start(self) -> None:
+        self.active = next((i for i, c in enumerate(self.columns) if not c.folded), 0)
+        self.call_after_refresh(self.app.trace, "board-frame")
+        self._activate(self.active)
+        self._paint_title()
+        self.load()
+
+    def on_unmount(self) -> None:
+        self.app.ticket_changed.unsubscribe(self)
+
+    # --- loading ---------------------------------------------------------------------
+
+    def _board_filter(self):
+        from deskline.models import BoardFilter
+
+        f = self.filter
+        if not any(f.values()) and f["priority"] is None:
+            return None
+        return BoardFilter(text=f["text"] or None, mine=f["mine"], unassigned=f["unassigned"],
+                           tag=f["tag"], priority=f["priority"])
+
+    def load(self) -> None:
+        """(Re)load every column: first pages of the unfolded ones, then the counts."""
+        self._generation += 1
+        generation = self._generation
+        self.cursors = {}
+        pages, self._pages = self._pages, {}
+        for column in self.columns:
+            page = pages.get(column.stage_id)
+            if page is not None and not column.folded:
+                self.cursors[column.stage_id] = page.next_cursor
+                column.set_cards(page.items, page.next_cursor is not None)
+            else:
+                column.reset()
+                if not column.folded:
+                    self._load_page(column, generation)
+        board_filter = self._board_filter()
+
+        def counted(columns) -> None:
+            if generation != self._generation:
+                return
+            counts = {c.stage.id: c.count for c in columns}
+            for column in self.columns:
+                column.set_count(counts.get(column.stage_id, 0))
+            self.call_after_refresh(self.app.trace, "board-counts")
+
+        def count() -> None:
+            self.call(lambda b: b.board_columns(self.team_id, board_filter), counted,
+                      "Counting the board", group="board-counts", exclusive=True)
+
+        # Counting a big column takes longer than a page: after the cards' first frame.
+        self.call_after_refresh(count)
+        self._paint_title()
+
+    @property
+    def _marked_ids(self) -> set[int]:
+        ids = getattr(self, "_marked_set", None)
+        if ids is None:
+            ids = self._marked_set = set()
+        return ids
+
+    def _load_page(self, column: TicketColumn, generation: int | None = None) -> None:
+        generation = generation or self._generation
+        cursor = self.cursors.get(column.stage_id)
+        append = column.stage_id in self.cursors
+        board_filter = self._board_filter()
+        column.fetching = True
+
+        async def fetch(backend):
+            self.app.trace(f"page-ask-{column.stage_id}")
+            page = await backend.board_page(self.team_id, column.stage_id, board_filter,
+                                            cursor=cursor, limit=PAGE)
+            self.app.trace(f"page-got-{column.stage_id}")
+            return page
+
+        def show(page) -> None:
+            if generation != self._generation:
+                return
+            self.cursors[column.stage_id] = page.next_cursor
+            column.set_cards(page.items, page.next_cursor is not None, append=append)
+            if not append:
+                self.call_after_refresh(self.app.trace, "board-page")
+
+        def failed(_exc) -> None:
+            column.fetching = False
+
+        self.call(fetch, show, f"Loading {column.stage_name}",
+                  group=f"page-{column.stage_id}-{generation}", failed=failed)
+
+    def on_ticket_column_need_more(self, event: TicketColumn.NeedMore) -> None:
+        column = event.column
+        if column.folded or not column.more:
+            column.fetching = False
+            return
+        if column.stage_id in self.cursors and self.cursors[column.stage_id] is None:
+            column.more = False
+            column.fetching = False
+            return
+        if column.stage_id not in self.cursors and column.cards:
+            column.fetching = False
+            return
+        self._load_page(column)
+
+    def _paint_title(self) -> None:
+        f = self.filter
+        parts = []
+        if f["text"]:
+            parts.append(f"text “{plain(f['text'], one_line=True)}”")
+        if f["mine"]:
+            parts.append("mine")
+        if f["unassigned"]:
+            parts.append("unassigned")
+        if f["tag"]:
+            parts.append("#" + plain(f["tag"], one_line=True))
+        if f["priority"] is not None:
+            parts.append(glyphs.priority(f["priority"]))
+        text = Text()
+        text.append(plain(self.app.team_name(self.team_id), one_line=True), "bold")
+        text.append(" · board")
+        text.append(" · filter: " + ", ".join(parts) if parts else " · all tickets")
+        if self.marked:
+            text.append(f" · ◆ {len(self.marked)} marked for merge (M)", "bold")
+        self.query_one("#title", Static).update(text)
+
+    # --- moving around ----------------------------------------------------------------
+
+    @property
+    def column(self) -> TicketColumn | None:
+        return self.columns[self.active] if self.columns else None
+
+    def _activate(self, index: int) -> None:
+        for i, column in enumerate(self.columns):
+            column.set_active(i == index)
+        self.active = index
+
+    def action_column(self, delta: int) -> None:
+        if not self.columns:
+            return
+        index = max(0, min(self.active + delta, len(self.columns) - 1))
+        self._activate(index)
+        column = self.columns[index]
+        if column.folded:
+            return
+        if column.stage_id not in self.cursors and not column.fetching:
+            self._load_page(column)
+
+    def action_cursor(self, delta: int) -> None:
+        column = self.column
+        if column is not None and not column.folded:
+            column.select(column.selected + delta)
+
+    def action_top(self) -> None:
+        column = self.column
+        if column is not None:
+            column.select(0)
+
+    def action_fold(self) -> None:
+        column = self.column
+        if column is None:
+            return
+        self.folded ^= {column.stage_id}
+        column.set_folded(not column.folded)
+        if not column.folded and column.stage_id not in self.cursors:
+            self._load_page(column)
+        self.notify(f"{column.stage_name} {'folded' if column.folded else 'unfolded'} "
+                    "(this view only; nothing is closed)", timeout=3)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_open(self) -> None:
+        column = self.column
+        card = column.current if column is not None and not column.folded else None
+        if card is not None:
+            self.app.open_ticket_screen(card.id)
+
+    # --- changing tickets ---------------------------------------------------------------
+
+    def _selected(self):
+        column = self.column
+        if column is None or column.folded or column.current is None:
+            self.notify("No ticket selected.", severity="warning", timeout=3)
+            return None
+        return column.current
+
+    def _apply(self, ticket, what: str) -> None:
+        """Show a changed ticket where it now belongs, without reloading the board."""
+        self.app.ticket_changed.publish(ticket)
+        self.notify(what, timeout=3)
+
+    def action_move(self, delta: int) -> None:
+        card = self._selected()
+        if card is None:
+            return
+        ids = [c.stage_id for c in self.columns]
+        here = ids.index(card.stage_id) if card.stage_id in ids else self.active
+        there = here + delta
+        if not 0 <= there < len(ids):
+            self.notify("No stage further that way.", severity="warning", timeout=3)
+            return
+        target = self.columns[there]
+        self.call(lambda b: b.move_ticket(card.id, card.version, target.stage_id),
+                  lambda t: self._apply(t, f"#{t.number} → {plain(target.stage_name)}"),
+                  f"Moving #{card.number}", failed=lambda e: self._reload_card(card.id))
+
+    def action_assign_me(self) -> None:
+        card = self._selected()
+        if card is not None:
+            self.call(lambda b: b.assign_to_me(card.id, card.version),
+                      lambda t: self._apply(t, f"#{t.number} assigned to you"),
+                      f"Assigning #{card.number}", failed=lambda e: self._reload_card(card.id))
+
+    def action_assign(self) -> None:
+        card = self._selected()
+        if card is None:
+            return
+        from tui.screens.pickers import pick_agent
+
+        def chosen(agent_id) -> None:
+            if agent_id is None:
+                return
+            agent = None if agent_id == 0 else agent_id
+            self.call(lambda b: b.assign_ticket(card.id, card.version, agent),
+                      lambda t: self._apply(t, f"#{t.number} → "
+                                               f"{plain(t.assignee_name or 'unassigned')}"),
+                      f"Assigning #{card.number}", failed=lambda e: self._reload_card(card.id))
+
+        pick_agent(self, chosen)
+
+    def action_priority(self) -> None:
+        card = self._selected()
+        if card is None:
+            return
+        from tui.screens.pickers import pick_priority
+
+        def chosen(value) -> None:
+            if value is None:
+                return
+            from deskline.models import TicketUpdate
+
+            self.call(lambda b: b.update_ticket(card.id, card.version,
+                                                TicketUpdate(priority=value)),
+                      lambda t: self._apply(t, f"#{t.number}: {glyphs.priority(t.priority)}"),
+                      f"Changing #{card.number}", failed=lambda e: self._reload_card(card.id))
+
+        pick_priority(self, card.priority, chosen)
+
+    def _reload_card(self, ticket_id: int) -> None:
+        self.call(lambda b: b.get_ticket(ticket_id), self.app.ticket_changed.publish,
+                  "Reloading the ticket")
+
+    def _on_ticket_changed(self, ticket) -> None:
+        """Any screen changed a ticket: put its card where it belongs now."""
+        card = card_of(ticket)
+        old_column = None
+        was_selected = False
+        for column in self.columns:
+            current = column.current
+            if column.remove_ticket(ticket.id) is not None:
+                old_column = column
+                was_selected = current is not None and current.id == ticket.id
+        if ticket.id in self.marked:
+            self.marked[ticket.id] = card
+        gone = (ticket.team_id != self.team_id or ticket.archived or ticket.merged_into
+                or not self._passes(card))
+        if gone:
+            self.marked.pop(ticket.id, None)
+            self._marked_ids.discard(ticket.id)
+            self._paint_title()
+            return
+        for column in self.columns:
+            if column.stage_id == ticket.stage_id:
+                column.insert(card, select=was_selected and column is old_column)
+        if old_column is not None:
+            old_column.select(old_column.selected)
+
+    def _passes(self, card) -> bool:
+        f = self.filter
+        me = self.app.me
+        if f["mine"] and (me is None or card.assignee_id != me.id):
+            return False
+        if f["unassigned"] and card.assignee_id is not None:
+            return False
+        if f["priority"] is not None and card.priority != f["priority"]:
+            return False
+        return not (f["tag"] and f["tag"] not in card.tags)
+
+    # --- filters and marks ------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        from tui.screens.pickers import TextPrompt
+
+        def done(text) -> None:
+            if text is not None:
+                self.filter["text"] = text.strip() or None
+                self.load()
+
+        self.app.push_screen(TextPrompt("Filter the board", "Words in the subject or "
+                                        "description; empty clears the text filter.",
+                                        self.filter["text"] or ""), done)
+
+    def action_toggle_filter(self, name: str) -> None:
+        self.filter[name] = not self.filter[name]
+        if name == "mine" and self.filter["mine"]:
+            self.filter["unassigned"] = False
+        if name == "unassigned" and self.filter["unassigned"]:
+            self.filter["mine"] = False
+        self.load()
+
+    def action_filter_tag(self) -> None:
+        from tui.screens.pickers import pick_tag
+
+        def done(tag) -> None:
+            if tag is not None:
+                self.filter["tag"] = tag or None
+                self.load()
+
+        pick_tag(self, done)
+
+    def action_filter_priority(self) -> None:
+        from tui.screens.pickers import pick_priority
+
+        def done(value) -> None:
+            if value is not None:
+                self.filter["priority"] = None if value == self.filter["priority"] else value
+                self.load()
+
+        pick_priority(self, self.filter["priority"], done, title="Show only the priority "
+                                                                 "(again to clear)")
+
+    def action_clear_filter(self) -> None:
+        self.filter = {"text": None, "mine": False, "unassigned": False, "tag": None,
+                       "priority": None}
+        self.load()
+
+    def action_mark(self) -> None:
+        column = self.column
+        if column is None or column.folded:
+            return
+        card = column.toggle_mark()
+        if card is None:
+            return
+        if card.id in self._marked_ids:
+            self.marked[card.id] = card
+        else:
+            self.marked.pop(card.id, None)
+        column.select(column.selected + 1)
+        self._paint_title()
+
+    def action_merge(self) -> None:
+        if len(self.marked) < 2:
+            self.notify("Mark two or more tickets with space first.", severity="warning",
+                        timeout=4)
+            return
+        from tui.screens.merge import MergeScreen
+
+        def merged(target) -> None:
+            if target is not None:
+                self.marked.clear()
+                self._marked_ids.clear()
+                for column in self.columns:
+                    column.refresh()
+                self._paint_title()
+
+        self.app.push_screen(MergeScreen(list(self.marked)), merged)

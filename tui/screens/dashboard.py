@@ -1,0 +1,142 @@
+"""The first screen: a card per team with its figures, and my open tickets across teams."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.widgets import Static
+
+from deskline.text import plain
+from tui import keymap
+from tui.base import DesklineScreen
+from widgets.keybar import KeyBar
+from widgets.rows import RowList, card_row
+from widgets.teamcard import TeamCard
+
+
+class DashboardScreen(DesklineScreen):
+    SCOPE = "dashboard"
+    AUTO_FOCUS = ""
+    BINDINGS = keymap.bindings("dashboard")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.figures: list = []
+        self.selected = 0
+        self.my_cards: list = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Deskline · opening the helpdesk…"), id="title")
+        with Vertical(id="dashboard"):
+            yield Grid(Static(Text("Loading teams…"), classes="dim"), id="teams")
+            yield Static(Text("My open tickets"), id="my-title", classes="section")
+            yield RowList("(no open tickets assigned to you)", id="mine")
+        yield KeyBar(keymap.hints("dashboard"))
+
+    def on_mount(self) -> None:
+        self.query_one("#mine", RowList).can_focus = True
+        self.run_worker(self._first(), exit_on_error=False)
+
+    async def _first(self) -> None:
+        first = await self.app.first_figures()
+        if first is not None and not self.figures:
+            await self._show(first)
+            self.call_after_refresh(self.app.first_shown)
+        self.refresh_figures()
+
+    def show_problem(self, text: str) -> None:
+        grid = self.query_one("#teams", Grid)
+        for child in grid.children:
+            if isinstance(child, Static) and not isinstance(child, TeamCard):
+                child.update(Text(text, style="bold"))
+
+    def on_screen_resume(self) -> None:
+        if self.figures:
+            self.refresh_figures()
+
+    def refresh_figures(self) -> None:
+        async def load(backend):
+            figures = await backend.dashboard()
+            mine = await backend.my_tickets(limit=100)
+            return figures, mine
+
+        self.call(load, self._show, "Loading the dashboard", exclusive=True, group="dash")
+
+    async def _show(self, result) -> None:
+        figures, mine = result
+        me = self.app.me
+        title = Text("Deskline · ")
+        if me is not None:
+            title.append(plain(me.name, one_line=True), "bold")
+            role = getattr(me.role, "value", me.role)
+            title.append(f" <{plain(me.email, one_line=True)}> · {plain(role, one_line=True)}")
+        self.query_one("#title", Static).update(title)
+        grid = self.query_one("#teams", Grid)
+        with self.app.batch_update():
+            await grid.remove_children()
+            if figures:
+                await grid.mount_all(TeamCard(f, classes="team") for f in figures)
+            else:
+                await grid.mount(Static(Text("No team is visible to you."), classes="dim"))
+            self.selected = min(self.selected, max(len(figures) - 1, 0))
+            self.figures = figures
+            self._paint_selection()
+            self.my_cards = mine.items
+            now = self.app.now()
+            rows = [card_row(c, now, team=self.app.team_name(c.team_id)) for c in mine.items]
+            self.query_one("#mine", RowList).set_rows(rows, keep=True)
+            more = "+" if mine.next_cursor else ""
+            self.query_one("#my-title", Static).update(
+                Text(f"My open tickets ({len(mine.items)}{more}) · tab to switch"))
+        self.call_after_refresh(self.app.trace, "dashboard-figures")
+
+    def _paint_selection(self) -> None:
+        for i, card in enumerate(self.query(TeamCard)):
+            card.set_selected(i == self.selected and not self._in_list)
+
+    @property
+    def _in_list(self) -> bool:
+        return self.focused is self.query_one("#mine", RowList)
+
+    def action_cursor(self, delta: int) -> None:
+        if self._in_list:
+            rows = self.query_one("#mine", RowList)
+            rows.select(rows.selected + delta)
+        elif self.figures:
+            self.selected = max(0, min(self.selected + delta, len(self.figures) - 1))
+            self._paint_selection()
+
+    def action_toggle_list(self) -> None:
+        rows = self.query_one("#mine", RowList)
+        if self._in_list:
+            self.set_focus(None)
+        else:
+            rows.focus()
+        self.call_after_refresh(self._paint_selection)
+
+    def action_open(self) -> None:
+        if self._in_list:
+            rows = self.query_one("#mine", RowList)
+            if self.my_cards:
+                self.app.open_ticket_screen(self.my_cards[rows.selected].id)
+        elif self.figures:
+            self.app.trace("open-board")
+            self.app.open_board(self.figures[self.selected].team_id)
+
+    def on_row_list_chosen(self, event: RowList.Chosen) -> None:
+        if self.my_cards:
+            self.app.open_ticket_screen(self.my_cards[event.index].id)
+
+    def action_open_filtered(self, preset: str) -> None:
+        if self.figures:
+            self.app.open_board(self.figures[self.selected].team_id, preset=preset)
+
+    def action_search(self) -> None:
+        self.app.action_search()
+
+    def action_refresh(self) -> None:
+        self.refresh_figures()
+
+    def action_quit(self) -> None:
+        self.app.exit()

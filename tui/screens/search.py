@@ -1,0 +1,105 @@
+"""Search across tickets and messages; enter opens the ticket (or picks it for a merge)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Input, Static
+
+from deskline.text import plain
+from tui import keymap
+from tui.base import DesklineScreen
+from widgets.keybar import KeyBar
+from widgets.rows import RowList, card_row
+
+MATCHED = {"number": "number", "email": "customer email", "subject": "subject",
+           "message": "message"}
+
+
+class SearchScreen(DesklineScreen):
+    SCOPE = "search"
+    BINDINGS = keymap.bindings("search")
+
+    def __init__(self, text: str = "", *, pick: bool = False, title: str = "Search") -> None:
+        super().__init__()
+        self.text = text
+        self.pick = pick
+        self.title_text = title
+        self.hits: list = []
+        self._timer = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"{self.title_text} · a number, a customer email, or words"),
+                     id="title")
+        yield Input(self.text, placeholder="#1042, jane@example.com, printer offline…",
+                    id="search-input")
+        yield RowList("(type to search)", id="results")
+        yield KeyBar(keymap.hints("search"))
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+        self.query_one(RowList).can_focus = False
+        if self.text:
+            self._search()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.text = event.value
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(0.25, self._search)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_open()
+
+    def _search(self) -> None:
+        text = self.text.strip().lstrip("#") if self.text.strip().lstrip("#").isdigit() \
+            else self.text.strip()
+        rows = self.query_one(RowList)
+        if not text:
+            self.hits = []
+            rows.set_rows([])
+            return
+        rows.empty = "searching…"
+        rows.refresh()
+
+        def show(hits) -> None:
+            if text != (self.text.strip().lstrip("#") if self.text.strip().lstrip("#").isdigit()
+                        else self.text.strip()):
+                return
+            self.hits = hits
+            rows.empty = "(no ticket matches)"
+            now = self.app.now()
+            out = []
+            for hit in hits:
+                row = card_row(hit.ticket, now, team=self.app.team_name(hit.ticket.team_id))
+                row.append((f"  [{MATCHED.get(hit.matched, hit.matched)}]", "dim"))
+                if hit.snippet and hit.matched == "message":
+                    row.append((" “" + plain(hit.snippet, one_line=True) + "”", "dim"))
+                out.append(row)
+            rows.set_rows(out)
+            self.app.trace("search-results")
+
+        self.call(lambda b: b.search(text, limit=100), show, "Searching", group="search",
+                  exclusive=True)
+
+    def action_cursor(self, delta: int) -> None:
+        rows = self.query_one(RowList)
+        rows.select(rows.selected + delta)
+
+    def action_open(self) -> None:
+        if not self.hits:
+            return
+        hit = self.hits[self.query_one(RowList).selected]
+        if self.pick:
+            self.dismiss(hit.ticket.id)
+        else:
+            self.app.open_ticket_screen(hit.ticket.id)
+
+    def on_row_list_chosen(self, event: RowList.Chosen) -> None:
+        self.action_open()
+
+    def action_back(self) -> None:
+        if self.pick:
+            self.dismiss(None)
+        else:
+            self.app.pop_screen()

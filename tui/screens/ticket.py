@@ -1,0 +1,490 @@
+"""The ticket view: every field in the header, the chatter, and the Reply/Comment composer."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static, TextArea
+
+from deskline.text import plain
+from tui import keymap
+from tui.base import DesklineScreen
+from widgets import glyphs
+from widgets.chatter import Chatter
+from widgets.composer import Composer
+from widgets.keybar import KeyBar
+
+PAGE = 50  # the first frame shows this many; the rest loads behind it
+
+
+class TicketScreen(DesklineScreen):
+    SCOPE = "ticket"
+    BINDINGS = keymap.bindings("ticket")
+
+    def __init__(self, ticket_id: int | None = None, number: int | None = None,
+                 prefetched: tuple | None = None) -> None:
+        super().__init__()
+        self._prefetched = prefetched
+        self.ticket_id = ticket_id
+        self.number = number
+        self.ticket = None
+        self.cursor: str | None = None
+        self._moved = False  # the agent moved in the chatter: do not jump to the end
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Loading the ticket…"), id="ticket-header")
+        yield Chatter(now=self.app.now, id="chatter")
+        yield Composer({"send": keymap.display("ticket.send"),
+                        "switch": keymap.display("ticket.switch_tab", first=True),
+                        "editor": keymap.display("ticket.editor", first=True),
+                        "complete": keymap.display("ticket.complete", first=True)},
+                       id="composer")
+        yield KeyBar(keymap.hints("ticket"))
+
+    def on_mount(self) -> None:
+        self.chatter = self.query_one(Chatter)
+        self.composer = self.query_one(Composer)
+        self.chatter.focus()
+        self.run_worker(self._people(), exit_on_error=False)
+        if self._prefetched is not None:
+            prefetched, self._prefetched = self._prefetched, None
+            self._loaded(prefetched)
+            return
+
+        async def load(backend):
+            if self.ticket_id is None:
+                ticket = await backend.get_ticket_by_number(self.number)
+            else:
+                ticket = await backend.get_ticket(self.ticket_id)
+            page = await backend.ticket_messages(ticket.id, limit=PAGE)
+            return ticket, page
+
+        self.call(load, self._loaded, "Opening the ticket", failed=self._not_opened)
+
+    def _not_opened(self, _exc) -> None:
+        if self.is_current:
+            self.app.pop_screen()
+
+    async def _people(self) -> None:
+        try:
+            agents = await self.app.agent_list()
+        except Exception:
+            return
+        self.composer.people = [(a.email.split("@")[0], a.name) for a in agents]
+
+    def _loaded(self, result) -> None:
+        ticket, page = result
+        self.ticket_id = ticket.id
+        self._show_ticket(ticket)
+        self.cursor = page.next_cursor
+        self.chatter.set_messages(page.items, page.next_cursor is not None)
+        draft = self.app.drafts.get(ticket.id)
+        if draft:
+            self.composer.set_texts(draft.get("reply", ""), draft.get("comment", ""))
+            self.composer.set_kind(draft.get("tab", "reply"))
+            self.notify(f"Unsent draft of #{ticket.number} restored.", timeout=4)
+        if page.next_cursor is None:
+            self.call_after_refresh(self._to_end)
+        else:  # the rest of a long thread loads behind the first frame, then we go to the end
+            self.call_after_refresh(self.chatter.post_message, Chatter.NeedMore(self.chatter))
+        self.call_after_refresh(self.app.trace, "ticket-open")
+
+    def on_chatter_need_more(self, event: Chatter.NeedMore) -> None:
+        if self.cursor is None or self.ticket is None:
+            return
+        cursor, ticket_id = self.cursor, self.ticket.id
+
+        def more(page) -> None:
+            self.cursor = page.next_cursor
+            self.chatter.set_messages(page.items, page.next_cursor is not None, append=True)
+            if page.next_cursor is None:
+                self.call_after_refresh(self._to_end)
+            else:
+                self.chatter.fetching = True
+                self.chatter.post_message(Chatter.NeedMore(self.chatter))
+
+        self.call(lambda b: b.ticket_messages(ticket_id, cursor=cursor, limit=PAGE), more,
+                  "Loading messages", group="more", exclusive=True)
+
+    def _to_end(self) -> None:
+        if not self._moved:
+            self.chatter.select(len(self.chatter.messages) - 1)
+            self.chatter.scroll_end(animate=False, immediate=True)
+
+    # --- header -----------------------------------------------------------------------
+
+    def _show_ticket(self, ticket) -> None:
+        self.ticket = ticket
+        self.composer.recipient = ticket.customer_email or ticket.customer_name or ""
+        self.composer._paint()
+        now = self.app.now()
+        me = self.app.me
+        t = Text(no_wrap=False)
+        t.append(f"#{ticket.number} ", "bold")
+        t.append(plain(ticket.subject, one_line=True), "bold")
+        if ticket.archived:
+            t.append("  [archived]", "bold reverse")
+        if ticket.merged_into:
+            t.append(f"  [merged into ticket id {ticket.merged_into}]", "bold reverse")
+        t.append("\n")
+        t.append(f"{plain(ticket.team_name, one_line=True)} › ")
+        t.append(plain(ticket.stage_name, one_line=True), "bold")
+        t.append(" · ")
+        t.append(glyphs.priority(ticket.priority), "bold" if ticket.priority >= 2 else "")
+        t.append(" · @" + plain(ticket.assignee_name, one_line=True) if ticket.assignee_name
+                 else " · unassigned")
+        t.append(" · customer: ")
+        t.append(plain(ticket.customer_name or "none", one_line=True))
+        if ticket.customer_email:
+            t.append(f" <{plain(ticket.customer_email, one_line=True)}>")
+        t.append("\n")
+        sla_text, level = glyphs.sla(ticket.sla_status, ticket.sla_deadline, now)
+        if ticket.closed_at:
+            sla_text = f"✓ closed {glyphs.when(ticket.closed_at, now)}"
+        if sla_text:
+            t.append(sla_text, "bold" if level in ("failed", "late") else "")
+            t.append(" · ")
+        t.append("tags: " + (", ".join("#" + plain(x, one_line=True) for x in ticket.tags)
+                             or "none"))
+        t.append(f" · via {getattr(ticket.channel, 'value', ticket.channel)}")
+        t.append(f" · opened {glyphs.when(ticket.created_at, now)}")
+        following = me is not None and me.id in ticket.follower_ids
+        t.append(f" · {'★ following' if following else '☆ not following'}"
+                 f" ({len(ticket.follower_ids)} followers)")
+        if ticket.split_from:
+            t.append(f" · split from ticket id {ticket.split_from}")
+        self.query_one("#ticket-header", Static).update(t)
+
+    def _changed(self, ticket, what: str | None = None) -> None:
+        self._show_ticket(ticket)
+        self.app.ticket_changed.publish(ticket)
+        if what:
+            self.notify(what, timeout=3)
+        self._reload_thread()
+
+    def _reload_thread(self) -> None:
+        if self.ticket is None:
+            return
+        ticket_id = self.ticket.id
+
+        async def load(backend):
+            items, cursor = [], None
+            while True:
+                page = await backend.ticket_messages(ticket_id, cursor=cursor, limit=PAGE)
+                items.extend(page.items)
+                cursor = page.next_cursor
+                if cursor is None:
+                    return items
+
+        def show(items) -> None:
+            self.cursor = None
+            self.chatter.set_messages(items, False)
+            self.call_after_refresh(self._to_end)
+
+        self.call(load, show, "Reloading the thread", group="thread", exclusive=True)
+
+    def _reload(self) -> None:
+        if self.ticket is not None:
+            self.call(lambda b: b.get_ticket(self.ticket.id), self._changed, "Reloading")
+
+    # --- keys -------------------------------------------------------------------------
+
+    def _need_ticket(self) -> bool:
+        if self.ticket is None:
+            self.notify("The ticket is still loading.", severity="warning", timeout=3)
+            return False
+        return True
+
+    def action_cursor(self, delta: int) -> None:
+        self._moved = True
+        self.chatter.select(self.chatter.selected + delta)
+
+    def action_top(self) -> None:
+        self._moved = True
+        self.chatter.select(0)
+
+    def action_bottom(self) -> None:
+        self._moved = False
+        self._to_end()
+
+    def action_back(self) -> None:
+        if self.composer.area.has_focus:
+            self.chatter.focus()
+            return
+        self._keep_draft(notify=True)
+        self.app.pop_screen()
+
+    def on_unmount(self) -> None:
+        self._keep_draft(notify=False)
+        self.app.drafts.save()
+
+    def _keep_draft(self, notify: bool) -> None:
+        if self.ticket is None:
+            return
+        composer = self.composer
+        composer.texts[composer.kind] = composer.text
+        for kind, text in composer.texts.items():
+            self.app.drafts.put(self.ticket.id, kind, text)
+        self.app.drafts.set_tab(self.ticket.id, composer.kind)
+        if notify and any(t.strip() for t in composer.texts.values()):
+            self.app.notify(f"Draft of #{self.ticket.number} kept; it comes back when you "
+                            "open the ticket.", timeout=4)
+
+    def on_composer_changed(self, event: Composer.Changed) -> None:
+        if self.ticket is not None:
+            self.app.drafts.put(self.ticket.id, event.kind, event.text)
+            self.app.drafts.set_tab(self.ticket.id, event.kind)
+
+    def action_compose(self, kind: str) -> None:
+        self.composer.set_kind(kind)
+        self.composer.area.focus()
+
+    def action_switch_tab(self) -> None:
+        self.composer.set_kind("comment" if self.composer.kind == "reply" else "reply")
+        self.composer.area.focus()
+
+    def action_complete(self) -> None:
+        if not self.composer.complete():
+            self.notify("Type @ and the start of an agent's name in a comment first.",
+                        timeout=3)
+
+    def action_send(self) -> None:
+        if not self._need_ticket():
+            return
+        body = self.composer.text.strip()
+        kind = self.composer.kind
+        if not body:
+            self.notify(f"Write the {kind} first.", severity="warning", timeout=3)
+            return
+        ticket = self.ticket
+
+        async def send(backend):
+            if kind == "reply":
+                return await backend.reply(ticket.id, body)
+            return await backend.comment(ticket.id, body)
+
+        def sent(message) -> None:
+            if self.composer.kind == kind and self.composer.text.strip() == body:
+                self.composer.set_text("")
+            self.composer.texts[kind] = ""
+            self.app.drafts.put(ticket.id, kind, "")
+            self.app.drafts.save()
+            self._moved = False
+            self.notify("Reply sent to the customer." if kind == "reply"
+                        else "Internal comment added.", timeout=3)
+            self._reload()
+
+        self.call(send, sent, "Sending the reply" if kind == "reply" else "Adding the comment")
+
+    def action_editor(self) -> None:
+        from tui.app import editor_command
+
+        command = editor_command(self.app.config)
+        if not command:
+            self.notify("No $EDITOR set: write here in the box (or set editor in the config).",
+                        severity="warning", timeout=5)
+            self.composer.area.focus()
+            return
+        import os
+        import shlex
+        import subprocess
+        import tempfile
+
+        from textual.app import SuspendNotSupported
+
+        fd, path = tempfile.mkstemp(prefix="deskline-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(self.composer.text)
+        try:
+            with self.app.suspend():
+                subprocess.call([*shlex.split(command), path])
+        except SuspendNotSupported:
+            os.unlink(path)
+            self.notify("This terminal cannot hand over to $EDITOR: write here in the box.",
+                        severity="warning", timeout=5)
+            self.composer.area.focus()
+            return
+        except OSError as exc:
+            os.unlink(path)
+            self.notify(f"Cannot run {plain(command)}: {plain(exc.strerror or exc)}. Write here "
+                        "in the box.", severity="error", timeout=6)
+            return
+        with open(path, encoding="utf-8") as source:
+            self.composer.set_text(source.read().rstrip("\n"))
+        os.unlink(path)
+        self.composer.area.focus()
+
+    # --- fields ---------------------------------------------------------------------
+
+    def action_move(self, delta: int) -> None:
+        if not self._need_ticket():
+            return
+        ticket = self.ticket
+
+        async def move(backend):
+            stages = await self.app.team_stages(ticket.team_id)
+            ids = [s.id for s in stages]
+            here = ids.index(ticket.stage_id) if ticket.stage_id in ids else 0
+            there = here + delta
+            if not 0 <= there < len(ids):
+                return None
+            return await backend.move_ticket(ticket.id, ticket.version, ids[there])
+
+        def moved(t) -> None:
+            if t is None:
+                self.notify("No stage further that way.", severity="warning", timeout=3)
+            else:
+                self._changed(t, f"#{t.number} → {plain(t.stage_name)}")
+
+        self.call(move, moved, "Moving the ticket", failed=lambda e: self._reload())
+
+    def action_assign_me(self) -> None:
+        if self._need_ticket():
+            t = self.ticket
+            self.call(lambda b: b.assign_to_me(t.id, t.version),
+                      lambda x: self._changed(x, "Assigned to you"), "Assigning",
+                      failed=lambda e: self._reload())
+
+    def action_assign(self) -> None:
+        if not self._need_ticket():
+            return
+        from tui.screens.pickers import pick_agent
+
+        t = self.ticket
+
+        def chosen(agent_id) -> None:
+            if agent_id is not None:
+                agent = None if agent_id == 0 else agent_id
+                self.call(lambda b: b.assign_ticket(t.id, t.version, agent),
+                          lambda x: self._changed(x, "Assignee changed"), "Assigning",
+                          failed=lambda e: self._reload())
+
+        pick_agent(self, chosen, t.assignee_id)
+
+    def action_priority(self) -> None:
+        if not self._need_ticket():
+            return
+        from tui.screens.pickers import pick_priority
+
+        t = self.ticket
+
+        def chosen(value) -> None:
+            if value is not None:
+                from deskline.models import TicketUpdate
+
+                self.call(lambda b: b.update_ticket(t.id, t.version, TicketUpdate(priority=value)),
+                          lambda x: self._changed(x, "Priority changed"), "Changing priority",
+                          failed=lambda e: self._reload())
+
+        pick_priority(self, t.priority, chosen)
+
+    def action_follow(self) -> None:
+        if not self._need_ticket():
+            return
+        me = self.app.me
+        following = me is not None and me.id in self.ticket.follower_ids
+        self.call(lambda b: b.follow_ticket(self.ticket.id, not following),
+                  lambda x: self._changed(x, "Unfollowed" if following else "Following"),
+                  "Following")
+
+    def action_archive(self) -> None:
+        if not self._need_ticket():
+            return
+        from tui.screens.pickers import Confirm
+
+        t = self.ticket
+        archive = not t.archived
+
+        def confirmed(yes) -> None:
+            if yes:
+                self.call(lambda b: b.archive_ticket(t.id, t.version, archive),
+                          lambda x: self._changed(x, "Archived" if archive else "Restored"),
+                          "Archiving", failed=lambda e: self._reload())
+
+        self.app.push_screen(Confirm(f"{'Archive' if archive else 'Restore'} #{t.number}?",
+                                     "Archive" if archive else "Restore"), confirmed)
+
+    def action_mark(self) -> None:
+        if self.chatter.current is not None:
+            self.chatter.toggle_mark()
+            self.chatter.select(self.chatter.selected + 1)
+
+    def action_split(self) -> None:
+        if not self._need_ticket():
+            return
+        ids = [m.id for m in self.chatter.messages if m.id in self.chatter.marked]
+        if not ids:
+            self.notify("Select messages with space first, then S splits them out.",
+                        severity="warning", timeout=4)
+            return
+        from tui.screens.pickers import TextPrompt
+
+        t = self.ticket
+
+        def named(subject) -> None:
+            if subject is None:
+                return
+            from deskline.models import SplitRequest
+
+            request = SplitRequest(message_ids=ids, subject=subject.strip() or None,
+                                   version=t.version)
+
+            def split(new) -> None:
+                self.chatter.marked.clear()
+                self.notify(f"Split into #{new.number}.", timeout=5)
+                self.app.ticket_changed.publish(new)
+                self._reload()
+
+            self.call(lambda b: b.split(t.id, request), split, "Splitting",
+                      failed=lambda e: self._reload())
+
+        self.app.push_screen(TextPrompt(f"Split {len(ids)} message(s) into a new ticket",
+                                        "Subject of the new ticket.", t.subject), named)
+
+    def action_merge(self) -> None:
+        if not self._need_ticket():
+            return
+        from tui.screens.search import SearchScreen
+
+        t = self.ticket
+
+        def picked(other) -> None:
+            if other is None or other == t.id:
+                return
+            from tui.screens.merge import MergeScreen
+
+            def merged(target) -> None:
+                if target is not None:
+                    self.ticket_id = target
+                    self._reload_target(target)
+
+            self.app.push_screen(MergeScreen([t.id, other]), merged)
+
+        self.app.push_screen(SearchScreen(pick=True, title=f"Merge #{t.number} with…"), picked)
+
+    def _reload_target(self, ticket_id: int) -> None:
+        self.call(lambda b: b.get_ticket(ticket_id), self._changed, "Reloading")
+
+    def action_edit(self) -> None:
+        if not self._need_ticket():
+            return
+        from tui.screens.edit import EditTicketScreen
+
+        def edited(ticket) -> None:
+            if ticket is not None:
+                self._changed(ticket, "Saved")
+
+        self.app.push_screen(EditTicketScreen(self.ticket), edited)
+
+    def on_key(self, event) -> None:
+        # Keep the draft file current while typing without writing on every key.
+        if isinstance(self.focused, TextArea):
+            timer = getattr(self, "_save_timer", None)
+            if timer is None:
+                self._save_timer = self.set_timer(2.0, self._save_drafts, name="save-drafts")
+            else:
+                timer.reset()
+
+    def _save_drafts(self) -> None:
+        self._save_timer = None
+        self.app.drafts.save()

@@ -1,0 +1,129 @@
+"""The composer of the ticket view: two tabs, Reply (to the customer) and Comment (internal).
+
+It only edits text and posts messages; the screen sends, keeps drafts and runs $EDITOR.
+`@` in a comment completes agent names (ctrl+n, see the keymap).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static, TextArea
+
+from deskline.text import plain
+
+_MENTION = re.compile(r"@([\w.\-]*)$")
+
+
+class Composer(Vertical):
+    class Changed(Message):
+        def __init__(self, kind: str, text: str) -> None:
+            super().__init__()
+            self.kind = kind
+            self.text = text
+
+    def __init__(self, keys: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.keys = {"send": "ctrl+s", "switch": "ctrl+t", "editor": "f4", "complete": "ctrl+n",
+                     **(keys or {})}
+        self.kind = "reply"
+        self.texts = {"reply": "", "comment": ""}
+        self.people: list[tuple[str, str]] = []  # (handle, name) for @ completion
+        self.recipient = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="tabs")
+        # A steady cursor: nothing repaints while idle (cheap over SSH, stable in snapshots).
+        area = TextArea(id="body", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        area.cursor_blink = False
+        yield area
+        yield Static(id="hint")
+
+    def on_mount(self) -> None:
+        self.area = self.query_one("#body", TextArea)
+        self._paint()
+
+    @property
+    def text(self) -> str:
+        return self.area.text
+
+    def set_kind(self, kind: str) -> None:
+        self.texts[self.kind] = self.area.text
+        self.kind = kind
+        self.area.load_text(self.texts[kind])
+        self.area.move_cursor(self.area.document.end)
+        self.set_class(kind == "comment", "-comment")
+        self._paint()
+
+    def set_texts(self, reply: str, comment: str) -> None:
+        self.texts = {"reply": reply, "comment": comment}
+        self.area.load_text(self.texts[self.kind])
+
+    def set_text(self, text: str) -> None:
+        self.texts[self.kind] = text
+        self.area.load_text(text)
+        self.area.move_cursor(self.area.document.end)
+
+    def _paint(self, hint: str | None = None) -> None:
+        tabs = Text()
+        for kind, label in (("reply", " Reply to customer "), ("comment", " Comment (internal) ")):
+            if kind == self.kind:
+                tabs.append(f"[{label.strip()}]", "bold reverse")
+            else:
+                tabs.append(f" {label.strip()} ", "dim")
+            tabs.append(" ")
+        if self.kind == "reply" and self.recipient:
+            tabs.append(f" to {plain(self.recipient, one_line=True)}", "dim")
+        elif self.kind == "comment":
+            tabs.append(" ■ internal: never mailed to the customer", "bold")
+        self.query_one("#tabs", Static).update(tabs)
+        drafts = [k for k, v in self.texts.items() if v.strip() and k != self.kind]
+        if hint is None:
+            k = self.keys
+            hint = f"{k['send']} sends · {k['switch']} switches tab · {k['editor']} $EDITOR · " \
+                   "esc leaves (draft kept)"
+            if drafts:
+                hint = f"also a draft {drafts[0]} · " + hint
+        self.query_one("#hint", Static).update(Text(hint, no_wrap=True, overflow="ellipsis"))
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self.texts[self.kind] = self.area.text
+        self.post_message(self.Changed(self.kind, self.area.text))
+        matches = self._matches()
+        if matches:
+            names = ", ".join(f"@{h} ({plain(n, one_line=True)})" for h, n in matches[:3])
+            self._paint(f"{self.keys['complete']} completes: {names}")
+        else:
+            self._paint()
+
+    def _partial(self) -> str | None:
+        if self.kind != "comment":
+            return None
+        row, col = self.area.cursor_location
+        line = self.area.document.get_line(row)[:col]
+        match = _MENTION.search(line)
+        return match.group(1) if match else None
+
+    def _matches(self) -> list[tuple[str, str]]:
+        partial = self._partial()
+        if partial is None:
+            return []
+        low = partial.lower()
+        return [(h, n) for h, n in self.people
+                if h.lower().startswith(low) or n.lower().startswith(low)]
+
+    def complete(self) -> bool:
+        """Replace the `@partial` before the cursor with the first matching handle."""
+        partial = self._partial()
+        matches = self._matches()
+        if partial is None or not matches:
+            return False
+        row, col = self.area.cursor_location
+        handle = matches[0][0]
+        self.area.replace(f"{handle} ", (row, col - len(partial)), (row, col))
+        return True
