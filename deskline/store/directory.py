@@ -163,7 +163,26 @@ class DirectoryQueries:
 
     # --- teams and stages ----------------------------------------------------------------
 
+    _teams_cache: tuple[tuple[int, int], list[Team]] | None = None
+
     def teams(self) -> list[Team]:
+        """Every team, cached until this or another connection writes anything.
+
+        Every call narrows by the actor's scope, which needs the teams; reading them costs
+        more than a board page, and they rarely change.
+        """
+        key = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
+        if self._teams_cache is not None and self._teams_cache[0] == key:
+            return list(self._teams_cache[1])
+        teams = self._read_teams()
+        self._teams_cache = (key, teams)
+        return list(teams)
+
+    def forget_cached(self) -> None:
+        """Drop what `teams` cached (after a rollback, which total_changes does not see)."""
+        self._teams_cache = None
+
+    def _read_teams(self) -> list[Team]:
         members: dict[int, list[int]] = {}
         followers: dict[int, list[int]] = {}
         stages: dict[int, list[int]] = {}

@@ -39,6 +39,7 @@ class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries, CustomerIoQuer
             yield
         except BaseException:
             self.conn.execute("ROLLBACK")
+            self.forget_cached()
             raise
         else:
             self.conn.execute("COMMIT")
