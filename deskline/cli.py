@@ -328,8 +328,13 @@ def _console(args: argparse.Namespace) -> int:
     (validated by `load_config` behind the first frame, which reports any problem), and a
     helper process fetches the dashboard while this one imports Textual.
     """
+    import gc
     import os
 
+    # Start-up allocates a great many objects and frees few: the cyclic collector would
+    # walk them again and again (a third of the import time). The app turns it back on
+    # once it is up (`DesklineApp._started`).
+    gc.disable()
     raw, config_path = _raw_config(getattr(args, "config", None))
     if args.db is not None:
         path = args.db

@@ -154,6 +154,7 @@ class DesklineApp(App):
 
             self._backend_error = exc
             self._backend_event.set()
+            self._started()
             message = getattr(exc, "message", None) or str(exc)
             text = f"Cannot open the helpdesk: {plain(message)}. Check --db / --as and restart."
             self.notify(text, severity="error", timeout=30, markup=False)
@@ -166,6 +167,7 @@ class DesklineApp(App):
         self.backend, self.me, self.teams = backend, me, teams
         self._backend_event.set()
         self.trace("backend-ready")
+        self._started()
         self.call_later(lambda: self.run_worker(self._prefetch_stages(), exit_on_error=False))
         if self.open_ticket is not None:
             from tui.screens.ticket import TicketScreen
@@ -179,7 +181,20 @@ class DesklineApp(App):
         config, problem = await asyncio.to_thread(load_config, self.config_path)
         self.config = config
         if problem:
+            # A bad file counts as no file: back to the default theme and keys.
+            self.theme = themes.DEFAULT_THEME
+            keymap.activate({})
+            self.set_keymap({})
             self.notify(problem, title="Config", severity="warning", timeout=12, markup=False)
+
+    def _started(self) -> None:
+        """Start-up is over: what it built stays (frozen out of the collector's way), and
+        garbage collection runs again (the CLI turned it off for the imports)."""
+        import gc
+
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
 
     async def backend_ready(self) -> Backend:
         await self._backend_event.wait()

@@ -61,7 +61,11 @@ def start(path: str, email: str | None) -> Prefetch | None:
     if pid:
         os.close(write)
         return Prefetch(read, pid)
-    # The helper: never returns, never runs the parent's code after this point.
+    # The helper: never returns, never runs the parent's code after this point. It lives
+    # for a fraction of a second: no cyclic garbage collection.
+    import gc
+
+    gc.disable()
     code = 0
     try:
         os.close(read)

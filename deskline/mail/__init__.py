@@ -8,6 +8,7 @@ compose.py  outbox rows -> EmailMessage (headers built safely, Message-ID, Refer
 outbox.py   delivery over SMTP: claim, send, mark; retries with backoff; crash recovery
 smtpd.py    the SMTP receiver on aiosmtpd
 imap.py     fetching from an IMAP mailbox over TLS
+commands.py `deskline mail import|serve|fetch|send|status|retake|settings`
 
 Only the standard library and aiosmtpd (in smtpd.py, imported when serving) are used.
 """

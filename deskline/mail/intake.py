@@ -128,7 +128,10 @@ class _RememberingStore:
 
     def __getattr__(self, name: str):
         attr = getattr(self._store, name)
+        if name == "conn" or name not in self._REMEMBERED and not callable(attr):
+            return attr  # plain values are read through, never kept here
         if name not in self._REMEMBERED:
+            self.__dict__[name] = attr  # a bound method of the store: looked up once
             return attr
         memo = self._memo
 
@@ -143,6 +146,7 @@ class _RememberingStore:
             except TypeError:  # unhashable arguments: just ask
                 return attr(*args, **kwargs)
 
+        self.__dict__[name] = remembered
         return remembered
 
 
@@ -301,16 +305,20 @@ class Intake:
         items = chain(first, items)
         import threading
         from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
+        from multiprocessing import get_all_start_methods, get_context
 
         # fork when this process has no other threads (nothing to inherit half-locked),
-        # else forkserver; if the workers cannot start at all (forkserver re-imports a
-        # main script that has no `if __name__ == "__main__"`), _drain parses here.
-        if threading.active_count() == 1:
+        # else forkserver (spawn where neither exists); if the workers cannot start at all
+        # (forkserver and spawn re-import a main script that has no
+        # `if __name__ == "__main__"`), _drain parses here.
+        methods = get_all_start_methods()
+        if "fork" in methods and threading.active_count() == 1:
             context = get_context("fork")
-        else:
+        elif "forkserver" in methods:
             context = get_context("forkserver")
             context.set_forkserver_preload(["deskline.mail.parse"])
+        else:
+            context = get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             pending: deque = deque()
             chunk: list[tuple[str, bytes | Exception]] = []
@@ -529,23 +537,23 @@ class Intake:
     def _confirm(self, ticket: Ticket, now: str) -> None:
         """Queue the confirmation with the ticket's number, unless the first stage's own
         template already mailed the customer."""
-        conn = self.store.conn
-        if not ticket.customer_email or conn.execute(
-                "SELECT 1 FROM outbox WHERE ticket_id = ? AND kind = 'stage_template'",
-                (ticket.id,)).fetchone():
+        if not ticket.customer_email:
             return
         # A mail loop with an autoresponder that looks human (no Auto-Submitted, new
         # subject, no References) opens a ticket per round: confirm at most a few an hour.
-        hour_ago = to_db(self.clock() - timedelta(hours=1))
-        recent = conn.execute(
-            "SELECT count(*) FROM outbox WHERE to_addr = ? AND kind = 'confirmation'"
-            " AND created_at > ?", (ticket.customer_email, hour_ago)).fetchone()[0]
-        if recent >= MAX_CONFIRMATIONS_PER_HOUR:
+        staged, recent, template_subject, template_body = self.store.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE ticket_id = ? AND kind = 'stage_template'),"
+            " (SELECT count(*) FROM outbox WHERE to_addr = ? AND kind = 'confirmation'"
+            "  AND created_at > ?),"
+            " (SELECT subject FROM mail_templates WHERE lower(name) = 'confirmation'),"
+            " (SELECT body FROM mail_templates WHERE lower(name) = 'confirmation')",
+            (ticket.id, ticket.customer_email, to_db(self.clock() - timedelta(hours=1)))
+        ).fetchone()
+        if staged or recent >= MAX_CONFIRMATIONS_PER_HOUR:
             return
         name = ticket.customer_name or ""
         first = (name.split() or ["there"])[0]
-        template = conn.execute("SELECT subject, body FROM mail_templates"
-                                " WHERE lower(name) = 'confirmation'").fetchone()
+        template = (template_subject, template_body) if template_subject is not None else None
         if template:
             context = {"ticket": ticket.model_dump(),
                        "customer": {"email": ticket.customer_email, "name": name,

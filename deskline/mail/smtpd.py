@@ -10,6 +10,7 @@ and tries again: nothing is dropped.
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -80,8 +81,10 @@ class Receiver:
                  team: int | str | None = None, clock: Callable[[], datetime] = utcnow,
                  on_result: Callable[[IntakeResult], None] | None = None) -> None:
         self.handler = IntakeHandler(db_path, team=team, clock=clock, on_result=on_result)
+        # server_hostname: else aiosmtpd asks DNS for our name (getfqdn) on every connection
         self.controller = Controller(self.handler, hostname=host, port=port,
-                                     data_size_limit=MAX_MAIL_BYTES, ready_timeout=10)
+                                     data_size_limit=MAX_MAIL_BYTES, ready_timeout=10,
+                                     server_hostname=socket.gethostname() or "deskline")
 
     @property
     def address(self) -> tuple[str, int]:

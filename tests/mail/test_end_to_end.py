@@ -110,3 +110,19 @@ def test_receiver_routes_by_envelope_and_keeps_what_it_cannot_place(db_path, clo
         assert source.startswith("smtp:127.0.0.1")
     finally:
         store.close()
+
+
+def test_receiver_answers_451_when_it_cannot_store(tmp_path, clock) -> None:
+    import pytest
+
+    unusable = tmp_path / "a-directory.db"
+    unusable.mkdir()  # not a database file: the mail cannot be stored
+    with Receiver(unusable, "127.0.0.1", free_port(), clock=clock) as receiver:
+        msg = EmailMessage()
+        msg["From"] = "carla@client.example"
+        msg["To"] = SUPPORT
+        msg["Subject"] = "hello"
+        msg.set_content("hi")
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            send(receiver.address[1], msg)
+    assert refused.value.smtp_code == 451  # the sending server keeps it and retries

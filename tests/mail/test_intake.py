@@ -411,3 +411,27 @@ def test_a_new_customer_joins_the_organization_of_their_domain(intake: Intake) -
     assert customer.organization_id == org
     assert store.conn.execute("SELECT organization_id FROM tickets WHERE id = ?",
                               (result.ticket_id,)).fetchone()[0] == org
+
+
+def test_take_all_with_other_threads_running_uses_a_forkserver(intake: Intake) -> None:
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)  # a process with threads must not fork
+    other.start()
+    parsed_by_workers = []
+    one = intake._one
+
+    def spy(label, raw, parsed):
+        parsed_by_workers.append(parsed is not None)
+        return one(label, raw, parsed)
+
+    intake._one = spy
+    try:
+        items = [(f"m{n}", mail(message_id=f"<fs{n}@x>")) for n in range(260)]
+        results = list(intake.take_all(items, workers=1))
+    finally:
+        stop.set()
+        other.join()
+    assert [r.status for r in results] == ["ticket"] * 260
+    assert all(parsed_by_workers)

@@ -31,9 +31,11 @@ class PtyConsole:
         executable = str(DESKLINE) if DESKLINE.exists() else sys.executable
         prefix = [] if DESKLINE.exists() else ["-m", "deskline.cli"]
         self.started = time.monotonic()
+        # A session of its own with the pty as controlling terminal: when this end closes
+        # (even if the caller dies), the console gets SIGHUP, as over a dropped SSH link.
         self.proc = subprocess.Popen([executable, *prefix, *args], stdin=slave, stdout=slave,
                                      stderr=slave, env=environ, close_fds=True,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=_controlling_tty)
         os.close(slave)
         self.master = master
         self.output = bytearray()
@@ -82,6 +84,10 @@ class PtyConsole:
         self.read(0.1)
         os.close(self.master)
         return self.proc.wait(5)
+
+
+def _controlling_tty() -> None:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 def visible(data: bytes) -> str:

@@ -305,15 +305,17 @@ async def test_palette_jumps_to_a_ticket_and_a_board(demo_db):
         await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.ticket)
         assert app.screen.ticket.number == 7
         await open_palette(pilot)
-        await pilot.press(*"board: billing")
+        await pilot.press(*"billing")
         await wait_for(pilot, lambda: "Board: Billing" in screen_text(app))
+        await pilot.pause(0.3)  # let the fuzzy search settle on its best match
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, BoardScreen))
         assert app.screen.team_id == next(t.id for t in app.teams if t.name == "Billing")
         await wait_for(pilot, lambda: app.screen.columns and app.screen.columns[0].cards)
         await open_palette(pilot)
-        await pilot.press(*"theme light")
+        await pilot.press(*"theme: deskline light")
         await wait_for(pilot, lambda: "Theme: Deskline light" in screen_text(app))
+        await pilot.pause(0.3)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.theme == "deskline-light")
 

@@ -64,3 +64,15 @@ def test_term_screen_and_no_color_use_16_colours_and_glyphs(demo_db, tmp_path):
         assert b"38;5;" not in data and b"48;5;" not in data, env
         shown = visible(data)
         assert "▌" in shown and "✗ SLA" in shown and "!! high" in shown, env
+
+
+def test_bad_config_is_reported_with_its_line_and_the_console_starts(demo_db, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('agent = "alice.martin@deskline.example"\ntheme = 3\n', encoding="utf-8")
+    console = PtyConsole(["--db", str(demo_db), "--config", str(config)], tmp_path,
+                         size=(120, 40))
+    try:
+        console.read_until("SLA failed")  # the dashboard, with its figures
+        console.read_until("line 2")  # the notification names the line
+    finally:
+        console.close()

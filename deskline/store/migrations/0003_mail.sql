@@ -52,15 +52,17 @@ CREATE TABLE mail_attachments (
 CREATE INDEX ix_mail_attachments_ticket ON mail_attachments(ticket_id, id);
 CREATE INDEX ix_mail_attachments_inbound ON mail_attachments(inbound_id);
 
--- Intake settings: default_team_id (where mail to an unknown address goes; unset keeps
--- it as rejected), from_address (sender of mail from teams without an alias).
+-- Mail settings: default_team_id (where mail to an unknown address goes; unset keeps it
+-- as rejected), from_address (sender of mail from teams without an alias), smtp_host,
+-- imap_host, imap_user, imap_mailbox. Passwords are never stored: they come from the
+-- environment.
 CREATE TABLE mail_settings (
     key TEXT PRIMARY KEY,
     value TEXT
 ) WITHOUT ROWID;
 
--- Delivery: the Message-ID is fixed when the row is claimed, before any byte is sent;
--- claimed_at tells a later sender how long a row has been 'sending'.
+-- Delivery: the Message-ID is fixed when the row is claimed, before DATA; claimed_at
+-- tells a later sender how long a row has been 'sending' (see deskline/mail/outbox.py).
 ALTER TABLE outbox ADD COLUMN mail_message_id TEXT;
 ALTER TABLE outbox ADD COLUMN claimed_at TEXT;
 -- Intake asks whether a new ticket's first stage already mailed the customer.
