@@ -1,7 +1,7 @@
 """Use cases of issue 6 as a mixin of `Service`: editing and inviting customers, a
 customer's tickets, closing (automatic and by the customer), ratings and reports.
 
-Kept apart from service.py so that file stays readable; the methods use the service's
+The methods use the service's
 helpers (`scope`, `_ticket`, `_write`, `_event`, `_advance_slas`, `_stage_mail`) and every
 write is one transaction with its chatter event and its outbox mail, as there.
 """
@@ -9,7 +9,6 @@ write is one transaction with its chatter event and its outbox mail, as there.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from deskline import access
 from deskline.clock import to_db
@@ -33,11 +32,7 @@ from deskline.models import (
     TicketCard,
 )
 from deskline.rules import closing, templates
-
-if TYPE_CHECKING:  # the mixin is only ever part of Service
-    from deskline.service import Service as _Base
-else:
-    _Base = object
+from deskline.service.base import ServiceBase, _limit
 
 DEFAULT_INVITATION = (
     "Hello {first_name},\n\nyou now have an account with our helpdesk. Write to us at any "
@@ -65,7 +60,7 @@ def _first_name(name: str | None) -> str:
     return (name or "").split()[0] if (name or "").split() else "there"
 
 
-class ServiceIo(_Base):
+class CustomerUseCases(ServiceBase):
     # --- customers ---------------------------------------------------------------------
 
     def update_customer(self, customer_id: int, data: CustomerUpdate) -> Customer:
@@ -137,7 +132,6 @@ class ServiceIo(_Base):
     def customer_tickets(self, customer_id: int, cursor: str | None = None,
                          limit: int = 50) -> Page[TicketCard]:
         """A customer's tickets the actor may see, newest first."""
-        from deskline.service import _limit
         from deskline.store import keyset
 
         self.get_customer(customer_id)

@@ -1,0 +1,115 @@
+"""The core every use case shares: the actor, its scope, versions and chatter events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from deskline import access
+from deskline.access import Scope
+from deskline.clock import to_db, utcnow
+from deskline.errors import ConflictError, NotFound, ValidationFailed
+from deskline.models import (
+    Agent,
+    EventData,
+    Message,
+    MessageKind,
+    Page,
+    Role,
+    Team,
+    Ticket,
+)
+from deskline.store import keyset
+from deskline.store.sqlite import SqliteStore
+
+MAX_PAGE = 200
+
+
+def _limit(limit: int) -> int:
+    if limit < 1 or limit > MAX_PAGE:
+        raise ValidationFailed(f"a page holds 1 to {MAX_PAGE} items", field="limit")
+    return limit
+
+
+def snippet(text: str, query: str, width: int = 100) -> str:
+    """One line of `text` around the first word of `query` it contains."""
+    flat = " ".join(text.split())
+    lower = flat.lower()
+    at = -1
+    for word in query.lower().split():
+        at = lower.find(word.strip("#"))
+        if at >= 0:
+            break
+    start = max(0, at - width // 3) if at >= 0 else 0
+    piece = flat[start:start + width]
+    return ("…" if start else "") + piece + ("…" if start + width < len(flat) else "")
+
+
+class ServiceBase:
+    def __init__(self, store: SqliteStore, actor: Agent,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.store = store
+        self.actor = actor
+        self.clock = clock
+
+    # --- who and what is visible ------------------------------------------------------
+
+    def scope(self) -> Scope:
+        return access.scope_for(self.actor, self.store.teams())
+
+    def me(self) -> Agent:
+        return self.actor
+
+    def _ticket(self, scope: Scope, ticket_id: int) -> Ticket:
+        ticket = self.store.ticket(scope, ticket_id)
+        if ticket is None:
+            raise NotFound(f"ticket {ticket_id} does not exist")
+        return ticket
+
+    def _team(self, scope: Scope, team_id: int, field: str | None = None) -> Team:
+        team = self.store.team(team_id)
+        if team is None or not access.team_visible(scope, team_id):
+            if field:
+                raise ValidationFailed(f"team {team_id} does not exist", field=field)
+            raise NotFound(f"team {team_id} does not exist")
+        return team
+
+    def _check_version(self, ticket: Ticket, version: int) -> None:
+        if ticket.version != version:
+            raise ConflictError(
+                f"ticket #{ticket.number} was changed by someone else (you saw version "
+                f"{version}, it is now {ticket.version}); reload it and try again",
+                current_version=ticket.version,
+            )
+
+    def _write(self, ticket: Ticket, version: int, values: dict) -> None:
+        self._check_version(ticket, version)
+        values.setdefault("updated_at", to_db(self.clock()))
+        if not self.store.update_ticket(ticket.id, version, values):
+            raise ConflictError(f"ticket #{ticket.number} was changed by someone else; reload it",
+                                current_version=None)
+
+    def _event(self, ticket_id: int, changes: Sequence[EventData], body: str = "") -> int:
+        body = body or "; ".join(f"{e.field}: {e.old or '—'} → {e.new or '—'}" for e in changes)
+        now = to_db(self.clock())
+        agent_id = None if self.actor.role is Role.portal else self.actor.id
+        customer_id = self.actor.customer_id if self.actor.role is Role.portal else None
+        mid = self.store.insert_message(ticket_id, MessageKind.event, body, now,
+                                        agent_id=agent_id, customer_id=customer_id,
+                                        events=changes)
+        self.store.touch(ticket_id, now, 1)
+        return mid
+
+    @staticmethod
+    def _page(items: list, limit: int, key: Callable) -> Page:
+        more = len(items) > limit
+        items = items[:limit]
+        return Page(items=items, next_cursor=keyset.encode(*key(items[-1])) if more else None)
+
+    def _message(self, scope: Scope, ticket_id: int, message_id: int) -> Message:
+        page = self.store.messages_page(scope, ticket_id, message_id - 1, 1)
+        return page[0]
+
+    def _system_scope(self) -> Scope:
+        return Scope(agent_id=0, role=Role.admin, all_teams=True, team_ids=frozenset(),
+                     public_team_ids=frozenset(), customer_id=None)

@@ -1,0 +1,104 @@
+"""What agents read: dashboard, board columns, search, tickets and their threads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from deskline import access
+from deskline.clock import to_db
+from deskline.errors import NotFound
+from deskline.models import (
+    BoardColumn,
+    BoardFilter,
+    Message,
+    Page,
+    SearchHit,
+    TeamFigures,
+    Ticket,
+    TicketCard,
+)
+from deskline.service.base import ServiceBase, _limit, snippet
+from deskline.store import keyset
+
+
+class ReadingUseCases(ServiceBase):
+
+    def refresh_sla(self) -> int:
+        """Fail the SLA clocks whose deadline passed; how many tickets changed."""
+        now = to_db(self.clock())
+        due = self.store.conn.execute(
+            "SELECT 1 FROM ticket_slas WHERE status = 'ongoing' AND deadline < ? LIMIT 1", (now,)
+        ).fetchone()
+        if not due:
+            return 0
+        with self.store.transaction():
+            return len(self.store.fail_overdue_slas(now))
+
+    def dashboard(self) -> list[TeamFigures]:
+        scope = self.scope()
+        access.require_agent(scope, "see the dashboard")
+        self.refresh_sla()
+        teams = [t for t in self.store.teams() if access.team_visible(scope, t.id)]
+        figures = self.store.team_figures(scope, [t.id for t in teams])
+        return [
+            TeamFigures(team_id=t.id, team_name=t.name,
+                        **dict(zip(("open", "unassigned", "mine", "urgent", "sla_failed"),
+                                   figures.get(t.id, (0, 0, 0, 0, 0)), strict=True)))
+            for t in teams
+        ]
+
+    def my_tickets(self, cursor: str | None = None, limit: int = 50) -> Page[TicketCard]:
+        scope = self.scope()
+        after = tuple(keyset.decode(cursor, 2)) if cursor else None
+        items = self.store.assigned_page(scope, self.actor.id, True, after, _limit(limit) + 1)
+        return self._page(items, limit, lambda c: (to_db(c.created_at), c.id))
+
+    def board_columns(self, team_id: int, filter: BoardFilter | None = None) -> list[BoardColumn]:
+        scope = self.scope()
+        self._team(scope, team_id)
+        counts = self.store.column_counts(scope, team_id, filter)
+        return [BoardColumn(stage=s, count=counts.get(s.id, 0))
+                for s in self.store.stages(team_id)]
+
+    def board_page(self, team_id: int, stage_id: int, filter: BoardFilter | None = None,
+                   cursor: str | None = None, limit: int = 50) -> Page[TicketCard]:
+        scope = self.scope()
+        self._team(scope, team_id)
+        after = tuple(keyset.decode(cursor, 3)) if cursor else None
+        items = self.store.column_page(scope, team_id, stage_id, filter, after, _limit(limit) + 1)
+        return self._page(items, limit, lambda c: (c.priority, to_db(c.created_at), c.id))
+
+    def search(self, text: str, limit: int = 50) -> list[SearchHit]:
+        scope = self.scope()
+        if not text.strip():
+            return []
+        found = self.store.search_ids(scope, text, _limit(limit))
+        cards = {c.id: c for c in self.store.cards(scope, [tid for tid, _, _ in found])}
+        return [SearchHit(ticket=cards[tid], matched=how, snippet=snippet(source, text))
+                for tid, how, source in found if tid in cards]
+
+    # --- tickets: reading ------------------------------------------------------------
+
+    def get_ticket(self, ticket_id: int) -> Ticket:
+        return self._ticket(self.scope(), ticket_id)
+
+    def visible_ticket_ids(self, ticket_ids: Iterable[int]) -> set[int]:
+        """Which of these tickets the actor may see (the server filters live events by it)."""
+        return {c.id for c in self.store.cards(self.scope(), list(dict.fromkeys(ticket_ids)))}
+
+    def get_ticket_by_number(self, number: int) -> Ticket:
+        tid = self.store.ticket_id_by_number(number)
+        if tid is None:
+            raise NotFound(f"ticket #{number} does not exist")
+        try:
+            return self._ticket(self.scope(), tid)
+        except NotFound:
+            raise NotFound(f"ticket #{number} does not exist") from None
+
+    def ticket_messages(self, ticket_id: int, cursor: str | None = None,
+                        limit: int = 50) -> Page[Message]:
+        scope = self.scope()
+        self._ticket(scope, ticket_id)
+        after = keyset.decode(cursor, 1)[0] if cursor else None
+        items = self.store.messages_page(scope, ticket_id, after, _limit(limit) + 1)
+        return self._page(items, limit, lambda m: (m.id,))

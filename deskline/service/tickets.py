@@ -1,0 +1,308 @@
+"""Ticket writes: create, edit, move, assign, follow, archive, delete, reply, comment."""
+
+from __future__ import annotations
+
+from deskline import access
+from deskline.clock import to_db
+from deskline.errors import ConflictError, PermissionDenied, ValidationFailed
+from deskline.models import (
+    PRIORITY_LABELS,
+    Agent,
+    EventData,
+    Message,
+    MessageKind,
+    Role,
+    Team,
+    Ticket,
+    TicketCreate,
+    TicketUpdate,
+)
+from deskline.rules import assignment, mentions
+from deskline.service.base import ServiceBase
+
+
+class TicketUseCases(ServiceBase):
+
+    def _assignable(self, agent_id: int, field: str = "assignee_id") -> Agent:
+        agent = self.store.agent(agent_id)
+        if agent is None or agent.role is Role.portal or not agent.active:
+            raise ValidationFailed(f"agent {agent_id} does not exist or cannot take tickets",
+                                   field=field)
+        return agent
+
+    def _auto_assignee(self, team: Team) -> int | None:
+        if team.assignment.value == "manual" or not team.member_ids:
+            return None
+        agents = {a.id: a for a in self.store.agents(team.member_ids)}
+        loads = self.store.team_loads(team.id, team.member_ids)
+        candidates = [
+            assignment.Candidate(agent_id=aid, total=loads.get(aid, (0, 0))[0],
+                                 open=loads.get(aid, (0, 0))[1],
+                                 time_off=tuple(agents[aid].time_off))
+            for aid in team.member_ids
+            if aid in agents and agents[aid].active and agents[aid].role is not Role.portal
+        ]
+        return assignment.choose_assignee(team.assignment, candidates, self.clock())
+
+    def create_ticket(self, data: TicketCreate, *, customer_id: int | None = None) -> Ticket:
+        """Open a ticket. `customer_id` lets mail intake name the sender as the customer."""
+        scope = self.scope()
+        team = self._team(scope, data.team_id, field="team_id")
+        if not team.stage_ids:
+            raise ValidationFailed(f"team {team.name} has no stages yet", field="team_id")
+        stage_id = data.stage_id if data.stage_id is not None else team.stage_ids[0]
+        if stage_id not in team.stage_ids:
+            raise ValidationFailed(f"stage {stage_id} is not a stage of team {team.name}",
+                                   field="stage_id")
+        customer_id = customer_id if customer_id is not None else data.customer_id
+        if scope.portal:
+            if data.assignee_id is not None or data.stage_id is not None:
+                raise PermissionDenied("a customer account cannot set the assignee or stage")
+            customer_id = self.actor.customer_id
+        customer = None
+        if customer_id is not None:
+            customer = self.store.customer(customer_id)
+            if customer is None:
+                raise ValidationFailed(f"customer {customer_id} does not exist",
+                                       field="customer_id")
+        if data.assignee_id is not None:
+            self._assignable(data.assignee_id)
+        stage = self.store.stage(stage_id)
+        now = self.clock()
+        with self.store.transaction():
+            assignee = data.assignee_id if data.assignee_id is not None else \
+                self._auto_assignee(team)
+            closing = stage.closing
+            tid = self.store.insert_ticket({
+                "number": self.store.next_number(), "subject": data.subject,
+                "description": data.description, "team_id": team.id, "stage_id": stage_id,
+                "assignee_id": assignee, "customer_id": customer_id,
+                "organization_id": customer.organization_id if customer else None,
+                "priority": data.priority, "channel": data.channel.value,
+                "created_at": to_db(now), "updated_at": to_db(now),
+                "closed_at": to_db(now) if closing else None, "is_open": int(not closing),
+            })
+            tags = list(dict.fromkeys(t for t in data.tags if t))
+            if tags:
+                self.store.set_tags(tid, self.store.tag_ids(tags), tags)
+            followers = {assignee} if assignee else set()
+            if not scope.portal:
+                followers.add(self.actor.id)
+            for aid in followers:
+                self.store.set_follower(tid, aid, True)
+            changes = [EventData(field="stage", new=stage.name)]
+            if assignee:
+                changes.append(EventData(field="assignee", new=self.store.agent(assignee).name))
+            self._event(tid, changes, body="Ticket created")
+            self._apply_slas(tid, team, stage_id, data.priority, tags, customer_id, now)
+            self._stage_mail(tid, stage)
+        return self._ticket(scope, tid)
+
+    def update_ticket(self, ticket_id: int, version: int, data: TicketUpdate) -> Ticket:
+        scope = self.scope()
+        ticket = self._ticket(scope, ticket_id)
+        access.require_agent(scope, "edit tickets")
+        values = data.model_dump(exclude_unset=True)
+        changes: list[EventData] = []
+        columns: dict = {}
+        team = None
+        for field in ("subject", "description"):
+            if field in values and values[field] != getattr(ticket, field):
+                columns[field] = values[field]
+                changes.append(EventData(field=field, old=getattr(ticket, field),
+                                         new=values[field]) if field == "subject"
+                               else EventData(field=field))
+        if "priority" in values and values["priority"] != ticket.priority:
+            if values["priority"] is None:
+                raise ValidationFailed("priority cannot be empty", field="priority")
+            columns["priority"] = values["priority"]
+            changes.append(EventData(field="priority", old=PRIORITY_LABELS[ticket.priority],
+                                     new=PRIORITY_LABELS[values["priority"]]))
+        if "customer_id" in values and values["customer_id"] != ticket.customer_id:
+            customer = None
+            if values["customer_id"] is not None:
+                customer = self.store.customer(values["customer_id"])
+                if customer is None:
+                    raise ValidationFailed(f"customer {values['customer_id']} does not exist",
+                                           field="customer_id")
+            columns["customer_id"] = values["customer_id"]
+            columns.setdefault("organization_id", customer.organization_id if customer else None)
+            changes.append(EventData(field="customer", old=ticket.customer_name,
+                                     new=(customer.name or customer.email) if customer else None))
+        if "organization_id" in values and values["organization_id"] != ticket.organization_id:
+            org_id = values["organization_id"]
+            if org_id is not None and self.store.organization(org_id) is None:
+                raise ValidationFailed(f"organization {org_id} does not exist",
+                                       field="organization_id")
+            columns["organization_id"] = org_id
+            changes.append(EventData(field="organization",
+                                     new=self.store.organization(org_id).name if org_id else None))
+        if "team_id" in values and values["team_id"] != ticket.team_id:
+            if values["team_id"] is None:
+                raise ValidationFailed("a ticket belongs to a team", field="team_id")
+            team = self._team(scope, values["team_id"], field="team_id")
+            if not team.stage_ids:
+                raise ValidationFailed(f"team {team.name} has no stages", field="team_id")
+            columns["team_id"] = team.id
+            changes.append(EventData(field="team", old=ticket.team_name, new=team.name))
+            if ticket.stage_id not in team.stage_ids:
+                columns["stage_id"] = team.stage_ids[0]
+                changes.append(EventData(field="stage", old=ticket.stage_name,
+                                         new=self.store.stage(team.stage_ids[0]).name))
+        new_tags = None
+        if "tags" in values:
+            new_tags = list(dict.fromkeys(t.strip() for t in values["tags"] or [] if t.strip()))
+            if new_tags == ticket.tags:
+                new_tags = None
+            else:
+                changes.append(EventData(field="tags", old=", ".join(ticket.tags) or None,
+                                         new=", ".join(new_tags) or None))
+        if not changes:
+            self._check_version(ticket, version)
+            return ticket
+        now = self.clock()
+        with self.store.transaction():
+            self._write(ticket, version, columns)
+            if new_tags is not None:
+                self.store.set_tags(ticket.id, self.store.tag_ids(new_tags), new_tags)
+            if team is not None and team.assignment.value != "manual" and \
+                    ticket.assignee_id not in team.member_ids:
+                assignee = self._auto_assignee(team)
+                if assignee != ticket.assignee_id:
+                    self.store.update_ticket(ticket.id, None, {"assignee_id": assignee})
+                    changes.append(EventData(field="assignee", old=ticket.assignee_name,
+                                             new=self.store.agent(assignee).name
+                                             if assignee else None))
+                    if assignee:
+                        self.store.set_follower(ticket.id, assignee, True)
+            self._event(ticket.id, changes)
+            if {"priority", "customer_id", "team_id"} & columns.keys() or new_tags is not None:
+                fresh = self._ticket(scope, ticket.id)
+                self._apply_slas(ticket.id, self.store.team(fresh.team_id), fresh.stage_id,
+                                 fresh.priority, fresh.tags, fresh.customer_id, now,
+                                 keep=self.store.sla_rows(ticket.id))
+        return self._ticket(scope, ticket.id)
+
+    def move_ticket(self, ticket_id: int, version: int, stage_id: int) -> Ticket:
+        scope = self.scope()
+        ticket = self._ticket(scope, ticket_id)
+        access.require_agent(scope, "move tickets")
+        team = self.store.team(ticket.team_id)
+        if stage_id not in team.stage_ids:
+            raise ValidationFailed(f"stage {stage_id} is not a stage of team {team.name}",
+                                   field="stage_id")
+        if stage_id == ticket.stage_id:
+            self._check_version(ticket, version)
+            return ticket
+        stage = self.store.stage(stage_id)
+        now = self.clock()
+        with self.store.transaction():
+            self._write(ticket, version, {
+                "stage_id": stage_id,
+                "closed_at": (to_db(ticket.closed_at or now)) if stage.closing else None,
+                "is_open": int(not stage.closing and not ticket.archived
+                               and ticket.merged_into is None),
+            })
+            self._event(ticket.id, [EventData(field="stage", old=ticket.stage_name,
+                                              new=stage.name)])
+            self._advance_slas(ticket.id, team, stage, now)
+            self._stage_mail(ticket.id, stage)
+            if stage.closing and ticket.closed_at is None:
+                self._rating_request(ticket.id)  # customers.py: teams with ratings on
+        return self._ticket(scope, ticket.id)
+
+    def assign_ticket(self, ticket_id: int, version: int, agent_id: int | None) -> Ticket:
+        scope = self.scope()
+        ticket = self._ticket(scope, ticket_id)
+        access.require_agent(scope, "assign tickets")
+        name = self._assignable(agent_id).name if agent_id is not None else None
+        if agent_id == ticket.assignee_id:
+            self._check_version(ticket, version)
+            return ticket
+        with self.store.transaction():
+            self._write(ticket, version, {"assignee_id": agent_id})
+            if agent_id is not None:
+                self.store.set_follower(ticket.id, agent_id, True)
+            self._event(ticket.id, [EventData(field="assignee", old=ticket.assignee_name,
+                                              new=name)])
+        return self._ticket(scope, ticket.id)
+
+    def assign_to_me(self, ticket_id: int, version: int) -> Ticket:
+        return self.assign_ticket(ticket_id, version, self.actor.id)
+
+    def follow_ticket(self, ticket_id: int, following: bool = True) -> Ticket:
+        scope = self.scope()
+        ticket = self._ticket(scope, ticket_id)
+        with self.store.transaction():
+            self.store.set_follower(ticket.id, self.actor.id, following)
+        return self._ticket(scope, ticket.id)
+
+    def archive_ticket(self, ticket_id: int, version: int, archived: bool = True) -> Ticket:
+        scope = self.scope()
+        ticket = self._ticket(scope, ticket_id)
+        access.require_agent(scope, "archive tickets")
+        if ticket.archived == archived:
+            self._check_version(ticket, version)
+            return ticket
+        if not archived and ticket.merged_into is not None:
+            raise ConflictError(f"ticket #{ticket.number} was merged; open the ticket it was "
+                                "merged into instead")
+        with self.store.transaction():
+            self._write(ticket, version, {
+                "archived": int(archived),
+                "is_open": int(not archived and ticket.closed_at is None),
+            })
+            self._event(ticket.id, [EventData(field="archived", old=str(not archived).lower(),
+                                              new=str(archived).lower())])
+        return self._ticket(scope, ticket.id)
+
+    def delete_ticket(self, ticket_id: int, version: int) -> None:
+        scope = self.scope()
+        ticket = self._ticket(scope, ticket_id)
+        access.require_agent(scope, "delete tickets")
+        self._check_version(ticket, version)
+        with self.store.transaction():
+            self.store.delete_ticket(ticket.id)
+
+    def reply(self, ticket_id: int, body: str) -> Message:
+        """A public answer; mailed to the customer through the outbox."""
+        scope = self.scope()
+        ticket = self._ticket(scope, ticket_id)
+        body = body.strip()
+        if not body:
+            raise ValidationFailed("the reply is empty", field="body")
+        now = to_db(self.clock())
+        with self.store.transaction():
+            if scope.portal:
+                mid = self.store.insert_message(ticket.id, MessageKind.reply, body, now,
+                                                customer_id=self.actor.customer_id)
+            else:
+                mid = self.store.insert_message(ticket.id, MessageKind.reply, body, now,
+                                                agent_id=self.actor.id)
+                if ticket.customer_email:
+                    self.store.queue_mail(
+                        ticket_id=ticket.id, message_id=mid, kind="reply",
+                        to_addr=ticket.customer_email,
+                        subject=f"Re: [#{ticket.number}] {ticket.subject}", body=body,
+                        created_at=now)
+            self.store.touch(ticket.id, now, 1)
+        return self._message(scope, ticket.id, mid)
+
+    def comment(self, ticket_id: int, body: str) -> Message:
+        """An internal note; `@mentions` resolve to agents, who then follow the ticket."""
+        scope = self.scope()
+        ticket = self._ticket(scope, ticket_id)
+        access.require_agent(scope, "write internal comments")
+        body = body.strip()
+        if not body:
+            raise ValidationFailed("the comment is empty", field="body")
+        mentioned = mentions.find_mentions(body, self.store.agents())
+        now = to_db(self.clock())
+        with self.store.transaction():
+            mid = self.store.insert_message(ticket.id, MessageKind.comment, body, now,
+                                            agent_id=self.actor.id)
+            self.store.insert_mentions(mid, mentioned)
+            for aid in mentioned:
+                self.store.set_follower(ticket.id, aid, True)
+            self.store.touch(ticket.id, now, 1)
+        return self._message(scope, ticket.id, mid)
