@@ -73,8 +73,10 @@ class Priority(IntEnum):
 PRIORITY_LABELS = {0: "low", 1: "medium", 2: "high", 3: "urgent"}
 
 
+# Schemas are built on a model's first use, not at import: the console paints its first
+# frame before most models are needed.
 class Model(BaseModel):
-    model_config = ConfigDict(use_enum_values=False)
+    model_config = ConfigDict(use_enum_values=False, defer_build=True)
 
 
 class Input(BaseModel):
