@@ -63,8 +63,10 @@ def free_port() -> int:
 
 def start_server(db: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
+    # No background jobs: they would change the measured data as the benchmark runs.
     proc = subprocess.Popen([sys.executable, "-m", "deskline.cli", "serve", "--db", str(db),
-                             "--port", str(port)], stdout=subprocess.DEVNULL)
+                             "--port", str(port), "--no-maintenance", "--no-mail"],
+                            stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

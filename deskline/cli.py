@@ -91,6 +91,9 @@ def _server_commands(sub) -> None:
                        help="allow a non-loopback address without TLS (behind a TLS proxy)")
     serve.add_argument("--max-body", type=int, metavar="BYTES",
                        help="largest request body accepted (default 1 MiB)")
+    from deskline.server.cli import add_job_arguments  # argparse only
+
+    add_job_arguments(serve)
 
     token = sub.add_parser("token", help="API tokens for the server")
     token_sub = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)

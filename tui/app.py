@@ -144,10 +144,8 @@ class DesklineApp(App):
                 await asyncio.wait_for(self._first_shown.wait(), 3)
             except TimeoutError:
                 pass
-        if self._raw_config is not None:
-            await self._check_config()
         try:
-            backend = await self._open_backend()
+            backend = await self._open_with_retry()
             me, teams = await asyncio.gather(backend.me(), backend.list_teams())
         except Exception as exc:  # shown on the dashboard, the app stays up
             from deskline.text import plain
@@ -168,11 +166,29 @@ class DesklineApp(App):
         self._backend_event.set()
         self.trace("backend-ready")
         self._started()
+        if self._raw_config is not None:
+            try:
+                await self._check_config()
+            except Exception as exc:  # never let the check take the console down
+                self.notify(f"The config file could not be checked: {exc!r}",
+                            severity="warning", timeout=8, markup=False)
         self.call_later(lambda: self.run_worker(self._prefetch_stages(), exit_on_error=False))
         if self.open_ticket is not None:
             from tui.screens.ticket import TicketScreen
 
             self.push_screen(TicketScreen(number=self.open_ticket))
+
+    async def _open_with_retry(self):
+        """The backend; an import that met another thread's import (Python reports a
+        deadlock rather than wait) is simply tried again."""
+        for attempt in range(3):
+            try:
+                return await self._open_backend()
+            except ImportError as exc:
+                if "deadlock" not in str(exc) or attempt == 2:
+                    raise
+                await asyncio.sleep(0.05)
+        raise RuntimeError("unreachable")
 
     async def _check_config(self) -> None:
         """Validate the config file (read raw for the first frame) and report problems."""
@@ -256,6 +272,12 @@ class DesklineApp(App):
 
         while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):
             self.pop_screen()
+
+    def action_open_screen(self, name: str) -> None:
+        """Customers, organizations, import or reports (tui/screens/customers.py)."""
+        from tui.screens.customers import open_screen
+
+        open_screen(self, name)
 
     def action_next_theme(self) -> None:
         names = list(themes.THEMES)

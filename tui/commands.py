@@ -14,7 +14,15 @@ from tui import keymap
 
 SCOPES = {"app": "", "dashboard": "Dashboard: ", "board": "Board: ", "ticket": "Ticket: ",
           "merge": "Merge: ", "search": "Search: ", "edit": "Edit: ", "dialog": "Dialog: ",
-          "help": "Help: "}
+          "help": "Help: ", "customers": "Customers: ", "customer": "Customer: ",
+          "organizations": "Organizations: ", "organization": "Organization: ",
+          "importer": "Import: ", "reports": "Reports: "}
+# Screens of issue 6 that open from anywhere (tui/screens/customers.py: open_screen).
+OPEN_SCREENS = (("customers", "Open: Customers", "list, filter, edit, create and invite"),
+                ("unassigned", "Open: Customers without organization", "move them into one"),
+                ("organizations", "Open: Organizations", "their customers and tickets"),
+                ("import", "Open: Import customers or tickets from CSV", "map, check, import"),
+                ("reports", "Open: Reports", "charts by team, agent and period"))
 
 
 def action_commands() -> list[tuple[str, keymap.KeySpec]]:
@@ -47,6 +55,8 @@ class DesklineCommands(Provider):
         app = self.app
         for text, spec in action_commands():
             yield text, partial(app.run_spec, spec), f"binding id {spec.id}"
+        for name, label, help_text in OPEN_SCREENS:
+            yield label, partial(app.action_open_screen, name), help_text
         for name, label in themes.THEME_LABELS.items():
             yield f"Theme: {label}", partial(setattr, app, "theme", name), name
         for team in getattr(app, "teams", []):

@@ -10,6 +10,24 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+MAIL_EVERY = 10.0  # seconds between deliveries of the outbox
+MAINTENANCE_EVERY = 300.0  # seconds between rounds of `deskline maintenance`'s work
+
+
+def add_job_arguments(serve: argparse.ArgumentParser) -> None:
+    """The options of `deskline serve` for its background jobs (`server/jobs.py`)."""
+    serve.add_argument("--no-mail", action="store_true",
+                       help="do not deliver the outbox (e.g. `deskline mail send` does)")
+    serve.add_argument("--mail-every", type=float, default=MAIL_EVERY, metavar="S",
+                       help=f"deliver the outbox every S seconds (default {MAIL_EVERY:g}), "
+                            "while outbound mail is configured (`deskline mail settings`)")
+    serve.add_argument("--no-maintenance", action="store_true",
+                       help="do not close inactive tickets nor fail overdue SLAs (e.g. cron "
+                            "runs `deskline maintenance`)")
+    serve.add_argument("--maintenance-every", type=float, default=MAINTENANCE_EVERY,
+                       metavar="S", help="do `deskline maintenance`'s work every S seconds "
+                                         f"(default {MAINTENANCE_EVERY:g})")
+
 
 def serve(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path],
           cli_error: type[Exception]) -> int:
@@ -17,9 +35,14 @@ def serve(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], P
     from deskline.server.run import serve as run_server
 
     path = resolve_db(args)
+    for name in ("mail_every", "maintenance_every"):
+        if getattr(args, name) <= 0:
+            raise cli_error(f"--{name.replace('_', '-')} must be more than 0 seconds")
     try:
         run_server(path, args.host, args.port, tls_cert=args.tls_cert, tls_key=args.tls_key,
-                   insecure=args.insecure, max_body=args.max_body)
+                   insecure=args.insecure, max_body=args.max_body,
+                   mail_every=None if args.no_mail else args.mail_every,
+                   maintenance_every=None if args.no_maintenance else args.maintenance_every)
     except ValidationFailed as exc:
         raise cli_error(exc.message) from None
     return 0
@@ -40,9 +63,7 @@ def token(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], P
             print("\t".join(plain(v, one_line=True) for v in fields))
         return 0
     if args.token_command == "create":
-        agent = store.agent_by_email(args.agent)
-        if agent is None:
-            raise cli_error(f"no account with the email {args.agent}")
+        agent = _account(store, args.agent, cli_error)
         if args.expires is not None and args.expires < 1:
             raise cli_error("--expires must be at least 1 day")
         with store.transaction():
@@ -66,12 +87,17 @@ def token(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], P
                 raise cli_error(exc.message) from None
             print(f"Revoked token {args.id}.")
         else:
-            agent = store.agent_by_email(args.agent)
-            if agent is None:
-                raise cli_error(f"no account with the email {args.agent}")
+            agent = _account(store, args.agent, cli_error)
             count = tokens.revoke_agent_tokens(store.conn, agent.id)
             print(f"Revoked {count} token(s) of {agent.email}.")
     return 0
+
+
+def _account(store, email: str, cli_error: type[Exception]):  # -> Agent
+    agent = store.agent_by_email(email)
+    if agent is None:
+        raise cli_error(f"no account with the email {email}")
+    return agent
 
 
 def customer(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path],

@@ -27,7 +27,8 @@ from deskline.server import tokens
 from deskline.service import Service
 
 if TYPE_CHECKING:
-    from deskline.server.app import Api, Settings
+    from deskline.server.api import Api
+    from deskline.server.settings import Settings
 
 log = logging.getLogger("deskline.server.events")
 
@@ -169,6 +170,11 @@ class EventBroker:
                 kept.append(row)
         return kept
 
+    async def _frames(self, agent: Agent, rows: list[Row]) -> bytes:
+        """The SSE frames of the rows this agent may hear about (b"" when none)."""
+        kept = await anyio.to_thread.run_sync(self.visible, agent, rows)
+        return b"".join(_row_frame(row) for row in kept)
+
     def _visible_presence(self, agent: Agent, ticket_id: int) -> bool:
         service = Service(self.api.store(), agent)
         return not service.scope().portal and bool(service.visible_ticket_ids([ticket_id]))
@@ -196,8 +202,8 @@ class EventBroker:
                         if not rows:
                             break
                         sent = rows[-1][0]
-                        for row in await anyio.to_thread.run_sync(self.visible, agent, rows):
-                            yield _row_frame(row)
+                        if frames := await self._frames(agent, rows):
+                            yield frames
             checked = time.monotonic()
             while True:
                 try:
@@ -225,8 +231,8 @@ class EventBroker:
                 if not rows:
                     continue
                 sent = rows[-1][0]
-                for row in await anyio.to_thread.run_sync(self.visible, agent, rows):
-                    yield _row_frame(row)
+                if frames := await self._frames(agent, rows):
+                    yield frames
         finally:
             self._subscribers.discard(queue)
 

@@ -93,7 +93,8 @@ def protocol_class() -> type:
 
 def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765, *,
           tls_cert: str | None = None, tls_key: str | None = None, insecure: bool = False,
-          max_body: int | None = None, log_level: str = "warning") -> None:
+          max_body: int | None = None, log_level: str = "warning",
+          mail_every: float | None = None, maintenance_every: float | None = None) -> None:
     import uvicorn
 
     from deskline.server.app import Settings, create_app
@@ -101,12 +102,18 @@ def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765, *,
     if bool(tls_cert) != bool(tls_key):
         raise ValidationFailed("TLS needs both --tls-cert and --tls-key", field="tls")
     note = check_bind(host, tls=bool(tls_cert), insecure=insecure)
-    settings = Settings()
+    settings = Settings(mail_every=mail_every, maintenance_every=maintenance_every)
     if max_body is not None:
         settings.max_body = max_body
+    log_to_stderr()
     app = create_app(db, settings)
     scheme = "https" if tls_cert else "http"
     print(f"Deskline server on {scheme}://{host}:{port}/api/v1 — {note}", flush=True)
+    print("Background: " + "; ".join((
+        f"outbox delivery every {mail_every:g} s while outbound mail is configured"
+        if mail_every else "no outbox delivery (--no-mail)",
+        f"SLA refresh and automatic closing every {maintenance_every:g} s"
+        if maintenance_every else "no maintenance (--no-maintenance)")) + ".", flush=True)
     config = uvicorn.Config(app, host=host, port=port, ssl_certfile=tls_cert,
                             ssl_keyfile=tls_key, log_level=log_level, access_log=False,
                             workers=1, server_header=False, http=protocol_class(),
@@ -116,6 +123,21 @@ def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765, *,
                             # the throttle of failed logins
                             proxy_headers=insecure and not tls_cert)
     server_class()(config).run()
+
+
+def log_to_stderr() -> None:
+    """The server's own log lines (background jobs, internal errors) on stderr, one per
+    line with the time, beside uvicorn's."""
+    import logging
+    import sys
+
+    logger = logging.getLogger("deskline")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: "
+                                               "%(message)s", "%Y-%m-%d %H:%M:%S"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def server_class() -> type:

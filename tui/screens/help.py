@@ -12,7 +12,9 @@ from tui import keymap
 from tui.base import DesklineModal
 
 TITLES = {"dashboard": "Dashboard", "board": "Board", "ticket": "Ticket", "merge": "Merge",
-          "search": "Search", "dialog": "Dialog", "app": "Everywhere"}
+          "search": "Search", "dialog": "Dialog", "app": "Everywhere",
+          "customers": "Customers", "customer": "Customer", "organizations": "Organizations",
+          "organization": "Organization", "importer": "Import", "reports": "Reports"}
 
 
 class HelpScreen(DesklineModal):

@@ -1,0 +1,236 @@
+"""The one request path (`Api.run`): the bearer token names an agent, a `Service` is made
+for that agent on this thread's SQLite connection, and the route's use case runs there, so
+the service's `Scope` narrows every read and write. Nothing here decides who may see what;
+an invisible record is the service's `NotFound`, a 404 like a missing one.
+
+Also here: the state the routes share (settings, per-thread stores, throttles, presence,
+the event broker), ETag / If-Match from the ticket version (412 stale, 428 missing) and
+the JSON encoding of answers.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, TypeAdapter
+
+from deskline.errors import ConflictError, NotFound
+from deskline.models import Agent, Ticket
+from deskline.server import idempotency, tokens
+from deskline.server.events import EventBroker
+from deskline.server.limits import Window
+from deskline.server.presence import PresenceBoard
+from deskline.server.problems import (
+    ERROR_RESPONSES,
+    PreconditionFailed,
+    PreconditionRequired,
+    TooMany,
+    Unauthorized,
+)
+from deskline.server.settings import API, Settings
+from deskline.server.store import ServerService, ServerStore
+from deskline.service import Service
+
+_adapters: dict[Any, TypeAdapter] = {}
+
+
+def to_json(value: Any) -> bytes:
+    if isinstance(value, BaseModel):  # bytes straight from pydantic-core, not str first
+        return value.__pydantic_serializer__.to_json(value)
+    if isinstance(value, list):
+        if not value:
+            return b"[]"
+        kind = type(value[0])
+        if not issubclass(kind, BaseModel):
+            return json.dumps(value, ensure_ascii=False).encode()
+        adapter = _adapters.get(kind)
+        if adapter is None:
+            adapter = _adapters[kind] = TypeAdapter(list[kind])
+        return adapter.dump_json(value)
+    return json.dumps(value, ensure_ascii=False).encode()
+
+
+def parse_if_match(value: str | None) -> int:
+    if value is None:
+        raise PreconditionRequired(
+            "this write changes a ticket: send If-Match with the ETag (version) you saw",
+            field="If-Match")
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise PreconditionRequired("If-Match must be the ticket's ETag, like \"3\"",
+                                   field="If-Match")
+    return int(text)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+
+class Api:
+    """State shared by the routes: settings, per-thread stores, throttles, presence, events."""
+
+    def __init__(self, db: str | Path, settings: Settings) -> None:
+        self.db = str(db)
+        self.settings = settings
+        self._local = threading.local()
+        self._stores: list[ServerStore] = []
+        self._stores_lock = threading.Lock()
+        self.failures = Window(settings.auth_failures, settings.auth_window)
+        self.token_creations = Window(settings.token_creations, 60.0)
+        self.presence = PresenceBoard(settings.presence_ttl)
+        self.broker = EventBroker(self, settings)
+
+    def store(self) -> ServerStore:
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = ServerStore.open(self.db, create=False)
+            self._local.store = store
+            with self._stores_lock:
+                self._stores.append(store)
+        return store
+
+    def close(self) -> None:
+        with self._stores_lock:
+            for store in self._stores:
+                try:
+                    store.close()
+                except Exception:  # noqa: BLE001 - closing at shutdown, nothing to report
+                    pass
+            self._stores.clear()
+
+    # authentication --------------------------------------------------------------------
+
+    @staticmethod
+    def bearer(request: Request) -> str | None:
+        value = request.headers.get("authorization")
+        if not value:
+            return None
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return token.strip()
+
+    @staticmethod
+    def client(request: Request) -> str:
+        return request.client.host if request.client else "?"
+
+    def check_throttle(self, request: Request) -> None:
+        wait = self.failures.blocked(self.client(request))
+        if wait:
+            exc = TooMany("too many failed logins from this address; wait and try again")
+            exc.headers = {"Retry-After": str(int(wait) + 1)}  # type: ignore[attr-defined]
+            raise exc
+
+    def agent_for(self, store: ServerStore, token: str | None, client: str) -> Agent:
+        """The agent of a live token, on this thread's connection."""
+        ok = token is not None and token.startswith(tokens.PREFIX) and len(token) <= 200
+        agent = store.token_agent(token) if ok else None  # type: ignore[attr-defined]
+        if agent is None:
+            if token:
+                self.failures.hit(client)
+            raise Unauthorized("a valid bearer token is required (Authorization: Bearer …)")
+        return agent
+
+    # running a use case ------------------------------------------------------------------
+    # running a use case ------------------------------------------------------------------
+
+    async def run(self, request: Request, fn: Callable[[Service], Any], *,
+                  status: int = 200, version_of: tuple[int, int] | None = None,
+                  inline: bool = False) -> Response:
+        """Authenticate, run `fn(service)` on a worker thread, answer JSON.
+
+        `version_of`: (ticket id, version the caller saw) of a version-checked write; a
+        conflict because that version is stale is a 412.
+        Writes (not GET) honour Idempotency-Key and wake the event stream. `inline`: a
+        read bounded by an index and a page size (a board page, a ticket) runs on the event
+        loop itself — a hop to a worker thread costs more than such a read — everything
+        else on a worker thread, so a long count or search never stalls the loop.
+        """
+        self.check_throttle(request)
+        token = self.bearer(request)
+        client = self.client(request)
+        write = request.method not in ("GET", "HEAD")
+        key = request.headers.get("idempotency-key") if write else None
+        idempotency.check_key(key)
+        fingerprint = None
+        if key is not None:
+            fingerprint = idempotency.fingerprint(request.method, request.url.path,
+                                                  await request.body())
+
+        def work() -> idempotency.Answer:
+            store = self.store()
+            store.begin_request()
+            try:
+                agent = self.agent_for(store, token, client)
+                service = ServerService(store, agent)
+                if key is None:
+                    return self._answer(service, fn, status, version_of)
+                return idempotency.once(store, agent.id, key, fingerprint,  # type: ignore[arg-type]
+                                        lambda: self._answer(service, fn, status, version_of))
+            finally:
+                store.end_request()
+
+        if inline and not write:
+            code, body, headers = work()
+        else:
+            code, body, headers = await anyio.to_thread.run_sync(work)
+        if write:
+            self.broker.poke()
+        if code == 204:
+            return Response(status_code=204, headers=headers)
+        return Response(body, status_code=code, media_type="application/json", headers=headers)
+
+    async def versioned(self, request: Request, ticket_id: int, if_match: str | None,
+                        fn: Callable[[Service, int], Any]) -> Response:
+        """A write that changes a ticket's fields: `fn(service, version)` with the version
+        If-Match names (428 without one, 412 when stale)."""
+        version = parse_if_match(if_match)
+        return await self.run(request, lambda s: fn(s, version),
+                              version_of=(ticket_id, version))
+
+    def _answer(self, service: Service, fn: Callable[[Service], Any], status: int,
+                version_of: tuple[int, int] | None) -> idempotency.Answer:
+        try:
+            result = fn(service)
+        except ConflictError as exc:
+            # A stale version is a 412; any other clash (a duplicate, a merged ticket) a 409.
+            current = exc.current_version
+            if current is None and version_of is not None:
+                try:
+                    current = service.get_ticket(version_of[0]).version
+                except NotFound:
+                    raise exc from None
+                if current == version_of[1]:
+                    raise  # the version was right: the clash is something else
+            if current is None:
+                raise
+            stale = PreconditionFailed(exc.message, field=exc.field)
+            stale.current_version = current  # type: ignore[attr-defined]
+            raise stale from None
+        headers = {}
+        if isinstance(result, Ticket):
+            headers["ETag"] = etag(result.version)
+        if result is None:
+            return 204, b"", headers
+        return status, to_json(result), headers
+
+    async def authenticated(self, request: Request) -> Agent:
+        self.check_throttle(request)
+        token, client = self.bearer(request), self.client(request)
+        return await anyio.to_thread.run_sync(lambda: self.agent_for(self.store(), token,
+                                                                     client))
+
+
+def router() -> APIRouter:
+    """A router under /api/v1 whose routes document the problems every route may answer.
+    The bearer scheme is declared in the OpenAPI document (see `app.create_app`) rather
+    than as a dependency: `Api.run` reads the header itself, once."""
+    return APIRouter(prefix=API, responses=ERROR_RESPONSES)

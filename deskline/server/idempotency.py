@@ -1,0 +1,48 @@
+"""Idempotency-Key on writes: the answer of a write is stored (table `idempotency_keys`)
+inside the write's own transaction, so a retry with the same key and body gets the stored
+answer (`Idempotent-Replayed: true`) and one with a different body a 400."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from deskline.clock import to_db, utcnow
+from deskline.errors import DesklineError
+from deskline.store.sqlite import SqliteStore
+
+Answer = tuple[int, bytes, dict[str, str]]  # status, JSON body, headers
+
+
+def check_key(key: str | None) -> None:
+    if key is not None and not (0 < len(key) <= 200):
+        raise DesklineError("Idempotency-Key must be 1 to 200 characters",
+                            field="Idempotency-Key")
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """What makes two requests the same request."""
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+
+
+def once(store: SqliteStore, agent_id: int, key: str, fingerprint: str,
+         answer: Callable[[], Answer]) -> Answer:
+    """The stored answer of this key, or `answer()` stored in the same transaction."""
+    with store.transaction():
+        row = store.conn.execute(
+            "SELECT fingerprint, status, body, headers FROM idempotency_keys"
+            " WHERE agent_id = ? AND key = ?", (agent_id, key)).fetchone()
+        if row is not None:
+            if row[0] != fingerprint:
+                raise DesklineError("this Idempotency-Key was used for a different request",
+                                    field="Idempotency-Key")
+            headers = json.loads(row[3]) | {"Idempotent-Replayed": "true"}
+            return row[1], row[2], headers
+        done = answer()
+        store.conn.execute(
+            "INSERT INTO idempotency_keys (agent_id, key, fingerprint, status, body,"
+            " headers, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (agent_id, key, fingerprint, done[0], done[1], json.dumps(done[2]),
+             to_db(utcnow())))
+        return done

@@ -1,0 +1,56 @@
+"""Routes of what happens now: presence on a ticket and the Server-Sent Events stream."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response, StreamingResponse
+
+from deskline import access
+from deskline.models import Ticket
+from deskline.server.api import Api, router
+from deskline.server.schemas import Presence, PresenceBody
+from deskline.service import Service
+
+
+def routes(api: Api) -> APIRouter:
+    r = router()
+    run = api.run
+
+    @r.get("/tickets/{ticket_id}/presence", response_model=list[Presence], tags=["presence"])
+    async def presence(request: Request, ticket_id: int) -> Response:
+        def look(s: Service) -> list[Presence]:
+            s.get_ticket(ticket_id)  # 404 when invisible
+            return [] if s.scope().portal else api.presence.get(ticket_id)
+
+        return await run(request, look)
+
+    @r.put("/tickets/{ticket_id}/presence", response_model=list[Presence], tags=["presence"])
+    async def set_presence(request: Request, ticket_id: int, data: PresenceBody) -> Response:
+        changed: list[Ticket] = []
+
+        def mark(s: Service) -> list[Presence]:
+            ticket = s.get_ticket(ticket_id)
+            access.require_agent(s.scope(), "show presence")
+            if api.presence.set(ticket_id, s.actor, data.state):
+                changed.append(ticket)
+            return api.presence.get(ticket_id)
+
+        answer = await run(request, mark)
+        for ticket in changed:
+            api.broker.publish_presence(ticket.id, ticket.version)
+        return answer
+
+    @r.get("/events", tags=["events"], response_class=StreamingResponse,
+           responses={200: {"content": {"text/event-stream": {}},
+                            "description": "Server-Sent Events: `data` is {type, id, version}"}})
+    async def events(request: Request,
+                     last_event_id: str | None = Header(None)) -> StreamingResponse:
+        agent = await api.authenticated(request)
+        after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+        token = api.bearer(request)
+        return StreamingResponse(api.broker.stream(request, agent, token, after),
+                                 media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store",
+                                          "X-Accel-Buffering": "no"})
+
+    return r

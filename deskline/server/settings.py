@@ -1,0 +1,27 @@
+"""The server's settings: limits, throttles, timings and the background jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from deskline.clock import utcnow
+
+API = "/api/v1"
+
+
+@dataclass
+class Settings:
+    max_body: int = 1 << 20  # bytes of a request body
+    auth_failures: int = 20  # failed logins per client address per window, then 429
+    auth_window: float = 60.0
+    token_creations: int = 5  # new tokens per agent per window
+    presence_ttl: float = 30.0  # seconds a presence lasts without a heartbeat
+    event_poll: float = 0.05  # seconds between looks at the change log
+    keepalive: float = 15.0  # seconds between SSE comments on a quiet stream
+    idempotency_hours: float = 24.0
+    # background jobs (`server/jobs.py`), off unless set (`deskline serve` sets them)
+    mail_every: float | None = None  # seconds between deliveries of the outbox
+    maintenance_every: float | None = None  # seconds between SLA refreshes + auto-closing
+    clock: Callable[[], datetime] = utcnow  # the jobs' "now" (tests fix it)
