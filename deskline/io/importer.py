@@ -215,8 +215,6 @@ def _check_customers(svc, csv_file: CsvFile, mapped, progress, total) -> _Check:
         name = values.get("name") or " ".join(
             v for v in (values.get("first_name"), values.get("last_name")) if v)
         org = values.get("organization") or None
-        if org and org.casefold() not in orgs:
-            check.new_orgs.setdefault(org.casefold(), org)
         pids = []
         for item in _SPLIT.split(values.get("projects", "")):
             if not item:
@@ -230,6 +228,9 @@ def _check_customers(svc, csv_file: CsvFile, mapped, progress, total) -> _Check:
                 pids.append(pid)
         if line not in check.bad_lines:
             check.good.append((line, email, name, org, values.get("phone") or None, pids))
+            # Only rows that will be written may bring a new organization with them.
+            if org and org.casefold() not in orgs:
+                check.new_orgs.setdefault(org.casefold(), org)
     return check
 
 

@@ -220,3 +220,14 @@ def test_mapping_screen_helpers(admin):
     assert report.written == 1
     importer.delete_mapping(admin, "helpdesk-x")
     assert importer.saved_mappings(admin) == []
+
+
+def test_skipped_rows_bring_no_new_organization(admin, store, tmp_path):
+    path = tmp_path / "orgs.csv"
+    path.write_text("email,name,organization\n"
+                    "good@example.com,Good,Kept Org\n"
+                    ",Bad,Ghost Org\n", encoding="utf-8")
+    report = run_import(admin, path, "customers", skip_bad=True)
+    assert report.organizations_created == ["Kept Org"]
+    names = {o.name for o in store.organizations()}
+    assert "Kept Org" in names and "Ghost Org" not in names
