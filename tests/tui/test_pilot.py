@@ -339,7 +339,7 @@ async def test_editor_falls_back_to_the_box_and_missing_ticket_is_reported(demo_
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
 
 
-async def test_edit_changes_the_customer_by_email(demo_db):
+async def test_edit_links_a_customer_by_email_or_creates_one(demo_db):
     app = make_app(demo_db, email=ALICE)
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_for(pilot, lambda: is_ready(app))
@@ -354,11 +354,24 @@ async def test_edit_changes_the_customer_by_email(demo_db):
         await wait_for(pilot, lambda: backend.writes("update_ticket"))
         assert backend.writes("update_ticket")[0][0][2].customer_id == other.id
         await wait_for(pilot, lambda: screen.ticket.customer_id == other.id)
-        # An unknown email is refused with a message; nothing is written.
+        # Not an email address: refused with a message; nothing is written.
         await pilot.press("e")
         await wait_for(pilot, lambda: app.screen.query("#customer"))
-        app.screen.query_one("#customer").value = "nobody@nowhere.example"
+        app.screen.query_one("#customer").value = "nobody at nowhere"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: any("no customer with the email" in n.message
+        await wait_for(pilot, lambda: any("is not an email address" in n.message
                                           for n in app._notifications))
         assert len(backend.writes("update_ticket")) == 1
+        assert not backend.writes("create_customer")
+        # An unknown sender becomes a customer and is linked to the ticket.
+        await pilot.press("escape")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: app.screen.query("#customer"))
+        app.screen.query_one("#customer").value = "new.sender@nowhere.example"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: len(backend.writes("update_ticket")) == 2)
+        (created,) = backend.writes("create_customer")
+        assert created[0][0].email == "new.sender@nowhere.example"
+        await wait_for(pilot, lambda: screen.ticket.customer_email == "new.sender@nowhere.example")
+        assert any("Created the customer new.sender@nowhere.example" in n.message
+                   for n in app._notifications)

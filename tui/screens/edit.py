@@ -97,11 +97,10 @@ class EditTicketScreen(DesklineModal):
             if customer and customer.lower() != (t.customer_email or "").lower():
                 page = await backend.list_customers(text=customer, limit=20)
                 found = [c for c in page.items if c.email.lower() == customer.lower()]
-                if not found:
-                    from deskline.errors import ValidationFailed
-
-                    raise ValidationFailed(f"no customer with the email {customer}",
-                                           field="customer_id")
+                if not found:  # an unknown sender becomes a customer, linked to the ticket
+                    found = [await backend.create_customer(_new_customer(customer))]
+                    self.app.notify(f"Created the customer {plain(found[0].email)}",
+                                    markup=False)
                 fields["customer_id"] = found[0].id
             if fields:
                 ticket = await backend.update_ticket(ticket.id, ticket.version,
@@ -113,3 +112,17 @@ class EditTicketScreen(DesklineModal):
             return ticket
 
         self.call(save, self.dismiss, "Saving the ticket")
+
+
+def _new_customer(email: str):
+    """The customer to create for an email no customer has; a clear error if it is none."""
+    from pydantic import ValidationError
+
+    from deskline.errors import ValidationFailed
+    from deskline.models import CustomerCreate
+
+    try:
+        return CustomerCreate(email=email)
+    except ValidationError:
+        raise ValidationFailed(f"{email} is not an email address",
+                               field="customer_id") from None
