@@ -9,14 +9,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 
 from deskline.access import Scope, team_visible
 from deskline.models import (
     BoardFilter,
     EventData,
     Message,
-    SlaStatus,
     Ticket,
     TicketCard,
     TicketSla,
@@ -38,18 +36,15 @@ def split_tags(joined: str) -> list[str]:
 
 
 def card(row: Sequence) -> TicketCard:
-    # Built without validation: the row comes from our own schema, and a board page makes
-    # fifty of these on every scroll.
-    deadline, status = row[10], row[11]
-    return TicketCard.model_construct(
-        id=row[0], number=row[1], subject=row[2], team_id=row[3], stage_id=row[4],
-        priority=row[5], assignee_id=row[6], assignee_name=row[7], customer_name=row[8],
-        tags=split_tags(row[9]),
-        sla_deadline=datetime.fromisoformat(deadline) if deadline else None,
-        sla_status=SlaStatus(status) if status else None,
-        created_at=datetime.fromisoformat(row[12]), closed=row[13] is not None,
-        version=row[14],
-    )
+    # Validation runs in pydantic-core and parses the ISO times there: quicker than
+    # model_construct, which loops over the fields in Python.
+    return TicketCard.model_validate({
+        "id": row[0], "number": row[1], "subject": row[2], "team_id": row[3],
+        "stage_id": row[4], "priority": row[5], "assignee_id": row[6], "assignee_name": row[7],
+        "customer_name": row[8], "tags": split_tags(row[9]), "sla_deadline": row[10],
+        "sla_status": row[11], "created_at": row[12], "closed": row[13] is not None,
+        "version": row[14],
+    })
 
 
 def _int_list(ids: Iterable[int]) -> str:
