@@ -339,34 +339,35 @@ def _console(args: argparse.Namespace) -> int:
     # once it is up (`DesklineApp._started`).
     gc.disable()
     raw, config_path = _raw_config(getattr(args, "config", None))
-    if args.db is not None:
-        path = args.db
-    elif os.environ.get("DESKLINE_DB"):
-        path = Path(os.environ["DESKLINE_DB"])
-    elif isinstance(raw.get("db"), str):
-        path = Path(raw["db"]).expanduser()
+    trace = _tracer(os.environ["DESKLINE_TRACE"]) if os.environ.get("DESKLINE_TRACE") else None
+    server = _server_url(args, raw)
+    helper = None
+    if server:
+        token = os.environ.get("DESKLINE_TOKEN") or _text(raw.get("token"))
+        if not token:
+            raise CliError(f"{server} needs a token: set DESKLINE_TOKEN or the config file's "
+                           "token (an admin makes one with `deskline token create`)")
+
+        async def open_backend():
+            import asyncio
+
+            module = await asyncio.to_thread(__import__, "deskline.remote",
+                                             fromlist=["RemoteBackend"])
+            return await module.RemoteBackend.open(server, token)
     else:
-        from deskline.paths import default_db
+        path = _console_db(args, raw)
+        email = getattr(args, "agent", None) or _text(raw.get("agent"))
+        from tui import prefetch
 
-        path = default_db()
-    if not path.exists():
-        raise CliError(f"no database at {path}; create one with `deskline demo --db {path}` "
-                       "or name another with --db")
-    email = getattr(args, "agent", None) or (raw.get("agent") if isinstance(raw.get("agent"),
-                                                                            str) else None)
-    trace = None
-    if os.environ.get("DESKLINE_TRACE"):
-        trace = _tracer(os.environ["DESKLINE_TRACE"])
-    from tui import prefetch
+        helper = prefetch.start(str(path), email)
 
-    helper = prefetch.start(str(path), email)
+        async def open_backend():
+            import asyncio
 
-    async def open_backend():
-        import asyncio
-
-        # Imported off the UI thread: the first frame does not wait for the engine.
-        module = await asyncio.to_thread(__import__, "deskline.local", fromlist=["LocalBackend"])
-        return await module.LocalBackend.open(path, email)
+            # Imported off the UI thread: the first frame does not wait for the engine.
+            module = await asyncio.to_thread(__import__, "deskline.local",
+                                             fromlist=["LocalBackend"])
+            return await module.LocalBackend.open(path, email)
 
     from tui.app import DesklineApp, default_drafts_path
 
@@ -381,6 +382,41 @@ def _console(args: argparse.Namespace) -> int:
         print("deskline: unsent drafts kept for " + ", ".join(f"ticket id {t}" for t in unsent)
               + f" in {app.drafts.path}", file=sys.stderr)
     return app.return_code or 0
+
+
+def _text(value: object) -> str | None:
+    """A config value that must be a string, or None (the config is validated later)."""
+    return value if isinstance(value, str) and value else None
+
+
+def _server_url(args: argparse.Namespace, raw: dict) -> str | None:
+    """--server, else (unless --db names a file) $DESKLINE_SERVER or the config's server."""
+    import os
+
+    if getattr(args, "server", None):
+        return args.server
+    if args.db is not None:
+        return None
+    return os.environ.get("DESKLINE_SERVER") or _text(raw.get("server"))
+
+
+def _console_db(args: argparse.Namespace, raw: dict) -> Path:
+    import os
+
+    if args.db is not None:
+        path = args.db
+    elif os.environ.get("DESKLINE_DB"):
+        path = Path(os.environ["DESKLINE_DB"])
+    elif _text(raw.get("db")):
+        path = Path(raw["db"]).expanduser()
+    else:
+        from deskline.paths import default_db
+
+        path = default_db()
+    if not path.exists():
+        raise CliError(f"no database at {path}; create one with `deskline demo --db {path}` "
+                       "or name another with --db")
+    return path
 
 
 def _raw_config(path: Path | None) -> tuple[dict, Path | None]:

@@ -26,6 +26,15 @@ if TYPE_CHECKING:
     from deskline.models import Agent, Stage, Team, Ticket
 
 
+# Live events that name a ticket to fetch again, when a screen shown wants it.
+TICKET_EVENTS = ("ticket.created", "ticket.updated", "ticket.deleted", "message.created")
+REFETCH_AT_ONCE = 4  # a burst of events (a bulk change) refetches a few tickets at a time
+
+
+def _no(_event) -> bool:
+    return False
+
+
 class BackendUnavailable(RuntimeError):
     """The backend failed to open (already reported once)."""
 
@@ -72,6 +81,15 @@ class DesklineApp(App):
         self.teams: list[Team] = []
         self._stages: dict[int, list[Stage]] = {}
         self.ticket_changed: Signal[Ticket] = Signal(self, "ticket-changed")
+        # Live updates (backends with `events()`, i.e. a server): each event as it comes,
+        # tickets that vanished from this agent's view, and the connection state.
+        self.server_event: Signal[Any] = Signal(self, "server-event")
+        self.ticket_removed: Signal[int] = Signal(self, "ticket-removed")
+        self.connection_changed: Signal[str] = Signal(self, "connection-changed")
+        self.connection_state = "connected"
+        self._refetching: set[int] = set()
+        self._refetch_again: set[int] = set()
+        self._refetch_slots = asyncio.Semaphore(REFETCH_AT_ONCE)
         for theme in themes.THEMES.values():
             self.register_theme(theme)
         raw = raw_config or {}
@@ -173,10 +191,78 @@ class DesklineApp(App):
                 self.notify(f"The config file could not be checked: {exc!r}",
                             severity="warning", timeout=8, markup=False)
         self.call_later(lambda: self.run_worker(self._prefetch_stages(), exit_on_error=False))
+        self._follow_backend(backend)
         if self.open_ticket is not None:
             from tui.screens.ticket import TicketScreen
 
             self.push_screen(TicketScreen(number=self.open_ticket))
+
+    # --- live updates ---------------------------------------------------------------------
+
+    def _follow_backend(self, backend) -> None:
+        """With a server: show the connection state and follow the event stream. A local
+        backend has neither; the console then works as before."""
+        on_state = getattr(backend, "on_state", None)
+        if callable(on_state) and isinstance(getattr(backend, "state", None), str):
+            on_state(self._connection)
+            self._connection(backend.state)
+        if callable(getattr(backend, "events", None)):
+            self.run_worker(self._follow_events(backend), name="live-events", group="live",
+                            exclusive=True, exit_on_error=False)
+
+    def _connection(self, state: str) -> None:
+        if state != self.connection_state:
+            self.connection_state = state
+            self.connection_changed.publish(state)
+
+    async def _follow_events(self, backend) -> None:
+        """Events are hints: each names a ticket, which is fetched again through the backend
+        (the same authorization as every read) and published on `ticket_changed`."""
+        from deskline.errors import PermissionDenied
+
+        try:
+            async for event in backend.events():
+                self.trace(f"event-{event.type}-{event.id}")
+                if event.type in TICKET_EVENTS and event.id is not None and any(
+                        getattr(screen, "wants_event", _no)(event)
+                        for screen in self.screen_stack):
+                    self._refetch(int(event.id))
+                self.server_event.publish(event)
+        except PermissionDenied as exc:
+            from deskline.text import plain
+
+            self._connection("offline")
+            self.notify(f"Live updates stopped: {plain(exc.message)}. Restart with a valid "
+                        "token.", severity="error", timeout=30, markup=False)
+
+    def _refetch(self, ticket_id: int) -> None:
+        """Fetch the ticket again (once at a time per ticket; again if more events came)."""
+        if ticket_id in self._refetching:
+            self._refetch_again.add(ticket_id)
+            return
+        self._refetching.add(ticket_id)
+
+        async def fetch() -> None:
+            from deskline.errors import NotFound
+
+            try:
+                while True:
+                    self._refetch_again.discard(ticket_id)
+                    try:
+                        async with self._refetch_slots:
+                            ticket = await self.backend.get_ticket(ticket_id)
+                    except NotFound:  # deleted, or no longer visible to this agent
+                        self.ticket_removed.publish(ticket_id)
+                    except Exception as exc:  # a hint lost; the next event fetches again
+                        self.log.warning(f"refetching ticket {ticket_id}: {exc!r}")
+                    else:
+                        self.ticket_changed.publish(ticket)
+                    if ticket_id not in self._refetch_again:
+                        return
+            finally:
+                self._refetching.discard(ticket_id)
+
+        self.run_worker(fetch(), group="live-refetch", exit_on_error=False)
 
     async def _open_with_retry(self):
         """The backend; an import that met another thread's import (Python reports a

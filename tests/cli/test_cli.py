@@ -106,3 +106,25 @@ def test_hostile_text_leaves_the_pipe_plain(tmp_path, capsys):
     assert "\x1b" not in out and "\x07" not in out
     assert "[URGENT] printer down [/] ␛]52;c;aGVsbG8=␇ help" in out
 
+
+
+def test_console_server_choice(monkeypatch):
+    from deskline.cli import _server_url, build_parser
+
+    parse = build_parser().parse_args
+    monkeypatch.delenv("DESKLINE_SERVER", raising=False)
+    assert _server_url(parse([]), {}) is None
+    assert _server_url(parse([]), {"server": "http://cfg"}) == "http://cfg"
+    monkeypatch.setenv("DESKLINE_SERVER", "http://env")
+    assert _server_url(parse([]), {"server": "http://cfg"}) == "http://env"
+    assert _server_url(parse(["--db", "x.db"]), {"server": "http://cfg"}) is None
+    assert _server_url(parse(["--server", "http://flag", "--db", "x.db"]), {}) == "http://flag"
+
+
+def test_console_on_a_server_without_token_is_one_sentence(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "deskline.cli", "--server", "http://127.0.0.1:9",
+         "--config", str(tmp_path / "none.toml")], capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert result.returncode == 1
+    assert "needs a token" in result.stderr and "Traceback" not in result.stderr

@@ -72,6 +72,10 @@ class BoardScreen(DesklineScreen):
     def on_mount(self) -> None:
         self.app.trace("board-mount")
         self.app.ticket_changed.subscribe(self, self._on_ticket_changed)
+        # Live updates (a server): the app refetches what events name and publishes it on
+        # ticket_changed like our own changes; here only what vanished and `reset`.
+        self.app.ticket_removed.subscribe(self, self._on_ticket_removed)
+        self.app.server_event.subscribe(self, self._on_server_event)
         if self.columns:
             self._start()
         else:
@@ -94,6 +98,8 @@ class BoardScreen(DesklineScreen):
 
     def on_unmount(self) -> None:
         self.app.ticket_changed.unsubscribe(self)
+        self.app.ticket_removed.unsubscribe(self)
+        self.app.server_event.unsubscribe(self)
 
     # --- loading ---------------------------------------------------------------------
 
@@ -339,8 +345,35 @@ class BoardScreen(DesklineScreen):
         self.call(lambda b: b.get_ticket(ticket_id), self.app.ticket_changed.publish,
                   "Reloading the ticket")
 
+    def wants_event(self, event) -> bool:
+        """Should the app fetch the ticket an event names? Not when a card already shows
+        that version (our own change coming back), nor for a new message (cards do not
+        show messages)."""
+        if event.type == "message.created":
+            return False
+        return not any(c.id == event.id and event.version is not None
+                       and c.version >= event.version
+                       for column in self.columns for c in column.cards)
+
+    def _on_server_event(self, event) -> None:
+        if event.type == "reset":  # the server lost track of what we missed: reload
+            self.load()
+
+    def _on_ticket_removed(self, ticket_id: int) -> None:
+        """A ticket was deleted or is no longer visible: its card goes."""
+        for column in self.columns:
+            if column.remove_ticket(ticket_id) is not None:
+                column.select(column.selected)
+        if self.marked.pop(ticket_id, None) is not None:
+            self._marked_ids.discard(ticket_id)
+            self._paint_title()
+
     def _on_ticket_changed(self, ticket) -> None:
-        """Any screen changed a ticket: put its card where it belongs now."""
+        """Any screen (or another agent, through the event stream) changed a ticket: put
+        its card where it belongs now."""
+        if any(c.id == ticket.id and c.version > ticket.version
+               for column in self.columns for c in column.cards):
+            return  # a late answer: the board already shows a newer version
         card = card_of(ticket)
         old_column = None
         was_selected = False
@@ -349,6 +382,8 @@ class BoardScreen(DesklineScreen):
             if column.remove_ticket(ticket.id) is not None:
                 old_column = column
                 was_selected = current is not None and current.id == ticket.id
+        if old_column is None and self.filter["text"]:
+            return  # not on this filtered board, and only the server can match the text
         if ticket.id in self.marked:
             self.marked[ticket.id] = card
         gone = (ticket.team_id != self.team_id or ticket.archived or ticket.merged_into

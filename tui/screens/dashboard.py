@@ -14,6 +14,8 @@ from widgets.keybar import KeyBar
 from widgets.rows import RowList, card_row
 from widgets.teamcard import TeamCard
 
+LIVE_DEBOUNCE = 1.0  # seconds: live events refresh the figures at most this often
+
 
 class DashboardScreen(DesklineScreen):
     SCOPE = "dashboard"
@@ -37,6 +39,23 @@ class DashboardScreen(DesklineScreen):
     def on_mount(self) -> None:
         self.query_one("#mine", RowList).can_focus = True
         self.run_worker(self._first(), exit_on_error=False)
+        self._live_timer = None
+        self.app.server_event.subscribe(self, self._on_server_event)
+
+    def on_unmount(self) -> None:
+        self.app.server_event.unsubscribe(self)
+
+    def _on_server_event(self, event) -> None:
+        """Another agent changed something (a server's event stream): the figures are
+        fetched again, at most once a second however many events come."""
+        if event.type == "presence" or not self.figures or self._live_timer is not None:
+            return
+        self._live_timer = self.set_timer(LIVE_DEBOUNCE, self._live_refresh, name="live")
+
+    def _live_refresh(self) -> None:
+        self._live_timer = None
+        if self.is_current:  # else on_screen_resume refreshes when we come back
+            self.refresh_figures()
 
     async def _first(self) -> None:
         first = await self.app.first_figures()

@@ -15,6 +15,7 @@ from widgets.composer import Composer
 from widgets.keybar import KeyBar
 
 PAGE = 50  # the first frame shows this many; the rest loads behind it
+HEARTBEAT = 10.0  # seconds between presence heartbeats (the server forgets after 30)
 
 
 class TicketScreen(DesklineScreen):
@@ -30,9 +31,16 @@ class TicketScreen(DesklineScreen):
         self.ticket = None
         self.cursor: str | None = None
         self._moved = False  # the agent moved in the chatter: do not jump to the end
+        # Presence (a server only): what we last said, and who else is here.
+        self._presence_sent: str | None = None
+        self._presence_timer = None
+        self.others: list = []
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading the ticket…"), id="ticket-header")
+        presence = Static(id="presence")
+        presence.display = False  # only with a server, when someone else is here
+        yield presence
         yield Chatter(now=self.app.now, id="chatter")
         yield Composer({"send": keymap.display("ticket.send"),
                         "switch": keymap.display("ticket.switch_tab", first=True),
@@ -46,6 +54,9 @@ class TicketScreen(DesklineScreen):
         self.composer = self.query_one(Composer)
         self.chatter.focus()
         self.run_worker(self._people(), exit_on_error=False)
+        self.app.ticket_changed.subscribe(self, self._on_ticket_changed)
+        self.app.ticket_removed.subscribe(self, self._on_ticket_removed)
+        self.app.server_event.subscribe(self, self._on_server_event)
         if self._prefetched is not None:
             prefetched, self._prefetched = self._prefetched, None
             self._loaded(prefetched)
@@ -88,6 +99,10 @@ class TicketScreen(DesklineScreen):
         else:  # the rest of a long thread loads behind the first frame, then we go to the end
             self.call_after_refresh(self.chatter.post_message, Chatter.NeedMore(self.chatter))
         self.call_after_refresh(self.app.trace, "ticket-open")
+        if self._live and self._presence_timer is None:
+            self._send_presence(force=True)
+            self._presence_timer = self.set_interval(HEARTBEAT, self._heartbeat,
+                                                     name="presence")
 
     def on_chatter_need_more(self, event: Chatter.NeedMore) -> None:
         if self.cursor is None or self.ticket is None:
@@ -217,6 +232,161 @@ class TicketScreen(DesklineScreen):
     def on_unmount(self) -> None:
         self._keep_draft(notify=False)
         self.app.drafts.save()
+        for signal in (self.app.ticket_changed, self.app.ticket_removed, self.app.server_event):
+            signal.unsubscribe(self)
+        if self._presence_sent is not None and self.ticket is not None:
+            self._presence_sent = None
+            backend, ticket_id = self.app.backend, self.ticket.id
+
+            async def gone() -> None:
+                try:
+                    await backend.set_presence(ticket_id, "gone")
+                except Exception:  # it lapses on the server by itself
+                    pass
+
+            self.app.run_worker(gone(), group="presence-gone", exit_on_error=False)
+
+    # --- live updates and presence (a backend on a server) -------------------------------
+
+    @property
+    def _live(self) -> bool:
+        return callable(getattr(self.app.backend, "set_presence", None))
+
+    def wants_event(self, event) -> bool:
+        """Should the app fetch the ticket an event names? Ours, unless we show that
+        version already (a new message may change the SLA without a new version)."""
+        return self.ticket is not None and event.id == self.ticket.id and (
+            event.type == "message.created" or event.version is None
+            or event.version != self.ticket.version)
+
+    def _on_ticket_changed(self, ticket) -> None:
+        """A fresh copy of a ticket (our own change, or another agent's via the stream)."""
+        mine = self.ticket
+        if mine is None or ticket.id != mine.id or ticket.version < mine.version:
+            return
+        if ticket != mine:
+            self._show_ticket(ticket)
+
+    def _on_ticket_removed(self, ticket_id: int) -> None:
+        if self.ticket is not None and ticket_id == self.ticket.id:
+            self.notify(f"#{self.ticket.number} was deleted or is no longer visible to you.",
+                        severity="warning", timeout=8)
+
+    def _on_server_event(self, event) -> None:
+        if self.ticket is None:
+            return
+        if event.type == "reset":
+            self._reload()
+        elif event.id == self.ticket.id:
+            if event.type == "message.created":
+                self._fetch_new_messages()
+            elif event.type == "presence":
+                self._load_presence()
+
+    def _fetch_new_messages(self) -> None:
+        """Append the messages after the last one shown (the rest of a long thread still
+        loading brings them anyway)."""
+        if self.cursor is not None or self.ticket is None:
+            return
+        from deskline.store import keyset
+
+        ticket_id = self.ticket.id
+        messages = self.chatter.messages
+        # Message pages are keyset pages by message id: the cursor after the last one.
+        after = keyset.encode(messages[-1].id) if messages else None
+
+        async def load(backend):
+            items, cursor = [], after
+            while True:
+                page = await backend.ticket_messages(ticket_id, cursor=cursor, limit=PAGE)
+                items.extend(page.items)
+                cursor = page.next_cursor
+                if cursor is None:
+                    return items
+
+        def show(items) -> None:
+            if self.ticket is None or self.ticket.id != ticket_id:
+                return
+            last = self.chatter.messages[-1].id if self.chatter.messages else 0
+            new = [m for m in items if m.id > last]
+            if not new:
+                return
+            self.chatter.set_messages(new, False, append=True)
+            self.call_after_refresh(self._to_end)
+
+        self.call(load, show, "Loading new messages", group="thread-new")
+
+    def _wanted_presence(self) -> str:
+        composer = self.composer
+        writing = composer.area.has_focus or any(t.strip() for t in composer.texts.values())
+        return "replying" if writing else "viewing"
+
+    def _send_presence(self, force: bool = False) -> None:
+        if not self._live or self.ticket is None:
+            return
+        state = self._wanted_presence()
+        if state == self._presence_sent and not force:
+            return
+        self._presence_sent = state
+        ticket_id = self.ticket.id
+
+        async def send() -> None:
+            try:
+                backend = await self.app.backend_ready()
+                here = await backend.set_presence(ticket_id, state)
+            except Exception as exc:  # presence is a courtesy: never an error dialog
+                self.app.log.warning(f"presence: {exc!r}")
+                return
+            self._show_presence(here)
+
+        self.run_worker(send(), group="presence", exit_on_error=False)
+
+    def _heartbeat(self) -> None:
+        self._send_presence(force=True)
+
+    def _load_presence(self) -> None:
+        if not self._live or self.ticket is None:
+            return
+        ticket_id = self.ticket.id
+
+        async def load() -> None:
+            try:
+                backend = await self.app.backend_ready()
+                here = await backend.presence(ticket_id)
+            except Exception as exc:
+                self.app.log.warning(f"presence: {exc!r}")
+                return
+            self._show_presence(here)
+
+        self.run_worker(load(), group="presence-load", exclusive=True, exit_on_error=False)
+
+    def _show_presence(self, here) -> None:
+        me = self.app.me
+        self.others = [p for p in here if me is None or p.agent_id != me.id]
+        line = self.query_one("#presence", Static)
+        if not self.others:
+            line.display = False
+            return
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for state, label in (("replying", "✎ replying: "), ("viewing", "👁 viewing: ")):
+            names = [plain(p.agent_name, one_line=True) for p in self.others
+                     if getattr(p.state, "value", p.state) == state]
+            if names:
+                if text:
+                    text.append(" · ")
+                text.append(label + ", ".join(names), "bold" if state == "replying" else "")
+        line.update(text)
+        line.display = True
+
+    def _others_replying(self) -> list[str]:
+        return [p.agent_name for p in self.others
+                if getattr(p.state, "value", p.state) == "replying"]
+
+    def on_descendant_focus(self, _event) -> None:
+        self._send_presence()
+
+    def on_descendant_blur(self, _event) -> None:
+        self.call_after_refresh(self._send_presence)
 
     def _keep_draft(self, notify: bool) -> None:
         if self.ticket is None:
@@ -234,6 +404,7 @@ class TicketScreen(DesklineScreen):
         if self.ticket is not None:
             self.app.drafts.put(self.ticket.id, event.kind, event.text)
             self.app.drafts.set_tab(self.ticket.id, event.kind)
+            self._send_presence()
 
     def action_compose(self, kind: str) -> None:
         self.composer.set_kind(kind)
@@ -257,7 +428,40 @@ class TicketScreen(DesklineScreen):
             self.notify(f"Write the {kind} first.", severity="warning", timeout=3)
             return
         ticket = self.ticket
+        if kind == "reply" and self._live:
+            self._check_collision(ticket, body)
+            return
+        self._send(ticket, kind, body)
 
+    def _check_collision(self, ticket, body: str) -> None:
+        """Before a reply: is another agent replying to this ticket too? Then ask."""
+
+        async def who(backend):
+            try:
+                self._show_presence(await backend.presence(ticket.id))
+            except Exception as exc:  # fall back to what the stream told us
+                self.app.log.warning(f"presence: {exc!r}")
+            return self._others_replying()
+
+        def decide(names) -> None:
+            if not names:
+                self._send(ticket, "reply", body)
+                return
+            from tui.screens.pickers import Confirm
+
+            def confirmed(yes) -> None:
+                if yes:
+                    self._send(ticket, "reply", body)
+
+            people = ", ".join(plain(n, one_line=True) for n in names)
+            verb = "is" if len(names) == 1 else "are"
+            self.app.push_screen(Confirm(f"{people} {verb} replying to #{ticket.number} too. "
+                                         "Send your reply anyway?", "Send anyway",
+                                         "Don't send (keep the draft)"), confirmed)
+
+        self.call(who, decide, "Checking who is replying", group="send-check", exclusive=True)
+
+    def _send(self, ticket, kind: str, body: str) -> None:
         async def send(backend):
             if kind == "reply":
                 return await backend.reply(ticket.id, body)
