@@ -78,6 +78,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("board.unassigned", "u", "toggle_filter('unassigned')", "Only unassigned"),
     KeySpec("board.tag", "t", "filter_tag", "Filter by tag…"),
     KeySpec("board.priority_filter", "P", "filter_priority", "Filter by priority…"),
+    KeySpec("board.project_filter", "o", "filter_project", "Filter by project…"),
     KeySpec("board.clear", "c", "clear_filter", "Clear the filters"),
     KeySpec("board.mark", "space", "mark", "Mark for merge", True),
     KeySpec("board.merge", "M", "merge", "Merge the marked tickets", True),

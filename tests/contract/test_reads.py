@@ -88,6 +88,18 @@ async def test_board_filters(open_backend):
     assert everything[0].id in {c.id for c in texted}
     number = await _all_cards(alice, care.id, new.id, BoardFilter(text=f"#{everything[0].number}"))
     assert [c.id for c in number] == [everything[0].id]
+    seen_projects = 0
+    for project in await alice.list_projects():
+        members = {c.id for c in (await alice.list_customers(project_id=project.id,
+                                                             limit=200)).items}
+        cards = await _all_cards(alice, care.id, new.id, BoardFilter(project_id=project.id))
+        for c in cards:
+            assert (await alice.get_ticket(c.id)).customer_id in members
+        expected = [c.id for c in everything
+                    if (await alice.get_ticket(c.id)).customer_id in members]
+        assert sorted(c.id for c in cards) == sorted(expected)
+        seen_projects += bool(cards)
+    assert seen_projects
 
 
 async def test_bad_cursor_and_limit_are_refused(open_backend):

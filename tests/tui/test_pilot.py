@@ -103,6 +103,44 @@ async def test_board_keys_assign_priority_fold_filter(demo_db):
         await wait_for(pilot, lambda: "all tickets" in screen_text(app))
 
 
+async def test_board_filters_by_project(demo_db):
+    import sqlite3
+
+    db = sqlite3.connect(demo_db)
+    projects = db.execute("SELECT name, id FROM projects ORDER BY id").fetchall()
+    # The project whose customers have the most tickets in Customer Care.
+    index, (name, project_id) = max(enumerate(projects), key=lambda p: db.execute(
+        "SELECT count(*) FROM tickets t JOIN teams tm ON tm.id = t.team_id"
+        " WHERE tm.name = 'Customer Care' AND t.customer_id IN"
+        " (SELECT customer_id FROM customer_projects WHERE project_id = ?)",
+        (p[1][1],)).fetchone()[0])
+    members = {r[0] for r in db.execute(
+        "SELECT customer_id FROM customer_projects WHERE project_id = ?", (project_id,))}
+    app = make_app(demo_db, email=ALICE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        board = await open_board(pilot)
+        backend = app.holder["backend"]
+        await pilot.press("o")
+        await wait_for(pilot, lambda: "tickets of a project" in screen_text(app))
+        await pilot.press("home", *["down"] * (index + 1), "enter")
+        await wait_for(pilot, lambda: backend.all_calls.count("board_columns") == 2)
+        await wait_for(pilot, lambda: f"project {name}" in screen_text(app))
+        team_id = board.team_id
+        expected = db.execute(
+            "SELECT count(*) FROM tickets WHERE team_id = ? AND archived = 0 AND customer_id"
+            " IN (SELECT customer_id FROM customer_projects WHERE project_id = ?)",
+            (team_id, project_id)).fetchone()[0]
+        assert expected > 0
+        await wait_for(pilot, lambda: all(c.count is not None for c in board.columns))
+        assert sum(c.count for c in board.columns) == expected
+        shown = [c.id for col in board.columns for c in col.cards]
+        customers = {r[0] for r in db.execute(
+            f"SELECT customer_id FROM tickets WHERE id IN ({','.join(map(str, shown))})")}
+        assert customers <= members
+        await pilot.press("c")
+        await wait_for(pilot, lambda: "all tickets" in screen_text(app))
+
+
 async def test_board_navigation_and_paging(demo_db):
     app = make_app(demo_db, email=ALICE)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -40,7 +40,8 @@ class BoardScreen(DesklineScreen):
         self.team_id = team_id
         self.filter: dict = {"text": None, "mine": preset == "mine",
                              "unassigned": preset == "unassigned", "tag": None,
-                             "priority": None}
+                             "priority": None, "project": None}
+        self.project_name = ""  # the name of filter["project"], for the title
         self.columns: list[TicketColumn] = []
         self.active = 0
         self.marked: dict[int, object] = {}  # ticket id -> card, in marking order
@@ -110,7 +111,7 @@ class BoardScreen(DesklineScreen):
         if not any(f.values()) and f["priority"] is None:
             return None
         return BoardFilter(text=f["text"] or None, mine=f["mine"], unassigned=f["unassigned"],
-                           tag=f["tag"], priority=f["priority"])
+                           tag=f["tag"], priority=f["priority"], project_id=f["project"])
 
     def load(self) -> None:
         """(Re)load every column: first pages of the unfolded ones, then the counts."""
@@ -207,6 +208,8 @@ class BoardScreen(DesklineScreen):
             parts.append("#" + plain(f["tag"], one_line=True))
         if f["priority"] is not None:
             parts.append(glyphs.priority(f["priority"]))
+        if f["project"] is not None:
+            parts.append("project " + plain(self.project_name, one_line=True))
         text = Text()
         text.append(plain(self.app.team_name(self.team_id), one_line=True), "bold")
         text.append(" · board")
@@ -382,8 +385,8 @@ class BoardScreen(DesklineScreen):
             if column.remove_ticket(ticket.id) is not None:
                 old_column = column
                 was_selected = current is not None and current.id == ticket.id
-        if old_column is None and self.filter["text"]:
-            return  # not on this filtered board, and only the server can match the text
+        if old_column is None and (self.filter["text"] or self.filter["project"] is not None):
+            return  # not on this filtered board, and only the server can match text/project
         if ticket.id in self.marked:
             self.marked[ticket.id] = card
         gone = (ticket.team_id != self.team_id or ticket.archived or ticket.merged_into
@@ -453,9 +456,21 @@ class BoardScreen(DesklineScreen):
         pick_priority(self, self.filter["priority"], done, title="Show only the priority "
                                                                  "(again to clear)")
 
+    def action_filter_project(self) -> None:
+        from tui.screens.pickers import pick_project
+
+        def done(choice) -> None:
+            if choice is not None:
+                project_id, name = choice
+                self.filter["project"] = project_id or None
+                self.project_name = name
+                self.load()
+
+        pick_project(self, self.filter["project"], done)
+
     def action_clear_filter(self) -> None:
         self.filter = {"text": None, "mine": False, "unassigned": False, "tag": None,
-                       "priority": None}
+                       "priority": None, "project": None}
         self.load()
 
     def action_mark(self) -> None:

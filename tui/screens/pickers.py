@@ -104,6 +104,20 @@ def pick_agent(screen, done: Callable[[Any], None], current: int | None = None) 
     screen.run_worker(show(), exit_on_error=False)
 
 
+def pick_project(screen, current: int | None, done: Callable[[Any], None]) -> None:
+    """(project id, name) of the chosen project; (0, "") for any project."""
+    async def show() -> None:
+        backend = await screen.app.backend_ready()
+        projects = await backend.list_projects()
+        options = [("Any project (clear)", (0, ""))] + [(p.name, (p.id, p.name))
+                                                       for p in projects]
+        chosen = next((value for _label, value in options if value[0] == current), (0, ""))
+        screen.app.push_screen(Picker("Show only the tickets of a project's customers",
+                                      options, chosen), done)
+
+    screen.run_worker(show(), exit_on_error=False)
+
+
 def pick_tag(screen, done: Callable[[Any], None]) -> None:
     async def show() -> None:
         backend = await screen.app.backend_ready()
