@@ -109,7 +109,8 @@ def test_hostile_text_leaves_the_pipe_plain(tmp_path, capsys):
 
 
 def test_console_server_choice(monkeypatch):
-    from deskline.cli import _server_url, build_parser
+    from deskline.cli import build_parser
+    from tui.launch import _server_url
 
     parse = build_parser().parse_args
     monkeypatch.delenv("DESKLINE_SERVER", raising=False)
@@ -123,7 +124,7 @@ def test_console_server_choice(monkeypatch):
 
 def test_console_on_a_server_without_token_is_one_sentence(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "deskline.cli", "--server", "http://127.0.0.1:9",
+        [sys.executable, "-m", "tui.launch", "--server", "http://127.0.0.1:9",
          "--config", str(tmp_path / "none.toml")], capture_output=True, text=True, timeout=60,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert result.returncode == 1

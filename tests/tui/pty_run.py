@@ -29,7 +29,7 @@ class PtyConsole:
                         "XDG_CONFIG_HOME": str(home / "config"), "EDITOR": "", "VISUAL": ""})
         environ.update(env or {})
         executable = str(DESKLINE) if DESKLINE.exists() else sys.executable
-        prefix = [] if DESKLINE.exists() else ["-m", "deskline.cli"]
+        prefix = [] if DESKLINE.exists() else ["-m", "tui.launch"]
         self.started = time.monotonic()
         # A session of its own with the pty as controlling terminal: when this end closes
         # (even if the caller dies), the console gets SIGHUP, as over a dropped SSH link.

@@ -70,10 +70,11 @@ def test_config_sets_theme_keys_and_editor(tmp_path):
 
 
 def test_help_does_not_import_textual():
-    code = ("import sys\nfrom deskline.cli import main\n"
+    code = ("import sys\nfrom tui.launch import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "assert not any(m.startswith(('textual', 'tui', 'pydantic')) for m in sys.modules),"
-            " sorted(m for m in sys.modules if m.startswith(('textual', 'tui')))\n")
+            "heavy = ('textual', 'tui.app', 'tui.screens', 'pydantic')\n"
+            "assert not any(m.startswith(heavy) for m in sys.modules),"
+            " sorted(m for m in sys.modules if m.startswith(heavy))\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True)
     assert result.returncode == 0, result.stderr
