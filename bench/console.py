@@ -44,8 +44,7 @@ def build(path: Path, tickets: int) -> None:
 
 
 def admin_service(path: Path):
-    from deskline.local import resolve_agent
-    from deskline.service import Service
+    from deskline.service import Service, resolve_agent
     from deskline.store.sqlite import SqliteStore
 
     store = SqliteStore.open(path)

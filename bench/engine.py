@@ -22,8 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from deskline.demo import build_demo  # noqa: E402
-from deskline.local import resolve_agent  # noqa: E402
-from deskline.service import Service  # noqa: E402
+from deskline.service import Service, resolve_agent  # noqa: E402
 from deskline.store.sqlite import SqliteStore  # noqa: E402
 
 AGENT = "alice.martin@deskline.example"

@@ -48,8 +48,7 @@ def customer_file(path: Path, rows: int) -> None:
 
 def bench_import(rows: int) -> None:
     from deskline.io.importer import run_import
-    from deskline.local import resolve_agent
-    from deskline.service import Service
+    from deskline.service import Service, resolve_agent
     from deskline.store.sqlite import SqliteStore
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -102,7 +101,7 @@ CHILD = """
 import sys, time, tracemalloc
 sys.path.insert(0, {root!r})
 from deskline.io.export import export_tickets
-from deskline.local import resolve_agent
+from deskline.service import resolve_agent
 from deskline.service import Service
 from deskline.store.sqlite import SqliteStore
 store = SqliteStore.open({db!r})
@@ -141,9 +140,8 @@ def bench_export(db: Path) -> None:
 def bench_report(db: Path) -> None:
     from datetime import timedelta
 
-    from deskline.local import resolve_agent
     from deskline.models import ReportFilter
-    from deskline.service import Service
+    from deskline.service import Service, resolve_agent
     from deskline.store.sqlite import SqliteStore
 
     store = SqliteStore.open(db)

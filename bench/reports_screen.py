@@ -70,8 +70,7 @@ def screen_run(home: Path) -> tuple[float, float]:
 
 
 def query_run() -> float:
-    from deskline.local import resolve_agent
-    from deskline.service import Service
+    from deskline.service import Service, resolve_agent
     from deskline.store.sqlite import SqliteStore
 
     store = SqliteStore.open(DB)

@@ -205,8 +205,7 @@ def _resolve_db(args: argparse.Namespace) -> Path:
 
 def _open_service(args: argparse.Namespace):
     from deskline.config import load_config
-    from deskline.local import resolve_agent
-    from deskline.service import Service
+    from deskline.service import Service, resolve_agent
     from deskline.store.sqlite import SqliteStore
 
     path = _resolve_db(args)

@@ -14,23 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from deskline.backend import BACKEND_METHODS
-from deskline.errors import NotFound
-from deskline.models import Agent, Role
-from deskline.service import Service
+from deskline.service import Service, resolve_agent  # noqa: F401 - also offered here
 from deskline.store.sqlite import SqliteStore
-
-
-def resolve_agent(store: SqliteStore, email: str | None) -> Agent:
-    """The named agent, else the first admin: who the console acts as."""
-    if email:
-        agent = store.agent_by_email(email)
-        if agent is None:
-            raise NotFound(f"no agent with the email {email} in this database")
-        return agent
-    admins = [a for a in store.agents() if a.role is Role.admin and a.active]
-    if not admins:
-        raise NotFound("this database has no admin yet; create one with `deskline agent add`")
-    return admins[0]
 
 
 class LocalBackend:

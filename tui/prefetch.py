@@ -84,25 +84,23 @@ def start(path: str, email: str | None) -> Prefetch | None:
 
 
 def _fetch(path: str, email: str | None) -> dict[str, Any]:
-    import asyncio
+    # The service itself, not LocalBackend: this process answers four questions and
+    # exits, so it spares the import of asyncio and the database thread.
+    from deskline.service import Service, resolve_agent
+    from deskline.store.sqlite import SqliteStore
 
-    from deskline.local import LocalBackend
-
-    async def ask() -> dict[str, Any]:
-        backend = await LocalBackend.open(path, email)
-        try:
-            me, teams = await backend.me(), await backend.list_teams()
-            figures = await backend.dashboard()
-            mine = await backend.my_tickets(limit=100)
-            return {"me": me.model_dump(mode="json"),
-                    "teams": [t.model_dump(mode="json", include={"id", "name"})
-                              for t in teams],
-                    "dashboard": [f.model_dump(mode="json") for f in figures],
-                    "mine": mine.model_dump(mode="json")}
-        finally:
-            await backend.close()
-
-    return asyncio.run(ask())
+    store = SqliteStore.open(path, create=False)
+    try:
+        svc = Service(store, resolve_agent(store, email))
+        me, teams = svc.me(), svc.list_teams()
+        figures = svc.dashboard()
+        mine = svc.my_tickets(limit=100)
+        return {"me": me.model_dump(mode="json"),
+                "teams": [t.model_dump(mode="json", include={"id", "name"}) for t in teams],
+                "dashboard": [f.model_dump(mode="json") for f in figures],
+                "mine": mine.model_dump(mode="json")}
+    finally:
+        store.close()
 
 
 # --- plain objects with the attributes the first screen reads ---------------------------

@@ -6,6 +6,8 @@ through this class, so a rule is written once. The use cases are grouped by subj
 the modules of this package and put together here.
 """
 
+from deskline.errors import NotFound
+from deskline.models import Agent, Role
 from deskline.service.base import MAX_PAGE, ServiceBase, snippet
 from deskline.service.clocks import ClockUseCases
 from deskline.service.customers import CustomerUseCases
@@ -14,6 +16,7 @@ from deskline.service.merging import MergeUseCases
 from deskline.service.reading import ReadingUseCases
 from deskline.service.setup import SetupUseCases
 from deskline.service.tickets import TicketUseCases
+from deskline.store.sqlite import SqliteStore
 
 
 class Service(DirectoryUseCases, SetupUseCases, ReadingUseCases, TicketUseCases,
@@ -21,4 +24,17 @@ class Service(DirectoryUseCases, SetupUseCases, ReadingUseCases, TicketUseCases,
     """Every use case, for one actor."""
 
 
-__all__ = ["MAX_PAGE", "Service", "snippet"]
+def resolve_agent(store: SqliteStore, email: str | None) -> Agent:
+    """The named agent, else the first admin: who a console or a command acts as."""
+    if email:
+        agent = store.agent_by_email(email)
+        if agent is None:
+            raise NotFound(f"no agent with the email {email} in this database")
+        return agent
+    admins = [a for a in store.agents() if a.role is Role.admin and a.active]
+    if not admins:
+        raise NotFound("this database has no admin yet; create one with `deskline agent add`")
+    return admins[0]
+
+
+__all__ = ["MAX_PAGE", "Service", "resolve_agent", "snippet"]
