@@ -23,8 +23,3 @@ def default_db() -> Path:
 
     return user_data_path(APP) / "deskline.db"
 
-
-def log_dir() -> Path:
-    from platformdirs import user_log_path
-
-    return user_log_path(APP)

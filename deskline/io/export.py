@@ -19,6 +19,7 @@ from deskline import access
 from deskline.clock import to_db
 from deskline.errors import ValidationFailed
 from deskline.models import PRIORITY_LABELS, CustomerExportFilter, TicketExportFilter
+from deskline.store.directory import customer_filter_sql
 from deskline.store.tickets import scope_sql, split_tags
 
 BATCH = 1000
@@ -77,19 +78,8 @@ def _ticket_rows(svc, f: TicketExportFilter) -> Iterator[tuple]:
 
 
 def _customer_rows(svc, f: CustomerExportFilter) -> Iterator[tuple]:
-    where, params = ["1"], []
-    if f.organization_id is not None:
-        where.append("c.organization_id = ?")
-        params.append(f.organization_id)
-    if f.unassigned:
-        where.append("c.organization_id IS NULL")
-    if f.project_id is not None:
-        where.append("c.id IN (SELECT customer_id FROM customer_projects WHERE project_id = ?)")
-        params.append(f.project_id)
-    if f.text:
-        like = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append("(c.name LIKE ? ESCAPE '\\' OR c.email LIKE ? ESCAPE '\\')")
-        params += [like, like]
+    where, params = customer_filter_sql(f.text, f.organization_id, f.project_id, f.unassigned,
+                                        alias="c")
     sql = (
         "SELECT c.id, c.email, c.name, o.name, c.phone, c.created_at,"
         " (SELECT group_concat(p.name, ', ') FROM customer_projects cp"

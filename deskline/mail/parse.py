@@ -183,14 +183,7 @@ def _addresses(msg: Message, raw: dict[str, list[str]], name: str) -> list[tuple
         return []
     pairs: list[tuple[str, str]] = []
     if any("=?" in v for v in values):  # encoded words: the registry decodes them right
-        try:
-            header = msg.get(name)
-            for address in getattr(header, "addresses", ()):
-                addr = (address.addr_spec or "").strip()
-                if _EMAIL.match(addr):
-                    pairs.append((one_line(address.display_name or ""), addr))
-        except Exception:
-            pairs = []
+        pairs = _registry_addresses(msg, name)
         if pairs:
             return pairs
     for display, addr in getaddresses([_unescape(v) for v in values]):
@@ -199,16 +192,21 @@ def _addresses(msg: Message, raw: dict[str, list[str]], name: str) -> list[tuple
             if "=?" in display:
                 display = decode_words(display)
             pairs.append((one_line(display), addr))
-    if pairs:
-        return pairs
+    return pairs or _registry_addresses(msg, name)
+
+
+def _registry_addresses(msg, name: str) -> list[tuple[str, str]]:
+    """(display name, address) pairs as the email package's header registry parses them;
+    [] when it cannot."""
+    pairs: list[tuple[str, str]] = []
     try:
         header = msg.get(name)
         for address in getattr(header, "addresses", ()):
             addr = (address.addr_spec or "").strip()
             if _EMAIL.match(addr):
                 pairs.append((one_line(address.display_name or ""), addr))
-    except Exception:
-        pairs = []
+    except Exception:  # noqa: BLE001 - a header the registry cannot read: no addresses
+        return []
     return pairs
 
 

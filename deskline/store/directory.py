@@ -21,6 +21,26 @@ from deskline.models import (
 )
 
 
+def customer_filter_sql(text: str | None, organization_id: int | None, project_id: int | None,
+                        unassigned: bool, alias: str) -> tuple[list[str], list]:
+    """WHERE fragments and parameters for the customer filters every list and export use."""
+    where, params = ["1"], []
+    if organization_id is not None:
+        where.append(f"{alias}.organization_id = ?")
+        params.append(organization_id)
+    if unassigned:
+        where.append(f"{alias}.organization_id IS NULL")
+    if project_id is not None:
+        where.append(f"{alias}.id IN (SELECT customer_id FROM customer_projects"
+                     " WHERE project_id = ?)")
+        params.append(project_id)
+    if text:
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(f"({alias}.name LIKE ? ESCAPE '\\' OR {alias}.email LIKE ? ESCAPE '\\')")
+        params += [like, like]
+    return where, params
+
+
 class DirectoryQueries:
     conn: sqlite3.Connection
 
@@ -99,21 +119,10 @@ class DirectoryQueries:
                        after_id: int | None, limit: int,
                        project_id: int | None = None,
                        unassigned: bool = False) -> list[Customer]:
-        where, params = ["1"], []
-        if project_id is not None:
-            where.append("id IN (SELECT customer_id FROM customer_projects WHERE project_id = ?)")
-            params.append(project_id)
-        if unassigned:
-            where.append("organization_id IS NULL")
-        if text:
-            where.append("(name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')")
-            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            params += [like, like]
-        if organization_id is not None:
-            where.append("organization_id = ?")
-            params.append(organization_id)
+        where, params = customer_filter_sql(text, organization_id, project_id, unassigned,
+                                            alias="customers")
         if after_id is not None:
-            where.append("id > ?")
+            where.append("customers.id > ?")
             params.append(after_id)
         rows = self.conn.execute(
             f"{self._CUSTOMER} WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",

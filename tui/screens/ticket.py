@@ -183,13 +183,7 @@ class TicketScreen(DesklineScreen):
         ticket_id = self.ticket.id
 
         async def load(backend):
-            items, cursor = [], None
-            while True:
-                page = await backend.ticket_messages(ticket_id, cursor=cursor, limit=PAGE)
-                items.extend(page.items)
-                cursor = page.next_cursor
-                if cursor is None:
-                    return items
+            return await _messages_after(backend, ticket_id, None)
 
         def show(items) -> None:
             self.cursor = None
@@ -296,13 +290,7 @@ class TicketScreen(DesklineScreen):
         after = keyset.encode(messages[-1].id) if messages else None
 
         async def load(backend):
-            items, cursor = [], after
-            while True:
-                page = await backend.ticket_messages(ticket_id, cursor=cursor, limit=PAGE)
-                items.extend(page.items)
-                cursor = page.next_cursor
-                if cursor is None:
-                    return items
+            return await _messages_after(backend, ticket_id, after)
 
         def show(items) -> None:
             if self.ticket is None or self.ticket.id != ticket_id:
@@ -692,3 +680,14 @@ class TicketScreen(DesklineScreen):
     def _save_drafts(self) -> None:
         self._save_timer = None
         self.app.drafts.save()
+
+
+async def _messages_after(backend, ticket_id: int, cursor: str | None) -> list:
+    """Every message of the ticket after `cursor` (from the first with None), page by page."""
+    items: list = []
+    while True:
+        page = await backend.ticket_messages(ticket_id, cursor=cursor, limit=PAGE)
+        items.extend(page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            return items
