@@ -23,7 +23,29 @@ def _db_arg(parser: argparse.ArgumentParser, must_exist: bool = True) -> None:
     parser.set_defaults(db_must_exist=must_exist)
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The console's own options, and whether each takes a value: a command line made only of
+# these opens the console, and needs no subcommand parsers (building them all takes
+# longer than anything else before the console's first import).
+CONSOLE_OPTIONS = {"--db": True, "--as": True, "--config": True, "--ticket": True,
+                   "--server": True}
+
+
+def console_only(argv: Sequence[str]) -> bool:
+    """True when `argv` holds nothing but console options with their values."""
+    expect_value = False
+    for arg in argv:
+        if expect_value:
+            expect_value = False
+            continue
+        name, eq, _value = arg.partition("=")
+        if name not in CONSOLE_OPTIONS:
+            return False
+        expect_value = CONSOLE_OPTIONS[name] and not eq
+    return True
+
+
+def build_parser(commands: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; with `commands=False` only the console's options."""
     parser = argparse.ArgumentParser(
         prog="deskline",
         description="A helpdesk for support agents, in the terminal. Without a command, "
@@ -40,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="open the console on a Deskline server (default: "
                              "$DESKLINE_SERVER or the config file's server, unless --db is "
                              "given); the token comes from $DESKLINE_TOKEN or the config file")
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="build a demo helpdesk in a new database file")
@@ -131,7 +156,8 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
     The engine does not know the console: the `deskline` script (`tui.launch.main`) passes
     it in, so that a server or a script can use every subcommand without Textual.
     """
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(commands=not console_only(argv))
     args = parser.parse_args(argv)
     try:
         return _dispatch(args, console)

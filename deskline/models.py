@@ -80,7 +80,21 @@ class Model(BaseModel):
 
 
 class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+
+
+def build_input_schemas() -> None:
+    """Build every input model's schema now, and no longer defer. The server does, before
+    its routes are declared: FastAPI wraps each body model in a type adapter that would
+    otherwise also defer, and build later inside the body parameter's annotation, which
+    draws pydantic's warning about the parameter's alias."""
+    Input.model_config["defer_build"] = False
+    pending = list(Input.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        model.model_config["defer_build"] = False
+        model.model_rebuild(force=True)
 
 
 class Page(Model, Generic[T]):

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 # Live events that name a ticket to fetch again, when a screen shown wants it.
 TICKET_EVENTS = ("ticket.created", "ticket.updated", "ticket.deleted", "message.created")
 REFETCH_AT_ONCE = 4  # a burst of events (a bulk change) refetches a few tickets at a time
+# How long the first frame waits for the start-up helper's figures: less than the two
+# frames (loading, then figures) it saves when they come.
+FIRST_FIGURES_WAIT = 0.2
 
 
 def _no(_event) -> bool:
@@ -56,15 +59,17 @@ class DesklineApp(App):
     def __init__(self, open_backend: Callable[[], Awaitable[Backend]], *,
                  config: Config | None = None, problems: list[str] | None = None,
                  config_path: Path | None = None, now: Callable[[], datetime] | None = None,
-                 drafts_path: Path | None = None, open_ticket: int | None = None,
-                 trace: Callable[[str], None] | None = None, raw_config: dict | None = None,
-                 prefetch: Any = None) -> None:
+                 drafts_path: Path | Callable[[], Path] | None = None,
+                 open_ticket: int | None = None, trace: Callable[[str], None] | None = None,
+                 raw_config: dict | None = None, prefetch: Any = None) -> None:
         """`config` is a validated Config; or `raw_config`, the file's plain TOML, used for
         the first frame and validated with `load_config` behind it."""
         super().__init__()
         self._prefetch = prefetch
         self._raw_config = raw_config
-        self._first_shown = asyncio.Event()
+        self._first_shown = asyncio.Event()  # the first figures are on screen, or none come
+        if prefetch is None:
+            self._first_shown.set()
         self._open_backend = open_backend
         self.config = config
         self.config_path = config_path
@@ -101,7 +106,7 @@ class DesklineApp(App):
                                  f"(known: {', '.join(themes.THEMES)}); using "
                                  f"{themes.DEFAULT_THEME}")
             wanted = themes.DEFAULT_THEME
-        self.theme = wanted
+        self._first_theme(wanted)
         raw_keys = raw.get("keys") if isinstance(raw.get("keys"), dict) else {}
         overrides, key_problems = keymap.resolve(dict(config.keys) if config else raw_keys)
         for problem in key_problems:
@@ -109,6 +114,18 @@ class DesklineApp(App):
         keymap.activate(overrides)
         if overrides:
             self.set_keymap(overrides)
+
+    def _first_theme(self, name: str) -> None:
+        """Choose the theme before the style sheets are first parsed. Assigning `self.theme`
+        would also schedule what a change at run time needs, a second parse of every style
+        sheet (a tenth of the time to the first frame); here the theme's variables are in
+        place for the first parse. Otherwise as `App._watch_theme`."""
+        self.set_reactive(App.theme, name)
+        theme = self.current_theme
+        self.update_classes({f"-theme-{name}": True, "-dark-mode": theme.dark,
+                             "-light-mode": not theme.dark}, update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     def _where(self, problem: str) -> str:
         from deskline.config import line_of
@@ -126,42 +143,55 @@ class DesklineApp(App):
         self.trace("app-mounted")
         self.call_after_refresh(self.trace, "first-frame")
 
-        self.push_screen(DashboardScreen())
+        self.push_screen(DashboardScreen(first=self._first_figures_now()))
         self.run_worker(self._start_backend(), name="open-backend", exit_on_error=False)
         for problem in self.problems:
             self.notify(problem, title="Config", severity="warning", timeout=12, markup=False)
 
+    def _first_figures_now(self):
+        """The start-up helper's figures if they come within FIRST_FIGURES_WAIT: then the
+        first frame has them, and no frame is spent on "loading" (see tui/prefetch.py)."""
+        helper = self._prefetch
+        if helper is None or not helper.ready(FIRST_FIGURES_WAIT):
+            return None
+        self._prefetch = None
+        return self._adopt_first(helper.result())
+
     async def first_figures(self):
         """(figures, my tickets) from the start-up helper, or None: the dashboard's first
-        paint. Plain objects with the models' attributes (pydantic is not loaded yet)."""
+        paint when the helper was not ready for the first frame."""
         if self._prefetch is None:
+            self._first_shown.set()
             return None
         helper, self._prefetch = self._prefetch, None
         try:
             data = await asyncio.to_thread(helper.result)
         except Exception:
             data = None
+        return self._adopt_first(data)
+
+    def _adopt_first(self, data: dict | None):
+        """Plain objects with the models' attributes (pydantic is not loaded yet)."""
         if not data:
             self._first_shown.set()
             return None
         from tui import prefetch
 
+        me, teams, figures, mine = prefetch.first_screen(data)
         if self.me is None:
-            self.me = prefetch.me(data["me"])
-            self.teams = prefetch.teams(data)
-        return prefetch.figures(data), prefetch.mine(data)
+            self.me, self.teams = me, teams
+        return figures, mine
 
     def first_shown(self) -> None:
         self._first_shown.set()
 
     async def _start_backend(self) -> None:
-        if self._prefetch is not None:
-            # Let the helper's figures paint first: importing the engine here would hold
-            # the interpreter while that frame is drawn.
-            try:
-                await asyncio.wait_for(self._first_shown.wait(), 3)
-            except TimeoutError:
-                pass
+        # Let the helper's figures paint first: importing the engine here would hold the
+        # interpreter while that frame is drawn.
+        try:
+            await asyncio.wait_for(self._first_shown.wait(), 3)
+        except TimeoutError:
+            pass
         try:
             backend = await self._open_with_retry()
             me, teams = await asyncio.gather(backend.me(), backend.list_teams())

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 
 class Drafts:
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
+    def __init__(self, path: Path | Callable[[], Path] | None) -> None:
+        """`path` may be a function that finds it, called when the drafts are first used
+        (the platform's data directory is not looked up before the first frame)."""
+        self._path = path
         self._data: dict[str, dict[str, str]] = {}
         self._loaded = False
+
+    @property
+    def path(self) -> Path | None:
+        if callable(self._path):
+            self._path = self._path()
+        return self._path
 
     def _load(self) -> None:
         if self._loaded:

@@ -56,7 +56,7 @@ def run_console(args: argparse.Namespace) -> int:
         email = getattr(args, "agent", None) or _text(raw.get("agent"))
         from tui import prefetch
 
-        helper = prefetch.start(str(path), email)
+        helper = prefetch.start(str(path), email, trace)
 
         async def open_backend():
             import asyncio
@@ -71,7 +71,7 @@ def run_console(args: argparse.Namespace) -> int:
     if trace:
         trace("app-imported")
     app = DesklineApp(open_backend, raw_config=raw, config_path=config_path,
-                      drafts_path=default_drafts_path(), open_ticket=args.ticket, trace=trace,
+                      drafts_path=default_drafts_path, open_ticket=args.ticket, trace=trace,
                       prefetch=helper)
     app.run()
     unsent = app.drafts.unsent()
@@ -119,7 +119,6 @@ def _console_db(args: argparse.Namespace, raw: dict) -> Path:
 def _raw_config(path: Path | None) -> tuple[dict, Path | None]:
     """The config file as plain TOML (no validation yet), and its path; {} when unreadable."""
     import os
-    import tomllib
 
     if path is None:
         if os.environ.get("DESKLINE_CONFIG"):
@@ -129,8 +128,14 @@ def _raw_config(path: Path | None) -> tuple[dict, Path | None]:
 
             path = config_file()
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8")), path
+        text = path.read_text(encoding="utf-8")
     except (OSError, ValueError):
+        return {}, path
+    import tomllib  # only when there is a file to read
+
+    try:
+        return tomllib.loads(text), path
+    except ValueError:
         return {}, path
 
 

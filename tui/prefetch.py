@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -26,8 +27,18 @@ class Prefetch:
         self.fd = fd
         self.pid = pid
 
+    def ready(self, timeout: float) -> bool:
+        """Whether the helper has started to answer, waiting at most `timeout` seconds
+        (once it writes, the rest follows at once: it has nothing left to compute)."""
+        import select
+
+        try:
+            return bool(select.select([self.fd], [], [], timeout)[0])
+        except (OSError, ValueError):
+            return False
+
     def result(self) -> dict[str, Any] | None:
-        """The helper's answer (blocking: call it off the UI thread)."""
+        """The helper's answer (blocks until the helper is done)."""
         chunks = []
         try:
             while True:
@@ -48,7 +59,10 @@ class Prefetch:
         return data if isinstance(data, dict) and "error" not in data else None
 
 
-def start(path: str, email: str | None) -> Prefetch | None:
+def start(path: str, email: str | None,
+          trace: Callable[[str], None] | None = None) -> Prefetch | None:
+    """Fork the helper; None where that cannot be done (the console then waits for its
+    own backend). `trace`: the console's tracer, which the helper notes its times with."""
     if not hasattr(os, "fork") or os.environ.get("DESKLINE_NO_PREFETCH"):
         return None
     read, write = os.pipe()
@@ -67,27 +81,36 @@ def start(path: str, email: str | None) -> Prefetch | None:
 
     gc.disable()
     code = 0
+    trace = trace or _no_trace
     try:
         os.close(read)
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):  # the terminal belongs to the console
             os.dup2(devnull, fd)
-        payload = _fetch(path, email)
+        payload = _fetch(path, email, trace)
         data = json.dumps(payload).encode()
+        trace(f"helper-ready-{len(data)}")
         view = memoryview(data)
         while view:
             view = view[os.write(write, view):]
-    except BaseException:  # noqa: BLE001 - the console falls back to its own backend
+    except BaseException as exc:  # noqa: BLE001 - the console falls back to its own backend
         code = 1
+        trace(f"helper-failed-{type(exc).__name__}")
     finally:
         os._exit(code)
 
 
-def _fetch(path: str, email: str | None) -> dict[str, Any]:
+def _no_trace(event: str) -> None:
+    pass
+
+
+def _fetch(path: str, email: str | None, trace: Callable[[str], None]) -> dict[str, Any]:
     # The service itself, not LocalBackend: this process answers four questions and
     # exits, so it spares the import of asyncio and the database thread.
     from deskline.service import Service, resolve_agent
     from deskline.store.sqlite import SqliteStore
+
+    trace("helper-imported")
 
     store = SqliteStore.open(path, create=False)
     try:
@@ -130,4 +153,9 @@ def mine(data: dict) -> SimpleNamespace:
 
 def teams(data: dict) -> list[SimpleNamespace]:
     return [SimpleNamespace(**t) for t in data.get("teams", [])]
+
+
+def first_screen(data: dict) -> tuple[SimpleNamespace, list, list, SimpleNamespace]:
+    """(me, teams, figures, my tickets): what the dashboard shows first."""
+    return me(data["me"]), teams(data), figures(data), mine(data)
 

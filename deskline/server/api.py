@@ -22,7 +22,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, TypeAdapter
 
 from deskline.errors import ConflictError, NotFound
-from deskline.models import Agent, Ticket
+from deskline.models import Agent, Ticket, build_input_schemas
 from deskline.server import idempotency, tokens
 from deskline.server.events import EventBroker
 from deskline.server.limits import Window
@@ -37,6 +37,8 @@ from deskline.server.problems import (
 from deskline.server.settings import API, Settings
 from deskline.server.store import ServerService, ServerStore
 from deskline.service import Service
+
+build_input_schemas()  # before any route module declares a body (see the function)
 
 _adapters: dict[Any, TypeAdapter] = {}
 

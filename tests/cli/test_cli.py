@@ -108,6 +108,33 @@ def test_hostile_text_leaves_the_pipe_plain(tmp_path, capsys):
 
 
 
+@pytest.mark.parametrize("argv", [[], ["--db", "x.db"], ["--db=x.db", "--as", "a@b.c"],
+                                  ["--ticket", "42", "--config", "c.toml"],
+                                  ["--server", "http://h:1", "--as=x@y.z"]])
+def test_console_command_lines_parse_the_same_without_subcommands(argv):
+    from deskline.cli import build_parser, console_only
+
+    assert console_only(argv)
+    assert build_parser(commands=False).parse_args(argv) == build_parser().parse_args(argv)
+
+
+@pytest.mark.parametrize("argv", [["tickets"], ["--db", "x.db", "tickets"], ["--help"], ["-h"],
+                                  ["--db", "x.db", "--verbose"], ["demo", "--db", "x"]])
+def test_other_command_lines_get_the_whole_parser(argv):
+    from deskline.cli import console_only
+
+    assert not console_only(argv)
+
+
+def test_help_lists_the_subcommands(capsys):
+    from deskline.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "tickets" in out and "serve" in out and "--ticket" in out
+
+
 def test_console_server_choice(monkeypatch):
     from deskline.cli import build_parser
     from tui.launch import _server_url

@@ -22,25 +22,36 @@ class DashboardScreen(DesklineScreen):
     AUTO_FOCUS = ""
     BINDINGS = keymap.bindings("dashboard")
 
-    def __init__(self) -> None:
+    def __init__(self, first: tuple | None = None) -> None:
+        """`first`: (figures, my tickets) known already, for the first frame."""
         super().__init__()
         self.figures: list = []
         self.selected = 0
         self.my_cards: list = []
+        self._given = first
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Deskline · opening the helpdesk…"), id="title")
         with Vertical(id="dashboard"):
-            yield Grid(Static(Text("Loading teams…"), classes="dim"), id="teams")
+            if self._given:
+                yield Grid(*self._cards(self._given[0]), id="teams")
+            else:
+                yield Grid(Static(Text("Loading teams…"), classes="dim"), id="teams")
             yield Static(Text("My open tickets"), id="my-title", classes="section")
             yield RowList("(no open tickets assigned to you)", id="mine")
         yield KeyBar(keymap.hints("dashboard"))
 
     def on_mount(self) -> None:
         self.query_one("#mine", RowList).can_focus = True
-        self.run_worker(self._first(), exit_on_error=False)
         self._live_timer = None
         self.app.server_event.subscribe(self, self._on_server_event)
+        if self._given:
+            self._fill(*self._given)
+            self._given = None
+            self.app.call_after_refresh(self.app.first_shown)
+            self.refresh_figures()
+        else:
+            self.run_worker(self._first(), exit_on_error=False)
 
     def on_unmount(self) -> None:
         self.app.server_event.unsubscribe(self)
@@ -61,7 +72,7 @@ class DashboardScreen(DesklineScreen):
         first = await self.app.first_figures()
         if first is not None and not self.figures:
             await self._show(first)
-            self.call_after_refresh(self.app.first_shown)
+            self.app.call_after_refresh(self.app.first_shown)
         self.refresh_figures()
 
     def show_problem(self, text: str) -> None:
@@ -82,8 +93,23 @@ class DashboardScreen(DesklineScreen):
 
         self.call(load, self._show, "Loading the dashboard", exclusive=True, group="dash")
 
+    @staticmethod
+    def _cards(figures: list) -> list[Static]:
+        if figures:
+            return [TeamCard(f, classes="team") for f in figures]
+        return [Static(Text("No team is visible to you."), classes="dim")]
+
     async def _show(self, result) -> None:
         figures, mine = result
+        grid = self.query_one("#teams", Grid)
+        with self.app.batch_update():
+            await grid.remove_children()
+            await grid.mount_all(self._cards(figures))
+            self._fill(figures, mine)
+
+    def _fill(self, figures: list, mine) -> None:
+        """Everything but the team cards (mounted by the caller): title, selection and my
+        tickets."""
         me = self.app.me
         title = Text("Deskline · ")
         if me is not None:
@@ -91,23 +117,16 @@ class DashboardScreen(DesklineScreen):
             role = getattr(me.role, "value", me.role)
             title.append(f" <{plain(me.email, one_line=True)}> · {plain(role, one_line=True)}")
         self.query_one("#title", Static).update(title)
-        grid = self.query_one("#teams", Grid)
-        with self.app.batch_update():
-            await grid.remove_children()
-            if figures:
-                await grid.mount_all(TeamCard(f, classes="team") for f in figures)
-            else:
-                await grid.mount(Static(Text("No team is visible to you."), classes="dim"))
-            self.selected = min(self.selected, max(len(figures) - 1, 0))
-            self.figures = figures
-            self._paint_selection()
-            self.my_cards = mine.items
-            now = self.app.now()
-            rows = [card_row(c, now, team=self.app.team_name(c.team_id)) for c in mine.items]
-            self.query_one("#mine", RowList).set_rows(rows, keep=True)
-            more = "+" if mine.next_cursor else ""
-            self.query_one("#my-title", Static).update(
-                Text(f"My open tickets ({len(mine.items)}{more}) · tab to switch"))
+        self.selected = min(self.selected, max(len(figures) - 1, 0))
+        self.figures = figures
+        self._paint_selection()
+        self.my_cards = mine.items
+        now = self.app.now()
+        rows = [card_row(c, now, team=self.app.team_name(c.team_id)) for c in mine.items]
+        self.query_one("#mine", RowList).set_rows(rows, keep=True)
+        more = "+" if mine.next_cursor else ""
+        self.query_one("#my-title", Static).update(
+            Text(f"My open tickets ({len(mine.items)}{more}) · tab to switch"))
         self.call_after_refresh(self.app.trace, "dashboard-figures")
 
     def _paint_selection(self) -> None:
