@@ -371,6 +371,7 @@ class Ticket(Model):
     customer_name: str | None = None
     customer_email: str | None = None
     organization_id: int | None = None
+    organization_name: str | None = None
     priority: int = Field(0, ge=0, le=3)
     tags: list[str] = Field(default_factory=list)
     follower_ids: list[int] = Field(default_factory=list)

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from deskline.models import Message
 
 
+OPENING = -2  # the message index of the description's lines: no message, never selected
+
+
 class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
     COMPONENT_CLASSES = {
         "chatter--reply", "chatter--customer", "chatter--internal", "chatter--internal-head",
@@ -46,6 +49,7 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
         self.marked: set[int] = set()
         self.selectable = selectable
         self._now = now or (lambda: datetime.now(UTC))
+        self._opening: tuple[str, str] | None = None  # (heading, text) above the messages
         self._lines: list[tuple[int, str, str]] = []  # (message index, role, text)
         self._starts: list[int] = []  # first line of each message
         self._width = 0
@@ -61,6 +65,15 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
         self.fetching = False
         self.selected = min(self.selected, max(len(self.messages) - 1, 0))
         self._layout(start=start)
+
+    def set_opening(self, heading: str, when: datetime, text: str) -> None:
+        """What the ticket was opened with (its description), shown above the messages
+        under `heading` and the time; not a message, so never selected."""
+        opening = (f"☰ {plain(heading, one_line=True)} · {_age(when, self._now())}",
+                   plain(text)) if text.strip() else None
+        if opening != self._opening:
+            self._opening = opening
+            self._layout()
 
     def append(self, message: Message) -> None:
         self.messages.append(message)
@@ -82,7 +95,7 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
     def scroll_to_selected(self) -> None:
         if not self._starts:
             return
-        top = self._starts[self.selected]
+        top = 0 if self.selected == 0 else self._starts[self.selected]  # 0: the opening too
         end = (self._starts[self.selected + 1] if self.selected + 1 < len(self._starts)
                else len(self._lines))
         y, view = self.scroll_offset.y, self.size.height
@@ -109,13 +122,12 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
             starts = self._starts[:start]
         else:
             start = 0
-            lines, starts = [], []
+            lines, starts = self._opening_lines(width), []
         for i, msg in enumerate(self.messages[start:], start):
             starts.append(len(lines))
             kind = getattr(msg.kind, "value", msg.kind)
             author = plain(msg.author_name or "someone", one_line=True)
-            ago = glyphs.when(msg.created_at, now)
-            age = glyphs.stamp(msg.created_at) + (f" ({ago})" if "ago" in ago else "")
+            age = _age(msg.created_at, now)
             mark = "☑ " if msg.id in self.marked else ""
             if kind == "event":
                 if msg.events:
@@ -144,6 +156,14 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(width, len(lines))
         self.refresh()
 
+    def _opening_lines(self, width: int) -> list[tuple[int, str, str]]:
+        if self._opening is None:
+            return []
+        heading, text = self._opening
+        return [(OPENING, "customer", heading),
+                *((OPENING, "body", "  " + line) for line in wrap(text, width - 4)),
+                (OPENING, "gap", "")]
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         row = y + self.scroll_offset.y
@@ -165,3 +185,8 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
         pad = "  " if head else ""
         fill = style if role in ("internal", "internal-head") else base
         return strip([(pad + text, style)], width, fill)
+
+
+def _age(when: datetime, now: datetime) -> str:
+    ago = glyphs.when(when, now)
+    return glyphs.stamp(when) + (f" ({ago})" if "ago" in ago else "")

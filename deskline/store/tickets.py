@@ -91,10 +91,11 @@ class TicketQueries:
             " s.name, t.assignee_id, a.name, t.customer_id, c.name, c.email, t.organization_id,"
             " t.priority, t.tags, t.channel, t.created_at, t.updated_at, t.closed_at,"
             " t.sla_deadline, t.sla_status, t.rating, t.version, t.merged_into, t.split_from,"
-            " t.archived, t.message_count"
+            " t.archived, t.message_count, o.name"
             " FROM tickets t JOIN teams tm ON tm.id = t.team_id JOIN stages s ON s.id = t.stage_id"
             " LEFT JOIN agents a ON a.id = t.assignee_id"
             " LEFT JOIN customers c ON c.id = t.customer_id"
+            " LEFT JOIN organizations o ON o.id = t.organization_id"
             f" WHERE t.id = ? AND {scope_sql(scope)}", (ticket_id,),
         ).fetchone()
         if row is None:
@@ -118,7 +119,8 @@ class TicketQueries:
             id=row[0], number=row[1], subject=row[2], description=row[3], team_id=row[4],
             team_name=row[5], stage_id=row[6], stage_name=row[7], assignee_id=row[8],
             assignee_name=row[9], customer_id=row[10], customer_name=row[11],
-            customer_email=row[12], organization_id=row[13], priority=row[14],
+            customer_email=row[12], organization_id=row[13], organization_name=row[28],
+            priority=row[14],
             tags=split_tags(row[15]), channel=row[16], created_at=row[17], updated_at=row[18],
             closed_at=row[19], sla_deadline=row[20], sla_status=row[21], rating=row[22],
             version=row[23], merged_into=row[24], split_from=row[25], archived=bool(row[26]),

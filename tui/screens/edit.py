@@ -1,12 +1,17 @@
-"""Edit every field of a ticket from the keyboard: subject, tags, priority, stage, assignee,
-team. Each change is one backend call naming the version it saw."""
+"""Edit every field of a ticket from the keyboard: subject, description, tags, customer,
+organization, priority, stage, assignee, team. Each change is one backend call naming the
+version it saw.
+
+Fields show customer text sanitized (`plain`): a field the agent leaves as shown is not
+sent, so a subject with control characters is never rewritten by merely saving."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Input, Label, Select, Static
+from textual.containers import Horizontal, Vertical
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from deskline.text import plain
 from tui import keymap
@@ -18,43 +23,64 @@ class EditTicketScreen(DesklineModal):
     SCOPE = "edit"
     BINDINGS = keymap.bindings("edit")
 
+    DEFAULT_CSS = """
+    #edit-ticket .field { height: auto; }
+    #edit-ticket .field > Label { width: 14; color: $foreground-muted; }
+    #edit-ticket .field > Input, #edit-ticket .field > Select { width: 1fr; }
+    #edit-ticket .field > TextArea { width: 1fr; height: 4; background: $boost; }
+    """
+
     def __init__(self, ticket) -> None:
         super().__init__()
         self.ticket = ticket
+        # What the fields show at first; a field still showing it is left alone.
+        self.shown = {"subject": plain(ticket.subject, one_line=True),
+                      "description": plain(ticket.description),
+                      "organization": plain(ticket.organization_name or "", one_line=True)}
+        self.organizations: list = []
 
     def compose(self) -> ComposeResult:
         t = self.ticket
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog", id="edit-ticket"):
             yield Static(Text(f"Edit #{t.number}"), classes="dialog-title")
-            yield Label("Subject")
-            yield Input(t.subject, id="subject", compact=True)
-            yield Label("Tags (comma separated)")
-            yield Input(", ".join(t.tags), id="tags", compact=True)
-            yield Label("Customer (email)")
-            yield Input(t.customer_email or "", id="customer", compact=True)
-            yield Label("Priority")
-            yield Select([(glyphs.priority(p), p) for p in (3, 2, 1, 0)], value=t.priority,
-                         allow_blank=False, id="priority", compact=True)
-            yield Label("Stage")
-            yield Select([(plain(t.stage_name, one_line=True), t.stage_id)], value=t.stage_id,
-                         allow_blank=False, id="stage", compact=True)
-            yield Label("Assignee")
-            yield Select([("unassigned", 0)], value=0, allow_blank=False, id="assignee",
-                         compact=True)
-            yield Label("Team")
-            yield Select([(plain(self.app.team_name(t.team_id), one_line=True), t.team_id)],
-                         value=t.team_id, allow_blank=False, id="team", compact=True)
-            yield Static(Text(f"{keymap.display('edit.save')} saves · esc cancels · tab moves"),
+            yield _row("Subject", Input(self.shown["subject"], id="subject", compact=True))
+            yield _row("Description", TextArea(self.shown["description"], id="description",
+                                               compact=True, highlight_cursor_line=False))
+            yield _row("Tags", Input(", ".join(t.tags), id="tags", compact=True,
+                                     placeholder="comma separated"))
+            yield _row("Customer", Input(t.customer_email or "", id="customer", compact=True,
+                                         placeholder="email"))
+            yield _row("Organization", Input(self.shown["organization"], id="organization",
+                                             compact=True, placeholder="none"))
+            yield _row("Priority", Select([(glyphs.priority(p), p) for p in (3, 2, 1, 0)],
+                                          value=t.priority, allow_blank=False, id="priority",
+                                          compact=True))
+            yield _row("Stage", Select([(plain(t.stage_name, one_line=True), t.stage_id)],
+                                       value=t.stage_id, allow_blank=False, id="stage",
+                                       compact=True))
+            yield _row("Assignee", Select([("unassigned", 0)], value=0, allow_blank=False,
+                                          id="assignee", compact=True))
+            yield _row("Team", Select([(plain(self.app.team_name(t.team_id), one_line=True),
+                                        t.team_id)], value=t.team_id, allow_blank=False,
+                                      id="team", compact=True))
+            yield Static(Text(f"{keymap.display('edit.save')} saves · esc cancels · tab moves"
+                              " · → completes"),
                          classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#subject", Input).focus()
+        description = self.query_one("#description", TextArea)
+        description.move_cursor(description.document.end)  # most edits add to the end
         self.run_worker(self._options(), exit_on_error=False)
 
     async def _options(self) -> None:
         t = self.ticket
         stages = await self.app.team_stages(t.team_id)
         agents = await self.app.agent_list()
+        backend = await self.app.backend_ready()
+        self.organizations = await backend.list_organizations()
+        self.query_one("#organization", Input).suggester = SuggestFromList(
+            [o.name for o in self.organizations], case_sensitive=False)
         stage = self.query_one("#stage", Select)
         stage.set_options([(plain(s.name, one_line=True) + (" (closing)" if s.closing else ""),
                             s.id) for s in stages])
@@ -75,6 +101,7 @@ class EditTicketScreen(DesklineModal):
 
         t = self.ticket
         subject = self.query_one("#subject", Input).value.strip()
+        description = self.query_one("#description", TextArea).text
         tags = [x.strip().lstrip("#") for x in self.query_one("#tags", Input).value.split(",")
                 if x.strip()]
         priority = self.query_one("#priority", Select).value
@@ -82,9 +109,12 @@ class EditTicketScreen(DesklineModal):
         assignee = self.query_one("#assignee", Select).value
         team = self.query_one("#team", Select).value
         customer = self.query_one("#customer", Input).value.strip()
+        organization = self.query_one("#organization", Input).value.strip()
         fields = {}
-        if subject and subject != t.subject:
+        if subject and subject != self.shown["subject"]:
             fields["subject"] = subject
+        if description.strip() != self.shown["description"].strip():
+            fields["description"] = description.strip()
         if tags != list(t.tags):
             fields["tags"] = tags
         if priority != t.priority:
@@ -94,6 +124,8 @@ class EditTicketScreen(DesklineModal):
 
         async def save(backend):
             ticket = t
+            if organization != self.shown["organization"]:
+                fields["organization_id"] = await self._organization_id(backend, organization)
             if customer and customer.lower() != (t.customer_email or "").lower():
                 page = await backend.list_customers(text=customer, limit=20)
                 found = [c for c in page.items if c.email.lower() == customer.lower()]
@@ -112,6 +144,25 @@ class EditTicketScreen(DesklineModal):
             return ticket
 
         self.call(save, self.dismiss, "Saving the ticket")
+
+    async def _organization_id(self, backend, name: str) -> int | None:
+        """The organization named `name` (any case); None for an empty name (the ticket
+        leaves its organization). An unknown name is refused before anything is saved."""
+        if not name:
+            return None
+        from deskline.errors import ValidationFailed
+
+        if not self.organizations:  # still loading, or it failed: ask now
+            self.organizations = await backend.list_organizations()
+        for org in self.organizations:
+            if org.name.casefold() == name.casefold():
+                return org.id
+        raise ValidationFailed(f"no organization is named {name!r}; pick a suggested name, or "
+                               "create it on the organizations screen", field="organization_id")
+
+
+def _row(label: str, field) -> Horizontal:
+    return Horizontal(Label(label), field, classes="field")
 
 
 def _new_customer(email: str):

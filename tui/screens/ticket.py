@@ -152,6 +152,8 @@ class TicketScreen(DesklineScreen):
         t.append(plain(ticket.customer_name or "none", one_line=True))
         if ticket.customer_email:
             t.append(f" <{plain(ticket.customer_email, one_line=True)}>")
+        if ticket.organization_name:
+            t.append(f" · org: {plain(ticket.organization_name, one_line=True)}")
         t.append("\n")
         sla_text, level = glyphs.sla(ticket.sla_status, ticket.sla_deadline, now)
         if ticket.closed_at:
@@ -169,6 +171,9 @@ class TicketScreen(DesklineScreen):
         if ticket.split_from:
             t.append(f" · split from ticket id {ticket.split_from}")
         self.query_one("#ticket-header", Static).update(t)
+        channel = getattr(ticket.channel, "value", ticket.channel)
+        self.chatter.set_opening(f"Description · opened via {channel}", ticket.created_at,
+                                 ticket.description)
 
     def _changed(self, ticket, what: str | None = None) -> None:
         self._show_ticket(ticket)
