@@ -26,6 +26,9 @@ class KeySpec:
     action: str  # the action run on the screen (or app, for scope "app")
     description: str
     show: bool = False  # shown in the footer
+    # Before the focused widget's own keys: the composer's and editor's text boxes bind
+    # f6 and f7 themselves (select line, select all).
+    priority: bool = False
 
     @property
     def scope(self) -> str:
@@ -91,8 +94,9 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("ticket.bottom", "end,G", "bottom", "Last message"),
     KeySpec("ticket.reply", "r", "compose('reply')", "Write a reply to the customer", True),
     KeySpec("ticket.comment", "c", "compose('comment')", "Write an internal comment", True),
-    KeySpec("ticket.send", "ctrl+s,f5", "send", "Send the reply or comment", True),
-    KeySpec("ticket.switch_tab", "ctrl+t,f6", "switch_tab", "Switch Reply / Comment"),
+    KeySpec("ticket.send", "ctrl+s,f5", "send", "Send the reply or comment", True, True),
+    KeySpec("ticket.switch_tab", "ctrl+t,f6", "switch_tab", "Switch Reply / Comment",
+            priority=True),
     KeySpec("ticket.editor", "f4,ctrl+o", "editor", "Write in $EDITOR"),
     KeySpec("ticket.complete", "ctrl+n", "complete", "Complete the @mention"),
     KeySpec("ticket.edit", "e", "edit", "Edit the fields…", True),
@@ -120,7 +124,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("search.open", "enter", "open", "Open the ticket", True),
     KeySpec("search.back", "escape", "back", "Back", True),
     # editing a ticket's fields
-    KeySpec("edit.save", "ctrl+s,f5", "save", "Save the fields", True),
+    KeySpec("edit.save", "ctrl+s,f5", "save", "Save the fields", True, True),
     KeySpec("edit.cancel", "escape", "cancel", "Cancel", True),
     # pickers and dialogs
     KeySpec("dialog.cancel", "escape", "cancel", "Cancel", True),
@@ -228,7 +232,8 @@ SHORT = {
 def bindings(scope: str) -> list[Binding]:
     """The Textual bindings of one scope, with their ids (the keymap remaps them)."""
     return [Binding(spec.keys, spec.action, SHORT.get(spec.id, spec.description),
-                    show=spec.show, id=spec.id, tooltip=spec.description)
+                    show=spec.show, id=spec.id, tooltip=spec.description,
+                    priority=spec.priority)
             for spec in SPECS if spec.scope == scope]
 
 

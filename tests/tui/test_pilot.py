@@ -201,7 +201,13 @@ async def test_ticket_comment_with_mention_and_reply(demo_db):
         assert screen.composer.text == ""
         await pilot.press("ctrl+t")
         assert screen.composer.kind == "reply"
-        await pilot.press(*"Fixed now.", "f5")
+        # f6, the other key for it, is also the text box's "select line": ours wins.
+        await pilot.press(*"Fixed now.", "f6")
+        assert screen.composer.kind == "comment"
+        await pilot.press("f6")
+        assert screen.composer.kind == "reply" and screen.composer.text == "Fixed now."
+        assert screen.composer.area.selected_text == ""
+        await pilot.press("f5")
         await wait_for(pilot, lambda: backend.writes("reply"))
         assert backend.writes("reply")[0][0] == (screen.ticket.id, "Fixed now.")
 
