@@ -437,7 +437,9 @@ class Intake:
             inbound = self._inbound("threaded", source, raw, mail, envelope_to,
                                     ticket_id=ticket_id, chatter_id=chatter)
             self._attachments(mail, ticket_id, chatter, inbound)
-            self._rating(mail, ticket_id, body, system)
+            # A closed ticket reopens, unless the mail only rated it or is an autoreply.
+            if not self._rating(mail, ticket_id, body, system) and not mail.auto_submitted:
+                self._service(system).customer_wrote(ticket_id, customer_id)
             return self._result("threaded", mail, source, inbound, ticket_id)
 
         team_id = self._route(mail, envelope_to, aliases)
@@ -450,9 +452,7 @@ class Intake:
         description = mail.text.strip() or (
             f"(no text; {len(mail.attachments)} attachment(s))" if mail.attachments
             else "(no text)")
-        self._directory.refresh()
-        service = Service(self._directory, system, clock=self.clock)  # type: ignore[arg-type]
-        ticket = service.create_ticket(
+        ticket = self._service(system).create_ticket(
             TicketCreate(subject=mail.subject, description=description, team_id=team_id,
                          channel=Channel.email),
             customer_id=customer_id)
@@ -464,29 +464,35 @@ class Intake:
             self._confirm(ticket, now)
         return self._result("ticket", mail, source, inbound, ticket.id, number=ticket.number)
 
-    def _rating(self, mail: ParsedMail, ticket_id: int, body: str, system: Agent) -> None:
+    def _service(self, system: Agent) -> Service:
+        """The service, acting as the intake's system agent, over the cached directory."""
+        self._directory.refresh()
+        return Service(self._directory, system, clock=self.clock)  # type: ignore[arg-type]
+
+    def _rating(self, mail: ParsedMail, ticket_id: int, body: str, system: Agent) -> bool:
         """An answer to our rating request ("Satisfied, thanks!") rates the ticket, through
-        `Service.rate_ticket`; when the ticket cannot be rated it stays a plain reply."""
+        `Service.rate_ticket`; when the ticket cannot be rated it stays a plain reply.
+        True when it rated the ticket."""
         ids = [*mail.in_reply_to, *mail.references]
         if not ids or not self.store.conn.execute(
                 "SELECT 1 FROM mail_ids i JOIN outbox o ON o.id = i.outbox_id"
                 f" WHERE i.message_id IN ({','.join('?' * len(ids))}) AND i.direction = 'out'"
                 " AND o.kind = 'rating' AND o.ticket_id = ?", [*ids, ticket_id]).fetchone():
-            return
+            return False
         from deskline.errors import DesklineError
         from deskline.models import RatingCreate
         from deskline.rules.closing import parse_rating
 
         answer = parse_rating(body)
         if answer is None:
-            return
+            return False
         comment = body.strip().split(None, 1)[1] if len(body.split(None, 1)) > 1 else ""
-        self._directory.refresh()
-        service = Service(self._directory, system, clock=self.clock)  # type: ignore[arg-type]
         try:
-            service.rate_ticket(ticket_id, RatingCreate(answer=answer, comment=comment[:5000]))
+            self._service(system).rate_ticket(
+                ticket_id, RatingCreate(answer=answer, comment=comment[:5000]))
         except DesklineError:
-            pass  # not closed, or the team does not ask for ratings: the reply is enough
+            return False  # not closed, or the team does not ask for ratings: a plain reply
+        return True
 
     def _remember(self, mail: ParsedMail, ticket_id: int, chatter: int | None,
                   now: str) -> None:

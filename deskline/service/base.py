@@ -89,11 +89,15 @@ class ServiceBase:
             raise ConflictError(f"ticket #{ticket.number} was changed by someone else; reload it",
                                 current_version=None)
 
-    def _event(self, ticket_id: int, changes: Sequence[EventData], body: str = "") -> int:
+    def _event(self, ticket_id: int, changes: Sequence[EventData], body: str = "", *,
+               customer_id: int | None = None) -> int:
+        """A tracked change, by the actor (or by the customer `customer_id`: what they
+        caused by writing, e.g. reopening)."""
         body = body or "; ".join(f"{e.field}: {e.old or '—'} → {e.new or '—'}" for e in changes)
         now = to_db(self.clock())
-        agent_id = None if self.actor.role is Role.portal else self.actor.id
-        customer_id = self.actor.customer_id if self.actor.role is Role.portal else None
+        agent_id = None if self.actor.role is Role.portal or customer_id else self.actor.id
+        if customer_id is None and self.actor.role is Role.portal:
+            customer_id = self.actor.customer_id
         mid = self.store.insert_message(ticket_id, MessageKind.event, body, now,
                                         agent_id=agent_id, customer_id=customer_id,
                                         events=changes)

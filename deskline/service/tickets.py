@@ -211,6 +211,28 @@ class TicketUseCases(ServiceBase):
                 self._rating_request(ticket.id)  # customers.py: teams with ratings on
         return self._ticket(scope, ticket.id)
 
+    def customer_wrote(self, ticket_id: int, customer_id: int | None) -> bool:
+        """The customer wrote to the ticket again (by mail or the portal): a closed ticket
+        goes back to its team's first open stage, the change in the chatter in the
+        customer's name. False when it stays as it is: open already, archived, merged,
+        or a team without an open stage."""
+        ticket = self.store.ticket(self._system_scope(), ticket_id)
+        if ticket is None or ticket.closed_at is None or ticket.archived or \
+                ticket.merged_into is not None:
+            return False
+        team = self.store.team(ticket.team_id)
+        stage = next((s for s in map(self.store.stage, team.stage_ids) if not s.closing), None)
+        if stage is None:
+            return False
+        with self.store.transaction():
+            self._write(ticket, ticket.version,
+                        {"stage_id": stage.id, "closed_at": None, "is_open": 1})
+            self._event(ticket.id, [EventData(field="stage", old=ticket.stage_name,
+                                              new=stage.name)],
+                        "Reopened: the customer wrote again", customer_id=customer_id)
+            self._advance_slas(ticket.id, team, stage, self.clock())
+        return True
+
     def assign_ticket(self, ticket_id: int, version: int, agent_id: int | None) -> Ticket:
         scope = self.scope()
         ticket = self._ticket(scope, ticket_id)
@@ -286,6 +308,8 @@ class TicketUseCases(ServiceBase):
                         subject=f"Re: [#{ticket.number}] {ticket.subject}", body=body,
                         created_at=now)
             self.store.touch(ticket.id, now, 1)
+            if scope.portal:
+                self.customer_wrote(ticket.id, self.actor.customer_id)
         return self._message(scope, ticket.id, mid)
 
     def comment(self, ticket_id: int, body: str) -> Message:

@@ -121,6 +121,29 @@ async def test_portal_may_not_close_where_the_team_does_not_allow(open_backend):
         await portal.close_my_ticket(ticket.id, ticket.version)
 
 
+async def test_a_portal_reply_reopens_the_closed_ticket(open_backend):
+    portal = await open_backend(PORTAL)
+    alice = await open_backend(ALICE)
+    care = await _team(portal, "Onboarding")  # public: the portal may open tickets there
+    ticket = await portal.create_ticket(TicketCreate(team_id=care.id, subject="Still broken"))
+    solved = next(s for s in await alice.list_stages(care.id) if s.closing)
+    closed = await alice.move_ticket(ticket.id, ticket.version, solved.id)
+    assert closed.closed_at is not None
+    await portal.reply(ticket.id, "It broke again this morning.")
+    reopened = await alice.get_ticket(ticket.id)
+    first_open = next(s for s in await alice.list_stages(care.id) if not s.closing)
+    assert reopened.closed_at is None and reopened.stage_id == first_open.id
+    events = [m for m in (await alice.ticket_messages(ticket.id, limit=50)).items
+              if m.kind is MessageKind.event]
+    assert events[-1].events[0].field == "stage"
+    assert (events[-1].events[0].old, events[-1].events[0].new) == (solved.name, first_open.name)
+    assert events[-1].author_customer_id is not None and events[-1].author_agent_id is None
+    # An agent's reply to a closed ticket leaves it closed.
+    closed = await alice.move_ticket(ticket.id, reopened.version, solved.id)
+    await alice.reply(ticket.id, "Glad it works now.")
+    assert (await alice.get_ticket(ticket.id)).closed_at is not None
+
+
 async def test_report(open_backend):
     admin = await open_backend(ADMIN)
     need(admin, "report")

@@ -385,10 +385,37 @@ def test_an_answer_to_the_rating_request_rates_the_ticket(intake: Intake, outbox
     assert intake.take(answer).status == "threaded"
     rated = svc.get_ticket(ticket.id)
     assert rated.rating == 5
-    # an ordinary reply saying "ok" to another mail rates nothing
+    assert rated.closed_at is not None  # a rating is no reason to reopen
+    # an ordinary reply saying "ok" to another mail rates nothing (and reopens the ticket)
     other = mail(message_id="<ok@x>", body="ok", headers={"In-Reply-To": "<m1@client.example>"})
     assert intake.take(other).status == "threaded"
     assert svc.get_ticket(ticket.id).rating == 5
+
+
+def test_a_customer_mail_reopens_the_closed_ticket_but_an_autoreply_does_not(
+        intake: Intake, clock: Clock) -> None:
+    first = intake.take(mail())
+    svc = agent_service(intake.store, clock)
+    ticket = svc.get_ticket(first.ticket_id)
+    stages = svc.list_stages(ticket.team_id)
+    solved = next(s for s in stages if s.closing)
+    ticket = svc.move_ticket(ticket.id, ticket.version, solved.id)
+    away = mail(message_id="<away@x>", body="I am out of the office until Monday.",
+                headers={"In-Reply-To": "<m1@client.example>", "Auto-Submitted": "auto-replied"})
+    assert intake.take(away).status == "threaded"
+    assert svc.get_ticket(ticket.id).closed_at is not None
+    again = mail(message_id="<again@x>", body="It is broken again.",
+                 headers={"In-Reply-To": "<m1@client.example>"})
+    assert intake.take(again).status == "threaded"
+    reopened = svc.get_ticket(ticket.id)
+    first_open = next(s for s in stages if not s.closing)
+    assert reopened.closed_at is None and reopened.stage_id == first_open.id
+    thread = svc.ticket_messages(ticket.id, limit=50).items
+    assert thread[-1].kind.value == "event" and thread[-1].body.startswith("Reopened")
+    assert thread[-1].author_customer_id == intake.store.customer_by_email(
+        "carla@client.example").id
+    assert [(e.old, e.new) for e in thread[-1].events] == [(solved.name, first_open.name)]
+    assert thread[-2].body == "It is broken again."
 
 
 def test_directory_changes_by_another_connection_are_seen(intake: Intake, db_path) -> None:
