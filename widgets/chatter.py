@@ -126,7 +126,9 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
         for i, msg in enumerate(self.messages[start:], start):
             starts.append(len(lines))
             kind = getattr(msg.kind, "value", msg.kind)
-            author = plain(msg.author_name or "someone", one_line=True)
+            # An event without an author is a change the helpdesk made itself (auto-close).
+            author = plain(msg.author_name or ("Deskline" if kind == "event" else "someone"),
+                           one_line=True)
             age = _age(msg.created_at, now)
             mark = "☑ " if msg.id in self.marked else ""
             if kind == "event":
