@@ -100,8 +100,11 @@ def start(db: Path, home: Path, env: dict | None = None) -> PtyConsole:
                       size=(120, 40), env=env)
 
 
-def startup(db: Path, home: Path, runs: int,
-            env: dict | None = None) -> tuple[list[float], list[float]]:
+def startup(db: Path, home: Path, runs: int, env: dict | None = None,
+            reference: list[float] | None = None) -> tuple[list[float], list[float]]:
+    """(first frame, frame with the figures) in ms, per run. With `reference`, a bare
+    Textual app (bench/textual_hello.py) is started after each run and its time to its
+    first frame appended there: the same moments of this noisy machine, side by side."""
     first, figures = [], []
     for _ in range(runs):
         console = start(db, home, env)
@@ -111,6 +114,12 @@ def startup(db: Path, home: Path, runs: int,
         console.read_until("SLA failed")
         figures.append((time.monotonic() - t0) * 1000)
         console.close()
+        if reference is not None:
+            hello = PtyConsole([], home, size=(120, 40),
+                               program=[sys.executable, str(ROOT / "bench" / "textual_hello.py")])
+            hello.read_until("SLA failed")
+            reference.append((time.monotonic() - hello.started) * 1000)
+            hello.close()
     return first, figures
 
 
@@ -225,10 +234,13 @@ def main() -> int:
 
     big_facts, tiny_facts = team_facts(big), team_facts(tiny)
     load = os.getloadavg()[0]
-    first, figures = startup(big, home, starts)
+    bare: list[float] = []
+    first, figures = startup(big, home, starts, reference=bare)
     emit("console_first_frame", statistics.median(first), "ms", runs=starts)
     emit("console_start_to_dashboard_figures", statistics.median(figures), "ms", runs=starts,
          target="< 500", p90=round(p90(figures), 1), load_before=round(load, 2))
+    emit("bare_textual_app_first_frame", statistics.median(bare), "ms", runs=starts,
+         note="reference, run between the console's starts")
     # The same without the start-up helper process (one process imports everything).
     first, figures = startup(big, home, starts, env={"DESKLINE_NO_PREFETCH": "1"})
     emit("console_start_to_dashboard_figures_without_helper", statistics.median(figures),

@@ -19,7 +19,8 @@ DESKLINE = ROOT / ".venv" / "bin" / "deskline"
 
 class PtyConsole:
     def __init__(self, args: list[str], home: Path, size: tuple[int, int] = (120, 40),
-                 env: dict | None = None) -> None:
+                 env: dict | None = None, program: list[str] | None = None) -> None:
+        """`args` for the `deskline` console, or for `program` (another command) if given."""
         master, slave = pty.openpty()
         cols, rows = size
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
@@ -28,12 +29,13 @@ class PtyConsole:
                         "LINES": str(rows), "XDG_DATA_HOME": str(home / "data"),
                         "XDG_CONFIG_HOME": str(home / "config"), "EDITOR": "", "VISUAL": ""})
         environ.update(env or {})
-        executable = str(DESKLINE) if DESKLINE.exists() else sys.executable
-        prefix = [] if DESKLINE.exists() else ["-m", "tui.launch"]
+        if program is None:
+            program = [str(DESKLINE)] if DESKLINE.exists() else [sys.executable, "-m",
+                                                                 "tui.launch"]
         self.started = time.monotonic()
         # A session of its own with the pty as controlling terminal: when this end closes
         # (even if the caller dies), the console gets SIGHUP, as over a dropped SSH link.
-        self.proc = subprocess.Popen([executable, *prefix, *args], stdin=slave, stdout=slave,
+        self.proc = subprocess.Popen([*program, *args], stdin=slave, stdout=slave,
                                      stderr=slave, env=environ, close_fds=True,
                                      start_new_session=True, preexec_fn=_controlling_tty)
         os.close(slave)
