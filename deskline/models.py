@@ -356,6 +356,21 @@ class TicketSla(Model):
 # --- tickets and chatter --------------------------------------------------------------
 
 
+class AttachmentInfo(Model):
+    """A file that came with a mail (its content is fetched on its own)."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    inline: bool = False  # shown inside the mail's HTML (a logo, a pasted screenshot)
+
+
+class AttachmentFile(Model):
+    info: AttachmentInfo
+    content: bytes
+
+
 class Ticket(Model):
     id: int
     number: int
@@ -388,6 +403,7 @@ class Ticket(Model):
     split_from: int | None = None
     archived: bool = False
     message_count: int = 0
+    attachments: list[AttachmentInfo] = Field(default_factory=list)  # with the first mail
 
 
 class TicketCard(Model):
@@ -453,6 +469,7 @@ class Message(Model):
     created_at: datetime
     events: list[EventData] = Field(default_factory=list)
     mention_ids: list[int] = Field(default_factory=list)
+    attachments: list[AttachmentInfo] = Field(default_factory=list)
 
 
 class TicketView(Model):

@@ -36,6 +36,8 @@ from deskline.errors import (
 )
 from deskline.models import (
     Agent,
+    AttachmentFile,
+    AttachmentInfo,
     BoardColumn,
     BoardFilter,
     Customer,
@@ -61,7 +63,13 @@ from deskline.models import (
     TicketCreate,
     TicketUpdate,
 )
-from deskline.server.schemas import Presence, PresenceState, ServerEvent, TokenCreated
+from deskline.server.schemas import (
+    ATTACHMENT_HEADER,
+    Presence,
+    PresenceState,
+    ServerEvent,
+    TokenCreated,
+)
 
 M = TypeVar("M")
 
@@ -259,6 +267,11 @@ class RemoteBackend:
                               limit: int = 50) -> Page[Message]:
         return await self._get(Page[Message], f"/tickets/{int(ticket_id)}/messages",
                                cursor=cursor, limit=limit)
+
+    async def get_attachment(self, attachment_id: int) -> AttachmentFile:
+        response = await self._request("GET", f"/attachments/{attachment_id}")
+        info = AttachmentInfo.model_validate_json(response.headers[ATTACHMENT_HEADER])
+        return AttachmentFile(info=info, content=response.content)
 
     async def create_ticket(self, data: TicketCreate) -> Ticket:
         return await self._send(Ticket, "POST", "/tickets", data.model_dump(mode="json"))

@@ -35,3 +35,18 @@ def plain(value: object, *, one_line: bool = False) -> str:
     if one_line:
         text = text.replace("\r\n", " ")
     return text.translate(_ONE_LINE if one_line else _TABLE)
+
+
+def safe_filename(name: str | None, content_type: str, index: int) -> str:
+    """A file name without directories, controls or leading dots; invented when missing."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".").strip()
+    if not name:
+        import mimetypes
+
+        ext = mimetypes.guess_extension(content_type) or ".bin"
+        name = f"attachment-{index}{ext}"
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[:190] + dot + ext[:9]) if dot and len(ext) < 10 else name[:200]
+    return name

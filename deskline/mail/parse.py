@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email
 import hashlib
-import mimetypes
 import re
 from dataclasses import dataclass, field
 from email import policy
@@ -20,6 +19,7 @@ from email.policy import EmailPolicy
 from email.utils import getaddresses
 
 from deskline.mail.html import html_to_text
+from deskline.text import safe_filename
 
 MAX_BODY_CHARS = 200_000
 MAX_SUBJECT_CHARS = 500
@@ -258,19 +258,6 @@ def _filename(part: Message) -> str | None:
     name = str(name)
     if _ENCODED_WORD.search(name):
         name = decode_words(name)
-    return name
-
-
-def safe_filename(name: str | None, content_type: str, index: int) -> str:
-    """A file name without directories, controls or leading dots; invented when missing."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".").strip()
-    if not name:
-        ext = mimetypes.guess_extension(content_type) or ".bin"
-        name = f"attachment-{index}{ext}"
-    if len(name) > 200:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[:190] + dot + ext[:9]) if dot and len(ext) < 10 else name[:200]
     return name
 
 

@@ -11,10 +11,12 @@ the JSON encoding of answers.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import anyio
 from fastapi import APIRouter, Request
@@ -22,7 +24,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, TypeAdapter
 
 from deskline.errors import ConflictError, NotFound
-from deskline.models import Agent, Ticket, build_input_schemas
+from deskline.models import Agent, AttachmentFile, AttachmentInfo, Ticket, build_input_schemas
 from deskline.server import idempotency, tokens
 from deskline.server.events import EventBroker
 from deskline.server.limits import Window
@@ -34,6 +36,7 @@ from deskline.server.problems import (
     TooMany,
     Unauthorized,
 )
+from deskline.server.schemas import ATTACHMENT_HEADER
 from deskline.server.settings import API, Settings
 from deskline.server.store import ServerService, ServerStore
 from deskline.service import Service
@@ -188,7 +191,8 @@ class Api:
             self.broker.poke()
         if code == 204:
             return Response(status_code=204, headers=headers)
-        return Response(body, status_code=code, media_type="application/json", headers=headers)
+        media_type = headers.pop("Content-Type", "application/json")
+        return Response(body, status_code=code, media_type=media_type, headers=headers)
 
     async def versioned(self, request: Request, ticket_id: int, if_match: str | None,
                         fn: Callable[[Service, int], Any]) -> Response:
@@ -222,6 +226,8 @@ class Api:
             headers["ETag"] = etag(result.version)
         if result is None:
             return 204, b"", headers
+        if isinstance(result, AttachmentFile):  # the file itself, its facts in a header
+            return status, result.content, file_headers(result.info)
         return status, to_json(result), headers
 
     async def authenticated(self, request: Request) -> Agent:
@@ -229,6 +235,21 @@ class Api:
         token, client = self.bearer(request), self.client(request)
         return await anyio.to_thread.run_sync(lambda: self.agent_for(self.store(), token,
                                                                      client))
+
+
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
+
+
+def file_headers(info: AttachmentInfo) -> dict[str, str]:
+    """A mail's file as a download: never rendered by a browser (nosniff, attachment),
+    its type only when it is a plain media type, its facts as ASCII JSON for clients."""
+    media_type = info.content_type.lower()
+    if not _MEDIA_TYPE.fullmatch(media_type) or media_type.startswith("text/html"):
+        media_type = "application/octet-stream"
+    return {"Content-Type": media_type, "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": "attachment; filename*=UTF-8''"
+                                   + quote(info.filename, safe=""),
+            ATTACHMENT_HEADER: json.dumps(info.model_dump(), ensure_ascii=True)}
 
 
 def router() -> APIRouter:

@@ -43,6 +43,14 @@ def routes(api: Api) -> APIRouter:
     async def messages(request: Request, ticket_id: int) -> Response:
         return await read_messages(api, request, ticket_id)
 
+    @r.get("/attachments/{attachment_id}", tags=["tickets"], response_class=Response,
+           responses={200: {"description": "The file, as it came with the mail; its facts "
+                                           "(id, filename, content_type, size, inline) as "
+                                           "JSON in the Deskline-Attachment header.",
+                            "content": {"application/octet-stream": {}}}})
+    async def attachment(request: Request, attachment_id: int) -> Response:
+        return await run(request, lambda s: s.get_attachment(attachment_id))
+
     @r.post("/tickets", response_model=Ticket, status_code=201, tags=["tickets"])
     async def create_ticket(request: Request, data: TicketCreate) -> Response:
         return await run(request, lambda s: s.create_ticket(data), status=201)

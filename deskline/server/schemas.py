@@ -11,6 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The header that carries a file's facts (AttachmentInfo as ASCII JSON) next to its bytes.
+ATTACHMENT_HEADER = "Deskline-Attachment"
+
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -8,6 +8,7 @@ from deskline import access
 from deskline.clock import to_db
 from deskline.errors import NotFound
 from deskline.models import (
+    AttachmentFile,
     BoardColumn,
     BoardFilter,
     Message,
@@ -94,6 +95,25 @@ class ReadingUseCases(ServiceBase):
             return self._ticket(self.scope(), tid)
         except NotFound:
             raise NotFound(f"ticket #{number} does not exist") from None
+
+    def get_attachment(self, attachment_id: int) -> AttachmentFile:
+        """A file that came with a customer's mail, to whoever may read its ticket (and,
+        for a customer's account, the public message it came with)."""
+        found = self.store.attachment(attachment_id)
+        missing = NotFound(f"attachment {attachment_id} does not exist")
+        if found is None:
+            raise missing
+        ticket_id, message_id, file = found
+        scope = self.scope()
+        try:
+            self._ticket(scope, ticket_id)
+        except NotFound:
+            raise missing from None
+        if message_id is not None:
+            seen = self.store.messages_page(scope, ticket_id, message_id - 1, 1)
+            if not seen or seen[0].id != message_id:
+                raise missing
+        return file
 
     def ticket_messages(self, ticket_id: int, cursor: str | None = None,
                         limit: int = 50) -> Page[Message]:

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 
 from deskline.access import Scope, team_visible
 from deskline.models import (
+    AttachmentFile,
+    AttachmentInfo,
     BoardFilter,
     EventData,
     Message,
@@ -80,6 +82,14 @@ def fts_query(text: str) -> str | None:
     return " ".join(quoted)
 
 
+_ATTACHMENT_COLUMNS = "f.id, f.filename, f.content_type, f.size, f.inline"
+
+
+def _attachment(row: tuple) -> AttachmentInfo:
+    return AttachmentInfo(id=row[0], filename=row[1], content_type=row[2], size=row[3],
+                          inline=bool(row[4]))
+
+
 class TicketQueries:
     conn: sqlite3.Connection
 
@@ -125,6 +135,7 @@ class TicketQueries:
             closed_at=row[19], sla_deadline=row[20], sla_status=row[21], rating=row[22],
             version=row[23], merged_into=row[24], split_from=row[25], archived=bool(row[26]),
             message_count=count, follower_ids=followers, slas=slas,
+            attachments=self.ticket_attachments(ticket_id),
         )
 
     def ticket_id_by_number(self, number: int) -> int | None:
@@ -254,13 +265,38 @@ class TicketQueries:
                 f" WHERE message_id IN ({_int_list(comment_ids)})"
             ):
                 mentions.setdefault(mid, []).append(aid)
+        files: dict[int, list[AttachmentInfo]] = {}
+        reply_ids = [r[0] for r in rows if r[2] == "reply" and r[4] is not None]
+        if reply_ids:  # only a customer's mail brings files
+            for row in self.conn.execute(
+                f"SELECT f.chatter_id, {_ATTACHMENT_COLUMNS} FROM mail_attachments f"
+                f" WHERE f.chatter_id IN ({_int_list(reply_ids)}) ORDER BY f.id"
+            ):
+                files.setdefault(row[0], []).append(_attachment(row[1:]))
         return [
             Message(id=r[0], ticket_id=r[1], kind=r[2], author_agent_id=r[3],
                     author_customer_id=r[4], author_name=r[5], body=r[6], created_at=r[7],
                     events=[EventData(**e) for e in json.loads(r[8])] if r[8] else [],
-                    mention_ids=mentions.get(r[0], []))
+                    mention_ids=mentions.get(r[0], []), attachments=files.get(r[0], []))
             for r in rows
         ]
+
+    def ticket_attachments(self, ticket_id: int) -> list[AttachmentInfo]:
+        """The files that came with the mail that opened the ticket."""
+        return [_attachment(row) for row in self.conn.execute(
+            f"SELECT {_ATTACHMENT_COLUMNS} FROM mail_attachments f"
+            " WHERE f.ticket_id = ? AND f.chatter_id IS NULL ORDER BY f.id", (ticket_id,))]
+
+    def attachment(self, attachment_id: int) -> tuple[int, int | None, AttachmentFile] | None:
+        """(the ticket it belongs to now, its message id or None, the file). A message's
+        file follows the message when a merge or a split moved it."""
+        row = self.conn.execute(
+            f"SELECT coalesce(m.ticket_id, f.ticket_id), f.chatter_id, {_ATTACHMENT_COLUMNS},"
+            " f.content FROM mail_attachments f LEFT JOIN messages m ON m.id = f.chatter_id"
+            " WHERE f.id = ?", (attachment_id,)).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return row[0], row[1], AttachmentFile(info=_attachment(row[2:7]), content=row[7])
 
     def message_rows(self, ticket_id: int, message_ids: Iterable[int]) -> list[int]:
         """Which of the ids are messages of the ticket."""

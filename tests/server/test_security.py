@@ -271,3 +271,31 @@ def test_a_clash_that_is_not_a_stale_version_is_a_409(world: World) -> None:
         assert back.status_code == 200
         _problem(c.post("/customers", json={"email": "alice.martin.0@post.example"}), 409,
                  "email")
+
+
+def test_a_mails_file_is_served_as_a_download_never_as_a_page(world: World) -> None:
+    """A customer's file may claim to be HTML (or anything): it is answered as a download
+    with nosniff, its name percent-encoded, its facts in ASCII JSON."""
+    import json
+
+    store = sqlite3.connect(world.db)
+    tid = world.tickets["company_other"]["id"]
+    with store:
+        store.execute(
+            "INSERT INTO mail_attachments (ticket_id, filename, content_type, size, content)"
+            " VALUES (?, ?, 'text/html', 29, ?)",
+            (tid, 'évil"\r\nX-Injected: 1.html', b"<script>alert('x')</script>\n\x00"))
+        file_id = store.execute("SELECT max(id) FROM mail_attachments").fetchone()[0]
+    store.close()
+    with world.client("alice") as c:
+        answer = c.get(f"/attachments/{file_id}")
+        assert answer.status_code == 200
+        assert answer.content == b"<script>alert('x')</script>\n\x00"
+        assert answer.headers["content-type"] == "application/octet-stream"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["content-disposition"].startswith("attachment; filename*=UTF-8''")
+        assert "x-injected" not in answer.headers
+        facts = json.loads(answer.headers["deskline-attachment"])
+        assert facts["filename"] == 'évil"\r\nX-Injected: 1.html' and facts["size"] == 29
+    with world.client("portal") as c:  # not the portal account's ticket
+        _problem(c.get(f"/attachments/{file_id}"), 404)

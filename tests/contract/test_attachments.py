@@ -1,0 +1,96 @@
+"""Contract: the files that come with customers' mails — listed on the ticket and on the
+message they came with, fetched whole, and only by who may read that ticket."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from deskline.errors import NotFound
+from tests.conftest import ALICE, PORTAL
+
+PDF = b"%PDF-1.4\n\x00\xff\xfe binary \x1b[2J\n%%EOF"
+LOG = "Prüfprotokoll: Fehler 42 — naïve café\n".encode()
+
+
+def take(db: Path, raw: bytes):
+    from deskline.mail.intake import Intake
+    from deskline.store.sqlite import SqliteStore
+
+    store = SqliteStore.open(db)
+    try:
+        return Intake(store, team="Customer Care", confirm=False).take(raw)
+    finally:
+        store.close()
+
+
+def mail(message_id: str, body: str, files: list[tuple[str, str, bytes]],
+         in_reply_to: str | None = None) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Olga Outside <olga.outside@files.example>"
+    msg["To"] = "support@deskline.example"
+    msg["Subject"] = "Scanner report attached"
+    msg["Message-ID"] = message_id
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    msg.set_content(body)
+    for name, ctype, data in files:
+        main, sub = ctype.split("/")
+        msg.add_attachment(data, maintype=main, subtype=sub, filename=name)
+    return msg.as_bytes()
+
+
+@pytest.fixture
+def mailed(demo_db):
+    """A ticket opened by a mail with a PDF, then the customer's answer with a log file."""
+    first = take(demo_db, mail("<first@files.example>", "The scanner fails, report attached.",
+                               [("Scan report.pdf", "application/pdf", PDF)]))
+    take(demo_db, mail("<second@files.example>", "Here is the log.",
+                       [("Prüf-protokoll.txt", "text/plain", LOG)],
+                       in_reply_to="<first@files.example>"))
+    return first.ticket_id
+
+
+async def test_files_are_listed_and_fetched_whole(open_backend, mailed):
+    alice = await open_backend(ALICE)
+    ticket = await alice.get_ticket(mailed)
+    (opening,) = ticket.attachments
+    assert (opening.filename, opening.content_type, opening.size) == (
+        "Scan report.pdf", "application/pdf", len(PDF))
+    thread = (await alice.ticket_messages(mailed, limit=50)).items
+    (answer,) = [m for m in thread if m.attachments]
+    assert answer.body.startswith("Here is the log.")
+    (log,) = answer.attachments
+    assert log.filename == "Prüf-protokoll.txt" and log.size == len(LOG)
+    pdf = await alice.get_attachment(opening.id)
+    assert pdf.info == opening and pdf.content == PDF
+    text = await alice.get_attachment(log.id)
+    assert text.info == log and text.content == LOG
+
+
+async def test_only_who_may_read_the_ticket_gets_its_files(open_backend, mailed):
+    alice = await open_backend(ALICE)
+    opening = (await alice.get_ticket(mailed)).attachments[0]
+    stranger = await open_backend(PORTAL)  # another customer's portal account
+    with pytest.raises(NotFound):
+        await stranger.get_attachment(opening.id)
+    with pytest.raises(NotFound):
+        await alice.get_attachment(opening.id + 10_000)
+
+
+async def test_a_file_follows_its_message_into_a_merged_ticket(open_backend, mailed):
+    from deskline.models import MergeRequest, TicketCreate
+
+    alice = await open_backend(ALICE)
+    ticket = await alice.get_ticket(mailed)
+    other = await alice.create_ticket(TicketCreate(team_id=ticket.team_id, subject="Older one",
+                                                   customer_id=ticket.customer_id))
+    merged = await alice.merge(MergeRequest(
+        target_id=other.id, source_ids=[ticket.id],
+        versions={other.id: other.version, ticket.id: ticket.version}))
+    thread = (await alice.ticket_messages(merged.id, limit=50)).items
+    (answer,) = [m for m in thread if m.attachments]
+    fetched = await alice.get_attachment(answer.attachments[0].id)
+    assert fetched.content == LOG
