@@ -110,6 +110,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("ticket.split", "S", "split", "Split the selected messages out"),
     KeySpec("ticket.merge", "M", "merge", "Merge with a ticket found by search"),
     KeySpec("ticket.archive", "X", "archive", "Archive / restore"),
+    KeySpec("ticket.files", "d", "files", "Save the files that came with the mails…"),
     KeySpec("ticket.back", "escape", "back", "Back (keeps the draft)", True),
     # merge
     KeySpec("merge.up", "up,k", "row(-1)", "Previous field"),

@@ -7,7 +7,7 @@ not only by colour. The widget never calls a backend: the screen feeds it pages.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,7 @@ from widgets import glyphs
 from widgets.lines import CachedStyles, strip, wrap
 
 if TYPE_CHECKING:
-    from deskline.models import Message
+    from deskline.models import AttachmentInfo, Message
 
 
 OPENING = -2  # the message index of the description's lines: no message, never selected
@@ -49,7 +49,8 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
         self.marked: set[int] = set()
         self.selectable = selectable
         self._now = now or (lambda: datetime.now(UTC))
-        self._opening: tuple[str, str] | None = None  # (heading, text) above the messages
+        # (heading, text, files) above the messages
+        self._opening: tuple[str, str, tuple[AttachmentInfo, ...]] | None = None
         self._lines: list[tuple[int, str, str]] = []  # (message index, role, text)
         self._starts: list[int] = []  # first line of each message
         self._width = 0
@@ -66,11 +67,13 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
         self.selected = min(self.selected, max(len(self.messages) - 1, 0))
         self._layout(start=start)
 
-    def set_opening(self, heading: str, when: datetime, text: str) -> None:
-        """What the ticket was opened with (its description), shown above the messages
-        under `heading` and the time; not a message, so never selected."""
+    def set_opening(self, heading: str, when: datetime, text: str,
+                    attachments: Sequence[AttachmentInfo] = ()) -> None:
+        """What the ticket was opened with (its description and the files of its mail),
+        shown above the messages under `heading` and the time; not a message, so never
+        selected."""
         opening = (f"☰ {plain(heading, one_line=True)} · {_age(when, self._now())}",
-                   plain(text)) if text.strip() else None
+                   plain(text), tuple(attachments)) if text.strip() or attachments else None
         if opening != self._opening:
             self._opening = opening
             self._layout()
@@ -151,6 +154,7 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
                 lines.append((i, "customer" if customer else "reply", head))
                 for text in wrap(plain(msg.body), width - 4):
                     lines.append((i, "body", "  " + text))
+                lines += _file_lines(i, msg.attachments)
             lines.append((i, "gap", ""))
         if self.more:
             lines.append((-1, "more", "  loading more messages…"))
@@ -161,9 +165,10 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
     def _opening_lines(self, width: int) -> list[tuple[int, str, str]]:
         if self._opening is None:
             return []
-        heading, text = self._opening
+        heading, text, files = self._opening
         return [(OPENING, "customer", heading),
                 *((OPENING, "body", "  " + line) for line in wrap(text, width - 4)),
+                *_file_lines(OPENING, files),
                 (OPENING, "gap", "")]
 
     def render_line(self, y: int) -> Strip:
@@ -187,6 +192,10 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
         pad = "  " if head else ""
         fill = style if role in ("internal", "internal-head") else base
         return strip([(pad + text, style)], width, fill)
+
+
+def _file_lines(index: int, files: Sequence[AttachmentInfo]) -> list[tuple[int, str, str]]:
+    return [(index, "dim", "  " + plain(glyphs.attachment(f), one_line=True)) for f in files]
 
 
 def _age(when: datetime, now: datetime) -> str:

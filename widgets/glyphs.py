@@ -64,3 +64,20 @@ def when(value: datetime | None, now: datetime) -> str:
 
 def stamp(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
+
+
+def size(count: int) -> str:
+    """A file size for people: 812 B, 12 KB, 3.4 MB."""
+    if count < 1024:
+        return f"{count} B"
+    for unit in ("KB", "MB", "GB"):
+        count /= 1024
+        if count < 1024 or unit == "GB":
+            return f"{count:.1f} {unit}" if count < 10 else f"{count:.0f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def attachment(info) -> str:
+    """One file of a mail, as a line of the thread (the name is sanitized by the caller)."""
+    inline = " · in the mail's text" if info.inline else ""
+    return f"⤓ {info.filename} · {size(info.size)} · {info.content_type}{inline}"

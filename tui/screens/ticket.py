@@ -173,7 +173,7 @@ class TicketScreen(DesklineScreen):
         self.query_one("#ticket-header", Static).update(t)
         channel = getattr(ticket.channel, "value", ticket.channel)
         self.chatter.set_opening(f"Description · opened via {channel}", ticket.created_at,
-                                 ticket.description)
+                                 ticket.description, ticket.attachments)
 
     def _changed(self, ticket, what: str | None = None) -> None:
         self._show_ticket(ticket)
@@ -605,6 +605,19 @@ class TicketScreen(DesklineScreen):
         if self.chatter.current is not None:
             self.chatter.toggle_mark()
             self.chatter.select(self.chatter.selected + 1)
+
+    def action_files(self) -> None:
+        if not self._need_ticket():
+            return
+        selected = self.chatter.current
+        files = [*self.ticket.attachments,
+                 *(f for m in self.chatter.messages for f in m.attachments)]
+        if not files:
+            self.notify("No file came with this ticket's mails.", timeout=4)
+            return
+        from tui.screens.files import save_files
+
+        save_files(self, files, first=selected.attachments if selected is not None else ())
 
     def action_split(self) -> None:
         if not self._need_ticket():
