@@ -371,6 +371,18 @@ class AttachmentFile(Model):
     content: bytes
 
 
+MAX_FILE_BYTES = 10 * 1024 * 1024  # one file sent with a reply
+
+
+class FileUpload(Input):
+    """A file an agent (or a customer's account) sends with a reply (over HTTP it travels
+    as `server.schemas.FileBody`, base64)."""
+
+    filename: str = Field(min_length=1, max_length=255)
+    content_type: str = Field("application/octet-stream", max_length=255)
+    content: bytes = Field(max_length=MAX_FILE_BYTES)
+
+
 class Ticket(Model):
     id: int
     number: int

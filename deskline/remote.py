@@ -43,6 +43,7 @@ from deskline.models import (
     Customer,
     CustomerCreate,
     CustomerUpdate,
+    FileUpload,
     InviteResult,
     MergePreview,
     MergeRequest,
@@ -65,6 +66,7 @@ from deskline.models import (
 )
 from deskline.server.schemas import (
     ATTACHMENT_HEADER,
+    FileBody,
     Presence,
     PresenceState,
     ServerEvent,
@@ -304,9 +306,11 @@ class RemoteBackend:
     async def delete_ticket(self, ticket_id: int, version: int) -> None:
         await self._send(None, "DELETE", f"/tickets/{int(ticket_id)}", None, version)
 
-    async def reply(self, ticket_id: int, body: str) -> Message:
+    async def reply(self, ticket_id: int, body: str,
+                    files: Sequence[FileUpload] = ()) -> Message:
         return await self._send(Message, "POST", f"/tickets/{int(ticket_id)}/messages",
-                                {"kind": "reply", "body": body})
+                                {"kind": "reply", "body": body,
+                                 "files": [FileBody.of(f).model_dump() for f in files]})
 
     async def comment(self, ticket_id: int, body: str) -> Message:
         return await self._send(Message, "POST", f"/tickets/{int(ticket_id)}/messages",

@@ -9,6 +9,8 @@ never parse it as markup.
 
 from __future__ import annotations
 
+import re
+
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 
 
@@ -50,3 +52,13 @@ def safe_filename(name: str | None, content_type: str, index: int) -> str:
         stem, dot, ext = name.rpartition(".")
         name = (stem[:190] + dot + ext[:9]) if dot and len(ext) < 10 else name[:200]
     return name
+
+
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
+
+
+def media_type(value: str | None) -> str:
+    """`type/subtype` as given when it is one, in lower case; else application/octet-stream
+    (no parameters, no header syntax from outside)."""
+    value = (value or "").strip().lower()
+    return value if _MEDIA_TYPE.fullmatch(value) else "application/octet-stream"

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from deskline.mail.parse import BUILD_POLICY, decode_words, one_line
+from deskline.text import media_type
 
 MAX_REFERENCES = 12
 
@@ -62,7 +64,9 @@ def new_message_id(domain: str, outbox_id: int) -> str:
 def build(*, from_addr: str, from_name: str | None, to_addr: str, to_name: str | None,
           subject: str, body: str, message_id: str, date: datetime,
           in_reply_to: str | None = None, references: list[str] | None = None,
-          ticket_number: int | None = None, automatic: bool = False) -> EmailMessage:
+          ticket_number: int | None = None, automatic: bool = False,
+          files: Sequence[tuple[str, str, bytes]] = ()) -> EmailMessage:
+    """A mail; `files` are (filename, content type, content) attached after the text."""
     msg = EmailMessage(policy=BUILD_POLICY)
     msg["From"] = address(from_addr, from_name)
     msg["To"] = address(to_addr, to_name)
@@ -88,6 +92,10 @@ def build(*, from_addr: str, from_name: str | None, to_addr: str, to_name: str |
     else:
         msg.set_content(body, charset="utf-8",
                         cte="quoted-printable" if len(body) < 100_000 else "base64")
+    for filename, content_type, content in files:
+        maintype, _, subtype = media_type(content_type).partition("/")
+        msg.add_attachment(content, maintype=maintype, subtype=subtype,
+                           filename=header_text(filename) or "attachment")
     return msg
 
 

@@ -246,7 +246,8 @@ class Outbox:
                 from_addr=from_addr, from_name=team_name, to_addr=to_addr, to_name=to_name,
                 subject=subject, body=body, message_id=message_id, date=self.clock(),
                 in_reply_to=in_reply_to, references=references, ticket_number=number,
-                automatic=kind != "reply")  # confirmations, stage mail, ratings, invitations
+                automatic=kind != "reply",  # confirmations, stage mail, ratings, invitations
+                files=self.store.message_files(chatter_id) if chatter_id is not None else ())
             wire = compose.to_wire(msg)
         except Exception as exc:
             error = f"cannot build the mail: {exc}"

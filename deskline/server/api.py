@@ -11,7 +11,6 @@ the JSON encoding of answers.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +39,7 @@ from deskline.server.schemas import ATTACHMENT_HEADER
 from deskline.server.settings import API, Settings
 from deskline.server.store import ServerService, ServerStore
 from deskline.service import Service
+from deskline.text import media_type
 
 build_input_schemas()  # before any route module declares a body (see the function)
 
@@ -237,16 +237,13 @@ class Api:
                                                                      client))
 
 
-_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
-
-
 def file_headers(info: AttachmentInfo) -> dict[str, str]:
     """A mail's file as a download: never rendered by a browser (nosniff, attachment),
     its type only when it is a plain media type, its facts as ASCII JSON for clients."""
-    media_type = info.content_type.lower()
-    if not _MEDIA_TYPE.fullmatch(media_type) or media_type.startswith("text/html"):
-        media_type = "application/octet-stream"
-    return {"Content-Type": media_type, "X-Content-Type-Options": "nosniff",
+    kind = media_type(info.content_type)
+    if kind.startswith(("text/html", "application/xhtml")):
+        kind = "application/octet-stream"
+    return {"Content-Type": kind, "X-Content-Type-Options": "nosniff",
             "Content-Disposition": "attachment; filename*=UTF-8''"
                                    + quote(info.filename, safe=""),
             ATTACHMENT_HEADER: json.dumps(info.model_dump(), ensure_ascii=True)}

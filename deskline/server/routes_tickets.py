@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
 
-from deskline.errors import DesklineError
+from deskline.errors import DesklineError, ValidationFailed
 from deskline.models import (
     MergePreview,
     MergeRequest,
@@ -99,7 +99,12 @@ def routes(api: Api) -> APIRouter:
             tags=["tickets"])
     async def post_message(request: Request, ticket_id: int, data: MessageBody) -> Response:
         if data.kind == "reply":
-            return await run(request, lambda s: s.reply(ticket_id, data.body), status=201)
+            files = [f.upload() for f in data.files]
+            return await run(request, lambda s: s.reply(ticket_id, data.body, files),
+                             status=201)
+        if data.files:
+            raise ValidationFailed("files go with replies; an internal comment has none",
+                                   field="files")
         return await run(request, lambda s: s.comment(ticket_id, data.body), status=201)
 
     @r.get("/tickets/{ticket_id}/merge", response_model=MergePreview, tags=["merge"])

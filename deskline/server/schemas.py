@@ -5,11 +5,15 @@ Plain pydantic (no FastAPI), shared by the server and `deskline.remote`.
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from deskline.errors import ValidationFailed
+from deskline.models import MAX_FILE_BYTES, FileUpload
 
 # The header that carries a file's facts (AttachmentInfo as ASCII JSON) next to its bytes.
 ATTACHMENT_HEADER = "Deskline-Attachment"
@@ -35,9 +39,32 @@ class FollowBody(_Input):
     following: bool = True
 
 
+class FileBody(_Input):
+    """A file sent with a reply, its content in base64."""
+
+    filename: str = Field(min_length=1, max_length=255)
+    content_type: str = Field("application/octet-stream", max_length=255)
+    content_base64: str = Field(max_length=(MAX_FILE_BYTES + 2) // 3 * 4)
+
+    @classmethod
+    def of(cls, upload: FileUpload) -> FileBody:
+        return cls(filename=upload.filename, content_type=upload.content_type,
+                   content_base64=base64.b64encode(upload.content).decode("ascii"))
+
+    def upload(self) -> FileUpload:
+        try:
+            content = base64.b64decode(self.content_base64, validate=True)
+        except ValueError:
+            raise ValidationFailed(f"the content of {self.filename!r} is not base64",
+                                   field="files") from None
+        return FileUpload(filename=self.filename, content_type=self.content_type,
+                          content=content)
+
+
 class MessageBody(_Input):
     kind: Literal["reply", "comment"]
     body: str = Field(max_length=200_000)
+    files: list[FileBody] = Field(default_factory=list, max_length=20)  # replies only
 
 
 class PresenceState(StrEnum):

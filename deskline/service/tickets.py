@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from deskline import access
 from deskline.clock import to_db
 from deskline.errors import ConflictError, PermissionDenied, ValidationFailed
@@ -9,6 +11,7 @@ from deskline.models import (
     PRIORITY_LABELS,
     Agent,
     EventData,
+    FileUpload,
     Message,
     MessageKind,
     Role,
@@ -19,6 +22,7 @@ from deskline.models import (
 )
 from deskline.rules import assignment, mentions
 from deskline.service.base import ServiceBase
+from deskline.text import media_type, safe_filename
 
 
 class TicketUseCases(ServiceBase):
@@ -286,12 +290,13 @@ class TicketUseCases(ServiceBase):
         with self.store.transaction():
             self.store.delete_ticket(ticket.id)
 
-    def reply(self, ticket_id: int, body: str) -> Message:
-        """A public answer; mailed to the customer through the outbox."""
+    def reply(self, ticket_id: int, body: str, files: Sequence[FileUpload] = ()) -> Message:
+        """A public answer, with `files` attached; mailed to the customer through the
+        outbox."""
         scope = self.scope()
         ticket = self._ticket(scope, ticket_id)
         body = body.strip()
-        if not body:
+        if not body and not files:
             raise ValidationFailed("the reply is empty", field="body")
         now = to_db(self.clock())
         with self.store.transaction():
@@ -301,12 +306,15 @@ class TicketUseCases(ServiceBase):
             else:
                 mid = self.store.insert_message(ticket.id, MessageKind.reply, body, now,
                                                 agent_id=self.actor.id)
-                if ticket.customer_email:
-                    self.store.queue_mail(
-                        ticket_id=ticket.id, message_id=mid, kind="reply",
-                        to_addr=ticket.customer_email,
-                        subject=f"Re: [#{ticket.number}] {ticket.subject}", body=body,
-                        created_at=now)
+            self.store.insert_files(ticket.id, mid, [
+                (safe_filename(f.filename, f.content_type, i), media_type(f.content_type),
+                 f.content) for i, f in enumerate(files, 1)])
+            if not scope.portal and ticket.customer_email:
+                self.store.queue_mail(
+                    ticket_id=ticket.id, message_id=mid, kind="reply",
+                    to_addr=ticket.customer_email,
+                    subject=f"Re: [#{ticket.number}] {ticket.subject}", body=body,
+                    created_at=now)
             self.store.touch(ticket.id, now, 1)
             if scope.portal:
                 self.customer_wrote(ticket.id, self.actor.customer_id)

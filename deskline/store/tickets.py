@@ -266,8 +266,8 @@ class TicketQueries:
             ):
                 mentions.setdefault(mid, []).append(aid)
         files: dict[int, list[AttachmentInfo]] = {}
-        reply_ids = [r[0] for r in rows if r[2] == "reply" and r[4] is not None]
-        if reply_ids:  # only a customer's mail brings files
+        reply_ids = [r[0] for r in rows if r[2] == "reply"]
+        if reply_ids:  # files come with replies: a customer's mail, or sent with an answer
             for row in self.conn.execute(
                 f"SELECT f.chatter_id, {_ATTACHMENT_COLUMNS} FROM mail_attachments f"
                 f" WHERE f.chatter_id IN ({_int_list(reply_ids)}) ORDER BY f.id"
@@ -280,6 +280,20 @@ class TicketQueries:
                     mention_ids=mentions.get(r[0], []), attachments=files.get(r[0], []))
             for r in rows
         ]
+
+    def insert_files(self, ticket_id: int, message_id: int,
+                     files: list[tuple[str, str, bytes]]) -> None:
+        """(filename, content type, content) sent with the reply `message_id`."""
+        self.conn.executemany(
+            "INSERT INTO mail_attachments (ticket_id, chatter_id, filename, content_type, size,"
+            " content) VALUES (?, ?, ?, ?, ?, ?)",
+            [(ticket_id, message_id, name, kind, len(data), data) for name, kind, data in files])
+
+    def message_files(self, message_id: int) -> list[tuple[str, str, bytes]]:
+        """(filename, content type, content) of the files of a message, to mail them."""
+        return self.conn.execute(
+            "SELECT filename, content_type, content FROM mail_attachments"
+            " WHERE chatter_id = ? AND inline = 0 ORDER BY id", (message_id,)).fetchall()
 
     def ticket_attachments(self, ticket_id: int) -> list[AttachmentInfo]:
         """The files that came with the mail that opened the ticket."""

@@ -94,3 +94,31 @@ async def test_a_file_follows_its_message_into_a_merged_ticket(open_backend, mai
     (answer,) = [m for m in thread if m.attachments]
     fetched = await alice.get_attachment(answer.attachments[0].id)
     assert fetched.content == LOG
+
+
+async def test_a_reply_carries_files_to_the_thread(open_backend, mailed):
+    from deskline.models import FileUpload
+
+    alice = await open_backend(ALICE)
+    sent = await alice.reply(mailed, "The fixed driver is attached.", [
+        FileUpload(filename="driver-2.1.zip", content_type="application/zip", content=PDF),
+        FileUpload(filename="../notes\x1b.txt", content_type="text/plain; charset=utf-8",
+                   content=LOG)])
+    assert [(f.filename, f.content_type, f.size) for f in sent.attachments] == [
+        ("driver-2.1.zip", "application/zip", len(PDF)),
+        ("notes.txt", "application/octet-stream", len(LOG))]  # made safe on the way in
+    fetched = await alice.get_attachment(sent.attachments[0].id)
+    assert fetched.content == PDF
+    thread = (await alice.ticket_messages(mailed, limit=50)).items
+    assert thread[-1].id == sent.id and thread[-1].attachments == sent.attachments
+
+
+async def test_a_reply_of_files_only_is_a_reply_but_nothing_at_all_is_not(open_backend, mailed):
+    from deskline.errors import ValidationFailed
+    from deskline.models import FileUpload
+
+    alice = await open_backend(ALICE)
+    sent = await alice.reply(mailed, "", [FileUpload(filename="a.txt", content=b"a")])
+    assert sent.body == "" and len(sent.attachments) == 1
+    with pytest.raises(ValidationFailed):
+        await alice.reply(mailed, "  ")

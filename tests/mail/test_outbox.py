@@ -52,6 +52,25 @@ def test_reply_is_delivered_threaded_with_the_ticket_number(store, clock, outbox
     assert sent == {confirmation["Message-ID"], reply["Message-ID"]}
 
 
+def test_files_sent_with_a_reply_go_with_its_mail(store, clock, outbox, sink) -> None:
+    from deskline.models import FileUpload
+
+    ticket_id = open_ticket(store, clock)
+    svc = agent_service(store, clock)
+    pdf = b"%PDF-1.4 \x00\xff binary"
+    svc.reply(ticket_id, "The manual is attached.", [
+        FileUpload(filename="Handbuch für Drucker.pdf", content_type="application/pdf",
+                   content=pdf),
+        FileUpload(filename="steps.txt", content_type="text/plain", content=b"1. restart\n")])
+    assert outbox.deliver().failed == 0
+    reply = sink.received[-1].message
+    assert reply.get_body(("plain",)).get_content().strip() == "The manual is attached."
+    files = [(part.get_filename(), part.get_content_type(), part.get_content())
+             for part in reply.iter_attachments()]
+    assert files == [("Handbuch für Drucker.pdf", "application/pdf", pdf),
+                     ("steps.txt", "text/plain", "1. restart\n")]
+
+
 def test_internal_comments_are_never_mailed(store, clock, outbox, sink) -> None:
     ticket_id = open_ticket(store, clock)
     svc = agent_service(store, clock)

@@ -299,3 +299,20 @@ def test_a_mails_file_is_served_as_a_download_never_as_a_page(world: World) -> N
         assert facts["filename"] == 'évil"\r\nX-Injected: 1.html' and facts["size"] == 29
     with world.client("portal") as c:  # not the portal account's ticket
         _problem(c.get(f"/attachments/{file_id}"), 404)
+
+
+def test_files_go_with_replies_in_base64_and_nowhere_else(world: World) -> None:
+    tid = world.tickets["company_other"]["id"]
+    with world.client("alice") as c:
+        comment = {"kind": "comment", "body": "see file",
+                   "files": [{"filename": "a.txt", "content_base64": "YQ=="}]}
+        _problem(c.post(f"/tickets/{tid}/messages", json=comment), 422, "files")
+        bad = {"kind": "reply", "body": "file", "files": [{"filename": "a.txt",
+                                                           "content_base64": "not base64!"}]}
+        _problem(c.post(f"/tickets/{tid}/messages", json=bad), 422, "files")
+        good = {"kind": "reply", "body": "file", "files": [{"filename": "a.txt",
+                                                            "content_base64": "YQ=="}]}
+        answer = c.post(f"/tickets/{tid}/messages", json=good)
+        assert answer.status_code == 201, answer.text
+        (info,) = answer.json()["attachments"]
+        assert c.get(f"/attachments/{info['id']}").content == b"a"
