@@ -47,7 +47,7 @@ class Drafts:
             entry[kind] = text
         else:
             entry.pop(kind, None)
-        if not any(v.strip() for k, v in entry.items() if k in ("reply", "comment")):
+        if not any(v.strip() for k, v in entry.items() if k in ("reply", "comment", "files")):
             self._data.pop(str(ticket_id), None)
 
     def set_tab(self, ticket_id: int, tab: str) -> None:

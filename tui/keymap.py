@@ -26,9 +26,6 @@ class KeySpec:
     action: str  # the action run on the screen (or app, for scope "app")
     description: str
     show: bool = False  # shown in the footer
-    # Before the focused widget's own keys: the composer's and editor's text boxes bind
-    # f6 and f7 themselves (select line, select all).
-    priority: bool = False
 
     @property
     def scope(self) -> str:
@@ -94,9 +91,8 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("ticket.bottom", "end,G", "bottom", "Last message"),
     KeySpec("ticket.reply", "r", "compose('reply')", "Write a reply to the customer", True),
     KeySpec("ticket.comment", "c", "compose('comment')", "Write an internal comment", True),
-    KeySpec("ticket.send", "ctrl+s,f5", "send", "Send the reply or comment", True, True),
-    KeySpec("ticket.switch_tab", "ctrl+t,f6", "switch_tab", "Switch Reply / Comment",
-            priority=True),
+    KeySpec("ticket.send", "ctrl+s,f5", "send", "Send the reply or comment", True),
+    KeySpec("ticket.switch_tab", "ctrl+t,f6", "switch_tab", "Switch Reply / Comment"),
     KeySpec("ticket.editor", "f4,ctrl+o", "editor", "Write in $EDITOR"),
     KeySpec("ticket.complete", "ctrl+n", "complete", "Complete the @mention"),
     KeySpec("ticket.edit", "e", "edit", "Edit the fields…", True),
@@ -111,6 +107,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("ticket.merge", "M", "merge", "Merge with a ticket found by search"),
     KeySpec("ticket.archive", "X", "archive", "Archive / restore"),
     KeySpec("ticket.files", "d", "files", "Save the files that came with the mails…"),
+    KeySpec("ticket.attach", "f8,ctrl+l", "attach", "Attach a file to the reply…"),
     KeySpec("ticket.back", "escape", "back", "Back (keeps the draft)", True),
     # merge
     KeySpec("merge.up", "up,k", "row(-1)", "Previous field"),
@@ -125,7 +122,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("search.open", "enter", "open", "Open the ticket", True),
     KeySpec("search.back", "escape", "back", "Back", True),
     # editing a ticket's fields
-    KeySpec("edit.save", "ctrl+s,f5", "save", "Save the fields", True, True),
+    KeySpec("edit.save", "ctrl+s,f5", "save", "Save the fields", True),
     KeySpec("edit.cancel", "escape", "cancel", "Cancel", True),
     # pickers and dialogs
     KeySpec("dialog.cancel", "escape", "cancel", "Cancel", True),
@@ -233,8 +230,7 @@ SHORT = {
 def bindings(scope: str) -> list[Binding]:
     """The Textual bindings of one scope, with their ids (the keymap remaps them)."""
     return [Binding(spec.keys, spec.action, SHORT.get(spec.id, spec.description),
-                    show=spec.show, id=spec.id, tooltip=spec.description,
-                    priority=spec.priority)
+                    show=spec.show, id=spec.id, tooltip=spec.description)
             for spec in SPECS if spec.scope == scope]
 
 

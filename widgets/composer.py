@@ -7,6 +7,7 @@ It only edits text and posts messages; the screen sends, keeps drafts and runs $
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,8 +16,17 @@ from textual.message import Message
 from textual.widgets import Static, TextArea
 
 from deskline.text import plain
+from widgets import glyphs
 
 _MENTION = re.compile(r"@([\w.\-]*)$")
+
+
+class ComposerArea(TextArea, inherit_bindings=False):
+    """The text box, without its own f6 ("select line"): f6 is the screen's key for
+    switching Reply / Comment. (A priority binding on the screen would not do: it runs
+    before the keys typed just before it have reached the box.)"""
+
+    BINDINGS = [b for b in TextArea.BINDINGS if getattr(b, "key", None) != "f6"]
 
 
 class Composer(Vertical):
@@ -29,16 +39,18 @@ class Composer(Vertical):
     def __init__(self, keys: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.keys = {"send": "ctrl+s", "switch": "ctrl+t", "editor": "f4", "complete": "ctrl+n",
-                     **(keys or {})}
+                     "attach": "f8", **(keys or {})}
         self.kind = "reply"
         self.texts = {"reply": "", "comment": ""}
+        self.files: list[tuple[str, int]] = []  # (path, size) to send with the reply
         self.people: list[tuple[str, str]] = []  # (handle, name) for @ completion
         self.recipient = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="tabs")
         # A steady cursor: nothing repaints while idle (cheap over SSH, stable in snapshots).
-        area = TextArea(id="body", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        area = ComposerArea(id="body", soft_wrap=True, show_line_numbers=False,
+                            tab_behavior="focus")
         area.cursor_blink = False
         yield area
         yield Static(id="hint")
@@ -63,6 +75,10 @@ class Composer(Vertical):
         self.texts = {"reply": reply, "comment": comment}
         self.area.load_text(self.texts[self.kind])
 
+    def set_files(self, files: list[tuple[str, int]]) -> None:
+        self.files = list(files)
+        self._paint()
+
     def set_text(self, text: str) -> None:
         self.texts[self.kind] = text
         self.area.load_text(text)
@@ -84,9 +100,13 @@ class Composer(Vertical):
         drafts = [k for k, v in self.texts.items() if v.strip() and k != self.kind]
         if hint is None:
             k = self.keys
-            hint = f"{k['send']} sends · {k['switch']} switches tab · {k['editor']} $EDITOR · " \
-                   "esc leaves (draft kept)"
-            if drafts:
+            hint = f"{k['send']} sends · {k['switch']} other tab · {k['editor']} $EDITOR · " \
+                   f"{k['attach']} attaches · esc: draft kept"
+            if self.files and self.kind == "reply":
+                names = ", ".join(f"{plain(Path(p).name, one_line=True)} ({glyphs.size(n)})"
+                                  for p, n in self.files)
+                hint = f"⤓ with {names} · {k['attach']} adds or removes · {k['send']} sends"
+            elif drafts:
                 hint = f"also a draft {drafts[0]} · " + hint
         self.query_one("#hint", Static).update(Text(hint, no_wrap=True, overflow="ellipsis"))
 

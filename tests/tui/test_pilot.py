@@ -209,7 +209,7 @@ async def test_ticket_comment_with_mention_and_reply(demo_db):
         assert screen.composer.area.selected_text == ""
         await pilot.press("f5")
         await wait_for(pilot, lambda: backend.writes("reply"))
-        assert backend.writes("reply")[0][0] == (screen.ticket.id, "Fixed now.")
+        assert backend.writes("reply")[0][0] == (screen.ticket.id, "Fixed now.", [])
 
 
 async def test_draft_survives_leaving_the_ticket(demo_db, tmp_path):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+from pathlib import Path
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static, TextArea
@@ -42,10 +46,11 @@ class TicketScreen(DesklineScreen):
         presence.display = False  # only with a server, when someone else is here
         yield presence
         yield Chatter(now=self.app.now, id="chatter")
-        yield Composer({"send": keymap.display("ticket.send"),
+        yield Composer({"send": keymap.display("ticket.send", first=True),
                         "switch": keymap.display("ticket.switch_tab", first=True),
                         "editor": keymap.display("ticket.editor", first=True),
-                        "complete": keymap.display("ticket.complete", first=True)},
+                        "complete": keymap.display("ticket.complete", first=True),
+                        "attach": keymap.display("ticket.attach", first=True)},
                        id="composer")
         yield KeyBar(keymap.hints("ticket"))
 
@@ -92,6 +97,7 @@ class TicketScreen(DesklineScreen):
         draft = self.app.drafts.get(ticket.id)
         if draft:
             self.composer.set_texts(draft.get("reply", ""), draft.get("comment", ""))
+            self.composer.set_files(_files_of(draft.get("files", "")))
             self.composer.set_kind(draft.get("tab", "reply"))
             self.notify(f"Unsent draft of #{ticket.number} restored.", timeout=4)
         if page.next_cursor is None:
@@ -412,12 +418,58 @@ class TicketScreen(DesklineScreen):
             self.notify("Type @ and the start of an agent's name in a comment first.",
                         timeout=3)
 
+    def action_attach(self) -> None:
+        """Add a file to the reply (asks for its path), or remove one already added."""
+        if not self._need_ticket():
+            return
+        if self.composer.kind != "reply":
+            self.composer.set_kind("reply")
+            self.notify("Files go with replies: switched to the Reply tab.", timeout=4)
+        from tui.screens.pickers import Picker, TextPrompt
+
+        def add(text) -> None:
+            if not text or not text.strip():
+                return
+            try:
+                entry = _attachable(text.strip())
+            except ValueError as exc:
+                self.notify(str(exc), severity="error", timeout=8, markup=False)
+                return
+            if entry[0] not in [p for p, _n in self.composer.files]:
+                self._set_files([*self.composer.files, entry])
+            self.composer.area.focus()
+
+        def ask() -> None:
+            start = str(getattr(self.app, "files_folder", None) or Path.cwd()) + os.sep
+            self.app.push_screen(TextPrompt("Attach a file to the reply",
+                                            "The path of a file on this machine.", start),
+                                 add)
+
+        if not self.composer.files:
+            ask()
+            return
+
+        def chosen(value) -> None:
+            if value == "add":
+                ask()
+            elif value is not None:
+                self._set_files([f for f in self.composer.files if f[0] != value])
+
+        options = [("Attach another file…", "add")] + [
+            (f"Remove {Path(path).name}", path) for path, _n in self.composer.files]
+        self.app.push_screen(Picker("Files of the reply", options, "add"), chosen)
+
+    def _set_files(self, files: list[tuple[str, int]]) -> None:
+        self.composer.set_files(files)
+        self.app.drafts.put(self.ticket.id, "files",
+                            "\n".join(f"{path}\t{size}" for path, size in files))
+
     def action_send(self) -> None:
         if not self._need_ticket():
             return
         body = self.composer.text.strip()
         kind = self.composer.kind
-        if not body:
+        if not body and not (kind == "reply" and self.composer.files):
             self.notify(f"Write the {kind} first.", severity="warning", timeout=3)
             return
         ticket = self.ticket
@@ -455,15 +507,20 @@ class TicketScreen(DesklineScreen):
         self.call(who, decide, "Checking who is replying", group="send-check", exclusive=True)
 
     def _send(self, ticket, kind: str, body: str) -> None:
+        files = list(self.composer.files) if kind == "reply" else []
+
         async def send(backend):
             if kind == "reply":
-                return await backend.reply(ticket.id, body)
+                uploads = await asyncio.to_thread(_read_files, [p for p, _n in files])
+                return await backend.reply(ticket.id, body, uploads)
             return await backend.comment(ticket.id, body)
 
         def sent(message) -> None:
             if self.composer.kind == kind and self.composer.text.strip() == body:
                 self.composer.set_text("")
             self.composer.texts[kind] = ""
+            if files:
+                self._set_files([f for f in self.composer.files if f not in files])
             self.app.drafts.put(ticket.id, kind, "")
             self.app.drafts.save()
             self._moved = False
@@ -482,7 +539,6 @@ class TicketScreen(DesklineScreen):
                         severity="warning", timeout=5)
             self.composer.area.focus()
             return
-        import os
         import shlex
         import subprocess
         import tempfile
@@ -698,6 +754,54 @@ class TicketScreen(DesklineScreen):
     def _save_drafts(self) -> None:
         self._save_timer = None
         self.app.drafts.save()
+
+
+def _attachable(text: str) -> tuple[str, int]:
+    """(absolute path, size) of a file that can go with a reply; ValueError saying why
+    not."""
+    from deskline.models import MAX_FILE_BYTES
+
+    path = Path(text).expanduser().resolve()
+    shown = plain(str(path), one_line=True)
+    if not path.is_file():
+        raise ValueError(f"{shown} is not a file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{shown} is {glyphs.size(size)}: a reply takes files up to "
+                         f"{glyphs.size(MAX_FILE_BYTES)}")
+    if not os.access(path, os.R_OK):
+        raise ValueError(f"{shown} cannot be read")
+    return str(path), size
+
+
+def _files_of(saved: str) -> list[tuple[str, int]]:
+    """The files of a saved draft ("path<TAB>size" lines)."""
+    files = []
+    for line in saved.splitlines():
+        path, _tab, size = line.rpartition("\t")
+        if path:
+            files.append((path, int(size) if size.isdigit() else 0))
+    return files
+
+
+def _read_files(paths: list[str]) -> list:
+    """FileUploads of the paths, read now (a file gone since is an error, nothing sent)."""
+    import mimetypes
+
+    from deskline.errors import ValidationFailed
+    from deskline.models import FileUpload
+
+    uploads = []
+    for path in paths:
+        try:
+            content = Path(path).read_bytes()
+        except OSError as exc:
+            raise ValidationFailed(f"cannot read {path}: {exc.strerror or exc}",
+                                   field="files") from None
+        uploads.append(FileUpload(filename=Path(path).name, content=content,
+                                  content_type=mimetypes.guess_type(path)[0]
+                                  or "application/octet-stream"))
+    return uploads
 
 
 async def _messages_after(backend, ticket_id: int, cursor: str | None) -> list:
