@@ -365,6 +365,12 @@ class RemoteBackend:
         return await self._get(Page[TicketCard], f"/customers/{int(customer_id)}/tickets",
                                cursor=cursor, limit=limit)
 
+    async def organization_tickets(self, organization_id: int, cursor: str | None = None,
+                                   limit: int = 50) -> Page[TicketCard]:
+        return await self._get(Page[TicketCard],
+                               f"/organizations/{int(organization_id)}/tickets",
+                               cursor=cursor, limit=limit)
+
     async def close_my_ticket(self, ticket_id: int, version: int) -> Ticket:
         return await self._send(Ticket, "POST", f"/tickets/{int(ticket_id)}/close", None,
                                 version)

@@ -83,6 +83,13 @@ def routes(api: Api) -> APIRouter:
     async def organizations(request: Request) -> Response:
         return await run(request, lambda s: s.list_organizations())
 
+    @r.get("/organizations/{organization_id}/tickets", response_model=Page[TicketCard],
+           tags=["people"])
+    async def organization_tickets(request: Request, organization_id: int,
+                                   cursor: str | None = None, limit: int = 50) -> Response:
+        return await run(request,
+                         lambda s: s.organization_tickets(organization_id, cursor, limit))
+
     @r.get("/projects", response_model=list[Project], tags=["people"])
     async def projects(request: Request) -> Response:
         return await run(request, lambda s: s.list_projects())

@@ -9,6 +9,7 @@ write is one transaction with its chatter event and its outbox mail, as there.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from deskline import access
 from deskline.clock import to_db
@@ -132,12 +133,23 @@ class CustomerUseCases(ServiceBase):
     def customer_tickets(self, customer_id: int, cursor: str | None = None,
                          limit: int = 50) -> Page[TicketCard]:
         """A customer's tickets the actor may see, newest first."""
+        self.get_customer(customer_id)
+        return self._tickets_of("customer_id", customer_id, cursor, limit)
+
+    def organization_tickets(self, organization_id: int, cursor: str | None = None,
+                             limit: int = 50) -> Page[TicketCard]:
+        """An organization's tickets the actor may see, newest first."""
+        if self.store.organization(organization_id) is None:
+            raise NotFound(f"organization {organization_id} does not exist")
+        return self._tickets_of("organization_id", organization_id, cursor, limit)
+
+    def _tickets_of(self, column: Literal["customer_id", "organization_id"], owner_id: int,
+                    cursor: str | None, limit: int) -> Page[TicketCard]:
         from deskline.store import keyset
 
-        self.get_customer(customer_id)
-        scope = self.scope()
         after = tuple(keyset.decode(cursor, 2)) if cursor else None
-        items = self.store.customer_tickets_page(scope, customer_id, after, _limit(limit) + 1)
+        items = self.store.tickets_of_page(self.scope(), column, owner_id, after,
+                                           _limit(limit) + 1)
         return self._page(items, limit, lambda c: (to_db(c.created_at), c.id))
 
     # --- closing -----------------------------------------------------------------------

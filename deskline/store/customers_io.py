@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from typing import Literal
 
 from deskline.access import Scope
 from deskline.models import SavedMapping, TicketCard
@@ -38,10 +39,12 @@ class CustomerIoQueries:
         return {email.casefold(): cid for cid, email in
                 self.conn.execute("SELECT id, email FROM customers")}
 
-    def customer_tickets_page(self, scope: Scope, customer_id: int,
-                              after: tuple[str, int] | None, limit: int) -> list[TicketCard]:
-        where = ["t.customer_id = ?", "t.archived = 0", scope_sql(scope)]
-        params: list = [customer_id]
+    def tickets_of_page(self, scope: Scope, column: Literal["customer_id", "organization_id"],
+                        owner_id: int, after: tuple[str, int] | None,
+                        limit: int) -> list[TicketCard]:
+        """A customer's or an organization's tickets the scope may see, newest first."""
+        where = [f"t.{column} = ?", "t.archived = 0", scope_sql(scope)]
+        params: list = [owner_id]
         if after is not None:
             where.append("(t.created_at, t.id) < (?, ?)")
             params += list(after)

@@ -16,7 +16,7 @@ from deskline.models import (
     ReportFilter,
     TicketCreate,
 )
-from tests.conftest import ADMIN, ALICE, PORTAL
+from tests.conftest import ADMIN, ALICE, JONAS, PORTAL
 
 
 def need(backend, *names: str) -> None:
@@ -89,6 +89,36 @@ async def test_customer_tickets(open_backend):
         seen += page.items
     assert [t.created_at for t in seen] == sorted((t.created_at for t in seen), reverse=True)
     assert len({t.id for t in seen}) == len(seen)
+
+
+async def test_organization_tickets(open_backend, demo_db):
+    import sqlite3
+
+    alice = await open_backend(ALICE)
+    jonas = await open_backend(JONAS)
+    orgs = await alice.list_organizations()
+    conn = sqlite3.connect(demo_db)
+    counts = dict(conn.execute("SELECT organization_id, count(*) FROM tickets WHERE"
+                               " organization_id IS NOT NULL AND archived = 0"
+                               " GROUP BY organization_id").fetchall())
+    org = max(orgs, key=lambda o: counts.get(o.id, 0))
+    expected = {r[0] for r in conn.execute(
+        "SELECT id FROM tickets WHERE organization_id = ? AND archived = 0", (org.id,))}
+    conn.close()
+    page = await alice.organization_tickets(org.id, limit=4)
+    seen = list(page.items)
+    while page.next_cursor:
+        page = await alice.organization_tickets(org.id, cursor=page.next_cursor, limit=4)
+        seen += page.items
+    order = [(t.created_at, t.id) for t in seen]
+    assert order == sorted(order, reverse=True) and len(set(order)) == len(order)
+    visible = {t.id for t in seen}
+    assert visible <= expected and len(visible) > 4
+    # The one rule narrows it like every other list: Jonas sees no private team's ticket.
+    jonas_sees = {t.team_id for t in (await jonas.organization_tickets(org.id, limit=200)).items}
+    assert jonas_sees <= {t.id for t in await jonas.list_teams()}
+    with pytest.raises(NotFound):
+        await alice.organization_tickets(max(o.id for o in orgs) + 1)
 
 
 async def test_close_and_rate(open_backend):

@@ -1,16 +1,7 @@
-"""Organizations: the list, and one organization's customers and tickets.
-
-The Backend has no "tickets of an organization" call, so the organization's tickets are
-its customers' tickets (`customer_tickets`, each newest first) merged newest first: every
-customer's stream is read a small page at a time and the merge takes the newest head, so
-the list is in the right order and pages on as the selection nears its end.
-"""
+"""Organizations: the list, and one organization's customers and tickets (the tickets
+that belong to it, `organization_tickets`, newest first, a page at a time)."""
 
 from __future__ import annotations
-
-import asyncio
-import heapq
-from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,8 +16,6 @@ from widgets.pagedrows import PagedRows
 from widgets.rows import RowList, card_row
 
 PAGE = 50
-STREAM_PAGE = 10  # tickets read per customer at a time
-MAX_CUSTOMERS = 500  # an organization's tickets merge at most this many customers
 
 
 class OrganizationsScreen(DesklineScreen):
@@ -94,48 +83,6 @@ class OrganizationsScreen(DesklineScreen):
         self.app.pop_screen()
 
 
-class MergedTickets:
-    """The tickets of several customers, newest first, read lazily per customer."""
-
-    def __init__(self, customer_ids: list[int]) -> None:
-        self.streams: dict[int, dict[str, Any]] = {
-            cid: {"buffer": [], "cursor": None, "done": False} for cid in customer_ids}
-        self.heap: list[tuple] = []
-        self.started = False
-
-    async def _fill(self, backend, cid: int) -> None:
-        stream = self.streams[cid]
-        page = await backend.customer_tickets(cid, cursor=stream["cursor"], limit=STREAM_PAGE)
-        stream["buffer"].extend(page.items)
-        stream["cursor"] = page.next_cursor
-        stream["done"] = page.next_cursor is None
-
-    def _push_head(self, cid: int) -> None:
-        buffer = self.streams[cid]["buffer"]
-        if buffer:
-            card = buffer.pop(0)
-            heapq.heappush(self.heap, (-card.created_at.timestamp(), -card.id, cid, card))
-
-    async def next_page(self, backend, limit: int) -> tuple[list, bool]:
-        if not self.started:
-            self.started = True
-            ids = list(self.streams)
-            for start in range(0, len(ids), 16):  # a few requests in flight at a time
-                chunk = ids[start:start + 16]
-                await asyncio.gather(*(self._fill(backend, cid) for cid in chunk))
-            for cid in ids:
-                self._push_head(cid)
-        out = []
-        while self.heap and len(out) < limit:
-            *_key, cid, card = heapq.heappop(self.heap)
-            out.append(card)
-            stream = self.streams[cid]
-            if not stream["buffer"] and not stream["done"]:
-                await self._fill(backend, cid)
-            self._push_head(cid)
-        return out, bool(self.heap)
-
-
 class OrganizationScreen(DesklineScreen):
     """One organization: its customers (top) and their tickets (below); tab switches."""
 
@@ -153,8 +100,8 @@ class OrganizationScreen(DesklineScreen):
         self.customers: list = []
         self.customer_cursor: str | None = None
         self.tickets: list = []
-        self.merged: MergedTickets | None = None
-        self.capped = False
+        self.ticket_cursor: str | None = None
+        self.tickets_loaded = False
 
     def compose(self) -> ComposeResult:
         org = self.organization
@@ -165,7 +112,7 @@ class OrganizationScreen(DesklineScreen):
         yield Static(title, id="title")
         yield Static(Text("Customers"), id="org-customers-title", classes="section")
         yield PagedRows("(no customers in this organization)", id="org-customers")
-        yield Static(Text("Tickets of its customers, newest first"), id="org-tickets-title",
+        yield Static(Text("Its tickets, newest first"), id="org-tickets-title",
                      classes="section")
         yield PagedRows("(no tickets)", id="org-tickets")
         yield KeyBar(keymap.hints("organization"))
@@ -195,42 +142,29 @@ class OrganizationScreen(DesklineScreen):
 
     def load_tickets(self) -> None:
         rows = self.query_one("#org-tickets", PagedRows)
-        append = self.merged is not None
+        append, cursor = self.tickets_loaded, self.ticket_cursor
 
-        async def fetch(backend):
-            if self.merged is None:
-                ids: list[int] = []
-                cursor = None
-                while len(ids) < MAX_CUSTOMERS:
-                    page = await backend.list_customers(organization_id=self.organization.id,
-                                                        cursor=cursor, limit=200)
-                    ids += [c.id for c in page.items]
-                    cursor = page.next_cursor
-                    if cursor is None:
-                        break
-                self.capped = cursor is not None
-                self.merged = MergedTickets(ids)
-            return await self.merged.next_page(backend, PAGE)
-
-        def show(result) -> None:
-            cards, more = result
-            self.tickets.extend(cards)
+        def show(page) -> None:
+            self.tickets_loaded = True
+            self.tickets.extend(page.items)
+            self.ticket_cursor = page.next_cursor
+            more = page.next_cursor is not None
             now = self.app.now()
-            rows.set_page([card_row(c, now, team=self.app.team_name(c.team_id)) for c in cards],
-                          more, append=append)
-            note = f" (of its first {MAX_CUSTOMERS:,} customers)" if self.capped else ""
+            rows.set_page([card_row(c, now, team=self.app.team_name(c.team_id))
+                           for c in page.items], more, append=append)
             self.query_one("#org-tickets-title", Static).update(Text(
-                f"Tickets of its customers, newest first ({len(self.tickets):,}"
-                f"{'+' if more else ''}){note}"))
+                f"Its tickets, newest first ({len(self.tickets):,}{'+' if more else ''})"))
 
-        self.call(fetch, show, "Loading the organization's tickets", group="org-tickets",
+        self.call(lambda b: b.organization_tickets(self.organization.id, cursor=cursor,
+                                                   limit=PAGE),
+                  show, "Loading the organization's tickets", group="org-tickets",
                   failed=lambda exc: rows.set_page([], False, append=append))
 
     def on_paged_rows_need_more(self, event: PagedRows.NeedMore) -> None:
         if event.rows.id == "org-customers":
             if self.customer_cursor:
                 self.load_customers(more=True)
-        else:
+        elif self.ticket_cursor:
             self.load_tickets()
 
     @property
