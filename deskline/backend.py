@@ -8,7 +8,7 @@ saw; appending a reply or comment does not, since it overwrites nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from deskline.models import (
@@ -19,7 +19,10 @@ from deskline.models import (
     Customer,
     CustomerCreate,
     CustomerUpdate,
+    FilePreview,
     FileUpload,
+    ImportKind,
+    ImportReport,
     InviteResult,
     MergePreview,
     MergeRequest,
@@ -30,6 +33,7 @@ from deskline.models import (
     RatingCreate,
     Report,
     ReportFilter,
+    SavedMapping,
     SearchHit,
     SplitRequest,
     Stage,
@@ -98,6 +102,21 @@ class Backend(Protocol):
                                limit: int = 50) -> Page[TicketCard]: ...
     async def organization_tickets(self, organization_id: int, cursor: str | None = None,
                                    limit: int = 50) -> Page[TicketCard]: ...
+
+    # CSV import (service/imports.py): the file travels as bytes.
+    async def preview_import(self, kind: ImportKind | str, content: bytes,
+                             chosen: Mapping[str, str] | None = None,
+                             saved: str | None = None) -> FilePreview: ...
+    async def run_import(self, kind: ImportKind | str, content: bytes, *,
+                         chosen: Mapping[str, str] | None = None, saved: str | None = None,
+                         dry_run: bool = False, skip_bad: bool = False,
+                         source_name: str | None = None,
+                         progress: Callable[[str, int, int], None] | None = None
+                         ) -> ImportReport: ...
+    async def import_mappings(self, kind: ImportKind | str | None = None
+                              ) -> list[SavedMapping]: ...
+    async def save_import_mapping(self, name: str, kind: ImportKind | str,
+                                  columns: Mapping[str, str | None]) -> SavedMapping: ...
     async def close_my_ticket(self, ticket_id: int, version: int) -> Ticket: ...
     async def rate_ticket(self, ticket_id: int, data: RatingCreate) -> Ticket: ...
     async def report(self, filter: ReportFilter | None = None) -> Report: ...

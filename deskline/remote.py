@@ -21,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
@@ -43,7 +44,10 @@ from deskline.models import (
     Customer,
     CustomerCreate,
     CustomerUpdate,
+    FilePreview,
     FileUpload,
+    ImportKind,
+    ImportReport,
     InviteResult,
     MergePreview,
     MergeRequest,
@@ -54,6 +58,7 @@ from deskline.models import (
     RatingCreate,
     Report,
     ReportFilter,
+    SavedMapping,
     SearchHit,
     SplitRequest,
     Stage,
@@ -67,6 +72,7 @@ from deskline.models import (
 from deskline.server.schemas import (
     ATTACHMENT_HEADER,
     FileBody,
+    ImportBody,
     Presence,
     PresenceState,
     ServerEvent,
@@ -113,6 +119,15 @@ def error_from(response: httpx.Response) -> DesklineError:
     if status in (401, 403):
         return PermissionDenied(detail, field=field)
     return ServerUnavailable(f"the server answered {status}: {detail}", field=field)
+
+
+IMPORT_TIMEOUT = 600.0  # seconds: a large CSV import is checked and written in one request
+
+
+def _base64(content: bytes) -> str:
+    import base64
+
+    return base64.b64encode(content).decode("ascii")
 
 
 def _filter_params(f: BoardFilter | None) -> dict[str, Any]:
@@ -169,7 +184,8 @@ class RemoteBackend:
     # --- one request, with retries -----------------------------------------------------
 
     async def _request(self, method: str, path: str, *, params: dict | None = None,
-                       json_body: Any = None, version: int | None = None) -> httpx.Response:
+                       json_body: Any = None, version: int | None = None,
+                       timeout: float | None = None) -> httpx.Response:
         headers: dict[str, str] = {}
         if method != "GET":
             headers["Idempotency-Key"] = uuid.uuid4().hex  # the same for every retry
@@ -182,8 +198,10 @@ class RemoteBackend:
         attempt = 0
         while True:
             try:
+                extra = {"timeout": httpx.Timeout(timeout, connect=5.0)} if timeout else {}
                 response = await self._client.request(method, path, params=params,
-                                                      content=content, headers=headers)
+                                                      content=content, headers=headers,
+                                                      **extra)
             except (httpx.TransportError, httpx.TimeoutException) as exc:
                 if attempt >= self.retries:
                     self._set_state("offline")
@@ -213,10 +231,11 @@ class RemoteBackend:
         return _adapter(kind).validate_json(response.content)
 
     async def _send(self, kind: Any, method: str, path: str, body: Any = None,
-                    version: int | None = None) -> Any:
+                    version: int | None = None, timeout: float | None = None) -> Any:
         if isinstance(body, BaseModel):
             body = body.model_dump(mode="json", exclude_unset=True)
-        response = await self._request(method, path, json_body=body, version=version)
+        response = await self._request(method, path, json_body=body, version=version,
+                                       timeout=timeout)
         if kind is None:
             return None
         return _adapter(kind).validate_json(response.content)
@@ -370,6 +389,38 @@ class RemoteBackend:
         return await self._get(Page[TicketCard],
                                f"/organizations/{int(organization_id)}/tickets",
                                cursor=cursor, limit=limit)
+
+    async def preview_import(self, kind: ImportKind | str, content: bytes,
+                             chosen: Mapping[str, str] | None = None,
+                             saved: str | None = None) -> FilePreview:
+        body = ImportBody(kind=ImportKind(kind), chosen=dict(chosen) if chosen else None,
+                          saved=saved, content_base64=_base64(content))
+        return await self._send(FilePreview, "POST", "/imports/preview",
+                                body.model_dump(mode="json"))
+
+    async def run_import(self, kind: ImportKind | str, content: bytes, *,
+                         chosen: Mapping[str, str] | None = None, saved: str | None = None,
+                         dry_run: bool = False, skip_bad: bool = False,
+                         source_name: str | None = None,
+                         progress: Callable[[str, int, int], None] | None = None
+                         ) -> ImportReport:
+        """`progress` is not heard over HTTP: the answer comes when the import is done."""
+        body = ImportBody(kind=ImportKind(kind), chosen=dict(chosen) if chosen else None,
+                          saved=saved, dry_run=dry_run, skip_bad=skip_bad,
+                          source_name=source_name, content_base64=_base64(content))
+        return await self._send(ImportReport, "POST", "/imports", body.model_dump(mode="json"),
+                                timeout=IMPORT_TIMEOUT)
+
+    async def import_mappings(self, kind: ImportKind | str | None = None
+                              ) -> list[SavedMapping]:
+        params = {"kind": ImportKind(kind).value} if kind else None
+        response = await self._request("GET", "/imports/mappings", params=params)
+        return _adapter(list[SavedMapping]).validate_json(response.content)
+
+    async def save_import_mapping(self, name: str, kind: ImportKind | str,
+                                  columns: Mapping[str, str | None]) -> SavedMapping:
+        return await self._send(SavedMapping, "PUT", f"/imports/mappings/{quote(name, safe='')}",
+                                {"kind": ImportKind(kind).value, "columns": dict(columns)})
 
     async def close_my_ticket(self, ticket_id: int, version: int) -> Ticket:
         return await self._send(Ticket, "POST", f"/tickets/{int(ticket_id)}/close", None,

@@ -20,6 +20,7 @@ from deskline.server import (
     jobs,
     routes_board,
     routes_directory,
+    routes_imports,
     routes_live,
     routes_tickets,
     routes_tokens,
@@ -28,11 +29,12 @@ from deskline.server.api import Api
 from deskline.server.fast_reads import answer_fast_read
 from deskline.server.limits import BodyLimit
 from deskline.server.problems import install_error_handlers
-from deskline.server.settings import API, Settings
+from deskline.server.settings import API, IMPORTS, Settings
 
 __all__ = ["API", "Api", "Settings", "create_app"]
 
-ROUTES = (routes_directory, routes_board, routes_tickets, routes_live, routes_tokens)
+ROUTES = (routes_directory, routes_board, routes_tickets, routes_live, routes_tokens,
+          routes_imports)
 
 
 class DesklineApp(FastAPI):
@@ -90,5 +92,6 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in ROUTES:
         app.include_router(module.routes(api))
-    app.add_middleware(BodyLimit, max_body=settings.max_body)
+    app.add_middleware(BodyLimit, max_body=settings.max_body,
+                       larger=(IMPORTS, settings.max_import_body))
     return app

@@ -13,22 +13,28 @@ from deskline.server.problems import PROBLEM, problem
 
 
 class BodyLimit:
-    def __init__(self, app: Any, max_body: int) -> None:
+    def __init__(self, app: Any, max_body: int,
+                 larger: tuple[str, int] | None = None) -> None:
+        """`larger`: (path prefix, limit) for the routes that take files."""
         self.app = app
         self.max_body = max_body
+        self.larger = larger
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        limit = self.max_body
+        if self.larger is not None and scope["path"].startswith(self.larger[0]):
+            limit = self.larger[1]
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.max_body
+                    too_big = int(value) > limit
                 except ValueError:
                     too_big = False
                 if too_big:
-                    await self._refuse(send)
+                    await self._refuse(send, limit)
                     return
         chunks, size = [], 0
         while True:
@@ -37,8 +43,8 @@ class BodyLimit:
                 break
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
-            if size > self.max_body:
-                await self._refuse(send)
+            if size > limit:
+                await self._refuse(send, limit)
                 return
             if not message.get("more_body"):
                 break
@@ -54,10 +60,9 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Callable) -> None:
+    async def _refuse(self, send: Callable, limit: int) -> None:
         response = problem(413, "Payload too large",
-                           f"the request body is larger than {self.max_body} bytes",
-                           field="body")
+                           f"the request body is larger than {limit} bytes", field="body")
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", PROBLEM.encode()),
                                 (b"content-length", str(len(response.body)).encode()),

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from deskline.errors import ValidationFailed
-from deskline.models import MAX_FILE_BYTES, FileUpload
+from deskline.models import MAX_FILE_BYTES, FileUpload, ImportKind
 
 # The header that carries a file's facts (AttachmentInfo as ASCII JSON) next to its bytes.
 ATTACHMENT_HEADER = "Deskline-Attachment"
@@ -52,13 +52,35 @@ class FileBody(_Input):
                    content_base64=base64.b64encode(upload.content).decode("ascii"))
 
     def upload(self) -> FileUpload:
-        try:
-            content = base64.b64decode(self.content_base64, validate=True)
-        except ValueError:
-            raise ValidationFailed(f"the content of {self.filename!r} is not base64",
-                                   field="files") from None
         return FileUpload(filename=self.filename, content_type=self.content_type,
-                          content=content)
+                          content=unbase64(self.content_base64, self.filename, "files"))
+
+
+def unbase64(text: str, what: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:
+        raise ValidationFailed(f"the content of {what!r} is not base64", field=field) from None
+
+
+class ImportBody(_Input):
+    """A CSV file to preview or import (`content_base64`), and how to read it."""
+
+    kind: ImportKind
+    content_base64: str
+    chosen: dict[str, str] | None = None  # column -> field (or "-" to ignore)
+    saved: str | None = None  # a saved mapping's name
+    dry_run: bool = False
+    skip_bad: bool = False
+    source_name: str | None = Field(None, max_length=255)
+
+    def content(self) -> bytes:
+        return unbase64(self.content_base64, self.source_name or "the file", "content_base64")
+
+
+class MappingBody(_Input):
+    kind: ImportKind
+    columns: dict[str, str | None]
 
 
 class MessageBody(_Input):

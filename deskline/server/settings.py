@@ -9,11 +9,13 @@ from datetime import datetime
 from deskline.clock import utcnow
 
 API = "/api/v1"
+IMPORTS = API + "/imports"  # the routes whose bodies may be as large as max_import_body
 
 
 @dataclass
 class Settings:
     max_body: int = 1 << 20  # bytes of a request body
+    max_import_body: int = 64 << 20  # bytes of a CSV import (base64 in JSON)
     auth_failures: int = 20  # failed logins per client address per window, then 429
     auth_window: float = 60.0
     token_creations: int = 5  # new tokens per agent per window

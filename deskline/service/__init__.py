@@ -12,6 +12,7 @@ from deskline.service.base import MAX_PAGE, ServiceBase, snippet
 from deskline.service.clocks import ClockUseCases
 from deskline.service.customers import CustomerUseCases
 from deskline.service.directory import DirectoryUseCases
+from deskline.service.imports import ImportUseCases
 from deskline.service.merging import MergeUseCases
 from deskline.service.reading import ReadingUseCases
 from deskline.service.setup import SetupUseCases
@@ -20,7 +21,7 @@ from deskline.store.sqlite import SqliteStore
 
 
 class Service(DirectoryUseCases, SetupUseCases, ReadingUseCases, TicketUseCases,
-              ClockUseCases, MergeUseCases, CustomerUseCases, ServiceBase):
+              ClockUseCases, MergeUseCases, CustomerUseCases, ImportUseCases, ServiceBase):
     """Every use case, for one actor."""
 
 

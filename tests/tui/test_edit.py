@@ -77,7 +77,9 @@ async def test_emptying_the_organization_takes_it_away(demo_db):
         backend = app.holder["backend"]
         editor = await open_editor(pilot, app)
         assert editor.query_one("#organization").value == name
-        editor.query_one("#organization").focus()
+        field = editor.query_one("#organization")
+        field.focus()
+        await wait_for(pilot, lambda: editor.focused is field)
         await pilot.press("ctrl+u", "ctrl+s")
         await wait_for(pilot, lambda: backend.writes("update_ticket"))
         update = backend.writes("update_ticket")[0][0][2]

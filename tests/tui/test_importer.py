@@ -1,5 +1,5 @@
 """The CSV mapping screen: columns with samples and guessed fields, dry run by line number,
-import the good rows or nothing, saved mappings, progress, and the remote case."""
+import the good rows or nothing, saved mappings, progress, and a console on a server."""
 
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ async def open_import(pilot, path, spy_class=Everything):
     return spy
 
 
-def runs(spy, fn_name: str):
-    return [(a, k) for a, k in spy.writes("run") if a[0].__name__ == fn_name]
+def runs(spy, method: str):
+    return spy.writes(method)
 
 
 async def test_columns_show_samples_and_guessed_fields(demo_db, tmp_path):
@@ -156,9 +156,9 @@ async def test_unknown_headers_are_mapped_from_the_keyboard_and_saved(demo_db, t
         await wait_for(pilot, lambda: "Save this mapping as" in screen_text(app))
         app.screen.query_one(Input).value = "crm export"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: runs(spy, "save_mapping"))
-        (args, _kwargs), = runs(spy, "save_mapping")
-        assert args[2:] == ("crm export", "customers", {"Kontakt-Mail": "email", "Wer": "name"})
+        await wait_for(pilot, lambda: runs(spy, "save_import_mapping"))
+        (args, _kwargs), = runs(spy, "save_import_mapping")
+        assert args == ("crm export", "customers", {"Kontakt-Mail": "email", "Wer": "name"})
 
         await pilot.press("x")  # ignore Kontakt-Mail again, then reuse the saved mapping
         assert screen.fields["Kontakt-Mail"] is None
@@ -204,33 +204,31 @@ async def test_tickets_kind_links_customers_by_email(demo_db, tmp_path):
         == count + 2
 
 
-class Remote(Everything):
-    """Looks like a remote backend: no LocalBackend to be found behind it."""
+async def test_a_console_on_a_server_imports_too(demo_db, tmp_path):
+    """Over a real server: the file goes up as bytes; preview, dry run and import work as
+    on the local database (without the progress figures)."""
+    from deskline.server.testing import open_remote_backend
+    from tests.tui.helpers import NOW
+    from tui.app import DesklineApp
 
-    def __init__(self, inner) -> None:
-        super().__init__(inner)
-        self._target = self.__dict__.pop("inner")
+    path = tmp_path / "kunden.csv"
+    path.write_bytes(KUNDEN)
+    before = emails(demo_db)
 
-    def __getattr__(self, name):
-        if name == "inner":
-            raise AttributeError(name)
-        if name == "run":
-            raise AssertionError("a remote console must not run the importer")
-        return getattr(self._target, name)
+    async def opener():
+        return await open_remote_backend(demo_db, "admin@deskline.example")
 
-
-async def test_remote_backend_says_import_runs_on_the_server(demo_db):
-    app = make_app(demo_db)
+    app = DesklineApp(opener, now=lambda: NOW)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: is_ready(app))
-        app.backend = Remote(app.backend)
-        await pilot.press("i")
-        await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen) and app.screen.remote)
+        await open_import(pilot, path)
+        screen = app.screen
+        assert "cp1252, semicolon-separated" in screen_text(app)
+        assert screen.preview.rows == 5 and screen.fields["E-Mail"] == "email"
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: "3 of 5 rows are bad" in screen_text(app), timeout=20)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.report is not None and not screen.report.dry_run,
+                       timeout=20)
         await pilot.pause()
-        text = screen_text(app)
-        assert "remote Deskline server" in text and "server's command line" in text
-        assert "deskline import customers FILE.csv" in text
-        assert "Import is not available from a remote console." in text
-        await pilot.press("d", "f5", "f")
-        await pilot.pause()
-        assert isinstance(app.screen, ImportScreen)  # nothing opened, nothing ran
+        assert "Imported 2 of 5 customers rows; skipped 3 bad rows." in screen_text(app)
+    assert emails(demo_db) == before | {"anna@example.com", "dora@example.com"}

@@ -6,13 +6,14 @@ them from the keyboard. A dry run checks every row and lists each problem by its
 then the user chooses: import the good rows, or nothing. A mapping can be saved and used
 again. A progress bar follows the check and the write.
 
-The importer (`deskline.io.importer`) works on the SQLite file itself, so it runs only on
-the local backend, on its database thread (`LocalBackend.run`). On a remote helpdesk the
-screen says that import runs on the server's command line.
+The file is read here and handed to the backend as bytes (`preview_import`,
+`run_import`): on the local backend the import runs on its database thread and reports
+progress; on a server it is one request, and the bar just says it is working.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 from typing import Any
@@ -29,27 +30,6 @@ from widgets.lines import truncate
 from widgets.rows import Row, RowList
 
 KINDS = ("customers", "tickets")
-REMOTE_NOTE = ("This console is connected to a remote Deskline server. CSV import runs on "
-               "the server's command line, next to its database:\n\n"
-               "    deskline import customers FILE.csv [--dry-run] [--skip-bad]\n"
-               "    deskline import tickets FILE.csv [--dry-run] [--skip-bad]\n\n"
-               "Import customers first, so that imported tickets link to them. esc goes back.")
-
-
-def local_service(backend) -> Any:
-    """The service of a LocalBackend (also behind a wrapper that keeps it as `inner`), or
-    None for a remote backend."""
-    from deskline.local import LocalBackend
-
-    for _ in range(4):
-        if isinstance(backend, LocalBackend):
-            return backend.service
-        backend = getattr(backend, "__dict__", {}).get("inner")
-        if backend is None:
-            return None
-    return None
-
-
 class ImportScreen(DesklineScreen):
     SCOPE = "importer"
     AUTO_FOCUS = "#import-columns"
@@ -71,8 +51,6 @@ class ImportScreen(DesklineScreen):
         self.fields: dict[str, str | None] = {}  # column -> field
         self.origin: dict[str, str] = {}  # column -> "guessed" | "saved" | "chosen"
         self.report = None  # the last ImportReport
-        self.service = None
-        self.remote = False
         self.busy = False
         self._progress: tuple[str, int, int] | None = None
         self._lock = threading.Lock()
@@ -102,15 +80,8 @@ class ImportScreen(DesklineScreen):
             from tui.app import BackendUnavailable
 
             try:
-                backend = await self.app.backend_ready()
+                await self.app.backend_ready()
             except BackendUnavailable:
-                return
-            self.service = local_service(backend)
-            if self.service is None:
-                self.remote = True
-                self.query_one("#import-info", Static).update(Text(REMOTE_NOTE))
-                self.query_one("#import-summary", Static).update(
-                    Text("Import is not available from a remote console.", style="bold"))
                 return
             if self.path is not None:
                 self.load_preview()
@@ -130,12 +101,6 @@ class ImportScreen(DesklineScreen):
     # --- backend work on the database thread ------------------------------------------
 
     def _ready(self) -> bool:
-        if self.remote:
-            self.app.notify("Import runs on the server's command line (deskline import …).",
-                            severity="warning", timeout=6, markup=False)
-            return False
-        if self.service is None:
-            return False
         if self.busy:
             self.app.notify("Still working on the file…", timeout=3, markup=False)
             return False
@@ -144,9 +109,7 @@ class ImportScreen(DesklineScreen):
     def load_preview(self, saved: str | None = None) -> None:
         if self.path is None or not self._ready():
             return
-        from deskline.io import importer
-
-        path, kind, svc = self.path, self.kind, self.service
+        path, kind = self.path, self.kind
 
         def show(preview) -> None:
             self.preview = preview
@@ -167,8 +130,11 @@ class ImportScreen(DesklineScreen):
                                f"{keymap.display('importer.run', first=True)} imports."))
             self.query_one("#import-problems", RowList).set_rows([])
 
-        self.call(lambda b: b.run(importer.preview_file, path, kind, store=svc.store,
-                                  saved=saved), show, "Reading the file", group="import")
+        async def preview(backend):
+            content = await asyncio.to_thread(path.read_bytes)
+            return await backend.preview_import(kind, content, saved=saved)
+
+        self.call(preview, show, "Reading the file", group="import")
 
     def _chosen(self) -> dict[str, str]:
         return {column: field or "-" for column, field in self.fields.items()}
@@ -184,9 +150,7 @@ class ImportScreen(DesklineScreen):
             self.app.notify(f"Map a column to {', '.join(missing)} first (enter on a column).",
                             severity="error", timeout=6, markup=False)
             return
-        from deskline.io import importer
-
-        path, kind, svc, chosen = self.path, self.kind, self.service, self._chosen()
+        path, kind, chosen = self.path, self.kind, self._chosen()
         self.busy = True
         self._progress = ("checking", 0, 0)
         bar = self.query_one("#import-progress", ProgressBar)
@@ -206,9 +170,13 @@ class ImportScreen(DesklineScreen):
             if then is not None:
                 then(report)
 
-        self.call(lambda b: b.run(importer.run_import, svc, path, kind, chosen=chosen,
-                                  dry_run=dry_run, skip_bad=skip_bad, progress=progress,
-                                  source_name=path.name),
+        async def run(backend):
+            content = await asyncio.to_thread(path.read_bytes)
+            return await backend.run_import(kind, content, chosen=chosen, dry_run=dry_run,
+                                             skip_bad=skip_bad, progress=progress,
+                                             source_name=path.name)
+
+        self.call(run,
                   finish, "Importing" if not dry_run else "Checking the file", group="import",
                   failed=lambda exc: self._stop(failed=True))
 
@@ -370,9 +338,6 @@ class ImportScreen(DesklineScreen):
             self.set_field(column, None)
 
     def action_file(self) -> None:
-        if self.remote:
-            self._ready()
-            return
         from tui.screens.pickers import TextPrompt
 
         def chosen(value) -> None:
@@ -434,10 +399,9 @@ class ImportScreen(DesklineScreen):
     def action_save(self) -> None:
         if self.preview is None or not self._ready():
             return
-        from deskline.io import importer
         from tui.screens.pickers import TextPrompt
 
-        svc, kind, columns = self.service, self.kind, dict(self.fields)
+        kind, columns = self.kind, dict(self.fields)
 
         def named(name) -> None:
             if not name or not name.strip():
@@ -447,7 +411,7 @@ class ImportScreen(DesklineScreen):
                 self.app.notify(f"Mapping “{plain(mapping.name, one_line=True)}” saved.",
                                 timeout=4, markup=False)
 
-            self.call(lambda b: b.run(importer.save_mapping, svc, name.strip(), kind, columns),
+            self.call(lambda b: b.save_import_mapping(name.strip(), kind, columns),
                       saved, "Saving the mapping")
 
         default = f"{self.path.stem} {kind}" if self.path else kind
@@ -457,10 +421,9 @@ class ImportScreen(DesklineScreen):
     def action_mappings(self) -> None:
         if not self._ready():
             return
-        from deskline.io import importer
         from tui.screens.pickers import Picker
 
-        svc, kind = self.service, self.kind
+        kind = self.kind
 
         def show(found) -> None:
             if not found:
@@ -476,8 +439,7 @@ class ImportScreen(DesklineScreen):
 
             self.app.push_screen(Picker(f"Use a saved mapping for {kind}", options), chosen)
 
-        self.call(lambda b: b.run(importer.saved_mappings, svc, kind), show,
-                  "Loading the saved mappings")
+        self.call(lambda b: b.import_mappings(kind), show, "Loading the saved mappings")
 
     def on_row_list_chosen(self, event: RowList.Chosen) -> None:
         if event.rows.id == "import-columns":
