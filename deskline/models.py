@@ -372,6 +372,7 @@ class AttachmentFile(Model):
 
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # one file sent with a reply
+MAX_REPLY_FILES_BYTES = 25 * 1024 * 1024  # all of a reply's files (what mail servers take)
 
 
 class FileUpload(Input):

@@ -29,7 +29,7 @@ from deskline.server.api import Api
 from deskline.server.fast_reads import answer_fast_read
 from deskline.server.limits import BodyLimit
 from deskline.server.problems import install_error_handlers
-from deskline.server.settings import API, IMPORTS, Settings
+from deskline.server.settings import API, Settings
 
 __all__ = ["API", "Api", "Settings", "create_app"]
 
@@ -92,6 +92,5 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in ROUTES:
         app.include_router(module.routes(api))
-    app.add_middleware(BodyLimit, max_body=settings.max_body,
-                       larger=(IMPORTS, settings.max_import_body))
+    app.add_middleware(BodyLimit, max_body=settings.max_body, larger=settings.body_limits())
     return app

@@ -3,10 +3,11 @@ GETs) and sliding-window throttles (failed logins per address, new tokens per ag
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from deskline.server.problems import PROBLEM, problem
@@ -14,19 +15,18 @@ from deskline.server.problems import PROBLEM, problem
 
 class BodyLimit:
     def __init__(self, app: Any, max_body: int,
-                 larger: tuple[str, int] | None = None) -> None:
-        """`larger`: (path prefix, limit) for the routes that take files."""
+                 larger: Sequence[tuple[re.Pattern, int]] = ()) -> None:
+        """`larger`: (path pattern, limit) for the routes that take files."""
         self.app = app
         self.max_body = max_body
-        self.larger = larger
+        self.larger = tuple(larger)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        limit = self.max_body
-        if self.larger is not None and scope["path"].startswith(self.larger[0]):
-            limit = self.larger[1]
+        limit = next((size for pattern, size in self.larger
+                      if pattern.fullmatch(scope["path"])), self.max_body)
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:

@@ -8,6 +8,7 @@ from deskline import access
 from deskline.clock import to_db
 from deskline.errors import ConflictError, PermissionDenied, ValidationFailed
 from deskline.models import (
+    MAX_REPLY_FILES_BYTES,
     PRIORITY_LABELS,
     Agent,
     EventData,
@@ -298,6 +299,9 @@ class TicketUseCases(ServiceBase):
         body = body.strip()
         if not body and not files:
             raise ValidationFailed("the reply is empty", field="body")
+        if sum(len(f.content) for f in files) > MAX_REPLY_FILES_BYTES:
+            raise ValidationFailed("a reply's files may add up to 25 MB (what mail servers "
+                                   "take); send the rest in another reply", field="files")
         now = to_db(self.clock())
         with self.store.transaction():
             if scope.portal:

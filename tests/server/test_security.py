@@ -91,17 +91,23 @@ def test_stored_tokens_are_hashed(world: World) -> None:
 
 
 def test_oversized_bodies_are_refused(world: World) -> None:
+    """1 MiB for an ordinary request; a message (with its files) up to 40 MiB."""
     tid = world.tickets["company_own"]["id"]
     with world.client("alice") as c:
-        big = {"kind": "reply", "body": "x" * (1 << 20)}
-        _problem(c.post(f"/tickets/{tid}/messages", json=big), 413, "body")
+        t = _ticket(c, tid)
+        big = {"subject": "x" * (1 << 20)}
+        _problem(c.patch(f"/tickets/{tid}", json=big,
+                         headers={"If-Match": f'"{t["version"]}"'}), 413, "body")
 
-        def chunks():
-            for _ in range(40):
+        def chunks(count: int):
+            for _ in range(count):
                 yield b"y" * 65536
 
-        _problem(c.post(f"/tickets/{tid}/messages", content=chunks(),
+        _problem(c.post("/customers", content=chunks(40),
                         headers={"Content-Type": "application/json"}), 413, "body")
+        _problem(c.post(f"/tickets/{tid}/messages", content=chunks(41 * 16 + 1),
+                        headers={"Content-Type": "application/json"}), 413, "body")
+        assert _ticket(c, tid)["version"] == t["version"]
         count = _ticket(c, tid)["message_count"]
         assert c.post(f"/tickets/{tid}/messages", json={"kind": "reply", "body": "small"}
                       ).status_code == 201

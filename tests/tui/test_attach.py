@@ -95,3 +95,27 @@ async def test_what_cannot_be_sent_is_refused_and_a_file_can_be_removed(demo_db,
         await wait_for(pilot, lambda: backend.writes("reply"))
         (_tid, body, uploads), _kw = backend.writes("reply")[0]
         assert body == "" and [u.content for u in uploads] == [b"back"]
+
+
+async def test_a_reply_takes_25_mb_of_files_at_most(demo_db, tmp_path):
+    parts = []
+    for i in range(3):
+        part = tmp_path / f"part{i}.bin"
+        with open(part, "wb") as out:
+            out.truncate(9 * 1024 * 1024)
+        parts.append(part)
+    app = make_app(demo_db, email=ALICE)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(pilot, lambda: is_ready(app))
+        screen = await open_ticket(pilot, app, 5)
+        await attach(pilot, app, parts[0])
+        await wait_for(pilot, lambda: len(screen.composer.files) == 1)
+        for part in parts[1:]:
+            await pilot.press("f8")
+            await wait_for(pilot, lambda: isinstance(app.screen, Picker))
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
+            app.screen.query_one("#prompt").value = str(part)
+            await pilot.press("enter")
+        await wait_for(pilot, lambda: notified(app, "would add up to 27 MB"))
+        assert len(screen.composer.files) == 2

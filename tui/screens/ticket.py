@@ -431,7 +431,7 @@ class TicketScreen(DesklineScreen):
             if not text or not text.strip():
                 return
             try:
-                entry = _attachable(text.strip())
+                entry = _attachable(text.strip(), sum(n for _p, n in self.composer.files))
             except ValueError as exc:
                 self.notify(str(exc), severity="error", timeout=8, markup=False)
                 return
@@ -756,10 +756,10 @@ class TicketScreen(DesklineScreen):
         self.app.drafts.save()
 
 
-def _attachable(text: str) -> tuple[str, int]:
-    """(absolute path, size) of a file that can go with a reply; ValueError saying why
-    not."""
-    from deskline.models import MAX_FILE_BYTES
+def _attachable(text: str, attached: int = 0) -> tuple[str, int]:
+    """(absolute path, size) of a file that can go with a reply that has `attached` bytes
+    of files already; ValueError saying why not."""
+    from deskline.models import MAX_FILE_BYTES, MAX_REPLY_FILES_BYTES
 
     path = Path(text).expanduser().resolve()
     shown = plain(str(path), one_line=True)
@@ -769,6 +769,10 @@ def _attachable(text: str) -> tuple[str, int]:
     if size > MAX_FILE_BYTES:
         raise ValueError(f"{shown} is {glyphs.size(size)}: a reply takes files up to "
                          f"{glyphs.size(MAX_FILE_BYTES)}")
+    if attached + size > MAX_REPLY_FILES_BYTES:
+        raise ValueError(f"with {shown} the reply's files would add up to "
+                         f"{glyphs.size(attached + size)}: at most "
+                         f"{glyphs.size(MAX_REPLY_FILES_BYTES)} go with one reply")
     if not os.access(path, os.R_OK):
         raise ValueError(f"{shown} cannot be read")
     return str(path), size
