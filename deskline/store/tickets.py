@@ -376,11 +376,18 @@ class TicketQueries:
 
     def move_messages(self, message_ids: Sequence[int] | None, from_ids: Sequence[int],
                       to_id: int) -> int:
-        """Move the named messages (or all messages of `from_ids`) to another ticket."""
+        """Move the named messages (or all messages of `from_ids`) to another ticket, with
+        the files that came with them (which would otherwise go if their old ticket is
+        deleted)."""
         sql = f"UPDATE messages SET ticket_id = ? WHERE ticket_id IN ({_int_list(from_ids)})"
         if message_ids is not None:
             sql += f" AND id IN ({_int_list(message_ids)})"
-        return self.conn.execute(sql, (to_id,)).rowcount
+        moved = self.conn.execute(sql, (to_id,)).rowcount
+        self.conn.execute(
+            "UPDATE mail_attachments SET ticket_id = ?"
+            f" WHERE ticket_id IN ({_int_list(from_ids)}) AND chatter_id IN"
+            " (SELECT id FROM messages WHERE ticket_id = ?)", (to_id, to_id))
+        return moved
 
     def recount_messages(self, ticket_ids: Iterable[int]) -> None:
         self.conn.execute(

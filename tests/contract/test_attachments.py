@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from deskline.errors import NotFound
-from tests.conftest import ALICE, PORTAL
+from tests.conftest import ADMIN, ALICE, PORTAL
 
 PDF = b"%PDF-1.4\n\x00\xff\xfe binary \x1b[2J\n%%EOF"
 LOG = "Prüfprotokoll: Fehler 42 — naïve café\n".encode()
@@ -94,6 +94,11 @@ async def test_a_file_follows_its_message_into_a_merged_ticket(open_backend, mai
     (answer,) = [m for m in thread if m.attachments]
     fetched = await alice.get_attachment(answer.attachments[0].id)
     assert fetched.content == LOG
+    # The file moved with its message: deleting the merged-away ticket keeps it.
+    admin = await open_backend(ADMIN)
+    source = await admin.get_ticket(ticket.id)
+    await admin.delete_ticket(source.id, source.version)
+    assert (await alice.get_attachment(answer.attachments[0].id)).content == LOG
 
 
 async def test_a_reply_carries_files_to_the_thread(open_backend, mailed):
