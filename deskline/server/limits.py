@@ -61,8 +61,10 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, send: Callable, limit: int) -> None:
+        size = f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit} bytes"
         response = problem(413, "Payload too large",
-                           f"the request body is larger than {limit} bytes", field="body")
+                           f"the request is larger than this server takes ({size})",
+                           field="body")
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", PROBLEM.encode()),
                                 (b"content-length", str(len(response.body)).encode()),
