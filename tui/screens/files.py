@@ -1,11 +1,13 @@
-"""Saving the files that came with customers' mails: pick one (or all), name a folder,
-and each is written there under a safe name that never replaces an existing file.
+"""Files in the ticket view. Saving the files that came with customers' mails: pick one
+(or all), name a folder, and each is written there under a safe name that never replaces
+an existing file. Attaching files to a reply: checked when added, read when sent.
 
 Over SSH the folder is on the machine the console runs on (a jump host): the console says
 where each file went, so the agent can copy it on from there."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -91,3 +93,58 @@ def save_files(screen: Any, files: Sequence[Any], first: Sequence[Any] = ()) -> 
 
     app.push_screen(Picker("Save the files of this ticket", options,
                            ordered[0].id if len(ordered) == 1 else ALL), chosen)
+
+
+# --- files sent with a reply ---------------------------------------------------------
+
+
+def attachable(text: str, attached: int = 0) -> tuple[str, int]:
+    """(absolute path, size) of a file that can go with a reply that has `attached` bytes
+    of files already; ValueError saying why not."""
+    from deskline.models import MAX_FILE_BYTES, MAX_REPLY_FILES_BYTES
+
+    path = Path(text).expanduser().resolve()
+    shown = plain(str(path), one_line=True)
+    if not path.is_file():
+        raise ValueError(f"{shown} is not a file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{shown} is {glyphs.size(size)}: a reply takes files up to "
+                         f"{glyphs.size(MAX_FILE_BYTES)}")
+    if attached + size > MAX_REPLY_FILES_BYTES:
+        raise ValueError(f"with {shown} the reply's files would add up to "
+                         f"{glyphs.size(attached + size)}: at most "
+                         f"{glyphs.size(MAX_REPLY_FILES_BYTES)} go with one reply")
+    if not os.access(path, os.R_OK):
+        raise ValueError(f"{shown} cannot be read")
+    return str(path), size
+
+
+def from_draft(saved: str) -> list[tuple[str, int]]:
+    """The files of a saved draft ("path<TAB>size" lines)."""
+    files = []
+    for line in saved.splitlines():
+        path, _tab, size = line.rpartition("\t")
+        if path:
+            files.append((path, int(size) if size.isdigit() else 0))
+    return files
+
+
+def read_uploads(paths: list[str]) -> list:
+    """FileUploads of the paths, read now (a file gone since is an error, nothing sent)."""
+    import mimetypes
+
+    from deskline.errors import ValidationFailed
+    from deskline.models import FileUpload
+
+    uploads = []
+    for path in paths:
+        try:
+            content = Path(path).read_bytes()
+        except OSError as exc:
+            raise ValidationFailed(f"cannot read {path}: {exc.strerror or exc}",
+                                   field="files") from None
+        uploads.append(FileUpload(filename=Path(path).name, content=content,
+                                  content_type=mimetypes.guess_type(path)[0]
+                                  or "application/octet-stream"))
+    return uploads

@@ -13,6 +13,7 @@ from textual.widgets import Static, TextArea
 from deskline.text import plain
 from tui import keymap
 from tui.base import DesklineScreen
+from tui.screens import files
 from widgets import glyphs
 from widgets.chatter import Chatter
 from widgets.composer import Composer
@@ -97,7 +98,7 @@ class TicketScreen(DesklineScreen):
         draft = self.app.drafts.get(ticket.id)
         if draft:
             self.composer.set_texts(draft.get("reply", ""), draft.get("comment", ""))
-            self.composer.set_files(_files_of(draft.get("files", "")))
+            self.composer.set_files(files.from_draft(draft.get("files", "")))
             self.composer.set_kind(draft.get("tab", "reply"))
             self.notify(f"Unsent draft of #{ticket.number} restored.", timeout=4)
         if page.next_cursor is None:
@@ -431,7 +432,8 @@ class TicketScreen(DesklineScreen):
             if not text or not text.strip():
                 return
             try:
-                entry = _attachable(text.strip(), sum(n for _p, n in self.composer.files))
+                entry = files.attachable(text.strip(),
+                                         sum(n for _p, n in self.composer.files))
             except ValueError as exc:
                 self.notify(str(exc), severity="error", timeout=8, markup=False)
                 return
@@ -507,11 +509,12 @@ class TicketScreen(DesklineScreen):
         self.call(who, decide, "Checking who is replying", group="send-check", exclusive=True)
 
     def _send(self, ticket, kind: str, body: str) -> None:
-        files = list(self.composer.files) if kind == "reply" else []
+        chosen = list(self.composer.files) if kind == "reply" else []
 
         async def send(backend):
             if kind == "reply":
-                uploads = await asyncio.to_thread(_read_files, [p for p, _n in files])
+                uploads = await asyncio.to_thread(files.read_uploads,
+                                                  [p for p, _n in chosen])
                 return await backend.reply(ticket.id, body, uploads)
             return await backend.comment(ticket.id, body)
 
@@ -519,8 +522,8 @@ class TicketScreen(DesklineScreen):
             if self.composer.kind == kind and self.composer.text.strip() == body:
                 self.composer.set_text("")
             self.composer.texts[kind] = ""
-            if files:
-                self._set_files([f for f in self.composer.files if f not in files])
+            if chosen:
+                self._set_files([f for f in self.composer.files if f not in chosen])
             self.app.drafts.put(ticket.id, kind, "")
             self.app.drafts.save()
             self._moved = False
@@ -666,14 +669,12 @@ class TicketScreen(DesklineScreen):
         if not self._need_ticket():
             return
         selected = self.chatter.current
-        files = [*self.ticket.attachments,
+        found = [*self.ticket.attachments,
                  *(f for m in self.chatter.messages for f in m.attachments)]
-        if not files:
+        if not found:
             self.notify("No file came with this ticket's mails.", timeout=4)
             return
-        from tui.screens.files import save_files
-
-        save_files(self, files, first=selected.attachments if selected is not None else ())
+        files.save_files(self, found, first=selected.attachments if selected is not None else ())
 
     def action_split(self) -> None:
         if not self._need_ticket():
@@ -754,58 +755,6 @@ class TicketScreen(DesklineScreen):
     def _save_drafts(self) -> None:
         self._save_timer = None
         self.app.drafts.save()
-
-
-def _attachable(text: str, attached: int = 0) -> tuple[str, int]:
-    """(absolute path, size) of a file that can go with a reply that has `attached` bytes
-    of files already; ValueError saying why not."""
-    from deskline.models import MAX_FILE_BYTES, MAX_REPLY_FILES_BYTES
-
-    path = Path(text).expanduser().resolve()
-    shown = plain(str(path), one_line=True)
-    if not path.is_file():
-        raise ValueError(f"{shown} is not a file")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ValueError(f"{shown} is {glyphs.size(size)}: a reply takes files up to "
-                         f"{glyphs.size(MAX_FILE_BYTES)}")
-    if attached + size > MAX_REPLY_FILES_BYTES:
-        raise ValueError(f"with {shown} the reply's files would add up to "
-                         f"{glyphs.size(attached + size)}: at most "
-                         f"{glyphs.size(MAX_REPLY_FILES_BYTES)} go with one reply")
-    if not os.access(path, os.R_OK):
-        raise ValueError(f"{shown} cannot be read")
-    return str(path), size
-
-
-def _files_of(saved: str) -> list[tuple[str, int]]:
-    """The files of a saved draft ("path<TAB>size" lines)."""
-    files = []
-    for line in saved.splitlines():
-        path, _tab, size = line.rpartition("\t")
-        if path:
-            files.append((path, int(size) if size.isdigit() else 0))
-    return files
-
-
-def _read_files(paths: list[str]) -> list:
-    """FileUploads of the paths, read now (a file gone since is an error, nothing sent)."""
-    import mimetypes
-
-    from deskline.errors import ValidationFailed
-    from deskline.models import FileUpload
-
-    uploads = []
-    for path in paths:
-        try:
-            content = Path(path).read_bytes()
-        except OSError as exc:
-            raise ValidationFailed(f"cannot read {path}: {exc.strerror or exc}",
-                                   field="files") from None
-        uploads.append(FileUpload(filename=Path(path).name, content=content,
-                                  content_type=mimetypes.guess_type(path)[0]
-                                  or "application/octet-stream"))
-    return uploads
 
 
 async def _messages_after(backend, ticket_id: int, cursor: str | None) -> list:
