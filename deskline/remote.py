@@ -124,12 +124,6 @@ def error_from(response: httpx.Response) -> DesklineError:
 IMPORT_TIMEOUT = 600.0  # seconds: a large CSV import is checked and written in one request
 
 
-def _base64(content: bytes) -> str:
-    import base64
-
-    return base64.b64encode(content).decode("ascii")
-
-
 def _filter_params(f: BoardFilter | None) -> dict[str, Any]:
     if f is None:
         return {}
@@ -195,10 +189,10 @@ class RemoteBackend:
         if json_body is not None:
             content = json.dumps(json_body).encode()
             headers["Content-Type"] = "application/json"
+        extra = {"timeout": httpx.Timeout(timeout, connect=5.0)} if timeout else {}
         attempt = 0
         while True:
             try:
-                extra = {"timeout": httpx.Timeout(timeout, connect=5.0)} if timeout else {}
                 response = await self._client.request(method, path, params=params,
                                                       content=content, headers=headers,
                                                       **extra)
@@ -225,7 +219,7 @@ class RemoteBackend:
                 raise error_from(response)
             return response
 
-    async def _get(self, kind: Any, path: str, **params: Any) -> Any:
+    async def _get(self, kind: Any, path: str, /, **params: Any) -> Any:
         params = {k: v for k, v in params.items() if v is not None}
         response = await self._request("GET", path, params=params)
         return _adapter(kind).validate_json(response.content)
@@ -393,8 +387,7 @@ class RemoteBackend:
     async def preview_import(self, kind: ImportKind | str, content: bytes,
                              chosen: Mapping[str, str] | None = None,
                              saved: str | None = None) -> FilePreview:
-        body = ImportBody(kind=ImportKind(kind), chosen=dict(chosen) if chosen else None,
-                          saved=saved, content_base64=_base64(content))
+        body = ImportBody.of(kind, content, chosen=chosen, saved=saved)
         return await self._send(FilePreview, "POST", "/imports/preview",
                                 body.model_dump(mode="json"))
 
@@ -405,17 +398,15 @@ class RemoteBackend:
                          progress: Callable[[str, int, int], None] | None = None
                          ) -> ImportReport:
         """`progress` is not heard over HTTP: the answer comes when the import is done."""
-        body = ImportBody(kind=ImportKind(kind), chosen=dict(chosen) if chosen else None,
-                          saved=saved, dry_run=dry_run, skip_bad=skip_bad,
-                          source_name=source_name, content_base64=_base64(content))
+        body = ImportBody.of(kind, content, chosen=chosen, saved=saved, dry_run=dry_run,
+                             skip_bad=skip_bad, source_name=source_name)
         return await self._send(ImportReport, "POST", "/imports", body.model_dump(mode="json"),
                                 timeout=IMPORT_TIMEOUT)
 
     async def import_mappings(self, kind: ImportKind | str | None = None
                               ) -> list[SavedMapping]:
-        params = {"kind": ImportKind(kind).value} if kind else None
-        response = await self._request("GET", "/imports/mappings", params=params)
-        return _adapter(list[SavedMapping]).validate_json(response.content)
+        return await self._get(list[SavedMapping], "/imports/mappings",
+                               kind=ImportKind(kind).value if kind else None)
 
     async def save_import_mapping(self, name: str, kind: ImportKind | str,
                                   columns: Mapping[str, str | None]) -> SavedMapping:

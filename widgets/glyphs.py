@@ -70,11 +70,12 @@ def size(count: int) -> str:
     """A file size for people: 812 B, 12 KB, 3.4 MB."""
     if count < 1024:
         return f"{count} B"
-    for unit in ("KB", "MB", "GB"):
-        count /= 1024
-        if count < 1024 or unit == "GB":
-            return f"{count:.1f} {unit}" if count < 10 else f"{count:.0f} {unit}"
-    raise AssertionError("unreachable")
+    value, unit = count / 1024, "KB"
+    for bigger in ("MB", "GB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
 
 
 def attachment(info) -> str:

@@ -6,9 +6,10 @@ Plain pydantic (no FastAPI), shared by the server and `deskline.remote`.
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,11 +50,15 @@ class FileBody(_Input):
     @classmethod
     def of(cls, upload: FileUpload) -> FileBody:
         return cls(filename=upload.filename, content_type=upload.content_type,
-                   content_base64=base64.b64encode(upload.content).decode("ascii"))
+                   content_base64=to_base64(upload.content))
 
     def upload(self) -> FileUpload:
         return FileUpload(filename=self.filename, content_type=self.content_type,
                           content=unbase64(self.content_base64, self.filename, "files"))
+
+
+def to_base64(content: bytes) -> str:
+    return base64.b64encode(content).decode("ascii")
 
 
 def unbase64(text: str, what: str, field: str) -> bytes:
@@ -73,6 +78,12 @@ class ImportBody(_Input):
     dry_run: bool = False
     skip_bad: bool = False
     source_name: str | None = Field(None, max_length=255)
+
+    @classmethod
+    def of(cls, kind: ImportKind | str, content: bytes, *,
+           chosen: Mapping[str, str] | None = None, **options: Any) -> ImportBody:
+        return cls(kind=ImportKind(kind), content_base64=to_base64(content),
+                   chosen=dict(chosen) if chosen else None, **options)
 
     def content(self) -> bytes:
         return unbase64(self.content_base64, self.source_name or "the file", "content_base64")

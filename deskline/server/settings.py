@@ -17,11 +17,6 @@ class Settings:
     max_body: int = 1 << 20  # bytes of a request body
     max_import_body: int = 64 << 20  # bytes of a CSV import (base64 in JSON)
     max_message_body: int = 40 << 20  # bytes of a message with its files (base64 in JSON)
-
-    def body_limits(self) -> list[tuple[re.Pattern, int]]:
-        """The routes that take files, and how large their bodies may be."""
-        return [(re.compile(API + r"/imports(/preview)?"), self.max_import_body),
-                (re.compile(API + r"/tickets/\d+/messages"), self.max_message_body)]
     auth_failures: int = 20  # failed logins per client address per window, then 429
     auth_window: float = 60.0
     token_creations: int = 5  # new tokens per agent per window
@@ -33,3 +28,8 @@ class Settings:
     mail_every: float | None = None  # seconds between deliveries of the outbox
     maintenance_every: float | None = None  # seconds between SLA refreshes + auto-closing
     clock: Callable[[], datetime] = utcnow  # the jobs' "now" (tests fix it)
+
+    def body_limits(self) -> list[tuple[re.Pattern, int]]:
+        """The routes that take files, and how large their bodies may be."""
+        return [(re.compile(API + r"/imports(/preview)?"), self.max_import_body),
+                (re.compile(API + r"/tickets/\d+/messages"), self.max_message_body)]

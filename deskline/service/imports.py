@@ -3,12 +3,14 @@ the file arrives as bytes; `deskline.io.importer` does the work on the service's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from deskline.models import FilePreview, ImportKind, ImportReport, SavedMapping
 from deskline.service.base import ServiceBase
 
-Progress = Callable[[str, int, int], None]
+if TYPE_CHECKING:
+    from deskline.io.importer import Progress
 
 
 class ImportUseCases(ServiceBase):

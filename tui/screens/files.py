@@ -120,8 +120,13 @@ def attachable(text: str, attached: int = 0) -> tuple[str, int]:
     return str(path), size
 
 
+def to_draft(files: Sequence[tuple[str, int]]) -> str:
+    """The attached files as a draft keeps them: "path<TAB>size" lines."""
+    return "\n".join(f"{path}\t{size}" for path, size in files)
+
+
 def from_draft(saved: str) -> list[tuple[str, int]]:
-    """The files of a saved draft ("path<TAB>size" lines)."""
+    """The files of a saved draft (see `to_draft`)."""
     files = []
     for line in saved.splitlines():
         path, _tab, size = line.rpartition("\t")
@@ -142,8 +147,8 @@ def read_uploads(paths: list[str]) -> list:
         try:
             content = Path(path).read_bytes()
         except OSError as exc:
-            raise ValidationFailed(f"cannot read {path}: {exc.strerror or exc}",
-                                   field="files") from None
+            raise ValidationFailed(f"cannot read {plain(path, one_line=True)}: "
+                                   f"{exc.strerror or exc}", field="files") from None
         uploads.append(FileUpload(filename=Path(path).name, content=content,
                                   content_type=mimetypes.guess_type(path)[0]
                                   or "application/octet-stream"))

@@ -461,10 +461,9 @@ class TicketScreen(DesklineScreen):
             (f"Remove {Path(path).name}", path) for path, _n in self.composer.files]
         self.app.push_screen(Picker("Files of the reply", options, "add"), chosen)
 
-    def _set_files(self, files: list[tuple[str, int]]) -> None:
-        self.composer.set_files(files)
-        self.app.drafts.put(self.ticket.id, "files",
-                            "\n".join(f"{path}\t{size}" for path, size in files))
+    def _set_files(self, chosen: list[tuple[str, int]]) -> None:
+        self.composer.set_files(chosen)
+        self.app.drafts.put(self.ticket.id, "files", files.to_draft(chosen))
 
     def action_send(self) -> None:
         if not self._need_ticket():
