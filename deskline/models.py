@@ -108,6 +108,7 @@ class Page(Model, Generic[T]):
 class TimeOff(Model):
     start: datetime
     end: datetime
+    id: int | None = None  # set when read from the store: what `remove_time_off` names
 
     @model_validator(mode="after")
     def _ordered(self) -> TimeOff:
@@ -128,11 +129,37 @@ class Agent(Model):
 
 class AgentCreate(Input):
     email: str
-    name: str = ""
+    name: str = Field("", max_length=200)
     role: Role = Role.agent
     customer_id: int | None = None
 
     _email = field_validator("email")(normalize_email)
+
+
+class AgentUpdate(Input):
+    """Only the fields that are set are changed. Deactivating goes through
+    `deactivate_agent` (tokens revoked, open tickets listed)."""
+
+    email: str | None = None
+    name: str | None = Field(None, min_length=1, max_length=200)
+    role: Role | None = None
+    active: bool | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None else normalize_email(value)
+
+
+class TimeOffCreate(Input):
+    start: datetime
+    end: datetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeOffCreate:
+        if self.end <= self.start:
+            raise ValueError("time off must end after it starts")
+        return self
 
 
 class Organization(Model):
@@ -142,7 +169,12 @@ class Organization(Model):
 
 
 class OrganizationCreate(Input):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
+    domain: str | None = None
+
+
+class OrganizationUpdate(Input):
+    name: str | None = Field(None, min_length=1, max_length=200)
     domain: str | None = None
 
 
@@ -153,7 +185,14 @@ class Project(Model):
 
 
 class ProjectCreate(Input):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
+    organization_id: int | None = None
+
+
+class ProjectUpdate(Input):
+    """`organization_id: null` takes the project out of its organization."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
     organization_id: int | None = None
 
 
@@ -241,6 +280,15 @@ class Team(Model):
     auto_close_stage_ids: list[int] = Field(default_factory=list)  # empty: any open stage
     customers_may_close: bool = False
     ratings: bool = False
+    archived: bool = False  # archived teams take no new tickets; theirs stay readable
+    version: int = 1
+
+
+def _alias(value: str | None) -> str | None:
+    """An email alias: empty means none."""
+    if value is None or not value.strip():
+        return None
+    return normalize_email(value)
 
 
 class TeamCreate(Input):
@@ -257,6 +305,8 @@ class TeamCreate(Input):
     auto_close_stage_ids: list[int] = Field(default_factory=list)
     customers_may_close: bool = False
     ratings: bool = False
+
+    _email_alias = field_validator("email_alias")(_alias)
 
 
 class TeamUpdate(Input):
@@ -275,6 +325,9 @@ class TeamUpdate(Input):
     auto_close_stage_ids: list[int] | None = None
     customers_may_close: bool | None = None
     ratings: bool | None = None
+    archived: bool | None = None
+
+    _email_alias = field_validator("email_alias")(_alias)
 
 
 class Stage(Model):
@@ -284,6 +337,7 @@ class Stage(Model):
     closing: bool = False  # a ticket in a closing stage is closed (a "folded" stage)
     template_id: int | None = None
     team_ids: list[int] = Field(default_factory=list)
+    version: int = 1
 
 
 class StageCreate(Input):
@@ -306,10 +360,24 @@ class MailTemplate(Model):
     name: str
     subject: str
     body: str
+    version: int = 1
 
 
 class MailTemplateCreate(Input):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
+    subject: str = Field(max_length=1000)
+    body: str = Field(max_length=200_000)
+
+
+class MailTemplateUpdate(Input):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    subject: str | None = Field(None, max_length=1000)
+    body: str | None = Field(None, max_length=200_000)
+
+
+class TemplatePreview(Model):
+    """A template rendered against one ticket, as its customer would get it."""
+
     subject: str
     body: str
 
@@ -317,6 +385,35 @@ class MailTemplateCreate(Input):
 class Tag(Model):
     id: int
     name: str
+    ticket_count: int = 0
+
+
+class ApiToken(Model):
+    """An API token as listed (the token itself is shown once, when made)."""
+
+    id: int
+    agent_id: int
+    agent_email: str
+    prefix: str
+    label: str = ""
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class AuditEntry(Model):
+    """One configuration change: who, when, what, and each field from → to."""
+
+    id: int
+    at: datetime
+    actor_id: int | None = None
+    actor_name: str
+    kind: str  # team, stage, sla_policy, template, agent, organization, project, tag, token
+    object_id: int | None = None
+    object_name: str = ""
+    action: str  # created, changed, archived, deleted, merged, deactivated, revoked…
+    changes: list[EventData] = Field(default_factory=list)
 
 
 # --- SLA --------------------------------------------------------------------------------
@@ -332,17 +429,46 @@ class SlaPolicy(Model):
     target_stage_id: int
     hours: float = Field(gt=0)  # working hours on the team's calendar
     excluded_stage_ids: list[int] = Field(default_factory=list)  # pause the clock
+    version: int = 1
 
 
 class SlaPolicyCreate(Input):
     team_id: int
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     priorities: list[int] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     customer_ids: list[int] = Field(default_factory=list)
     target_stage_id: int
-    hours: float = Field(gt=0)
+    hours: float = Field(gt=0, le=10_000)
     excluded_stage_ids: list[int] = Field(default_factory=list)
+
+    @field_validator("priorities")
+    @classmethod
+    def _priorities(cls, value: list[int]) -> list[int]:
+        if any(p < 0 or p > 3 for p in value):
+            raise ValueError("priorities are 0 (low) to 3 (urgent)")
+        return sorted(set(value))
+
+
+class SlaPolicyUpdate(Input):
+    """Only the fields that are set are changed. `recompute`: also restart the clocks of
+    the team's open tickets under the changed policy (else it applies to new tickets)."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    priorities: list[int] | None = None
+    tags: list[str] | None = None
+    customer_ids: list[int] | None = None
+    target_stage_id: int | None = None
+    hours: float | None = Field(None, gt=0, le=10_000)
+    excluded_stage_ids: list[int] | None = None
+    recompute: bool = False
+
+    @field_validator("priorities")
+    @classmethod
+    def _priorities(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and any(p < 0 or p > 3 for p in value):
+            raise ValueError("priorities are 0 (low) to 3 (urgent)")
+        return None if value is None else sorted(set(value))
 
 
 class TicketSla(Model):
@@ -437,6 +563,14 @@ class TicketCard(Model):
     created_at: datetime
     closed: bool = False
     version: int
+
+
+class AgentDeactivation(Model):
+    """An agent deactivated: their tokens revoked, their open tickets to reassign."""
+
+    agent: Agent
+    tokens_revoked: int
+    open_tickets: list[TicketCard]
 
 
 class TicketCreate(Input):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -512,9 +511,10 @@ def run_import(svc, source: str | Path | bytes, kind: ImportKind | str, *,
                 _write_customers(svc, check, progress)
             else:
                 _write_tickets(svc, check, progress, name)
-        except sqlite3.IntegrityError as exc:
-            raise ConflictError(f"the database changed while importing ({exc}); nothing was "
-                                "written, run the import again") from None
+        except ConflictError as exc:  # a unique value written meanwhile by someone else
+            raise ConflictError(f"the database changed while importing ({exc.message}); "
+                                "nothing was written, run the import again",
+                                field=exc.field) from None
         if progress:
             progress("writing", len(check.good), len(check.good))
     return ImportReport(

@@ -20,7 +20,7 @@ from jinja2 import TemplateSyntaxError as JinjaSyntaxError
 from jinja2.meta import find_undeclared_variables
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from deskline.rules.templates import ALLOWED_NAMES, TemplateError
+from deskline.rules.templates import ALLOWED_NAMES, PLACEHOLDERS, TemplateError
 
 _TEMPLATE_FILE = "<template>"
 _MAX_REPEAT = 100_000  # longest string or list a template may build with *
@@ -95,6 +95,16 @@ def _private_access(tree: nodes.Template) -> tuple[str, int] | None:
     return None
 
 
+def _unknown_placeholder(tree: nodes.Template) -> tuple[str, int] | None:
+    """The first `ticket.nosuch` in the template: a typo would otherwise render as nothing."""
+    for node in tree.find_all(nodes.Getattr):
+        base = node.node
+        if isinstance(base, nodes.Name) and base.name in PLACEHOLDERS and \
+                node.attr not in PLACEHOLDERS[base.name]:
+            return f"{base.name}.{node.attr}", node.lineno
+    return None
+
+
 @lru_cache(maxsize=256)
 def _compile(source: str) -> Template:
     """Parse, check and compile once per distinct source."""
@@ -113,6 +123,10 @@ def _compile(source: str) -> Template:
     private = _private_access(tree)
     if private is not None:
         raise TemplateError(f"access to attribute {private[0]!r} is not allowed", private[1])
+    placeholder = _unknown_placeholder(tree)
+    if placeholder is not None:
+        raise TemplateError(f"unknown placeholder {placeholder[0]!r} (the list shows the "
+                            "ones there are)", placeholder[1])
     return _ENV.template_class.from_code(_ENV, code, _ENV.make_globals(None))
 
 

@@ -57,8 +57,8 @@ def token(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], P
     store = SqliteStore.open(resolve_db(args))
     if args.token_command == "list":
         for t in tokens.list_tokens(store.conn):
-            state = "revoked" if t.revoked_at else f"expires {t.expires_at}" if t.expires_at \
-                else "no expiry"
+            state = "revoked" if t.revoked_at else \
+                f"expires {t.expires_at:%Y-%m-%d %H:%M}" if t.expires_at else "no expiry"
             fields = (str(t.id), t.agent_email, t.prefix + "…", state, t.label)
             print("\t".join(plain(v, one_line=True) for v in fields))
         return 0

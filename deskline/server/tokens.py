@@ -10,30 +10,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from deskline.clock import to_db, utcnow
 from deskline.errors import NotFound
+from deskline.models import ApiToken
+from deskline.store import administration
 
 PREFIX = "dl_"
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-@dataclass(frozen=True)
-class TokenInfo:
-    id: int
-    agent_id: int
-    agent_email: str
-    prefix: str
-    label: str
-    created_at: str
-    expires_at: str | None
-    revoked_at: str | None
-    last_used_at: str | None
 
 
 def create_token(conn: sqlite3.Connection, agent_id: int, *, label: str = "",
@@ -53,20 +41,13 @@ def create_token(conn: sqlite3.Connection, agent_id: int, *, label: str = "",
 
 def revoke_token(conn: sqlite3.Connection, token_id: int, *, agent_id: int | None = None,
                  now: datetime | None = None) -> None:
-    sql = "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?"
-    params: list = [to_db(now or utcnow()), token_id]
-    if agent_id is not None:
-        sql += " AND agent_id = ?"
-        params.append(agent_id)
-    if conn.execute(sql, params).rowcount != 1:
+    if not administration.revoke_token(conn, token_id, to_db(now or utcnow()), agent_id):
         raise NotFound(f"token {token_id} does not exist")
 
 
 def revoke_agent_tokens(conn: sqlite3.Connection, agent_id: int,
                         now: datetime | None = None) -> int:
-    return conn.execute(
-        "UPDATE api_tokens SET revoked_at = ? WHERE agent_id = ? AND revoked_at IS NULL",
-        (to_db(now or utcnow()), agent_id)).rowcount
+    return administration.revoke_agent_tokens(conn, agent_id, to_db(now or utcnow()))
 
 
 def find_token_id(conn: sqlite3.Connection, token: str) -> int | None:
@@ -75,12 +56,8 @@ def find_token_id(conn: sqlite3.Connection, token: str) -> int | None:
     return row[0] if row else None
 
 
-def list_tokens(conn: sqlite3.Connection) -> list[TokenInfo]:
-    rows = conn.execute(
-        "SELECT k.id, k.agent_id, a.email, k.prefix, k.label, k.created_at, k.expires_at,"
-        " k.revoked_at, k.last_used_at FROM api_tokens k JOIN agents a ON a.id = k.agent_id"
-        " ORDER BY k.id").fetchall()
-    return [TokenInfo(*r) for r in rows]
+def list_tokens(conn: sqlite3.Connection) -> list[ApiToken]:
+    return administration.list_tokens(conn)
 
 
 def authenticate(conn: sqlite3.Connection, token: str, now: datetime | None = None) -> int | None:

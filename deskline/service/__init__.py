@@ -16,12 +16,14 @@ from deskline.service.imports import ImportUseCases
 from deskline.service.merging import MergeUseCases
 from deskline.service.reading import ReadingUseCases
 from deskline.service.setup import SetupUseCases
+from deskline.service.staff import StaffUseCases
 from deskline.service.tickets import TicketUseCases
 from deskline.store.sqlite import SqliteStore
 
 
-class Service(DirectoryUseCases, SetupUseCases, ReadingUseCases, TicketUseCases,
-              ClockUseCases, MergeUseCases, CustomerUseCases, ImportUseCases, ServiceBase):
+class Service(DirectoryUseCases, SetupUseCases, StaffUseCases, ReadingUseCases,
+              TicketUseCases, ClockUseCases, MergeUseCases, CustomerUseCases, ImportUseCases,
+              ServiceBase):
     """Every use case, for one actor."""
 
 
@@ -34,7 +36,8 @@ def resolve_agent(store: SqliteStore, email: str | None) -> Agent:
         return agent
     admins = [a for a in store.agents() if a.role is Role.admin and a.active]
     if not admins:
-        raise NotFound("this database has no admin yet; create one with `deskline agent add`")
+        raise NotFound("this database has no active admin; add one with `deskline agent add "
+                       "--role admin EMAIL`")
     return admins[0]
 
 

@@ -114,6 +114,39 @@ class ServiceBase:
         page = self.store.messages_page(scope, ticket_id, message_id - 1, 1)
         return page[0]
 
+    # --- configuration changes --------------------------------------------------------
+
+    def _audit(self, kind: str, object_id: int | None, object_name: str, action: str,
+               changes: Sequence[EventData] = ()) -> None:
+        """The audit row of a configuration change, in the change's transaction."""
+        self.store.insert_audit(at=to_db(self.clock()), actor_id=self.actor.id,
+                                actor_name=self.actor.name or self.actor.email, kind=kind,
+                                object_id=object_id, object_name=object_name, action=action,
+                                changes=changes)
+
+    @staticmethod
+    def _changes(before: dict, after: dict, show: Callable[[str, object], str] | None = None
+                 ) -> list[EventData]:
+        """Each field of `after` whose value differs from `before`, as text for people."""
+        def text(key: str, value: object) -> str | None:
+            if value is None:
+                return None
+            if show is not None:
+                return show(key, value)
+            if isinstance(value, list | tuple):
+                return ", ".join(str(v) for v in value)
+            return str(value.value if hasattr(value, "value") else value)
+
+        return [EventData(field=key, old=text(key, before.get(key)), new=text(key, value))
+                for key, value in after.items() if before.get(key) != value]
+
+    @staticmethod
+    def _check_config_version(what: str, current: int, version: int | None) -> None:
+        if version is not None and version != current:
+            raise ConflictError(
+                f"{what} was changed by someone else (you saw version {version}, it is now "
+                f"{current}); reload it and try again", current_version=current)
+
     def _system_scope(self) -> Scope:
         return Scope(agent_id=0, role=Role.admin, all_teams=True, team_ids=frozenset(),
                      public_team_ids=frozenset(), customer_id=None)

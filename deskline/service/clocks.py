@@ -9,6 +9,7 @@ from deskline.clock import to_db
 from deskline.models import (
     Stage,
     Team,
+    Ticket,
 )
 from deskline.rules import sla, templates
 from deskline.service.base import ServiceBase
@@ -76,6 +77,19 @@ class ClockUseCases(ServiceBase):
                 rows.append(row)
         self.store.replace_sla_rows(ticket_id, rows)
 
+    def _template_context(self, ticket: Ticket, stage: Stage | None) -> dict:
+        """What a mail template sees (`rules.templates.PLACEHOLDERS` lists it)."""
+        customer = self.store.customer(ticket.customer_id) if ticket.customer_id else None
+        people = {**customer.model_dump(), "first_name": (customer.name.split() or [""])[0]} \
+            if customer else {}
+        return {
+            "ticket": ticket.model_dump(),
+            "customer": people,
+            "team": {"name": ticket.team_name},
+            "stage": stage.model_dump() if stage else {},
+            "agent": {"name": ticket.assignee_name or ""},
+        }
+
     def _stage_mail(self, ticket_id: int, stage: Stage) -> None:
         """Queue the stage's template for the customer, rendered now."""
         if stage.template_id is None:
@@ -84,14 +98,7 @@ class ClockUseCases(ServiceBase):
         ticket = self.store.ticket(self._system_scope(), ticket_id)
         if template is None or ticket is None or not ticket.customer_email:
             return
-        customer = self.store.customer(ticket.customer_id)
-        context = {
-            "ticket": ticket.model_dump(),
-            "customer": {**customer.model_dump(), "first_name": (customer.name.split() or [""])[0]},
-            "team": {"name": ticket.team_name},
-            "stage": stage.model_dump(),
-            "agent": {"name": ticket.assignee_name or ""},
-        }
+        context = self._template_context(ticket, stage)
         self.store.queue_mail(
             ticket_id=ticket_id, message_id=None, kind="stage_template",
             to_addr=ticket.customer_email,

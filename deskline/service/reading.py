@@ -39,7 +39,8 @@ class ReadingUseCases(ServiceBase):
         scope = self.scope()
         access.require_agent(scope, "see the dashboard")
         self.refresh_sla()
-        teams = [t for t in self.store.teams() if access.team_visible(scope, t.id)]
+        teams = [t for t in self.store.teams()
+                 if access.team_visible(scope, t.id) and not t.archived]
         figures = self.store.team_figures(scope, [t.id for t in teams])
         return [
             TeamFigures(team_id=t.id, team_name=t.name,

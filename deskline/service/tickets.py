@@ -53,6 +53,8 @@ class TicketUseCases(ServiceBase):
         """Open a ticket. `customer_id` lets mail intake name the sender as the customer."""
         scope = self.scope()
         team = self._team(scope, data.team_id, field="team_id")
+        if team.archived:
+            raise ValidationFailed(f"team {team.name} is archived", field="team_id")
         if not team.stage_ids:
             raise ValidationFailed(f"team {team.name} has no stages yet", field="team_id")
         stage_id = data.stage_id if data.stage_id is not None else team.stage_ids[0]
@@ -146,6 +148,8 @@ class TicketUseCases(ServiceBase):
             if values["team_id"] is None:
                 raise ValidationFailed("a ticket belongs to a team", field="team_id")
             team = self._team(scope, values["team_id"], field="team_id")
+            if team.archived:
+                raise ValidationFailed(f"team {team.name} is archived", field="team_id")
             if not team.stage_ids:
                 raise ValidationFailed(f"team {team.name} has no stages", field="team_id")
             columns["team_id"] = team.id

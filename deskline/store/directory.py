@@ -55,10 +55,10 @@ class DirectoryQueries:
             params = ids
         rows = self.conn.execute(sql + " ORDER BY id", params).fetchall()
         off: dict[int, list[TimeOff]] = {}
-        for agent_id, start, end in self.conn.execute(
-            "SELECT agent_id, start_at, end_at FROM agent_time_off ORDER BY start_at"
+        for agent_id, start, end, period_id in self.conn.execute(
+            "SELECT agent_id, start_at, end_at, id FROM agent_time_off ORDER BY start_at"
         ):
-            off.setdefault(agent_id, []).append(TimeOff(start=start, end=end))
+            off.setdefault(agent_id, []).append(TimeOff(start=start, end=end, id=period_id))
         return [
             Agent(id=r[0], email=r[1], name=r[2], role=r[3], active=bool(r[4]),
                   customer_id=r[5], time_off=off.get(r[0], []))
@@ -209,12 +209,13 @@ class DirectoryQueries:
                  assignment=r[5], calendar=Calendar.model_validate_json(r[6]),
                  auto_close_days=r[7], customers_may_close=bool(r[8]), ratings=bool(r[9]),
                  auto_close_stage_ids=json.loads(r[10] or "[]"),
+                 archived=bool(r[11]), version=r[12],
                  member_ids=members.get(r[0], []), follower_ids=followers.get(r[0], []),
                  stage_ids=stages.get(r[0], []))
             for r in self.conn.execute(
                 "SELECT id, name, description, email_alias, visibility, assignment, calendar,"
-                " auto_close_days, customers_may_close, ratings, auto_close_stage_ids"
-                " FROM teams ORDER BY name"
+                " auto_close_days, customers_may_close, ratings, auto_close_stage_ids,"
+                " archived, version FROM teams ORDER BY name"
             )
         ]
 
@@ -227,7 +228,7 @@ class DirectoryQueries:
             k: v for k, v in values.items()
             if k in ("name", "description", "email_alias", "visibility", "assignment",
                      "calendar", "auto_close_days", "customers_may_close", "ratings",
-                     "auto_close_stage_ids")
+                     "auto_close_stage_ids", "archived")
         }
         if columns.get("auto_close_stage_ids") is not None:
             columns["auto_close_stage_ids"] = json.dumps(list(columns["auto_close_stage_ids"]))
@@ -242,9 +243,10 @@ class DirectoryQueries:
                 f"INSERT INTO teams ({names}) VALUES ({', '.join('?' * len(columns))})",
                 list(columns.values()),
             ).lastrowid
-        elif columns:
-            sets = ", ".join(f"{k} = ?" for k in columns)
-            self.conn.execute(f"UPDATE teams SET {sets} WHERE id = ?", [*columns.values(), team_id])
+        else:
+            sets = "".join(f"{k} = ?, " for k in columns)
+            self.conn.execute(f"UPDATE teams SET {sets}version = version + 1 WHERE id = ?",
+                              [*columns.values(), team_id])
         for key, table, column in (("member_ids", "team_members", "agent_id"),
                                    ("follower_ids", "team_followers", "agent_id"),
                                    ("stage_ids", "team_stages", "stage_id")):
@@ -260,14 +262,14 @@ class DirectoryQueries:
         teams_of: dict[int, list[int]] = {}
         for tid, sid in self.conn.execute("SELECT team_id, stage_id FROM team_stages ORDER BY 1"):
             teams_of.setdefault(sid, []).append(tid)
-        sql = "SELECT id, name, sequence, closing, template_id FROM stages"
+        sql = "SELECT id, name, sequence, closing, template_id, version FROM stages"
         params: tuple = ()
         if team_id is not None:
             sql += " WHERE id IN (SELECT stage_id FROM team_stages WHERE team_id = ?)"
             params = (team_id,)
         return [
             Stage(id=r[0], name=r[1], sequence=r[2], closing=bool(r[3]), template_id=r[4],
-                  team_ids=teams_of.get(r[0], []))
+                  version=r[5], team_ids=teams_of.get(r[0], []))
             for r in self.conn.execute(sql + " ORDER BY sequence, id", params)
         ]
 
@@ -284,16 +286,18 @@ class DirectoryQueries:
     def update_stage(self, stage_id: int, values: dict) -> None:
         columns = {k: v for k, v in values.items() if k in ("name", "closing", "template_id",
                                                             "sequence")}
-        if columns:
-            sets = ", ".join(f"{k} = ?" for k in columns)
-            self.conn.execute(f"UPDATE stages SET {sets} WHERE id = ?",
-                              [*columns.values(), stage_id])
+        sets = "".join(f"{k} = ?, " for k in columns)
+        self.conn.execute(f"UPDATE stages SET {sets}version = version + 1 WHERE id = ?",
+                          [*columns.values(), stage_id])
         if values.get("team_ids") is not None:
-            self.conn.execute("DELETE FROM team_stages WHERE stage_id = ?", (stage_id,))
-            self.conn.executemany(
-                "INSERT INTO team_stages (team_id, stage_id) VALUES (?, ?)",
-                [(tid, stage_id) for tid in dict.fromkeys(values["team_ids"])],
-            )
+            self.set_stage_teams(stage_id, values["team_ids"])
+
+    def set_stage_teams(self, stage_id: int, team_ids: Iterable[int]) -> None:
+        self.conn.execute("DELETE FROM team_stages WHERE stage_id = ?", (stage_id,))
+        self.conn.executemany(
+            "INSERT INTO team_stages (team_id, stage_id) VALUES (?, ?)",
+            [(tid, stage_id) for tid in dict.fromkeys(team_ids)],
+        )
 
     def next_stage_sequence(self) -> int:
         return self.conn.execute("SELECT coalesce(max(sequence), 0) + 10 FROM stages").fetchone()[0]
@@ -307,8 +311,9 @@ class DirectoryQueries:
 
     def templates(self) -> list[MailTemplate]:
         return [
-            MailTemplate(id=r[0], name=r[1], subject=r[2], body=r[3])
-            for r in self.conn.execute("SELECT id, name, subject, body FROM mail_templates")
+            MailTemplate(id=r[0], name=r[1], subject=r[2], body=r[3], version=r[4])
+            for r in self.conn.execute(
+                "SELECT id, name, subject, body, version FROM mail_templates ORDER BY name")
         ]
 
     def template(self, template_id: int) -> MailTemplate | None:
@@ -322,7 +327,7 @@ class DirectoryQueries:
 
     def sla_policies(self, team_id: int | None = None) -> list[SlaPolicy]:
         sql = ("SELECT id, team_id, name, priorities, tags, customer_ids, target_stage_id, hours,"
-               " excluded_stage_ids FROM sla_policies")
+               " excluded_stage_ids, version FROM sla_policies")
         params: tuple = ()
         if team_id is not None:
             sql += " WHERE team_id = ?"
@@ -330,7 +335,8 @@ class DirectoryQueries:
         return [
             SlaPolicy(id=r[0], team_id=r[1], name=r[2], priorities=json.loads(r[3]),
                       tags=json.loads(r[4]), customer_ids=json.loads(r[5]),
-                      target_stage_id=r[6], hours=r[7], excluded_stage_ids=json.loads(r[8]))
+                      target_stage_id=r[6], hours=r[7], excluded_stage_ids=json.loads(r[8]),
+                      version=r[9])
             for r in self.conn.execute(sql + " ORDER BY id", params)
         ]
 

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from deskline.errors import ConflictError, DesklineError, ValidationFailed
+from deskline.store.administration import AdministrationQueries
 from deskline.store.customers_io import CustomerIoQueries
 from deskline.store.db import connect
 from deskline.store.directory import DirectoryQueries
@@ -14,7 +16,19 @@ from deskline.store.search import SearchQueries
 from deskline.store.tickets import TicketQueries
 
 
-class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries, CustomerIoQueries):
+def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
+    """A broken constraint as the engine's error naming the field: a write that lost a
+    race on a unique value is a conflict (409), never a crash."""
+    text = str(exc)
+    column = text.rsplit(".", 1)[-1].strip() if "constraint failed:" in text else None
+    if text.startswith("UNIQUE constraint failed"):
+        what = (column or "value").replace("_", " ")
+        return ConflictError(f"another record already has this {what}", field=column)
+    return ValidationFailed(f"the change breaks a rule of the database ({text})", field=column)
+
+
+class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries, CustomerIoQueries,
+                  AdministrationQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0
@@ -37,6 +51,10 @@ class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries, CustomerIoQuer
         self._depth = 1
         try:
             yield
+        except sqlite3.IntegrityError as exc:
+            self.conn.execute("ROLLBACK")
+            self.forget_cached()
+            raise constraint_error(exc) from exc
         except BaseException:
             self.conn.execute("ROLLBACK")
             self.forget_cached()

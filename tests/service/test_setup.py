@@ -66,8 +66,13 @@ def test_stages_shared_reordered_and_marked_closing(admin):
     assert admin.dashboard()[0].open == 0
     admin.update_stage(new.id, StageUpdate(closing=False))
     assert admin.get_ticket(ticket.id).closed_at is None
-    with pytest.raises(ConflictError):
+    with pytest.raises(ValidationFailed) as refused:
         admin.delete_stage(new.id)
+    assert refused.value.field == "move_to"
+    admin.delete_stage(new.id, move_to=done.id)
+    moved = admin.get_ticket(ticket.id)
+    assert moved.stage_id == done.id and moved.version == ticket.version + 3
+    assert new.id not in {s.id for s in admin.list_stages()}
 
 
 def test_team_names_unique_and_references_checked(admin):

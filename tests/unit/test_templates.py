@@ -45,7 +45,13 @@ def test_missing_values_render_empty_and_allow_a_fallback() -> None:
     assert render_template(source, CONTEXT) == "Hello there!"
     assert render_template(source, {}) == "Hello there!"
     assert render_template("[{{ agent.name }}]", {}) == "[]"
-    assert render_template("[{{ customer.company.name }}]", CONTEXT) == "[]"
+
+
+def test_an_unknown_placeholder_is_refused_with_its_line() -> None:
+    with pytest.raises(TemplateError, match=r"^line 2: unknown placeholder 'customer.company'"):
+        check_template("Hello\n[{{ customer.company.name }}]")
+    with pytest.raises(TemplateError, match="ticket.numbr"):
+        check_template("{{ ticket.numbr }}")
 
 
 def test_none_renders_empty() -> None:
