@@ -8,7 +8,7 @@ from datetime import datetime
 from deskline import access
 from deskline.access import Scope
 from deskline.clock import to_db, utcnow
-from deskline.errors import ConflictError, NotFound, ValidationFailed
+from deskline.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
 from deskline.models import (
     Agent,
     EventData,
@@ -55,6 +55,11 @@ class ServiceBase:
     # --- who and what is visible ------------------------------------------------------
 
     def scope(self) -> Scope:
+        if self.actor.id > 0:  # a role changed or an account deactivated counts at once
+            current = self.store.agent_now(self.actor.id)
+            if current is None or not current.active and self.actor.active:
+                raise PermissionDenied("this account was removed or deactivated")
+            self.actor = current
         return access.scope_for(self.actor, self.store.teams())
 
     def me(self) -> Agent:

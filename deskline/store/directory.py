@@ -187,9 +187,25 @@ class DirectoryQueries:
         self._teams_cache = (key, teams)
         return list(teams)
 
+    _agent_cache: tuple[tuple[int, int], Agent | None] | None = None
+
+    def agent_now(self, agent_id: int) -> Agent | None:
+        """The agent as stored now, re-read only when something was written since (the
+        actor of a long-lived service: a role or an account changed under it counts at
+        once)."""
+        key = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
+        cached = self._agent_cache
+        if cached is not None and cached[0] == key and cached[1] is not None and \
+                cached[1].id == agent_id:
+            return cached[1]
+        agent = self.agent(agent_id)
+        self._agent_cache = (key, agent)
+        return agent
+
     def forget_cached(self) -> None:
         """Drop what `teams` cached (after a rollback, which total_changes does not see)."""
         self._teams_cache = None
+        self._agent_cache = None
 
     def _read_teams(self) -> list[Team]:
         members: dict[int, list[int]] = {}
