@@ -18,11 +18,25 @@ T = TypeVar("T")
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")
 
 
+def _unfit_for_an_address(ch: str) -> bool:
+    """Control and format characters (NUL, U+FEFF, bidirectional overrides…), surrogates,
+    private-use code points and noncharacters: no mail system carries them in an address."""
+    import unicodedata
+
+    code = ord(ch)
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") or \
+        0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
 def normalize_email(value: str) -> str:
-    """Trimmed; checked for one @ and a dotted domain. Case is kept, uniqueness ignores it."""
+    """Trimmed; checked for one @ and a dotted domain, and refused with any character no
+    mail system carries. Case is kept, uniqueness ignores it."""
     value = value.strip()
-    if not _EMAIL.match(value):
+    if not _EMAIL.match(value) or len(value) > 254:
         raise ValueError(f"not an email address: {value!r}")
+    if any(_unfit_for_an_address(ch) for ch in value):
+        raise ValueError(f"an email address cannot hold control or invisible characters: "
+                         f"{value!r}")
     return value
 
 

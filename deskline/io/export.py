@@ -24,7 +24,9 @@ from deskline.store.tickets import scope_sql, split_tags
 
 BATCH = 1000
 EXPORT_CACHE_KIB = -4096  # 4 MiB
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# The ASCII starters, their full-width forms (spreadsheets fold them to ASCII) and a leading
+# tab or carriage return (which some strip before reading a formula).
 FORMATS = ("csv", "json")
 
 TICKET_COLUMNS = ("number", "subject", "description", "team", "stage", "priority", "assignee",
@@ -111,7 +113,7 @@ def _small_cache(conn) -> Iterator[None]:
 def _defuse(value):
     """A cell a spreadsheet would run as a formula (`=HYPERLINK(…)` in a customer's
     subject), made text with a leading apostrophe (OWASP's advice for CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

@@ -50,7 +50,11 @@ class ReadingUseCases(ServiceBase):
         ]
 
     def my_tickets(self, cursor: str | None = None, limit: int = 50) -> Page[TicketCard]:
+        """An agent's open tickets; a portal account's, the tickets it opened (its
+        customer's), newest first."""
         scope = self.scope()
+        if scope.portal and self.actor.customer_id is not None:
+            return self.customer_tickets(self.actor.customer_id, cursor, limit)
         after = tuple(keyset.decode(cursor, 2)) if cursor else None
         items = self.store.assigned_page(scope, self.actor.id, True, after, _limit(limit) + 1)
         return self._page(items, limit, lambda c: (to_db(c.created_at), c.id))

@@ -65,6 +65,8 @@ class TicketUseCases(ServiceBase):
         if scope.portal:
             if data.assignee_id is not None or data.stage_id is not None:
                 raise PermissionDenied("a customer account cannot set the assignee or stage")
+            if data.priority:  # the team judges urgency, not the customer
+                raise PermissionDenied("a customer account cannot set the priority")
             customer_id = self.actor.customer_id
         customer = None
         if customer_id is not None:

@@ -220,3 +220,18 @@ async def test_report_by_agent_and_period(open_backend):
     assert mine.since == since and mine.until == FIXED_NOW
     with pytest.raises(ValidationFailed):
         await admin.report(ReportFilter(since=FIXED_NOW, until=since))
+
+
+async def test_a_portal_account_opens_tickets_without_urgency_and_lists_its_own(open_backend):
+    portal = await open_backend(PORTAL)
+    onboarding = await _team(portal, "Onboarding")
+    with pytest.raises(PermissionDenied):
+        await portal.create_ticket(TicketCreate(team_id=onboarding.id, subject="Now!",
+                                                priority=3))
+    ticket = await portal.create_ticket(TicketCreate(team_id=onboarding.id, subject="Help"))
+    mine = await portal.my_tickets()
+    assert ticket.id in [c.id for c in mine.items]
+    agents = await portal.list_agents()
+    assert agents and all(a.email == "" for a in agents)
+    teams = await portal.list_teams()
+    assert all(t.member_ids == [] and t.follower_ids == [] for t in teams)

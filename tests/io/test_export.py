@@ -7,6 +7,8 @@ import io
 import json
 from datetime import timedelta
 
+import pytest
+
 from deskline.io import export
 from deskline.io.importer import run_import
 from deskline.models import CustomerExportFilter, TicketExportFilter
@@ -123,3 +125,9 @@ def test_control_characters_reach_a_terminal_only_as_visible_text():
     out = io.StringIO()
     _SafeTerminal(out).write("[URGENT] \x1b]52;c;aGVsbG8=\x07 help\r\n")
     assert out.getvalue() == "[URGENT] ␛]52;c;aGVsbG8=␇ help\n"
+
+
+@pytest.mark.parametrize("start", ["＝", "＋", "－", "＠", "\t=", "\r=", "  =", "=", "@"])
+def test_excel_safe_knows_full_width_and_whitespace_starts(start):
+    assert export._defuse(start + "SUM(A1)") == "'" + start + "SUM(A1)"
+    assert export._defuse("plain " + start) == "plain " + start
