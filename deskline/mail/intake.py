@@ -190,6 +190,25 @@ class Intake:
         return {alias.lower(): tid for tid, alias in self.store.conn.execute(
             "SELECT id, email_alias FROM teams WHERE email_alias IS NOT NULL")}
 
+    def knows_recipient(self, address: str) -> bool:
+        """Whether mail to `address` reaches a team: a team's alias (with or without a
+        +tag), the sender address of our mail (answers to it thread by their headers), or
+        any address when new tickets have a team anyway (`--team`, a default team). The
+        SMTP dialogue refuses the others, so the sender learns at once."""
+        if self.forced_team_id is not None or self._default_team() is not None:
+            return True
+        keys = _team_key(address)
+        from_address = get_setting(self.store, "from_address")
+        return any(k in self._aliases() for k in keys) or \
+            from_address is not None and from_address.lower() in keys
+
+    def _default_team(self) -> int | None:
+        value = get_setting(self.store, "default_team_id")
+        if value and self.store.conn.execute("SELECT 1 FROM teams WHERE id = ?",
+                                             (int(value),)).fetchone():
+            return int(value)
+        return None
+
     def _route(self, mail: ParsedMail, envelope_to: Iterable[str],
                aliases: dict[str, int]) -> int | None:
         if self.forced_team_id is not None:
@@ -198,11 +217,7 @@ class Intake:
             for key in _team_key(address):
                 if key in aliases:
                     return aliases[key]
-        value = get_setting(self.store, "default_team_id")
-        if value and self.store.conn.execute("SELECT 1 FROM teams WHERE id = ?",
-                                             (int(value),)).fetchone():
-            return int(value)
-        return None
+        return self._default_team()
 
     def _thread(self, mail: ParsedMail) -> int | None:
         """The ticket a reply belongs to, by its In-Reply-To and References (newest first),

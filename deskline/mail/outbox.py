@@ -144,7 +144,7 @@ class Outbox:
             " o.attempts, o.mail_message_id, t.number, tm.name, tm.email_alias,"
             " (SELECT name FROM customers c WHERE c.email = o.to_addr), m.kind"
             " FROM outbox o LEFT JOIN tickets t ON t.id = o.ticket_id"
-            " LEFT JOIN teams tm ON tm.id = t.team_id"
+            " LEFT JOIN teams tm ON tm.id = coalesce(t.team_id, o.team_id)"
             " LEFT JOIN messages m ON m.id = o.message_id"
             " WHERE o.status = 'queued' AND coalesce(o.next_attempt_at, '') <= ?" + where +
             " ORDER BY o.next_attempt_at, o.id LIMIT ?", [*params, limit]).fetchall()

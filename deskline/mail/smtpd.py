@@ -4,7 +4,8 @@ Intake runs on one dedicated thread that owns its SQLite connection, so the SMTP
 loop never waits on the disk. A mail is answered 250 once it is stored, whatever became
 of it (a ticket, a reply, a kept rejected or failed mail); only when it could not even be
 stored (the database is unavailable) the answer is 451, so the sending server keeps it
-and tries again: nothing is dropped.
+and tries again: nothing is dropped. A recipient no team answers for is refused with 550
+at RCPT, before any mail is taken.
 """
 
 from __future__ import annotations
@@ -39,11 +40,30 @@ class IntakeHandler:
 
     def _take(self, raw: bytes, rcpt_tos: list[str], mail_from: str,
               source: str) -> IntakeResult:
+        return self._intake_now().take(raw, envelope_to=rcpt_tos, envelope_from=mail_from,
+                                 source=source)
+
+    def _intake_now(self) -> Intake:
         if self._intake is None:
             self._intake = Intake(SqliteStore.open(self.db_path), team=self.team,
                                   clock=self.clock)
-        return self._intake.take(raw, envelope_to=rcpt_tos, envelope_from=mail_from,
-                                 source=source)
+        return self._intake
+
+    async def handle_RCPT(self, server, session, envelope, address: str,  # noqa: N802
+                          rcpt_options: list[str]) -> str:
+        """Refuse a recipient no team answers for (550) during the dialogue, instead of
+        taking the mail and keeping it unread: the sender's server tells the sender."""
+        loop = asyncio.get_running_loop()
+        try:
+            known = await loop.run_in_executor(
+                self.executor, lambda: self._intake_now().knows_recipient(address))
+        except Exception as exc:
+            return f"451 4.3.0 cannot check the recipient now ({type(exc).__name__})"
+        if not known:
+            return f"550 5.1.1 <{address}>: no team of this helpdesk has this address"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd)
         raw = envelope.original_content or envelope.content or b""

@@ -108,7 +108,7 @@ class CustomerUseCases(ServiceBase):
                 subject, body = self._invitation(data)
                 self.store.queue_mail(ticket_id=None, message_id=None, kind="invitation",
                                       to_addr=data.email, subject=subject, body=body,
-                                      created_at=now)
+                                      created_at=now, team_id=self._inviting_team())
         customer = self.store.customer(cid)
         if configured:
             note = f"Created {data.email}; the invitation is queued in the outbox."
@@ -116,6 +116,18 @@ class CustomerUseCases(ServiceBase):
             note = (f"Created {data.email}, but no invitation was sent: outbound mail is not "
                     "configured (deskline mail settings --from ADDRESS).")
         return InviteResult(customer=customer, invitation_queued=configured, note=note)
+
+    def _inviting_team(self) -> int | None:
+        """The team an invitation comes from, so that the customer's answer reaches it: the
+        default team of mail intake if it has an alias, else the first public team with
+        one, else the first team with one."""
+        teams = [t for t in self.store.teams() if t.email_alias and not t.archived]
+        default = self.store.mail_setting("default_team_id")
+        for team in teams:
+            if default and str(team.id) == default:
+                return team.id
+        public = [t for t in teams if t.visibility.value == "public"]
+        return (public or teams)[0].id if teams else None
 
     def _invitation(self, data: CustomerCreate) -> tuple[str, str]:
         first = _first_name(data.name)

@@ -458,9 +458,12 @@ class TicketQueries:
     # --- outbox --------------------------------------------------------------------------
 
     def queue_mail(self, *, ticket_id: int | None, message_id: int | None, kind: str,
-                   to_addr: str, subject: str, body: str, created_at: str) -> int:
+                   to_addr: str, subject: str, body: str, created_at: str,
+                   team_id: int | None = None) -> int:
+        """`team_id`: the team a mail about no ticket speaks for (its From)."""
         return self.conn.execute(
             "INSERT INTO outbox (ticket_id, message_id, kind, to_addr, subject, body, created_at,"
-            " next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (ticket_id, message_id, kind, to_addr, subject, body, created_at, created_at),
+            " next_attempt_at, team_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (ticket_id, message_id, kind, to_addr, subject, body, created_at, created_at,
+             team_id),
         ).lastrowid

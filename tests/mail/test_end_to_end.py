@@ -6,6 +6,8 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
+import pytest
+
 from deskline.mail.outbox import Outbox
 from deskline.mail.smtpd import Receiver
 from deskline.store.sqlite import SqliteStore
@@ -95,7 +97,11 @@ def test_receiver_routes_by_envelope_and_keeps_what_it_cannot_place(db_path, clo
         msg["Subject"] = "Bcc to billing"
         msg.set_content("hello")
         send(receiver.address[1], msg, rcpt=["billing@help.example"])
-        send(receiver.address[1], msg, rcpt=["nobody@help.example"])  # same bytes: no id
+        send(receiver.address[1], msg, rcpt=["billing@help.example"])  # same bytes: no id
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            send(receiver.address[1], msg, rcpt=["nobody@help.example"])
+        (code, text), = refused.value.recipients.values()
+        assert code == 550 and b"no team" in text  # the sender learns at once
         with smtplib.SMTP("127.0.0.1", receiver.address[1], timeout=10) as smtp:
             smtp.sendmail("x@client.example", [SUPPORT], b"this is not a mail at all")
     assert [r.status for r in results] == ["ticket", "duplicate", "failed"]
@@ -123,6 +129,7 @@ def test_receiver_answers_451_when_it_cannot_store(tmp_path, clock) -> None:
         msg["To"] = SUPPORT
         msg["Subject"] = "hello"
         msg.set_content("hi")
-        with pytest.raises(smtplib.SMTPDataError) as refused:
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
             send(receiver.address[1], msg)
-    assert refused.value.smtp_code == 451  # the sending server keeps it and retries
+    (code, _text), = refused.value.recipients.values()
+    assert code == 451  # the sending server keeps it and retries

@@ -311,3 +311,23 @@ def test_an_address_the_server_cannot_take_fails_without_retries(store, clock, o
     assert [r[2] for r in rows(store)] == ["failed", "sent"]
     # without a ticket the mail comes from the from_address setting (or a default)
     assert sink.received[0].mail_from == "deskline@localhost.localdomain"
+
+
+def test_an_invitation_comes_from_a_team_so_the_answer_reaches_it(store, clock, outbox,
+                                                                  sink) -> None:
+    from deskline.mail.intake import set_setting
+    from deskline.models import CustomerCreate
+
+    with store.transaction():
+        set_setting(store, "from_address", "noreply@help.example")
+    svc = agent_service(store, clock)
+    result = svc.invite_customer(CustomerCreate(email="new@client.example", name="Nia New"))
+    assert result.invitation_queued
+    assert outbox.deliver().sent == 1
+    (invitation,) = (r.message for r in sink.received)
+    assert invitation["From"].addresses[0].addr_spec.endswith("@help.example")
+    assert invitation["From"].addresses[0].addr_spec != "noreply@help.example"
+    answer = Intake(store, clock=clock).take(mail(
+        sender="new@client.example", to=invitation["From"].addresses[0].addr_spec,
+        subject="Re: " + invitation["Subject"], message_id="<answer@client.example>"))
+    assert answer.status == "ticket"

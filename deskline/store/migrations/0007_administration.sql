@@ -21,3 +21,7 @@ CREATE TABLE audit_log (
     changes TEXT NOT NULL DEFAULT '[]'  -- JSON list of {field, old, new}, as shown to people
 );
 CREATE INDEX ix_audit_kind ON audit_log(kind, id);
+
+-- A mail about no ticket (an invitation) speaks for a team: its From is that team's alias,
+-- so the customer's answer reaches a team instead of an address nobody reads.
+ALTER TABLE outbox ADD COLUMN team_id INTEGER REFERENCES teams(id) ON DELETE SET NULL;
