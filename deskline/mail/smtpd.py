@@ -45,7 +45,7 @@ class IntakeHandler:
 
     def _intake_now(self) -> Intake:
         if self._intake is None:
-            self._intake = Intake(SqliteStore.open(self.db_path), team=self.team,
+            self._intake = Intake(SqliteStore.open(self.db_path, durable=True), team=self.team,
                                   clock=self.clock)
         return self._intake
 

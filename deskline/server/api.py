@@ -96,7 +96,7 @@ class Api:
     def store(self) -> ServerStore:
         store = getattr(self._local, "store", None)
         if store is None:
-            store = ServerStore.open(self.db, create=False)
+            store = ServerStore.open(self.db, create=False, durable=True)
             self._local.store = store
             with self._stores_lock:
                 self._stores.append(store)

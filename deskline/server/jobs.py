@@ -73,7 +73,7 @@ class Jobs:
             while not self._stop.is_set():
                 try:
                     if store is None:
-                        store = SqliteStore.open(self.db, create=False)
+                        store = SqliteStore.open(self.db, create=False, durable=True)
                     line = job.run(store)
                     if line:
                         log.info("%s: %s", job.name, line)

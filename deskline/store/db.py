@@ -71,8 +71,13 @@ def _statements(sql: str) -> list[str]:
     return out
 
 
-def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), WAL, foreign keys on."""
+def connect(path: str | Path, *, create: bool = True, durable: bool = False
+            ) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, foreign keys on.
+
+    `durable`: every commit is on disk before it returns (synchronous FULL), for writers
+    that acknowledge to someone else (an HTTP 2xx, an SMTP 250) — NORMAL may lose the last
+    commits on a power cut. A console or a command on its own file keeps NORMAL."""
     path = str(path)
     if path != ":memory:" and not create and not Path(path).exists():
         raise FileNotFoundError(f"no database at {path}")
@@ -84,7 +89,7 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     if path != ":memory:":
         conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
     conn.execute("PRAGMA cache_size = -65536")  # 64 MiB
     conn.execute("PRAGMA temp_store = MEMORY")
     migrate(conn)

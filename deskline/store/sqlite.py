@@ -34,8 +34,10 @@ class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries, CustomerIoQuer
         self._depth = 0
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True) -> SqliteStore:
-        return cls(connect(path, create=create))
+    def open(cls, path: str | Path, *, create: bool = True,
+             durable: bool = False) -> SqliteStore:
+        """`durable` for writers that acknowledge to others (see `db.connect`)."""
+        return cls(connect(path, create=create, durable=durable))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
