@@ -40,6 +40,9 @@ TRIM_EVERY = 600.0  # seconds between trims of the change log and old idempotenc
 Row = tuple[int, str, int, int, int, int | None, str | None]
 
 
+TOKEN_CHECK = 1.0  # seconds: how soon a revoked token's stream ends
+
+
 class EventBroker:
     def __init__(self, api: Api, settings: Settings) -> None:
         self.api = api
@@ -204,23 +207,30 @@ class EventBroker:
                         sent = rows[-1][0]
                         if frames := await self._frames(agent, rows):
                             yield frames
-            checked = time.monotonic()
+            checked = quiet_since = time.monotonic()
+            tick = min(self.settings.keepalive, TOKEN_CHECK)
             while True:
                 try:
-                    item = await asyncio.wait_for(queue.get(), self.settings.keepalive)
+                    item = await asyncio.wait_for(queue.get(), tick)
                 except TimeoutError:
-                    item = "keepalive"
+                    item = "tick"
                 if item is None or await request.is_disconnected():
                     return
-                if time.monotonic() - checked > 30 or item == "keepalive":
-                    checked = time.monotonic()
+                now = time.monotonic()
+                # A revoked or expired token (or a deactivated agent) loses its stream
+                # within TOKEN_CHECK seconds, also when revoked by another process.
+                if now - checked >= TOKEN_CHECK:
+                    checked = now
                     if not await anyio.to_thread.run_sync(self._still_valid, token):
                         yield _frame(None, {"type": "unauthorized", "id": None,
                                             "version": None})
                         return
-                if item == "keepalive":
-                    yield b": keepalive\n\n"
+                if item == "tick":
+                    if now - quiet_since >= self.settings.keepalive:
+                        quiet_since = now
+                        yield b": keepalive\n\n"
                     continue
+                quiet_since = now
                 if item[0] == "presence":
                     _kind, ticket_id, version = item
                     if await anyio.to_thread.run_sync(self._visible_presence, agent, ticket_id):

@@ -80,15 +80,51 @@ def protocol_class() -> type:
     uvicorn's own "auto" would pick, else h11 — writing each response in one send()."""
     try:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as Base
-    except ImportError:
+        bound_head = True
+    except ImportError:  # h11 bounds the head itself (h11_max_incomplete_event_size)
         from uvicorn.protocols.http.h11_impl import H11Protocol as Base
+        bound_head = False
 
     class CoalescingProtocol(Base):  # type: ignore[misc, valid-type]
+        _head_bytes = 0  # bytes of the current request's line and headers so far
+        _in_head = bound_head
+
         def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
             loop = asyncio.get_running_loop()
             super().connection_made(_CoalescingTransport(transport, loop))  # type: ignore[arg-type]
 
+        def data_received(self, data: bytes) -> None:
+            # The request line and headers are read before anyone is authenticated: bound
+            # them (a 64 MiB header would otherwise be buffered whole) and answer 431.
+            if self._in_head:
+                self._head_bytes += len(data)
+            super().data_received(data)
+            if self._in_head and self._head_bytes > MAX_HEAD_BYTES:
+                self._in_head = False
+                _refuse_head(self.transport)
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._in_head, self._head_bytes = bound_head, 0
+
+        def on_headers_complete(self) -> None:
+            self._in_head = False
+            super().on_headers_complete()
+
     return CoalescingProtocol
+
+
+MAX_HEAD_BYTES = 64 * 1024  # request line and headers
+
+
+def _refuse_head(transport: Any) -> None:
+    body = (b'{"type":"about:blank","title":"Request Header Fields Too Large","status":431,'
+            b'"detail":"the request line and headers may hold at most 64 KiB"}')
+    transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                    b"content-type: application/problem+json\r\n"
+                    b"content-length: " + str(len(body)).encode() + b"\r\n"
+                    b"connection: close\r\n\r\n" + body)
+    transport.close()
 
 
 def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765, *,

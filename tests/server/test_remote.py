@@ -258,3 +258,29 @@ def test_deskline_serve_says_loopback_and_stops_promptly_with_streams_open(
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+async def test_a_revoked_tokens_stream_ends_within_seconds(world: World) -> None:
+    """Revoked by another process (the command line): no request pokes the server, yet the
+    stream ends within about a second, not at the next keepalive."""
+    from deskline.server import tokens
+    from deskline.server.testing import make_token
+    from deskline.store.sqlite import SqliteStore
+    from tests.conftest import ALICE
+
+    token = make_token(world.db, ALICE)
+    backend = RemoteBackend(world.server.url, token)
+    try:
+        stream = backend.events()
+        ended = asyncio.ensure_future(_next(stream, kinds=("never",), timeout=6.0))
+        await asyncio.sleep(0.3)  # the stream is open
+        store = SqliteStore.open(world.db)
+        with store.transaction():
+            tokens.revoke_token(store.conn, tokens.find_token_id(store.conn, token))
+        store.close()
+        revoked = time.perf_counter()
+        with pytest.raises(PermissionDenied):
+            await ended
+        assert time.perf_counter() - revoked < 2.5
+    finally:
+        await backend.close()

@@ -246,6 +246,12 @@ def test_failed_logins_and_token_creation_are_throttled(demo_template: Path,
         blocked = httpx.get(url + "/me", headers={"Authorization": "Bearer dl_nope"})
         _problem(blocked, 429)
         assert int(blocked.headers["retry-after"]) >= 1
+        # the same address with a valid token is never refused (an SSH tunnel makes every
+        # console 127.0.0.1: one stale script must not lock the team out)
+        valid = make_token(db, ADMIN)
+        assert httpx.get(url + "/me", headers={"Authorization": f"Bearer {valid}"}
+                         ).status_code == 200
+        _problem(httpx.get(url + "/me", headers={"Authorization": "Bearer dl_nope"}), 429)
     finally:
         server.stop()
     server = start_in_thread(db, Settings(auth_failures=5, token_creations=2))
@@ -323,3 +329,26 @@ def test_files_go_with_replies_in_base64_and_nowhere_else(world: World) -> None:
         assert answer.status_code == 201, answer.text
         (info,) = answer.json()["attachments"]
         assert c.get(f"/attachments/{info['id']}").content == b"a"
+
+
+def test_request_headers_are_bounded_before_authentication(world: World) -> None:
+    """A huge header is refused with 431 once the head passes 64 KiB, without reading the
+    rest; ordinary requests, large bodies included, are untouched."""
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(world.server.url)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(b"GET /api/v1/me HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        answer = b""
+        try:
+            for _ in range(64):  # 8 MiB at most; the server answers long before
+                sock.sendall(b"a" * (128 * 1024))
+        except OSError:
+            pass  # the server closed the connection: it stopped reading
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert b"application/problem+json" in answer
+    with world.client("admin") as c:
+        assert c.get("/me", headers={"X-Fine": "a" * 8000}).status_code == 200
