@@ -352,3 +352,31 @@ def test_request_headers_are_bounded_before_authentication(world: World) -> None
     assert b"application/problem+json" in answer
     with world.client("admin") as c:
         assert c.get("/me", headers={"X-Fine": "a" * 8000}).status_code == 200
+
+
+@pytest.mark.parametrize("path,body", [
+    ("/customers", {"email": "race-{n}@client.example", "name": "Racer"}),
+    ("/customers/invitations", {"email": "race-{n}@client.example", "name": "Racer"}),
+    ("/organizations", {"name": "Race {n}"}),
+])
+def test_concurrent_creates_of_one_unique_value_answer_201_and_409(world: World, path: str,
+                                                                   body: dict) -> None:
+    """Eight clients create the same customer (or organization) at once, in rounds: one
+    201 each round, every other answer a 409 problem+json naming the field — never a 500
+    (the check and the insert share one transaction; a lost race is a conflict)."""
+    import concurrent.futures
+
+    def post(payload: dict) -> httpx.Response:
+        with world.client("admin") as c:
+            return c.post(path, json=payload)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        for n in range(5):
+            tag = path.strip("/").replace("/", "-")
+            payload = {k: v.format(n=f"{tag}{n}") for k, v in body.items()}
+            answers = list(pool.map(post, [payload] * 8))
+            assert sorted(a.status_code for a in answers) == [201] + [409] * 7, answers[0].text
+            for answer in answers:
+                if answer.status_code == 409:
+                    _problem(answer, 409, "name" if "name" in payload and
+                             "email" not in payload else "email")
