@@ -23,7 +23,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, TypeAdapter
 
 from deskline.errors import ConflictError, NotFound
-from deskline.models import Agent, AttachmentFile, AttachmentInfo, Ticket, build_input_schemas
+from deskline.models import Agent, AttachmentFile, AttachmentInfo, build_input_schemas
 from deskline.server import idempotency, tokens
 from deskline.server.events import EventBroker
 from deskline.server.limits import Window
@@ -224,7 +224,7 @@ class Api:
             stale.current_version = current  # type: ignore[attr-defined]
             raise stale from None
         headers = {}
-        if isinstance(result, Ticket):
+        if isinstance(getattr(result, "version", None), int):  # a ticket, a team, a stage…
             headers["ETag"] = etag(result.version)
         if result is None:
             return 204, b"", headers

@@ -79,13 +79,15 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
         if app.openapi_schema is None:
             from fastapi.openapi.utils import get_openapi
 
+            from deskline.server.openapi import document_statuses
+
             doc = get_openapi(title=app.title, version=app.version,
                               description=app.description, routes=app.routes)
             doc.setdefault("components", {})["securitySchemes"] = {"bearer": {
                 "type": "http", "scheme": "bearer",
                 "description": "an API token: `deskline token create`"}}
             doc["security"] = [{"bearer": []}]
-            app.openapi_schema = doc
+            app.openapi_schema = document_statuses(doc)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
