@@ -11,7 +11,14 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 T = TypeVar("T")
 
@@ -169,11 +176,14 @@ class TimeOffCreate(Input):
     start: datetime
     end: datetime
 
-    @model_validator(mode="after")
-    def _ordered(self) -> TimeOffCreate:
-        if self.end <= self.start:
+    @field_validator("end")
+    @classmethod
+    def _ordered(cls, end: datetime, info: ValidationInfo) -> datetime:
+        # on `end`, so that an HTTP answer names the field
+        start = info.data.get("start")
+        if start is not None and end <= start:
             raise ValueError("time off must end after it starts")
-        return self
+        return end
 
 
 class Organization(Model):

@@ -11,6 +11,12 @@ not posted twice. While retrying, `state` is "reconnecting" (listeners added wit
 `on_state` hear each change); after the last retry it is "offline" and `ServerUnavailable`
 is raised.
 
+Edits of teams, stages, SLA policies and templates send the version the caller saw as
+If-Match, which the server requires. `version=None` (the protocol's "whatever is there
+now") reads the record first and sends the version read; if it changes before the edit
+lands, the edit is tried again on the version the 412 names (a few times), so None means
+"any version" as it does locally, while the server keeps If-Match mandatory.
+
 Beyond the protocol, for the console: `presence(ticket_id)`, `set_presence(ticket_id,
 state)` and `events(last_event_id)`, an endless async iterator of `ServerEvent`s
 ({type, id, version}) that reconnects and resumes by itself.
@@ -37,8 +43,13 @@ from deskline.errors import (
 )
 from deskline.models import (
     Agent,
+    AgentCreate,
+    AgentDeactivation,
+    AgentUpdate,
+    ApiToken,
     AttachmentFile,
     AttachmentInfo,
+    AuditEntry,
     BoardColumn,
     BoardFilter,
     Customer,
@@ -49,25 +60,42 @@ from deskline.models import (
     ImportKind,
     ImportReport,
     InviteResult,
+    MailTemplate,
+    MailTemplateCreate,
+    MailTemplateUpdate,
     MergePreview,
     MergeRequest,
     Message,
     Organization,
+    OrganizationCreate,
+    OrganizationUpdate,
     Page,
     Project,
+    ProjectCreate,
+    ProjectUpdate,
     RatingCreate,
     Report,
     ReportFilter,
     SavedMapping,
     SearchHit,
+    SlaPolicy,
+    SlaPolicyCreate,
+    SlaPolicyUpdate,
     SplitRequest,
     Stage,
+    StageCreate,
+    StageUpdate,
+    Tag,
     Team,
+    TeamCreate,
     TeamFigures,
+    TeamUpdate,
+    TemplatePreview,
     Ticket,
     TicketCard,
     TicketCreate,
     TicketUpdate,
+    TimeOffCreate,
 )
 from deskline.server.schemas import (
     ATTACHMENT_HEADER,
@@ -80,6 +108,7 @@ from deskline.server.schemas import (
 )
 
 M = TypeVar("M")
+V = TypeVar("V", Team, Stage, SlaPolicy, MailTemplate)
 
 RETRY_STATUS = {502, 503, 504, 429}
 _adapters: dict[Any, TypeAdapter] = {}
@@ -424,6 +453,167 @@ class RemoteBackend:
     async def report(self, filter: ReportFilter | None = None) -> Report:
         params = filter.model_dump(mode="json", exclude_none=True) if filter else {}
         return await self._get(Report, "/reports", **params)
+
+    # --- administration ------------------------------------------------------------------
+
+    async def _edit(self, kind: type[V], read_path: str, method: str, path: str, body: Any,
+                    version: int | None) -> V:
+        """A versioned edit of configuration; `version=None`: on whatever is there now
+        (read first, and tried again on the version a 412 names)."""
+        if version is not None:
+            return await self._send(kind, method, path, body, version)
+        current = (await self._get(kind, read_path)).version
+        for attempt in range(3):
+            try:
+                return await self._send(kind, method, path, body, current)
+            except ConflictError as exc:
+                if exc.current_version is None or attempt == 2:
+                    raise
+                current = exc.current_version
+        raise AssertionError("unreachable")
+
+    async def get_team(self, team_id: int) -> Team:
+        return await self._get(Team, f"/teams/{int(team_id)}")
+
+    async def create_team(self, data: TeamCreate) -> Team:
+        return await self._send(Team, "POST", "/teams", data.model_dump(mode="json"))
+
+    async def update_team(self, team_id: int, data: TeamUpdate,
+                          version: int | None = None) -> Team:
+        path = f"/teams/{int(team_id)}"
+        return await self._edit(Team, path, "PATCH", path, data, version)
+
+    async def archive_team(self, team_id: int, archived: bool = True,
+                           version: int | None = None) -> Team:
+        path = f"/teams/{int(team_id)}"
+        return await self._edit(Team, path, "POST", path + "/archive",
+                                {"archived": archived}, version)
+
+    async def portal_followers(self, team_id: int) -> int:
+        return await self._get(int, f"/teams/{int(team_id)}/portal-followers")
+
+    async def create_stage(self, data: StageCreate) -> Stage:
+        return await self._send(Stage, "POST", "/stages", data.model_dump(mode="json"))
+
+    async def update_stage(self, stage_id: int, data: StageUpdate,
+                           version: int | None = None) -> Stage:
+        path = f"/stages/{int(stage_id)}"
+        return await self._edit(Stage, path, "PATCH", path, data, version)
+
+    async def reorder_stages(self, stage_ids: Sequence[int]) -> list[Stage]:
+        return await self._send(list[Stage], "POST", "/stages/order",
+                                {"stage_ids": [int(i) for i in stage_ids]})
+
+    async def move_stage(self, stage_id: int, offset: int) -> list[Stage]:
+        return await self._send(list[Stage], "POST", f"/stages/{int(stage_id)}/move",
+                                {"offset": offset})
+
+    async def delete_stage(self, stage_id: int, move_to: int | None = None) -> None:
+        params = {"move_to": int(move_to)} if move_to is not None else None
+        await self._request("DELETE", f"/stages/{int(stage_id)}", params=params)
+
+    async def list_sla_policies(self, team_id: int) -> list[SlaPolicy]:
+        return await self._get(list[SlaPolicy], "/sla-policies", team_id=int(team_id))
+
+    async def create_sla_policy(self, data: SlaPolicyCreate) -> SlaPolicy:
+        return await self._send(SlaPolicy, "POST", "/sla-policies",
+                                data.model_dump(mode="json"))
+
+    async def update_sla_policy(self, policy_id: int, data: SlaPolicyUpdate,
+                                version: int | None = None) -> SlaPolicy:
+        path = f"/sla-policies/{int(policy_id)}"
+        return await self._edit(SlaPolicy, path, "PATCH", path, data, version)
+
+    async def delete_sla_policy(self, policy_id: int) -> None:
+        await self._send(None, "DELETE", f"/sla-policies/{int(policy_id)}")
+
+    async def list_templates(self) -> list[MailTemplate]:
+        return await self._get(list[MailTemplate], "/templates")
+
+    async def create_template(self, data: MailTemplateCreate) -> MailTemplate:
+        return await self._send(MailTemplate, "POST", "/templates",
+                                data.model_dump(mode="json"))
+
+    async def update_template(self, template_id: int, data: MailTemplateUpdate,
+                              version: int | None = None) -> MailTemplate:
+        path = f"/templates/{int(template_id)}"
+        return await self._edit(MailTemplate, path, "PATCH", path, data, version)
+
+    async def check_template(self, data: MailTemplateCreate) -> None:
+        await self._send(None, "POST", "/templates/check", data.model_dump(mode="json"))
+
+    async def preview_template(self, data: MailTemplateCreate,
+                               ticket_id: int) -> TemplatePreview:
+        response = await self._request("POST", "/templates/preview",
+                                       params={"ticket_id": int(ticket_id)},
+                                       json_body=data.model_dump(mode="json"))
+        return TemplatePreview.model_validate_json(response.content)
+
+    async def create_agent(self, data: AgentCreate) -> Agent:
+        return await self._send(Agent, "POST", "/agents", data.model_dump(mode="json"))
+
+    async def update_agent(self, agent_id: int, data: AgentUpdate) -> Agent:
+        return await self._send(Agent, "PATCH", f"/agents/{int(agent_id)}", data)
+
+    async def deactivate_agent(self, agent_id: int) -> AgentDeactivation:
+        return await self._send(AgentDeactivation, "POST",
+                                f"/agents/{int(agent_id)}/deactivate")
+
+    async def add_time_off(self, agent_id: int, period: TimeOffCreate) -> Agent:
+        return await self._send(Agent, "POST", f"/agents/{int(agent_id)}/time-off",
+                                period.model_dump(mode="json"))
+
+    async def remove_time_off(self, agent_id: int, time_off_id: int) -> Agent:
+        return await self._send(Agent, "DELETE",
+                                f"/agents/{int(agent_id)}/time-off/{int(time_off_id)}")
+
+    async def set_agent_teams(self, agent_id: int, team_ids: list[int]) -> Agent:
+        return await self._send(Agent, "PUT", f"/agents/{int(agent_id)}/teams",
+                                {"team_ids": [int(i) for i in team_ids]})
+
+    async def create_organization(self, data: OrganizationCreate) -> Organization:
+        return await self._send(Organization, "POST", "/organizations",
+                                data.model_dump(mode="json"))
+
+    async def update_organization(self, org_id: int,
+                                  data: OrganizationUpdate) -> Organization:
+        return await self._send(Organization, "PATCH", f"/organizations/{int(org_id)}", data)
+
+    async def delete_organization(self, org_id: int) -> None:
+        await self._send(None, "DELETE", f"/organizations/{int(org_id)}")
+
+    async def create_project(self, data: ProjectCreate) -> Project:
+        return await self._send(Project, "POST", "/projects", data.model_dump(mode="json"))
+
+    async def update_project(self, project_id: int, data: ProjectUpdate) -> Project:
+        return await self._send(Project, "PATCH", f"/projects/{int(project_id)}", data)
+
+    async def delete_project(self, project_id: int) -> None:
+        await self._send(None, "DELETE", f"/projects/{int(project_id)}")
+
+    async def list_tag_details(self) -> list[Tag]:
+        return await self._get(list[Tag], "/tags/details")
+
+    async def rename_tag(self, tag_id: int, name: str) -> Tag:
+        return await self._send(Tag, "PATCH", f"/tags/{int(tag_id)}", {"name": name})
+
+    async def merge_tags(self, source_id: int, target_id: int) -> Tag:
+        return await self._send(Tag, "POST", f"/tags/{int(source_id)}/merge",
+                                {"target_id": int(target_id)})
+
+    async def delete_tag(self, tag_id: int) -> None:
+        await self._send(None, "DELETE", f"/tags/{int(tag_id)}")
+
+    async def list_tokens(self, agent_id: int | None = None) -> list[ApiToken]:
+        return await self._get(list[ApiToken], "/tokens", agent_id=agent_id)
+
+    async def revoke_token(self, token_id: int) -> ApiToken:
+        return await self._send(ApiToken, "DELETE", f"/tokens/{int(token_id)}")
+
+    async def audit_log(self, kind: str | None = None, cursor: str | None = None,
+                        limit: int = 50) -> Page[AuditEntry]:
+        return await self._get(Page[AuditEntry], "/audit", kind=kind, cursor=cursor,
+                               limit=limit)
 
     async def close(self) -> None:
         await self._client.aclose()

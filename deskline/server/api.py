@@ -23,7 +23,17 @@ from fastapi.responses import Response
 from pydantic import BaseModel, TypeAdapter
 
 from deskline.errors import ConflictError, NotFound
-from deskline.models import Agent, AttachmentFile, AttachmentInfo, build_input_schemas
+from deskline.models import (
+    Agent,
+    AttachmentFile,
+    AttachmentInfo,
+    MailTemplate,
+    SlaPolicy,
+    Stage,
+    Team,
+    Ticket,
+    build_input_schemas,
+)
 from deskline.server import idempotency, tokens
 from deskline.server.events import EventBroker
 from deskline.server.limits import Window
@@ -62,14 +72,14 @@ def to_json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False).encode()
 
 
-def parse_if_match(value: str | None) -> int:
+def parse_if_match(value: str | None, what: str = "ticket") -> int:
     if value is None:
         raise PreconditionRequired(
-            "this write changes a ticket: send If-Match with the ETag (version) you saw",
+            f"this write changes a {what}: send If-Match with the ETag (version) you saw",
             field="If-Match")
     text = value.strip().removeprefix("W/").strip('"')
     if not text.isdigit():
-        raise PreconditionRequired("If-Match must be the ticket's ETag, like \"3\"",
+        raise PreconditionRequired(f"If-Match must be the {what}'s ETag, like \"3\"",
                                    field="If-Match")
     return int(text)
 
@@ -77,6 +87,10 @@ def parse_if_match(value: str | None) -> int:
 def etag(version: int) -> str:
     return f'"{version}"'
 
+
+# Answers that carry a version, and so an ETag: tickets and the configuration that is
+# edited with If-Match (teams, stages, SLA policies, mail templates).
+VERSIONED = (Ticket, Team, Stage, SlaPolicy, MailTemplate)
 
 
 class Api:
@@ -148,7 +162,6 @@ class Api:
         return agent
 
     # running a use case ------------------------------------------------------------------
-    # running a use case ------------------------------------------------------------------
 
     async def run(self, request: Request, fn: Callable[[Service], Any], *,
                   status: int = 200, version_of: tuple[int, int] | None = None,
@@ -204,6 +217,15 @@ class Api:
         return await self.run(request, lambda s: fn(s, version),
                               version_of=(ticket_id, version))
 
+    async def config_versioned(self, request: Request, if_match: str | None, what: str,
+                               fn: Callable[[Service, int], Any]) -> Response:
+        """An edit of configuration that carries a version (a team, a stage, an SLA
+        policy, a mail template): `fn(service, version)` with the version If-Match names
+        (428 without one; the service's stale-version conflict carries the current
+        version, which makes it a 412)."""
+        version = parse_if_match(if_match, what)
+        return await self.run(request, lambda s: fn(s, version))
+
     def _answer(self, service: Service, fn: Callable[[Service], Any], status: int,
                 version_of: tuple[int, int] | None) -> idempotency.Answer:
         try:
@@ -224,7 +246,7 @@ class Api:
             stale.current_version = current  # type: ignore[attr-defined]
             raise stale from None
         headers = {}
-        if isinstance(getattr(result, "version", None), int):  # a ticket, a team, a stage…
+        if isinstance(result, VERSIONED):
             headers["ETag"] = etag(result.version)
         if result is None:
             return 204, b"", headers

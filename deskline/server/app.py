@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from deskline.server import (
     jobs,
+    routes_admin,
     routes_board,
     routes_directory,
     routes_imports,
@@ -34,7 +35,7 @@ from deskline.server.settings import API, Settings
 __all__ = ["API", "Api", "Settings", "create_app"]
 
 ROUTES = (routes_directory, routes_board, routes_tickets, routes_live, routes_tokens,
-          routes_imports)
+          routes_imports, routes_admin)
 
 
 class DesklineApp(FastAPI):

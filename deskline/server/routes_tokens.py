@@ -1,5 +1,6 @@
-"""Routes of API tokens: a new one for the caller (throttled per agent), and revoking the
-one a request carries."""
+"""Routes of API tokens: a new one for the caller (throttled per agent), revoking the one
+a request carries, listing tokens (an agent their own, an admin anyone's) and revoking one
+by id (the service's `list_tokens` and `revoke_token`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from deskline.errors import NotFound
+from deskline.models import ApiToken
 from deskline.server import tokens
 from deskline.server.api import Api, router
 from deskline.server.problems import TooMany
@@ -43,5 +45,16 @@ def routes(api: Api) -> APIRouter:
                 tokens.revoke_token(s.store.conn, tid, agent_id=s.actor.id)
 
         return await api.run(request, revoke)
+
+    @r.get("/tokens", response_model=list[ApiToken], tags=["tokens"])
+    async def list_tokens(request: Request, agent_id: int | None = None) -> Response:
+        """The tokens of `agent_id` (none: every agent's, for admins), never the secret."""
+        return await api.run(request, lambda s: s.list_tokens(agent_id))
+
+    # after /tokens/current, which this would otherwise take as an id
+    @r.delete("/tokens/{token_id}", response_model=ApiToken, tags=["tokens"])
+    async def revoke_token(request: Request, token_id: int) -> Response:
+        """Revoke one's own token, or (admins) anyone's; answers the token as revoked."""
+        return await api.run(request, lambda s: s.revoke_token(token_id))
 
     return r

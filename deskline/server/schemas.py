@@ -40,6 +40,30 @@ class FollowBody(_Input):
     following: bool = True
 
 
+class StageOrderBody(_Input):
+    """Every stage, once, in the new order."""
+
+    stage_ids: list[int] = Field(max_length=1000)
+
+
+class StageMoveBody(_Input):
+    """Places later (negative: earlier) in the order."""
+
+    offset: int = Field(ge=-1000, le=1000)
+
+
+class AgentTeamsBody(_Input):
+    team_ids: list[int] = Field(max_length=1000)
+
+
+class TagRenameBody(_Input):
+    name: str = Field(max_length=200)  # the service says what a tag may be
+
+
+class TagMergeBody(_Input):
+    target_id: int
+
+
 class FileBody(_Input):
     """A file sent with a reply, its content in base64."""
 

@@ -146,6 +146,10 @@ class SetupUseCases(ServiceBase):
             self._team(self.scope(), team_id)
         return self.store.stages(team_id)
 
+    def get_stage(self, stage_id: int) -> Stage:
+        """One stage (every account sees the stages, as `list_stages` shows)."""
+        return self._stage(stage_id)
+
     def _stage(self, stage_id: int) -> Stage:
         stage = self.store.stage(stage_id)
         if stage is None:
@@ -277,6 +281,10 @@ class SetupUseCases(ServiceBase):
         access.require_agent(self.scope(), "list mail templates")
         return self.store.templates()
 
+    def get_template(self, template_id: int) -> MailTemplate:
+        access.require_agent(self.scope(), "read mail templates")
+        return self._template(template_id)
+
     def _template(self, template_id: int) -> MailTemplate:
         template = self.store.template(template_id)
         if template is None:
@@ -353,6 +361,15 @@ class SetupUseCases(ServiceBase):
         access.require_agent(scope, "list SLA policies")
         self._team(scope, team_id)
         return self.store.sla_policies(team_id)
+
+    def get_sla_policy(self, policy_id: int) -> SlaPolicy:
+        """One policy, of a team the actor sees (else NotFound, like a missing one)."""
+        scope = self.scope()
+        access.require_agent(scope, "read SLA policies")
+        policy = self._policy(policy_id)
+        if not access.team_visible(scope, policy.team_id):
+            raise NotFound(f"SLA policy {policy_id} does not exist")
+        return policy
 
     def _policy(self, policy_id: int) -> SlaPolicy:
         policy = next((p for p in self.store.sla_policies() if p.id == policy_id), None)

@@ -95,6 +95,7 @@ class StaffUseCases(ServiceBase):
     def add_time_off(self, agent_id: int, period: TimeOffCreate) -> Agent:
         """An agent sets their own; an admin anyone's. Shown in the assign picker;
         automatic assignment skips the agent meanwhile."""
+        access.require_agent(self.scope(), "take time off")  # a portal account works no shifts
         if agent_id != self.actor.id:
             access.require_admin(self.scope(), "set another agent's time off")
         with self.store.transaction():
@@ -106,6 +107,7 @@ class StaffUseCases(ServiceBase):
         return self.store.agent(agent_id)
 
     def remove_time_off(self, agent_id: int, time_off_id: int) -> Agent:
+        access.require_agent(self.scope(), "take time off")
         if agent_id != self.actor.id:
             access.require_admin(self.scope(), "change another agent's time off")
         with self.store.transaction():

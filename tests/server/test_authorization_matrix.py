@@ -217,3 +217,184 @@ def test_events_carry_only_visible_tickets_and_no_internal_messages(world: World
     assert [e["id"] for e in portal_messages] == [tid]  # the reply, never the comments
     agent_messages = [e for e in got["jonas"] if e["type"] == "message.created"]
     assert len(agent_messages) >= len(world.visible["jonas"])
+
+
+# --- administration: only admins change configuration ----------------------------------
+
+KIND = {"admin": "admin", "alice": "agent", "jonas": "agent", "portal": "portal"}
+
+
+def _scratch(world: World, role: str) -> dict:
+    """Configuration of its own for one role's run (made by the admin), so the writes of
+    one run never touch what another run or test reads."""
+    from deskline.server.testing import make_token
+    from tests.conftest import ADMIN, ALICE
+
+    with world.client("admin") as admin:
+        def made(path: str, body: dict) -> dict:
+            answer = admin.post(path, json=body)
+            assert answer.status_code == 201, (path, answer.text)
+            return answer.json()
+
+        team = made("/teams", {"name": f"Scratch {role}", "stage_ids": [1, 2, 4]})
+        ids = {"team": team["id"],
+               "stage": made("/stages", {"name": f"Scratch {role}",
+                                         "team_ids": [team["id"]]})["id"],
+               "stage_gone": made("/stages", {"name": f"Scratch gone {role}"})["id"],
+               "agent": made("/agents", {"email": f"scratch.{role}@deskline.example"})["id"],
+               "org": made("/organizations", {"name": f"Scratch {role}"})["id"],
+               "org_gone": made("/organizations", {"name": f"Scratch gone {role}"})["id"],
+               "template": made("/templates", {"name": f"Scratch {role}", "subject": "s",
+                                               "body": "b"})["id"]}
+        policy = {"team_id": team["id"], "target_stage_id": 4, "hours": 8}
+        ids["policy"] = made("/sla-policies", {"name": f"Scratch {role}", **policy})["id"]
+        ids["policy_gone"] = made("/sla-policies", {"name": f"Gone {role}", **policy})["id"]
+        ids["project"] = made("/projects", {"name": f"Scratch {role}"})["id"]
+        ids["project_gone"] = made("/projects", {"name": f"Scratch gone {role}"})["id"]
+        tags = [f"scratch-{role}-{n}" for n in "abc"]
+        ids["ticket"] = made("/tickets", {"team_id": team["id"], "subject": "Scratch",
+                                          "tags": tags})["id"]
+        details = {t["name"]: t["id"] for t in admin.get("/tags/details").json()}
+        ids["tags"] = [details[t] for t in tags]
+        away = admin.post(f"/agents/{ids['agent']}/time-off",
+                          json={"start": "2030-01-01T00:00:00Z", "end": "2030-01-02T00:00:00Z"})
+        ids["time_off"] = away.json()["time_off"][0]["id"]
+    with world.client(role) as own_client:
+        ids["me"] = own_client.get("/me").json()["id"]
+    own = make_token(world.db, ROLES[role])
+    other = make_token(world.db, ALICE if role == "admin" else ADMIN)
+    with world.client("admin") as admin:
+        listed = admin.get("/tokens").json()
+    prefix = {t["prefix"]: t["id"] for t in listed}
+    ids["own_token"], ids["other_token"] = prefix[own[:10]], prefix[other[:10]]
+    return ids
+
+
+def _admin_get(world: World, path: str) -> list | dict:
+    with world.client("admin") as admin:
+        return admin.get(path).json()
+
+
+def _version(world: World, path: str) -> dict:
+    with world.client("admin") as admin:
+        answer = admin.get(path)
+    return {"If-Match": answer.headers["etag"]}
+
+
+def _admin_requests(world: World, role: str, ids: dict) -> list:
+    """(name, {kind or role: status}, request thunk), in the order they are sent."""
+    billing = next(t for t in _admin_get(world, "/teams") if t["name"] == "Billing")["id"]
+    t, s, tags = ids["team"], ids["stage"], ids["tags"]
+    time_off = {"start": "2031-01-01T00:00:00Z", "end": "2031-01-02T00:00:00Z"}
+    template = {"name": f"Check {role}", "subject": "{{ ticket.subject }}", "body": "b"}
+    reads = [
+        ("team", {"admin": 200, "agent": 200, "portal": 404}, lambda: ("GET", f"/teams/{t}")),
+        ("private_team", {"admin": 200, "alice": 200, "jonas": 404, "portal": 404},
+         lambda: ("GET", f"/teams/{billing}")),
+        ("portal_followers", {"admin": 200, "agent": 403, "portal": 403},
+         lambda: ("GET", f"/teams/{t}/portal-followers")),
+        ("stage", {"admin": 200, "agent": 200, "portal": 200}, lambda: ("GET", f"/stages/{s}")),
+        ("policies", {"admin": 200, "agent": 200, "portal": 403},
+         lambda: ("GET", f"/sla-policies?team_id={t}")),
+        ("private_policies", {"admin": 200, "alice": 200, "jonas": 404, "portal": 403},
+         lambda: ("GET", f"/sla-policies?team_id={billing}")),
+        ("policy", {"admin": 200, "agent": 200, "portal": 403},
+         lambda: ("GET", f"/sla-policies/{ids['policy']}")),
+        ("templates", {"admin": 200, "agent": 200, "portal": 403},
+         lambda: ("GET", "/templates")),
+        ("template", {"admin": 200, "agent": 200, "portal": 403},
+         lambda: ("GET", f"/templates/{ids['template']}")),
+        ("placeholders", {"admin": 200, "agent": 200, "portal": 200},
+         lambda: ("GET", "/templates/placeholders")),
+        ("check_template", {"admin": 204, "agent": 204, "portal": 403},
+         lambda: ("POST", "/templates/check", {}, template)),
+        ("preview_template", {"admin": 200, "agent": 200, "portal": 403},
+         lambda: ("POST", f"/templates/preview?ticket_id={ids['ticket']}", {}, template)),
+        ("tag_details", {"admin": 200, "agent": 200, "portal": 403},
+         lambda: ("GET", "/tags/details")),
+        ("own_tokens", {"admin": 200, "agent": 200, "portal": 200},
+         lambda: ("GET", f"/tokens?agent_id={ids['me']}")),
+        ("all_tokens", {"admin": 200, "agent": 403, "portal": 403}, lambda: ("GET", "/tokens")),
+        ("audit", {"admin": 200, "agent": 403, "portal": 403}, lambda: ("GET", "/audit")),
+    ]
+    admin_only = {"admin": None, "agent": 403, "portal": 403}  # None: the success status
+    writes = [
+        ("create_team", 201, lambda: ("POST", "/teams", {}, {"name": f"New {role}"})),
+        ("patch_team", 200, lambda: ("PATCH", f"/teams/{t}", _version(world, f"/teams/{t}"),
+                                     {"description": "matrix"})),
+        ("archive_team", 200, lambda: ("POST", f"/teams/{t}/archive",
+                                       _version(world, f"/teams/{t}"), {"archived": False})),
+        ("create_stage", 201, lambda: ("POST", "/stages", {}, {"name": f"New {role}"})),
+        ("patch_stage", 200, lambda: ("PATCH", f"/stages/{s}", _version(world, f"/stages/{s}"),
+                                      {"name": f"Renamed {role}"})),
+        ("move_stage", 200, lambda: ("POST", f"/stages/{s}/move", {}, {"offset": 0})),
+        ("reorder_stages", 200, lambda: ("POST", "/stages/order", {}, {
+            "stage_ids": [x["id"] for x in _admin_get(world, "/stages")]})),
+        ("delete_stage", 204, lambda: ("DELETE", f"/stages/{ids['stage_gone']}")),
+        ("create_policy", 201, lambda: ("POST", "/sla-policies", {}, {
+            "team_id": t, "name": f"New {role}", "target_stage_id": 2, "hours": 1})),
+        ("patch_policy", 200, lambda: (
+            "PATCH", f"/sla-policies/{ids['policy']}",
+            _version(world, f"/sla-policies/{ids['policy']}"), {"hours": 9, "recompute": True})),
+        ("delete_policy", 204, lambda: ("DELETE", f"/sla-policies/{ids['policy_gone']}")),
+        ("create_template", 201, lambda: ("POST", "/templates", {},
+                                          {"name": f"New {role}", "subject": "s", "body": "b"})),
+        ("patch_template", 200, lambda: (
+            "PATCH", f"/templates/{ids['template']}",
+            _version(world, f"/templates/{ids['template']}"), {"body": "changed"})),
+        ("create_agent", 201, lambda: ("POST", "/agents", {},
+                                       {"email": f"new.{role}@deskline.example"})),
+        ("patch_agent", 200, lambda: ("PATCH", f"/agents/{ids['agent']}", {}, {"name": "N"})),
+        ("agent_teams", 200, lambda: ("PUT", f"/agents/{ids['agent']}/teams", {},
+                                      {"team_ids": [t]})),
+        ("others_time_off", 201, lambda: ("POST", f"/agents/{ids['agent']}/time-off", {},
+                                          time_off)),
+        ("remove_others_time_off", 200, lambda: (
+            "DELETE", f"/agents/{ids['agent']}/time-off/{ids['time_off']}")),
+        ("deactivate_agent", 200, lambda: ("POST", f"/agents/{ids['agent']}/deactivate")),
+        ("patch_org", 200, lambda: ("PATCH", f"/organizations/{ids['org']}", {},
+                                    {"name": f"Renamed {role}"})),
+        ("delete_org", 204, lambda: ("DELETE", f"/organizations/{ids['org_gone']}")),
+        ("patch_project", 200, lambda: ("PATCH", f"/projects/{ids['project']}", {},
+                                        {"name": f"Renamed {role}"})),
+        ("delete_project", 204, lambda: ("DELETE", f"/projects/{ids['project_gone']}")),
+        ("rename_tag", 200, lambda: ("PATCH", f"/tags/{tags[0]}", {},
+                                     {"name": f"renamed-{role}"})),
+        ("merge_tag", 200, lambda: ("POST", f"/tags/{tags[1]}/merge", {},
+                                    {"target_id": tags[0]})),
+        ("delete_tag", 204, lambda: ("DELETE", f"/tags/{tags[2]}")),
+    ]
+    agents_too = [  # agents may (as the service says); portal accounts may not
+        ("create_org", {"admin": 201, "agent": 201, "portal": 403},
+         lambda: ("POST", "/organizations", {}, {"name": f"New {role}"})),
+        ("create_project", {"admin": 201, "agent": 201, "portal": 403},
+         lambda: ("POST", "/projects", {}, {"name": f"New {role}"})),
+        ("own_time_off", {"admin": 201, "agent": 201, "portal": 403},
+         lambda: ("POST", f"/agents/{ids['me']}/time-off", {}, time_off)),
+        ("revoke_own_token", {"admin": 200, "agent": 200, "portal": 200},
+         lambda: ("DELETE", f"/tokens/{ids['own_token']}")),
+        ("revoke_others_token", {"admin": 200, "agent": 404, "portal": 404},
+         lambda: ("DELETE", f"/tokens/{ids['other_token']}")),
+    ]
+    return reads + [(n, {**admin_only, "admin": ok}, req) for n, ok, req in writes] + \
+        agents_too
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_every_administration_endpoint_by_role(world: World, role: str) -> None:
+    ids = _scratch(world, role)
+    with world.client(role) as client:
+        for name, expected, make in _admin_requests(world, role, ids):
+            req = make()
+            method, path = req[:2]
+            headers, body = (req[2], req[3]) if len(req) > 2 else ({}, None)
+            answer = client.request(method, path, headers=headers, json=body)
+            want = expected[role] if role in expected else expected[KIND[role]]
+            where = f"{role} {name}"
+            assert answer.status_code == want, (where, answer.text)
+            if want >= 400:
+                assert answer.headers["content-type"].startswith("application/problem+json")
+                assert answer.json()["status"] == want, where
+            if method in ("GET", "PATCH") and want == 200 and "{" in answer.text[:1] and \
+                    "version" in answer.json():
+                assert answer.headers["etag"] == f'"{answer.json()["version"]}"', where
