@@ -31,6 +31,8 @@ OPTIONS = {
 def option(field: str | None, names: dict[str, str] | None = None) -> str | None:
     if field is None:
         return None
+    if field == "":  # a whole model refused (a model validator): only `names` may say
+        return (names or {}).get("")
     return (names or {}).get(field) or OPTIONS.get(field) or f"--{field.replace('_', '-')}"
 
 
@@ -44,7 +46,7 @@ def refusals(error: type[Exception], names: dict[str, str] | None = None) -> Ite
         yield
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else None
+        field = str(first["loc"][0]) if first["loc"] else ""
         message = first["msg"].removeprefix("Value error, ")
         where = option(field, names)
         raise error(f"{where}: {message}" if where else message) from None

@@ -43,7 +43,8 @@ def init(args: argparse.Namespace, error) -> int:
 
     if args.db is None:
         raise error("--db: name the file of the new helpdesk, e.g. --db team.db")
-    with refusals(error, {"email": "--admin", "name": "--name", "timezone": "--timezone"}):
+    # The calendar is the only model init checks as a whole: its time zone.
+    with refusals(error, {"email": "--admin", "name": "--name", "": "--timezone"}):
         made = init_helpdesk(args.db, args.admin, args.name, empty=args.empty,
                              timezone=args.timezone)
     db = shlex.quote(str(made.path))
