@@ -119,5 +119,8 @@ SHOWN = {"email_alias": "alias", "calendar": "working hours", "auto_close_days":
 def changed_fields(before, after) -> list[str]:
     """The fields whose value differs, as people name them, for a summary of an edit."""
     old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
-    return [SHOWN.get(k) or k.removesuffix("_ids").removesuffix("_id").replace("_", " ")
-            for k in new if k != "version" and old.get(k) != new[k]]
+    def shown(key: str) -> str:  # member_ids: members; template_id: template
+        key = key[:-4] + "s" if key.endswith("_ids") else key.removesuffix("_id")
+        return key.replace("_", " ")
+
+    return [SHOWN.get(k) or shown(k) for k in new if k != "version" and old.get(k) != new[k]]
