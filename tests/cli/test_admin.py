@@ -415,3 +415,22 @@ def test_audit(db, capsys):
     assert "--limit: " in dl(db, capsys, "audit", "--limit", "-1", code=1)
     dl(db, capsys, "agent", "add", "ann@acme.example")
     assert "audit trail" in dl(db, capsys, "--as", "ann@acme.example", "audit", code=1)
+
+
+def test_the_console_on_a_missing_file_names_init_and_demo(tmp_path):
+    from deskline.cli import CliError, build_parser
+    from tui.launch import _console_db
+
+    args = build_parser().parse_args(["--db", str(tmp_path / "none.db")])
+    with pytest.raises(CliError) as refused:
+        _console_db(args, {})
+    assert "deskline init --db" in str(refused.value) and "deskline demo" in str(refused.value)
+
+
+def test_help_names_the_administration_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("init", "team", "stage", "sla", "template", "agent", "org", "project",
+                    "tag", "audit"):
+        assert command in out
