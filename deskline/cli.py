@@ -68,7 +68,7 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="build a demo helpdesk in a new database file")
-    demo.add_argument("--db", metavar="PATH", type=Path, required=True)
+    demo.add_argument("--db", metavar="PATH", type=Path, help="the new file")
     demo.add_argument("--tickets", type=int, default=2000, metavar="N",
                       help="how many tickets (default 2000)")
     demo.add_argument("--seed", type=int, default=7, metavar="S",
@@ -84,15 +84,6 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
                          help="at most N tickets (default 200; 0 for all)")
     tickets.add_argument("--json", action="store_true", help="one JSON object per line")
 
-    agent = sub.add_parser("agent", help="manage agents")
-    agent_sub = agent.add_subparsers(dest="agent_command", metavar="ACTION", required=True)
-    add = agent_sub.add_parser("add", help="add an agent (the first one may be an admin)")
-    _db_arg(add, must_exist=False)
-    add.add_argument("email")
-    add.add_argument("--name", default="")
-    add.add_argument("--role", choices=["admin", "agent"], default="agent")
-    agent_list = agent_sub.add_parser("list", help="list agents")
-    _db_arg(agent_list)
     _server_commands(sub)
     from deskline.io.commands import add_parsers as add_io_parsers  # argparse only
 
@@ -100,7 +91,24 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     from deskline.mail.commands import add_mail_parser  # argparse only; handlers are lazy
 
     add_mail_parser(sub, _db_arg)
+    from deskline.cli_admin import add_parsers as add_admin_parsers  # argparse only
+
+    add_admin_parsers(sub, _db_arg)
+    _global_options_first(parser)
     return parser
+
+
+def _global_options_first(parser: argparse.ArgumentParser) -> None:
+    """`deskline --db F team list` as well as `deskline team list --db F`: a subcommand's
+    own --db and --as leave the namespace alone when not given (their default None would
+    otherwise hide the value given before the subcommand)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                for option in subparser._actions:
+                    if {"--db", "--as"} & set(option.option_strings):
+                        option.default = argparse.SUPPRESS
+                _global_options_first(subparser)
 
 
 def _server_commands(sub) -> None:
@@ -189,8 +197,12 @@ def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
         return _demo(args)
     if args.command == "tickets":
         return _tickets(args)
-    if args.command == "agent":
-        return _agent(args)
+    from deskline.cli_admin import COMMANDS as ADMIN_COMMANDS  # argparse only
+
+    if args.command in ADMIN_COMMANDS:
+        from deskline.cli_admin import run as run_admin
+
+        return run_admin(args, _open_service, CliError)
     if args.command in ("import", "export", "report", "maintenance"):
         from deskline.io.commands import run as run_io
 
@@ -224,8 +236,9 @@ def _resolve_db(args: argparse.Namespace) -> Path:
 
         path = Path(config.db).expanduser() if config.db else default_db()
     if getattr(args, "db_must_exist", True) and not path.exists():
-        raise CliError(f"no database at {path}; create one with `deskline demo --db {path}` "
-                       "or name another with --db")
+        raise CliError(f"no database at {path}; make a helpdesk with `deskline init --db {path} "
+                       f"--admin EMAIL`, try the demo with `deskline demo --db {path}`, or name "
+                       "another file with --db")
     return path
 
 
@@ -246,6 +259,8 @@ def _open_service(args: argparse.Namespace):
 def _demo(args: argparse.Namespace) -> int:
     from deskline.demo import build_demo
 
+    if args.db is None:
+        raise CliError("--db: name the file of the demo helpdesk, e.g. --db demo.db")
     if args.tickets < 1:
         raise CliError("--tickets must be at least 1")
     if args.db.exists():
@@ -330,34 +345,6 @@ def _text_line(card, team: str, stage: str) -> str:
     fields = [f"#{card.number}", team, stage, PRIORITY_LABELS[card.priority],
               card.assignee_name or "-", card.customer_name or "-", card.subject]
     return "\t".join(plain(f, one_line=True) for f in fields) + "\n"
-
-
-def _agent(args: argparse.Namespace) -> int:
-    from deskline.models import AgentCreate
-    from deskline.store.sqlite import SqliteStore
-    from deskline.text import plain
-
-    path = _resolve_db(args)
-    store = SqliteStore.open(path)
-    if args.agent_command == "list":
-        for agent in store.agents():
-            fields = (str(agent.id), agent.email, agent.name, agent.role.value)
-            print("\t".join(plain(v, one_line=True) for v in fields))
-        return 0
-    # Whoever holds the database file administers it: adding agents needs no login here.
-    from pydantic import ValidationError
-
-    try:
-        data = AgentCreate(email=args.email, name=args.name, role=args.role)
-    except ValidationError as exc:
-        raise CliError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
-    if store.agent_by_email(data.email):
-        raise CliError(f"an agent with the email {data.email} exists")
-    with store.transaction():
-        aid = store.insert_agent(data.email, data.name or data.email.split("@")[0],
-                                 data.role.value, None)
-    print(f"Added {data.role.value} {data.email} (id {aid}).")
-    return 0
 
 
 if __name__ == "__main__":

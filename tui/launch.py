@@ -111,8 +111,9 @@ def _console_db(args: argparse.Namespace, raw: dict) -> Path:
 
         path = default_db()
     if not path.exists():
-        raise CliError(f"no database at {path}; create one with `deskline demo --db {path}` "
-                       "or name another with --db")
+        raise CliError(f"no database at {path}; make a helpdesk with `deskline init --db {path} "
+                       f"--admin EMAIL`, try the demo with `deskline demo --db {path}`, or name "
+                       "another file with --db")
     return path
 
 
