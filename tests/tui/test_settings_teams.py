@@ -34,6 +34,7 @@ async def open_teams(pilot) -> TeamSettings:
     await wait_for(pilot, lambda: isinstance(app.screen, SettingsHub))
     await pilot.press("enter")  # Teams is the first section
     await wait_for(pilot, lambda: isinstance(app.screen, TeamSettings) and app.screen.teams)
+    await wait_for(pilot, lambda: "team(s)" in screen_text(app))
     return app.screen
 
 
