@@ -34,8 +34,8 @@ SECTIONS: tuple[tuple[str, str, str, str], ...] = (
 )
 NOT_ADMIN = "Settings are for admins."
 BLURBS = {
-    "teams": "aliases, visibility, members, assignment, calendar, closing",
-    "stages": "order, closing stages, mail sent on arrival",
+    "teams": "aliases, visibility, members, calendar",
+    "stages": "order, closing, mail on arrival",
     "agents": "roles, deactivation, time off, teams",
     "sla": "deadlines per team",
     "templates": "mails sent to customers",
