@@ -16,13 +16,18 @@ SCOPES = {"app": "", "dashboard": "Dashboard: ", "board": "Board: ", "ticket": "
           "merge": "Merge: ", "search": "Search: ", "edit": "Edit: ", "dialog": "Dialog: ",
           "help": "Help: ", "customers": "Customers: ", "customer": "Customer: ",
           "organizations": "Organizations: ", "organization": "Organization: ",
-          "importer": "Import: ", "reports": "Reports: "}
+          "importer": "Import: ", "reports": "Reports: ", "settings": "Settings: ",
+          "teams": "Settings › Teams: ", "stages": "Settings › Stages: ",
+          "agents": "Settings › Agents: ", "deactivated": "Deactivated agent: ",
+          "timeoff": "Time off: "}
 # Screens of issue 6 that open from anywhere (tui/screens/customers.py: open_screen).
 OPEN_SCREENS = (("customers", "Open: Customers", "list, filter, edit, create and invite"),
                 ("unassigned", "Open: Customers without organization", "move them into one"),
                 ("organizations", "Open: Organizations", "their customers and tickets"),
                 ("import", "Open: Import customers or tickets from CSV", "map, check, import"),
-                ("reports", "Open: Reports", "charts by team, agent and period"))
+                ("reports", "Open: Reports", "charts by team, agent and period"),
+                ("settings", "Open: Settings", "teams, stages, agents, SLA, templates… "
+                                               "(admins)"))
 
 
 def action_commands() -> list[tuple[str, keymap.KeySpec]]:

@@ -47,6 +47,10 @@ def open_screen(app, name: str) -> None:
         from tui.screens.reports import ReportsScreen
 
         app.push_screen(ReportsScreen())
+    elif name == "settings":  # admins only: open_settings tells anyone else
+        from tui.screens.settings import open_settings
+
+        open_settings(app)
 
 
 class Directory:

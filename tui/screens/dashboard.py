@@ -29,6 +29,7 @@ class DashboardScreen(DesklineScreen):
         self.selected = 0
         self.my_cards: list = []
         self._given = first
+        self.admins: list = []  # active admins, asked for when no team is visible
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Deskline · opening the helpdesk…"), id="title")
@@ -89,15 +90,66 @@ class DashboardScreen(DesklineScreen):
         async def load(backend):
             figures = await backend.dashboard()
             mine = await backend.my_tickets(limit=100)
+            if not figures:  # who to ask for a team, or the offer to create the first
+                self.admins = [a for a in await backend.list_agents()
+                               if getattr(a.role, "value", a.role) == "admin" and a.active]
             return figures, mine
 
         self.call(load, self._show, "Loading the dashboard", exclusive=True, group="dash")
 
-    @staticmethod
-    def _cards(figures: list) -> list[Static]:
+    def _cards(self, figures: list) -> list[Static]:
         if figures:
             return [TeamCard(f, classes="team") for f in figures]
-        return [Static(Text("No team is visible to you."), classes="dim")]
+        return [Static(self._no_team(), id="no-team", classes="dim")]
+
+    def _no_team(self) -> Text:
+        """No team to show: an admin is offered to create the first one; an agent is told
+        whom to ask."""
+        from tui.screens.settings import is_admin
+
+        if is_admin(self.app):
+            text = Text("No team yet. ", style="bold")
+            text.append(f"Press {keymap.display('dashboard.new_team', first=True)} to create "
+                        f"the first team ({keymap.display('dashboard.settings', first=True)} "
+                        "opens all the settings: stages, agents…).")
+            return text
+        text = Text("No team is visible to you. ", style="bold")
+        if self.admins:
+            names = ", ".join(f"{plain(a.name, one_line=True)} <{plain(a.email, one_line=True)}>"
+                              for a in self.admins)
+            text.append(f"Ask an admin to add you to a team: {names}.")
+        else:
+            text.append("Ask an admin to add you to a team.")
+        return text
+
+    def action_new_team(self) -> None:
+        """Admins: the team form, straight from the dashboard (the first team of a new
+        helpdesk starts here)."""
+        from tui.screens.settings import NOT_ADMIN, is_admin
+
+        if not is_admin(self.app):
+            self.app.notify(NOT_ADMIN, severity="warning", timeout=5, markup=False)
+            return
+
+        async def load(backend):
+            return await backend.list_agents(), await backend.list_stages()
+
+        def show(result) -> None:
+            from tui.screens.settings.teams import TeamForm
+
+            agents, stages = result
+            self.app.push_screen(TeamForm(None, agents, stages), self._team_created)
+
+        self.call(load, show, "Loading agents and stages")
+
+    def _team_created(self, team) -> None:
+        if team is None:
+            return
+        self.app.notify(f"Team {plain(team.name, one_line=True)} created.", timeout=4,
+                        markup=False)
+        self.call(lambda b: b.list_teams(), lambda teams: setattr(self.app, "teams", teams),
+                  "Loading the teams")
+        self.refresh_figures()
 
     async def _show(self, result) -> None:
         figures, mine = result

@@ -90,14 +90,24 @@ def pick_priority(screen, current: int | None, done: Callable[[Any], None],
     screen.app.push_screen(Picker(title, options, current), done)
 
 
+def away_until(agent, now) -> Any:
+    """The end of the time off the agent is on at `now`, if any."""
+    ends = [p.end for p in getattr(agent, "time_off", None) or [] if p.start <= now < p.end]
+    return max(ends) if ends else None
+
+
 def pick_agent(screen, done: Callable[[Any], None], current: int | None = None) -> None:
     async def show() -> None:
         agents = await screen.app.agent_list()
         me = screen.app.me
         options = [("Nobody (unassign)", 0)]
+        now = screen.app.now()
         for agent in agents:
             label = f"{agent.name} <{agent.email}>" + (" (me)" if me and agent.id == me.id
                                                         else "")
+            away = away_until(agent, now)
+            if away is not None:  # automatic assignment skips them; a person may not
+                label += f" · away until {away:%Y-%m-%d}"
             options.append((label, agent.id))
         screen.app.push_screen(Picker("Assign to", options, current or 0), done)
 
