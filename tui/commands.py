@@ -16,13 +16,23 @@ SCOPES = {"app": "", "dashboard": "Dashboard: ", "board": "Board: ", "ticket": "
           "merge": "Merge: ", "search": "Search: ", "edit": "Edit: ", "dialog": "Dialog: ",
           "help": "Help: ", "customers": "Customers: ", "customer": "Customer: ",
           "organizations": "Organizations: ", "organization": "Organization: ",
-          "importer": "Import: ", "reports": "Reports: "}
+          "importer": "Import: ", "reports": "Reports: ", "sla": "SLA policies: ",
+          "templates": "Mail templates: ", "template": "Template editor: ",
+          "catalog": "Organizations, projects, tags: ", "tokens": "API tokens: ",
+          "audit": "Audit trail: "}
 # Screens of issue 6 that open from anywhere (tui/screens/customers.py: open_screen).
 OPEN_SCREENS = (("customers", "Open: Customers", "list, filter, edit, create and invite"),
                 ("unassigned", "Open: Customers without organization", "move them into one"),
                 ("organizations", "Open: Organizations", "their customers and tickets"),
                 ("import", "Open: Import customers or tickets from CSV", "map, check, import"),
-                ("reports", "Open: Reports", "charts by team, agent and period"))
+                ("reports", "Open: Reports", "charts by team, agent and period"),
+                # Settings (admins): tui/screens/settings/fields.py: open_settings.
+                ("sla", "Settings: SLA policies", "per team: targets, hours, recompute"),
+                ("templates", "Settings: Mail templates", "edit with a live preview"),
+                ("catalog", "Settings: Organizations, projects and tags",
+                 "create, rename, merge tags, delete"),
+                ("tokens", "Settings: API tokens", "every agent's tokens; revoke"),
+                ("audit", "Settings: Audit trail", "who changed what, newest first"))
 
 
 def action_commands() -> list[tuple[str, keymap.KeySpec]]:

@@ -47,6 +47,10 @@ def open_screen(app, name: str) -> None:
         from tui.screens.reports import ReportsScreen
 
         app.push_screen(ReportsScreen())
+    else:
+        from tui.screens.settings.fields import open_settings
+
+        open_settings(app, name)
 
 
 class Directory:
