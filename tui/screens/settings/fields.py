@@ -223,7 +223,7 @@ class FieldsForm(FormCalls, DesklineModal):
         self.dismiss(None)
 
 
-class ListSettings(DesklineScreen):
+class ListSettings(FormCalls, DesklineScreen):
     """A settings list: a title, a line of context, rows, a details pane for the selected
     row, a status line and the key bar. Subclasses fill `rows` and say `details(i)`."""
 
@@ -232,7 +232,7 @@ class ListSettings(DesklineScreen):
     EMPTY = "(nothing yet)"
     DEFAULT_CSS = """
     #settings-context { height: auto; padding: 0 1; color: $foreground-muted; }
-    #settings-list { height: 1fr; padding: 0 1; }
+    #settings-list { height: 1fr; padding: 0 1; overflow-x: hidden; }
     #settings-details { height: auto; max-height: 8; padding: 0 1; background: $panel; }
     #settings-status { height: auto; max-height: 3; padding: 0 1; }
     """
@@ -277,13 +277,9 @@ class ListSettings(DesklineScreen):
             text = Text(("✗ " if problem else "✓ ") + text)
         self.query_one("#settings-status", Static).update(text)
 
-    def refused(self, what: str) -> Callable[[BaseException], None]:
-        """A `failed` callback: the service's refusal, in words, on the status line too."""
-        def show(exc: BaseException) -> None:
-            found = problem_of(exc)
-            if found is not None:
-                self.show_status(problem_text(found[0], f"{what}: {found[1]}"))
-        return show
+    def show_problem(self, field: str | None, message: str) -> None:
+        """A refusal of the service (`submit`), in words, on the status line."""
+        self.show_status(problem_text(None, message) if message else Text(""))
 
     def action_cursor(self, delta: int) -> None:
         self.rows.select(self.rows.selected + delta)

@@ -178,8 +178,8 @@ class SlaSettings(ListSettings):
         def confirmed(yes) -> None:
             if not yes:
                 return
-            self.call(lambda b: b.delete_sla_policy(policy.id), lambda _r: self._deleted(policy),
-                      "Deleting the SLA policy", failed=self.refused("Not deleted"))
+            self.submit(lambda b: b.delete_sla_policy(policy.id),
+                        lambda _r: self._deleted(policy), "Deleting the SLA policy")
 
         name = plain(policy.name, one_line=True)
         self.app.push_screen(Confirm(f"Delete the SLA policy “{name}”? Open tickets lose "
