@@ -223,6 +223,10 @@ class FieldsForm(FormCalls, DesklineModal):
         self.dismiss(None)
 
 
+class Pane(VerticalScroll, can_focus=False):
+    """The details pane: it scrolls, but the keys stay with the list."""
+
+
 class ListSettings(FormCalls, DesklineScreen):
     """A settings list: a title, a line of context, rows, a details pane for the selected
     row, a status line and the key bar. Subclasses fill `rows` and say `details(i)`."""
@@ -241,7 +245,7 @@ class ListSettings(FormCalls, DesklineScreen):
         yield Static(Text(self.TITLE_TEXT), id="title")
         yield Static(Text(""), id="settings-context")
         yield self.make_list()
-        with VerticalScroll(id="settings-details"):
+        with Pane(id="settings-details"):
             yield Static(Text(""), id="settings-details-text")
         yield Static(Text(""), id="settings-status")
         yield KeyBar(keymap.hints(self.SCOPE))
