@@ -19,7 +19,10 @@ SCOPES = {"app": "", "dashboard": "Dashboard: ", "board": "Board: ", "ticket": "
           "importer": "Import: ", "reports": "Reports: ", "settings": "Settings: ",
           "teams": "Settings › Teams: ", "stages": "Settings › Stages: ",
           "agents": "Settings › Agents: ", "deactivated": "Deactivated agent: ",
-          "timeoff": "Time off: "}
+          "timeoff": "Time off: ", "sla": "SLA policies: ",
+          "templates": "Mail templates: ", "template": "Template editor: ",
+          "catalog": "Organizations, projects, tags: ", "tokens": "API tokens: ",
+          "audit": "Audit trail: "}
 # Screens of issue 6 that open from anywhere (tui/screens/customers.py: open_screen).
 OPEN_SCREENS = (("customers", "Open: Customers", "list, filter, edit, create and invite"),
                 ("unassigned", "Open: Customers without organization", "move them into one"),
@@ -27,7 +30,14 @@ OPEN_SCREENS = (("customers", "Open: Customers", "list, filter, edit, create and
                 ("import", "Open: Import customers or tickets from CSV", "map, check, import"),
                 ("reports", "Open: Reports", "charts by team, agent and period"),
                 ("settings", "Open: Settings", "teams, stages, agents, SLA, templates… "
-                                               "(admins)"))
+                                               "(admins)"),
+                # Settings sections (admins): tui/screens/settings SECTIONS.
+                ("sla", "Settings: SLA policies", "per team: targets, hours, recompute"),
+                ("templates", "Settings: Mail templates", "edit with a live preview"),
+                ("catalog", "Settings: Organizations, projects and tags",
+                 "create, rename, merge tags, delete"),
+                ("tokens", "Settings: API tokens", "every agent's tokens; revoke"),
+                ("audit", "Settings: Audit trail", "who changed what, newest first"))
 
 
 def action_commands() -> list[tuple[str, keymap.KeySpec]]:

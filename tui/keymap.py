@@ -233,6 +233,52 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("timeoff.add", "ctrl+s,f5", "add", "Add the period", True),
     KeySpec("timeoff.remove", "delete,ctrl+d", "remove", "Remove the chosen period", True),
     KeySpec("timeoff.close", "escape", "close", "Close", True),
+    # settings (admins): SLA policies
+    KeySpec("sla.up", "up,k", "cursor(-1)", "Previous SLA policy"),
+    KeySpec("sla.down", "down,j", "cursor(1)", "Next SLA policy"),
+    KeySpec("sla.team", "t", "team", "SLA policies of another team…", True),
+    KeySpec("sla.new", "n", "new", "New SLA policy…", True),
+    KeySpec("sla.edit", "enter,e", "edit", "Edit the SLA policy…", True),
+    KeySpec("sla.delete", "d", "delete", "Delete the SLA policy…", True),
+    KeySpec("sla.refresh", "r", "refresh", "Reload the SLA policies"),
+    KeySpec("sla.back", "escape", "back", "Back", True),
+    # mail templates: the list, then the editor
+    KeySpec("templates.up", "up,k", "cursor(-1)", "Previous template"),
+    KeySpec("templates.down", "down,j", "cursor(1)", "Next template"),
+    KeySpec("templates.new", "n", "new", "New mail template…", True),
+    KeySpec("templates.edit", "enter,e", "edit", "Edit the template…", True),
+    KeySpec("templates.refresh", "r", "refresh", "Reload the templates"),
+    KeySpec("templates.back", "escape", "back", "Back", True),
+    KeySpec("template.save", "ctrl+s,f5", "save", "Save the template", True),
+    KeySpec("template.ticket", "f4", "ticket", "Preview against a ticket (by number)", True),
+    KeySpec("template.back", "escape", "back", "Back (unsaved changes are dropped)", True),
+    # organizations, projects and tags
+    KeySpec("catalog.switch", "tab,s", "switch", "Switch organizations / projects / tags", True),
+    KeySpec("catalog.up", "up,k", "cursor(-1)", "Previous row"),
+    KeySpec("catalog.down", "down,j", "cursor(1)", "Next row"),
+    KeySpec("catalog.top", "home,g", "top", "First row"),
+    KeySpec("catalog.new", "n", "new", "New organization or project…", True),
+    KeySpec("catalog.edit", "enter,e", "edit", "Rename or change…", True),
+    KeySpec("catalog.delete", "d", "delete", "Delete…", True),
+    KeySpec("catalog.merge", "m", "merge", "Merge the tag into another…", True),
+    KeySpec("catalog.refresh", "r", "refresh", "Reload"),
+    KeySpec("catalog.back", "escape", "back", "Back", True),
+    # API tokens
+    KeySpec("tokens.up", "up,k", "cursor(-1)", "Previous token"),
+    KeySpec("tokens.down", "down,j", "cursor(1)", "Next token"),
+    KeySpec("tokens.revoke", "x,d", "revoke", "Revoke the token…", True),
+    KeySpec("tokens.refresh", "r", "refresh", "Reload the tokens"),
+    KeySpec("tokens.back", "escape", "back", "Back", True),
+    # the audit trail
+    KeySpec("audit.up", "up,k", "cursor(-1)", "Previous change"),
+    KeySpec("audit.down", "down,j", "cursor(1)", "Next change"),
+    KeySpec("audit.page_up", "pageup", "cursor(-10)", "Page up"),
+    KeySpec("audit.page_down", "pagedown", "cursor(10)", "Page down"),
+    KeySpec("audit.top", "home,g", "top", "Newest change"),
+    KeySpec("audit.open", "enter", "open", "Every field of the change", True),
+    KeySpec("audit.kind", "f", "kind", "Filter by kind…", True),
+    KeySpec("audit.refresh", "r", "refresh", "Reload the audit trail", True),
+    KeySpec("audit.back", "escape", "back", "Back", True),
 )
 
 BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in SPECS}
@@ -274,6 +320,14 @@ SHORT = {
     "agents.time_off": "time off", "agents.teams": "teams", "agents.back": "back",
     "deactivated.open": "open", "deactivated.back": "back",
     "timeoff.add": "add", "timeoff.remove": "remove", "timeoff.close": "close",
+    "sla.team": "team", "sla.new": "new", "sla.edit": "edit", "sla.delete": "delete",
+    "sla.back": "back", "templates.new": "new", "templates.edit": "edit",
+    "templates.back": "back", "template.save": "save", "template.ticket": "ticket",
+    "template.back": "back", "catalog.switch": "switch", "catalog.new": "new",
+    "catalog.edit": "edit", "catalog.delete": "delete", "catalog.merge": "merge",
+    "catalog.back": "back", "tokens.revoke": "revoke", "tokens.back": "back",
+    "audit.open": "details", "audit.kind": "kind", "audit.refresh": "reload",
+    "audit.back": "back",
 }
 
 

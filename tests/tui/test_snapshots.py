@@ -100,3 +100,39 @@ def test_hostile_ticket(snap_compare, demo_db):
 def test_light_dashboard(snap_compare, demo_db):
     app = make_app(demo_db, email=ALICE, theme="deskline-light")
     assert snap_compare(app, terminal_size=(80, 24), run_before=_dashboard)
+
+
+async def _template_editor(pilot):
+    from tui.screens.settings.templates import TemplateEditor, TemplateSettings
+
+    app = pilot.app
+    await _dashboard(pilot)
+    app.push_screen(TemplateSettings())
+    await wait_for(pilot, lambda: isinstance(app.screen, TemplateSettings) and app.screen.templates)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, TemplateEditor))
+    await pilot.press("f4", *"386")
+    await wait_for(pilot, lambda: "#386" in str(app.screen.query_one("#preview-text").render()))
+    await pilot.pause()
+
+
+async def _audit(pilot):
+    from tui.screens.settings.audit import AuditSettings
+
+    app = pilot.app
+    await _dashboard(pilot)
+    app.push_screen(AuditSettings())
+    await wait_for(pilot, lambda: isinstance(app.screen, AuditSettings) and app.screen.entries
+                   and app.focused is not None)
+    await pilot.press("j")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_template_editor(snap_compare, demo_db, size):
+    assert snap_compare(make_app(demo_db), terminal_size=size, run_before=_template_editor)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_audit_trail(snap_compare, demo_db, size):
+    assert snap_compare(make_app(demo_db), terminal_size=size, run_before=_audit)

@@ -47,10 +47,10 @@ def open_screen(app, name: str) -> None:
         from tui.screens.reports import ReportsScreen
 
         app.push_screen(ReportsScreen())
-    elif name == "settings":  # admins only: open_settings tells anyone else
+    else:  # the settings hub or one of its sections: admins only (open_settings tells)
         from tui.screens.settings import open_settings
 
-        open_settings(app)
+        open_settings(app, None if name == "settings" else name)
 
 
 class Directory:

@@ -1,0 +1,290 @@
+"""Mail templates: the list, and an editor with the placeholders listed and a live preview
+against a ticket the admin names by number. A syntax error or an unknown placeholder is
+shown with its line as they type, and saving is refused while there is one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Input, Label, Static, TextArea
+
+from deskline.text import plain
+from tui import keymap
+from tui.base import DesklineScreen
+from tui.screens.settings.fields import (
+    FORM_CSS,
+    FormCalls,
+    ListSettings,
+    problem_of,
+    problem_text,
+)
+from widgets.keybar import KeyBar
+from widgets.rows import Row
+
+DEBOUNCE = 0.3  # seconds of quiet typing before the preview is asked for
+LABELS = {"name": "Name", "subject": "Subject", "body": "Body"}
+NO_PREVIEW = "Type a ticket number above (f4) to see the mail as its customer would get it."
+
+
+class TemplateSettings(ListSettings):
+    SCOPE = "templates"
+    BINDINGS = keymap.bindings("templates")
+    TITLE_TEXT = "Settings · Mail templates"
+    EMPTY = "(no mail template yet: n makes one)"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.templates: list = []
+
+    def on_mount(self) -> None:
+        self.set_context(Text("Sent by stages, confirmations and rating requests; "
+                              "enter edits with a live preview."))
+        self.load()
+
+    def load(self, select_id: int | None = None) -> None:
+        def show(templates) -> None:
+            self.templates = sorted(templates, key=lambda t: t.name.casefold())
+            self.set_rows([self._row(t) for t in self.templates])
+            if select_id is not None:
+                self.rows.select(next((i for i, t in enumerate(self.templates)
+                                       if t.id == select_id), 0))
+                self.show_details()
+
+        self.call(lambda b: b.list_templates(), show, "Loading the mail templates",
+                  group="load", exclusive=True)
+
+    def _row(self, t) -> Row:
+        return [(plain(t.name, one_line=True), "strong"),
+                (f"  · {plain(t.subject, one_line=True)}", "dim")]
+
+    def details(self, index: int) -> Text:
+        if not 0 <= index < len(self.templates):
+            return Text("")
+        t = self.templates[index]
+        out = Text()
+        out.append("Subject: ", "bold")
+        out.append(plain(t.subject, one_line=True))
+        out.append("\n" + plain("\n".join(t.body.splitlines()[:5])))
+        return out
+
+    @property
+    def current(self):
+        i = self.selected
+        return self.templates[i] if 0 <= i < len(self.templates) else None
+
+    def action_new(self) -> None:
+        self.app.push_screen(TemplateEditor(None), self._saved)
+
+    def action_edit(self) -> None:
+        if self.current is not None:
+            self.app.push_screen(TemplateEditor(self.current), self._saved)
+
+    def _saved(self, template) -> None:
+        if template is not None:
+            self.show_status(f"Saved the template {plain(template.name, one_line=True)}")
+            self.load(select_id=template.id)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+
+class TemplateEditor(FormCalls, DesklineScreen):
+    """Create (template None) or edit a template; an edit sends the changed fields with
+    the version the editor was opened with."""
+
+    SCOPE = "template"
+    BINDINGS = keymap.bindings("template")
+    AUTO_FOCUS = "#f-name"
+    LABELS = LABELS
+    DEFAULT_CSS = FORM_CSS + """
+    #tpl-main { height: 1fr; }
+    #tpl-left { width: 1fr; padding: 0 1; }
+    #tpl-left > .field-row > Label { width: 9; }
+    #f-body { height: 1fr; border: none; padding: 0; }
+    #tpl-placeholders { width: 30; padding: 0 1; background: $panel; }
+    #tpl-ticket-row { height: 1; padding: 0 1; }
+    #tpl-ticket-row > Label { width: 24; color: $foreground-muted; }
+    #preview-ticket { width: 8; }
+    #tpl-ticket-info { width: 1fr; padding: 0 0 0 1; color: $foreground-muted; }
+    #tpl-preview { height: 7; padding: 0 1; background: $boost; }
+    #form-problem { padding: 0 1; }
+    """
+
+    def __init__(self, template) -> None:
+        super().__init__()
+        self.template = template
+        self.error: tuple[str | None, str] | None = None  # the problem of what is typed
+        self.ticket = None  # the ticket the preview renders against
+        self._timer = None
+        self._looked_up: int | None = None  # the number `ticket` was found by
+
+    def shown(self) -> dict[str, str]:
+        """The stored values as the editor shows them (what "unchanged" means)."""
+        t = self.template
+        if t is None:
+            return {"name": "", "subject": "", "body": ""}
+        return {"name": plain(t.name, one_line=True), "subject": plain(t.subject, one_line=True),
+                "body": plain(t.body)}
+
+    def compose(self) -> ComposeResult:
+        from deskline.rules.templates import placeholders
+
+        t = self.template
+        shown = self.shown()
+        title = f"Settings · Mail template · {shown['name']}" if t else \
+            "Settings · New mail template"
+        yield Static(Text(title), id="title")
+        with Horizontal(id="tpl-main"):
+            with Vertical(id="tpl-left"):
+                with Horizontal(classes="field-row"):
+                    yield Label("Name")
+                    yield Input(shown["name"], id="f-name", compact=True)
+                with Horizontal(classes="field-row"):
+                    yield Label("Subject")
+                    yield Input(shown["subject"], id="f-subject", compact=True)
+                yield TextArea(shown["body"], id="f-body", soft_wrap=True)
+            with VerticalScroll(id="tpl-placeholders"):
+                text = Text("Placeholders\n", style="bold")
+                text.append("write {{ ticket.number }}\n", "italic")
+                text.append("\n".join(placeholders()))
+                yield Static(text)
+        with Horizontal(id="tpl-ticket-row"):
+            yield Label(f"Preview on ticket # ({keymap.display('template.ticket', True)})")
+            yield Input("", id="preview-ticket", compact=True, restrict=r"[0-9#]*")
+            yield Static(Text(""), id="tpl-ticket-info")
+        with VerticalScroll(id="tpl-preview"):
+            yield Static(Text(NO_PREVIEW), id="preview-text")
+        yield Static(Text(""), id="form-problem", classes="form-problem")
+        yield KeyBar(keymap.hints("template"))
+
+    def on_mount(self) -> None:
+        self.refresh_preview()
+
+    # --- live check and preview -------------------------------------------------------
+
+    def _typed(self) -> dict[str, str]:
+        return {"name": self.query_one("#f-name", Input).value.strip(),
+                "subject": self.query_one("#f-subject", Input).value,
+                "body": self.query_one("#f-body", TextArea).text}
+
+    def _schedule(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE, self.refresh_preview)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._schedule()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._schedule()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "preview-ticket":
+            self.refresh_preview()
+        else:
+            self.action_save()
+
+    def _number(self) -> int | None:
+        digits = self.query_one("#preview-ticket", Input).value.strip().lstrip("#")
+        return int(digits) if digits.isdigit() else None
+
+    def refresh_preview(self) -> None:
+        """Check what is typed and render it against the chosen ticket, in a worker (the
+        newest request wins)."""
+        from deskline.errors import NotFound
+        from deskline.models import MailTemplateCreate
+
+        typed = self._typed()
+        number = self._number()
+
+        async def work() -> None:
+            backend = await self.app.backend_ready()
+            if number != self._looked_up:
+                self.ticket, self._looked_up = None, number
+                if number is not None:
+                    try:
+                        self.ticket = await backend.get_ticket_by_number(number)
+                    except NotFound:
+                        pass
+                self._ticket_info(number)
+            try:
+                data = MailTemplateCreate(name=typed["name"] or "preview",
+                                          subject=typed["subject"], body=typed["body"])
+                if self.ticket is not None:
+                    preview = await backend.preview_template(data, self.ticket.id)
+                else:
+                    await backend.check_template(data)
+                    preview = None
+            except Exception as exc:  # a refusal is shown; anything else is logged
+                found = problem_of(exc)
+                if found is None:
+                    raise
+                self.error = found
+                self.show_problem(*found, focus=False)
+                self._preview(Text("(no preview until the problem above is fixed)"))
+                return
+            self.error = None
+            self.show_problem(None, "", focus=False)
+            if preview is None:
+                self._preview(Text(NO_PREVIEW))
+            else:
+                out = Text("Subject: ", style="bold")
+                out.append(plain(preview.subject, one_line=True) + "\n")
+                out.append(plain(preview.body))
+                self._preview(out)
+
+        self.run_worker(work(), group="preview", exclusive=True, exit_on_error=False)
+
+    def show_problem(self, field: str | None, message: str, *, focus: bool = True) -> None:
+        line = self.query_one("#form-problem", Static)
+        line.update(problem_text(field, message, LABELS) if message else Text(""))
+        if focus and field in LABELS:
+            self.query_one(f"#f-{field}").focus()
+
+    def _ticket_info(self, number: int | None) -> None:
+        info = self.query_one("#tpl-ticket-info", Static)
+        if number is None:
+            info.update(Text(""))
+        elif self.ticket is None:
+            info.update(Text(f"no ticket #{number} (or not visible)"))
+        else:
+            info.update(Text(plain(self.ticket.subject, one_line=True), no_wrap=True,
+                             overflow="ellipsis"))
+
+    def _preview(self, text: Text) -> None:
+        self.query_one("#preview-text", Static).update(text)
+
+    # --- keys -------------------------------------------------------------------------
+
+    def action_ticket(self) -> None:
+        self.query_one("#preview-ticket", Input).focus()
+
+    def action_save(self) -> None:
+        from deskline.models import MailTemplateCreate, MailTemplateUpdate
+
+        if self.error is not None:  # what is typed does not compile: never saved
+            self.show_problem(*self.error)
+            self.app.notify(f"Not saved: {plain(self.error[1])}", severity="error", timeout=6,
+                            markup=False)
+            return
+        typed, shown, t = self._typed(), self.shown(), self.template
+
+        async def save(backend) -> Any:
+            # The whole template is checked, changed or not, before anything is written.
+            data = MailTemplateCreate(**typed)
+            await backend.check_template(data)
+            if t is None:
+                return await backend.create_template(data)
+            changed = {k: v for k, v in typed.items() if v != shown[k]}
+            if not changed:
+                return t
+            return await backend.update_template(t.id, MailTemplateUpdate(**changed),
+                                                 t.version)
+
+        self.submit(save, self.dismiss, "Saving the mail template")
+
+    def action_back(self) -> None:
+        self.dismiss(None)
