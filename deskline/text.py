@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+BIDI_CONTROLS = _BIDI  # the console's output guard drops them too
 
 
 def _visible(code: int) -> str:
