@@ -333,9 +333,9 @@ def _tickets(args: argparse.Namespace) -> int:
 
 
 def _json_line(row: dict) -> str:
-    import json
+    from deskline.text import json_text
 
-    return json.dumps(row, ensure_ascii=False) + "\n"
+    return json_text(row) + "\n"
 
 
 def _text_line(card, team: str, stage: str) -> str:

@@ -10,8 +10,10 @@ never parse it as markup.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+BIDI_CONTROLS = _BIDI  # the console's output guard drops them too
 
 
 def _visible(code: int) -> str:
@@ -62,3 +64,30 @@ def media_type(value: str | None) -> str:
     (no parameters, no header syntax from outside)."""
     value = (value or "").strip().lower()
     return value if _MEDIA_TYPE.fullmatch(value) else "application/octet-stream"
+
+
+# What `json.dumps(ensure_ascii=False)` leaves raw but a terminal obeys or a JavaScript
+# reader splits lines on: DEL, the C1 controls, U+2028/2029 and the bidi overrides. They
+# can only occur inside JSON strings, so escaping them after encoding keeps the JSON valid.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029" + _BIDI + "]")
+
+
+_ENCODERS: dict[int | None, Callable[[object], str]] = {}
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def json_text(value: object, *, indent: int | None = None) -> str:
+    """`value` as JSON for the command line's output: one line unless `indent`, every
+    control character escaped (C0 by `json`, DEL/C1/line separators/bidi here), other
+    non-ASCII text left readable. Every JSON the `deskline` command prints goes through
+    here."""
+    encode = _ENCODERS.get(indent)
+    if encode is None:  # one encoder per indent: an export calls this once per row
+        import json
+
+        encode = _ENCODERS[indent] = json.JSONEncoder(ensure_ascii=False, indent=indent).encode
+    text = encode(value)
+    return _JSON_UNSAFE.sub(_json_escape, text) if _JSON_UNSAFE.search(text) else text

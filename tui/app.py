@@ -17,10 +17,13 @@ from textual.app import App
 from textual.signal import Signal
 
 import themes
+from deskline.text import plain
 from tui import keymap
 from tui.drafts import Drafts
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from deskline.backend import Backend
     from deskline.config import Config
     from deskline.models import Agent, Stage, Team, Ticket
@@ -65,6 +68,9 @@ class DesklineApp(App):
         """`config` is a validated Config; or `raw_config`, the file's plain TOML, used for
         the first frame and validated with `load_config` behind it."""
         super().__init__()
+        from tui import output_guard
+
+        output_guard.install()  # no frame carries terminal control from a widget's text
         self._prefetch = prefetch
         self._raw_config = raw_config
         self._first_shown = asyncio.Event()  # the first figures are on screen, or none come
@@ -135,6 +141,15 @@ class DesklineApp(App):
         where = f" line {line}" if line else ""
         return f"config{where}: {problem}; that key keeps its default"
 
+    def notify(self, message: str, *, title: str = "",
+               severity: SeverityLevel = "information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """The console's one notification path (a screen's or widget's `notify` lands
+        here): message and title are sanitized and never parsed as markup, whatever the
+        caller asks, so a stage named `[/]` shows as `[/]` instead of raising MarkupError."""
+        super().notify(plain(message), title=plain(title, one_line=True), severity=severity,
+                       timeout=timeout, markup=False)
+
     # --- start ---------------------------------------------------------------------
 
     def on_mount(self) -> None:
@@ -196,8 +211,6 @@ class DesklineApp(App):
             backend = await self._open_with_retry()
             me, teams = await asyncio.gather(backend.me(), backend.list_teams())
         except Exception as exc:  # shown on the dashboard, the app stays up
-            from deskline.text import plain
-
             self._backend_error = exc
             self._backend_event.set()
             self._started()
@@ -259,8 +272,6 @@ class DesklineApp(App):
                     self._refetch(int(event.id))
                 self.server_event.publish(event)
         except PermissionDenied as exc:
-            from deskline.text import plain
-
             self._connection("offline")
             self.notify(f"Live updates stopped: {plain(exc.message)}. Restart with a valid "
                         "token.", severity="error", timeout=30, markup=False)

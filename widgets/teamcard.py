@@ -17,12 +17,13 @@ class TeamCard(Static):
     def __init__(self, figures: TeamFigures, **kwargs) -> None:
         super().__init__(**kwargs)
         self.figures = figures
-        self.border_title = plain(figures.team_name, one_line=True)
+        # Text, not str: a str border title is parsed as markup ("Team [/]" would raise).
+        self.border_title = Text(plain(figures.team_name, one_line=True))
 
     def set_selected(self, selected: bool) -> None:
         self.set_class(selected, "-selected")
-        self.border_title = ("▶ " if selected else "") + plain(self.figures.team_name,
-                                                                one_line=True)
+        self.border_title = Text(("▶ " if selected else "") +
+                                 plain(self.figures.team_name, one_line=True))
 
     def render(self) -> Text:
         f = self.figures

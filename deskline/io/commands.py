@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from deskline.text import json_text, plain
+
 
 def add_parsers(sub, db_arg) -> None:
     imp = sub.add_parser(
@@ -134,18 +136,17 @@ def _import(args, open_service, error) -> int:
         print(f"Fields of {args.kind}: {', '.join(importer.fields(args.kind))}")
         print(f"File: {preview.encoding}, {preview.delimiter!r}, {preview.rows} rows")
         for column in preview.columns:
-            print(f"  {column.name} → {column.field or '(ignored)'}   e.g. "
-                  + " | ".join(column.samples))
+            # Cells are the file's text: stand-ins for control, never raw to the terminal.
+            print(f"  {plain(column.name, one_line=True)} → {column.field or '(ignored)'}"
+                  "   e.g. " + " | ".join(plain(s, one_line=True) for s in column.samples))
         return 0
     report = importer.run_import(
         svc, path, args.kind, chosen=chosen, saved=args.mapping, save_as=args.save_mapping,
         dry_run=args.dry_run, skip_bad=args.skip_bad, default_team=args.team,
         progress=_progress(), source_name=path.name)
     if args.json:
-        print(report.model_dump_json(indent=2))
+        print(json_text(report.model_dump(mode="json"), indent=2))
     else:
-        from deskline.text import plain
-
         for line in importer.describe(report):
             print(plain(line))
         if args.save_mapping:
@@ -201,8 +202,6 @@ def _export(args, open_service, error) -> int:
 
 class _SafeTerminal:
     def __init__(self, out) -> None:
-        from deskline.text import plain
-
         self._out, self._plain = out, plain
 
     def write(self, text: str) -> int:
@@ -222,20 +221,19 @@ def _report(args, open_service, error) -> int:
                                      agent_id=agent.id if agent else None,
                                      since=_date(args.since, error, "--since"),
                                      until=_date(args.until, error, "--until")))
-    print(report.model_dump_json(indent=2))
+    print(json_text(report.model_dump(mode="json"), indent=2))
     return 0
 
 
 def _maintenance(args, open_service, error) -> int:
-    import json
 
     svc = open_service(args)
     sla_failed = svc.refresh_sla()
     result = svc.auto_close()
     if args.json:
-        print(json.dumps({"sla_failed": sla_failed, "closed": len(result.closed),
-                          "closed_ids": result.closed, "skipped": result.skipped,
-                          "rating_requests": result.rating_requests}))
+        print(json_text({"sla_failed": sla_failed, "closed": len(result.closed),
+                         "closed_ids": result.closed, "skipped": result.skipped,
+                         "rating_requests": result.rating_requests}))
     else:
         print(f"Closed {len(result.closed)} inactive tickets ({result.rating_requests} rating "
               f"requests queued, {result.skipped} skipped as changed meanwhile); "

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
@@ -21,6 +20,7 @@ from deskline.errors import ValidationFailed
 from deskline.models import PRIORITY_LABELS, CustomerExportFilter, TicketExportFilter
 from deskline.store.directory import customer_filter_sql
 from deskline.store.tickets import scope_sql, split_tags
+from deskline.text import json_text
 
 BATCH = 1000
 EXPORT_CACHE_KIB = -4096  # 4 MiB
@@ -132,7 +132,7 @@ def _write(rows: Iterator[tuple], columns: tuple[str, ...], out: TextIO, fmt: st
     writer = csv.writer(buffer)
     if fmt == "csv":
         writer.writerow(columns)
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    dumps = json_text  # C1, DEL and line separators escaped too
     for row in rows:
         if fmt == "csv":
             row = list(row)

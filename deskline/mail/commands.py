@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from deskline.text import json_text
+
 
 def add_mail_parser(sub: argparse._SubParsersAction,
                     db_arg: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -143,15 +145,15 @@ def _intake(args: argparse.Namespace, store):
 
 
 def _report(results: list, as_json: bool, out=None) -> int:
-    import json
+    from deskline.text import json_text
 
     out = out or sys.stdout
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
     if as_json:
-        out.write(json.dumps({"summary": counts, "messages": [r.as_dict() for r in results]},
-                             ensure_ascii=False, indent=1) + "\n")
+        out.write(json_text({"summary": counts, "messages": [r.as_dict() for r in results]},
+                            indent=1) + "\n")
     else:
         from deskline.text import plain
 
@@ -201,7 +203,6 @@ def _smtp_config(args: argparse.Namespace, server: str):
 
 
 def _send(args: argparse.Namespace, store, path: Path) -> int:
-    import json
     import time
 
     from deskline.mail.intake import get_setting
@@ -224,7 +225,7 @@ def _send(args: argparse.Namespace, store, path: Path) -> int:
             recovered = []
             total_failed += report.failed
             if args.json:
-                print(json.dumps(report.as_dict()))
+                print(json_text(report.as_dict()))
             else:
                 print(f"Sent {report.sent}, deferred {report.deferred}, failed {report.failed}"
                       + (f", {report.recovered} interrupted earlier marked failed"
@@ -356,7 +357,6 @@ def _settings(args: argparse.Namespace, store, path: Path) -> int:
 
 
 def _status(args: argparse.Namespace, store, path: Path) -> int:
-    import json
 
     from deskline.text import plain
 
@@ -373,8 +373,8 @@ def _status(args: argparse.Namespace, store, path: Path) -> int:
         "SELECT id, kind, to_addr, subject, status, attempts, last_error FROM outbox"
         " WHERE status IN ('failed', 'sending') ORDER BY id DESC LIMIT ?", (args.limit,))]
     if args.json:
-        print(json.dumps({"inbound": inbound, "outbox": outbox, "kept": kept,
-                          "outbox_problems": stuck}, ensure_ascii=False, indent=1))
+        print(json_text({"inbound": inbound, "outbox": outbox, "kept": kept,
+                         "outbox_problems": stuck}, indent=1))
         return 0
     print("inbound: " + (", ".join(f"{n} {k}" for k, n in sorted(inbound.items())) or "none"))
     print("outbox: " + (", ".join(f"{n} {k}" for k, n in sorted(outbox.items())) or "empty"))

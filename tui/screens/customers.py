@@ -23,6 +23,7 @@ from widgets.keybar import KeyBar
 from widgets.lines import truncate
 from widgets.pagedrows import PagedRows
 from widgets.rows import Row, card_row
+from widgets.safe_input import SafeInput
 
 PAGE = 100
 NO_ORG = "⊘ no organization"
@@ -126,8 +127,8 @@ class CustomersScreen(DesklineScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Customers"), id="title")
-        yield Input(self.text, placeholder="/ filter by name or email…", id="customer-filter",
-                    compact=True)
+        yield SafeInput(self.text, placeholder="/ filter by name or email…",
+                        id="customer-filter", compact=True)
         yield Static(self._filters(), id="customer-filters", classes="dim")
         yield PagedRows("(no customer matches)", id="customer-list")
         yield Static(Text(""), id="customer-status")
@@ -522,12 +523,12 @@ class CustomerForm(DesklineModal):
                 f"Edit {plain(c.email, one_line=True)}"
             yield Static(Text(title), classes="dialog-title")
             yield Label("Email (required)")
-            yield Input(c.email if c else "", id="email", compact=True,
-                        placeholder="jane@example.com")
+            yield SafeInput(c.email if c else "", id="email", compact=True,
+                            placeholder="jane@example.com")
             yield Label("Name")
-            yield Input(c.name if c else "", id="name", compact=True)
+            yield SafeInput(c.name if c else "", id="name", compact=True)
             yield Label("Phone")
-            yield Input((c.phone or "") if c else "", id="phone", compact=True)
+            yield SafeInput(c.phone if c else "", id="phone", compact=True)
             yield Label("Organization")
             yield Select([(Text(NO_ORG), NONE)] + [(Text(plain(o.name, one_line=True)), o.id)
                                                    for o in orgs],
@@ -538,8 +539,8 @@ class CustomerForm(DesklineModal):
                 names = self.directory.project_names(c.project_ids) if c else ""
                 known = ", ".join(plain(p.name, one_line=True)
                                   for p in self.directory.projects.values())
-                yield Input(names, id="projects", compact=True,
-                            placeholder=truncate(f"e.g. {known}", 66))
+                yield SafeInput(names, id="projects", compact=True,
+                                placeholder=truncate(f"e.g. {known}", 66))
             if c is None:
                 yield Checkbox(invite_label(self.invite), self.invite, id="invite",
                                compact=True)
@@ -557,9 +558,15 @@ class CustomerForm(DesklineModal):
         """The project ids named in the projects field; None when a name is unknown."""
         if not self.directory.projects:
             return []
+        field = self.query_one("#projects", SafeInput)
+        if self.customer is not None and not field.changed:
+            return list(self.customer.project_ids)
+        # Names as stored or as shown (a name with control characters shows stand-ins).
         by_name = {p.name.casefold(): p.id for p in self.directory.projects.values()}
+        by_name |= {plain(p.name, one_line=True).casefold(): p.id
+                    for p in self.directory.projects.values()}
         out = []
-        for name in self.query_one("#projects", Input).value.split(","):
+        for name in field.value.split(","):
             if not name.strip():
                 continue
             pid = by_name.get(name.strip().casefold())
@@ -583,9 +590,12 @@ class CustomerForm(DesklineModal):
 
         from deskline.models import CustomerCreate, CustomerUpdate
 
-        email = self.query_one("#email", Input).value.strip()
-        name = self.query_one("#name", Input).value.strip()
-        phone = self.query_one("#phone", Input).value.strip() or None
+        email_field = self.query_one("#email", SafeInput)
+        name_field = self.query_one("#name", SafeInput)
+        phone_field = self.query_one("#phone", SafeInput)
+        email = email_field.value.strip()
+        name = name_field.value.strip()
+        phone = phone_field.value.strip() or None
         org = self.query_one("#organization", Select).value
         org_id = None if org in (NONE, Select.BLANK) else org
         projects = self._projects()
@@ -601,12 +611,14 @@ class CustomerForm(DesklineModal):
                 data = CustomerCreate(email=email, name=name, phone=phone,
                                       organization_id=org_id, project_ids=projects)
             else:
+                # Only what the agent edited: an untouched field shows stand-ins for the
+                # stored text's control characters, which must not replace it.
                 fields: dict[str, Any] = {}
-                if email.casefold() != c.email.casefold():
+                if email_field.changed and email.casefold() != c.email.casefold():
                     fields["email"] = email
-                if name != c.name:
+                if name_field.changed and name != c.name:
                     fields["name"] = name
-                if phone != c.phone:
+                if phone_field.changed and phone != c.phone:
                     fields["phone"] = phone
                 if org_id != c.organization_id:
                     fields["organization_id"] = org_id

@@ -1,7 +1,8 @@
 """Small dialogs: choose from a short list (agents, priorities, tags), type a line, confirm.
 
 Short lists only (a dozen agents, four priorities, the tags): OptionList is fine here.
-Every label is built as `Text` from sanitized strings.
+Every label is built as `Text` from sanitized strings; the prompt's line is a `SafeInput`
+(a prefilled path or mapping name shows stand-ins for control characters).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from deskline.text import plain
 from tui import keymap
 from tui.base import DesklineModal
 from widgets import glyphs
+from widgets.safe_input import SafeInput
 
 
 class Picker(DesklineModal):
@@ -35,7 +37,7 @@ class Picker(DesklineModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Text(self.title_text), classes="dialog-title")
+            yield Static(Text(plain(self.title_text)), classes="dialog-title")
             options = [Option(Text(("● " if v == self.current else "  ") + plain(label,
                                                                               one_line=True)))
                        for label, v in zip(self.labels, self.values, strict=True)]
@@ -64,8 +66,8 @@ class TextPrompt(DesklineModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Text(self.title_text), classes="dialog-title")
-            yield Input(self.value, placeholder=self.placeholder, id="prompt")
+            yield Static(Text(plain(self.title_text)), classes="dialog-title")
+            yield SafeInput(self.value, placeholder=self.placeholder, id="prompt")
             yield Static(Text(self.hint + "  enter confirms · esc cancels"),
                          classes="dialog-hint")
 
@@ -73,7 +75,8 @@ class TextPrompt(DesklineModal):
         self.query_one(Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+        # Left as filled: the stored value itself, not its stand-ins.
+        self.dismiss(self.query_one(SafeInput).result)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -11,6 +11,7 @@ from tui import keymap
 from tui.base import DesklineScreen
 from widgets.keybar import KeyBar
 from widgets.rows import RowList, card_row
+from widgets.safe_input import SafeInput
 
 MATCHED = {"number": "number", "email": "customer email", "subject": "subject",
            "message": "message"}
@@ -29,10 +30,11 @@ class SearchScreen(DesklineScreen):
         self._timer = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"{self.title_text} · a number, a customer email, or words"),
-                     id="title")
-        yield Input(self.text, placeholder="#1042, jane@example.com, printer offline…",
-                    id="search-input")
+        yield Static(Text(f"{plain(self.title_text, one_line=True)} · a number, a customer "
+                          "email, or words"), id="title")
+        # Filled with a customer's email from the palette: shown sanitized, searched as is.
+        yield SafeInput(self.text, placeholder="#1042, jane@example.com, printer offline…",
+                        id="search-input")
         yield RowList("(type to search)", id="results")
         yield KeyBar(keymap.hints("search"))
 
@@ -43,7 +45,7 @@ class SearchScreen(DesklineScreen):
             self._search()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.text = event.value
+        self.text = self.query_one("#search-input", SafeInput).result
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(0.25, self._search)
