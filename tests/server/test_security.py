@@ -358,12 +358,16 @@ def test_request_headers_are_bounded_before_authentication(world: World) -> None
     ("/customers", {"email": "race-{n}@client.example", "name": "Racer"}),
     ("/customers/invitations", {"email": "race-{n}@client.example", "name": "Racer"}),
     ("/organizations", {"name": "Race {n}"}),
+    ("/agents", {"email": "racer-{n}@deskline.example", "name": "Racer"}),
+    ("/templates", {"name": "Race {n}", "subject": "s", "body": "b"}),
+    ("/teams", {"name": "Race {n}"}),
 ])
 def test_concurrent_creates_of_one_unique_value_answer_201_and_409(world: World, path: str,
                                                                    body: dict) -> None:
-    """Eight clients create the same customer (or organization) at once, in rounds: one
-    201 each round, every other answer a 409 problem+json naming the field — never a 500
-    (the check and the insert share one transaction; a lost race is a conflict)."""
+    """Eight clients create the same customer (organization, agent, template, team) at once,
+    in rounds: one 201 each round, every other answer a 409 problem+json naming the field —
+    never a 500 (the check and the insert share one transaction; a lost race is a
+    conflict)."""
     import concurrent.futures
 
     def post(payload: dict) -> httpx.Response:
