@@ -91,11 +91,28 @@ class BoardScreen(DesklineScreen):
             self.call(stages, mount, "Loading the stages")
 
     def _start(self) -> None:
+        if not self.columns:  # a new team: say why the board is empty and what to do
+            note = Static(self._no_stages(), id="no-stages", classes="dim")
+            note.styles.padding = (1, 1)
+            self.query_one("#columns", Horizontal).mount(note)
         self.active = next((i for i, c in enumerate(self.columns) if not c.folded), 0)
         self.call_after_refresh(self.app.trace, "board-frame")
         self._activate(self.active)
         self._paint_title()
         self.load()
+
+    def _no_stages(self) -> Text:
+        from tui.screens.settings import is_admin
+
+        text = Text("This team has no stages yet, so its board has no columns. ",
+                    style="bold")
+        if is_admin(self.app):
+            text.append(f"Press esc, then {keymap.display('dashboard.settings', first=True)} "
+                        "for the settings: in Stages, a stage's form ticks the teams that "
+                        "use it (or the team's form ticks its stages).")
+        else:
+            text.append("An admin puts stages on it in the settings.")
+        return text
 
     def on_unmount(self) -> None:
         self.app.ticket_changed.unsubscribe(self)

@@ -169,6 +169,7 @@ class DashboardScreen(DesklineScreen):
             role = getattr(me.role, "value", me.role)
             title.append(f" <{plain(me.email, one_line=True)}> · {plain(role, one_line=True)}")
         self.query_one("#title", Static).update(title)
+        self._settings_hint()
         self.selected = min(self.selected, max(len(figures) - 1, 0))
         self.figures = figures
         self._paint_selection()
@@ -180,6 +181,21 @@ class DashboardScreen(DesklineScreen):
         self.query_one("#my-title", Static).update(
             Text(f"My open tickets ({len(mine.items)}{more}) · tab to switch"))
         self.call_after_refresh(self.app.trace, "dashboard-figures")
+
+    def _settings_hint(self) -> None:
+        """The settings key is in the key bar for admins only (an agent would only be told
+        that settings are for admins); said once who is signed in is known."""
+        if self.app.me is None:
+            return
+        from tui.screens.settings import is_admin
+
+        bar = self.query_one(KeyBar)
+        hints = keymap.hints("dashboard")
+        if not is_admin(self.app):
+            hints = [h for h in hints if h[1] != keymap.SHORT["dashboard.settings"]]
+        if hints != bar.hints:
+            bar.hints = hints
+            bar.refresh()
 
     def _paint_selection(self) -> None:
         for i, card in enumerate(self.query(TeamCard)):

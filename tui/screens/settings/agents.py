@@ -277,9 +277,9 @@ class TimeOffDialog(DesklineModal):
             yield Static(Text("New period (UTC): a date, both days included, or "
                               "YYYY-MM-DD HH:MM"), classes="dialog-hint")
             yield Static(Text("Starts"), classes="dim")
-            yield Input(id="start", compact=True, placeholder="2026-03-10")
+            yield Input(id="start", compact=True, placeholder="YYYY-MM-DD")
             yield Static(Text("Ends"), classes="dim")
-            yield Input(id="end", compact=True, placeholder="2026-03-14")
+            yield Input(id="end", compact=True, placeholder="YYYY-MM-DD")
             yield Static(Text(""), id="form-error")
             yield Static(Text(f"{keymap.display('timeoff.add')} adds · "
                               f"{keymap.display('timeoff.remove')} removes the chosen "

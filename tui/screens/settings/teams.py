@@ -213,7 +213,9 @@ class TeamForm(SettingsForm):
                          Checklist(self._agent_items(True), t.follower_ids if t else (),
                                    id="follower_ids"))
         yield from field("Stages", Checklist(stage_items, t.stage_ids if t else (),
-                                             id="stage_ids"))
+                                             id="stage_ids"),
+                         "" if stage_items else "no stage yet: Settings › Stages makes them "
+                         "and ticks the teams that use each")
         yield from field("Time zone", Input(shown(calendar.timezone), id="timezone",
                                             compact=True, placeholder="Europe/Berlin"))
         yield from field("Working days", Checklist([(d, i) for i, d in enumerate(DAYS)],

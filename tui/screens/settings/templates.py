@@ -145,7 +145,9 @@ class TemplateEditor(FormCalls, DesklineScreen):
                 with Horizontal(classes="field-row"):
                     yield Label("Subject")
                     yield Input(shown["subject"], id="f-subject", compact=True)
-                yield TextArea(shown["body"], id="f-body", soft_wrap=True)
+                yield TextArea(shown["body"], id="f-body", soft_wrap=True,
+                               placeholder="Body: the mail's text (tab to here from the "
+                               "subject); placeholders work here too")
             with VerticalScroll(id="tpl-placeholders"):
                 text = Text("Placeholders\n", style="bold")
                 text.append("write {{ ticket.number }}\n", "italic")
