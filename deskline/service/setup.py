@@ -63,6 +63,12 @@ class SetupUseCases(ServiceBase):
         if key.endswith("stage_id") and isinstance(value, int):
             stage = self.store.stage(value)
             return stage.name if stage else str(value)
+        if key == "template_id" and isinstance(value, int):
+            template = self.store.template(value)
+            return template.name if template else str(value)
+        if key == "team_id" and isinstance(value, int):
+            team = self.store.team(value)
+            return team.name if team else str(value)
         if isinstance(value, dict):
             return ", ".join(f"{k}={v}" for k, v in value.items())
         if isinstance(value, list):

@@ -43,7 +43,7 @@ def hours_text(hours: float) -> str:
 class SlaSettings(ListSettings):
     SCOPE = "sla"
     BINDINGS = keymap.bindings("sla")
-    TITLE_TEXT = "Settings · SLA policies"
+    TITLE_TEXT = "Settings › SLA policies"
     EMPTY = "(no SLA policy for this team: n makes one)"
 
     def __init__(self) -> None:
@@ -99,8 +99,9 @@ class SlaSettings(ListSettings):
         out = Text(no_wrap=True, overflow="ellipsis")
         out.append("Team: ")
         out.append(plain(self.team.name, one_line=True), "bold")
-        out.append(f"  ({len(self.policies)} policies · {keymap.display('sla.team', True)} "
-                   "another team)")
+        count = len(self.policies)
+        out.append(f"  ({count} {'policy' if count == 1 else 'policies'} · "
+                   f"{keymap.display('sla.team', True)} another team)")
         return out
 
     def stage_name(self, stage_id: int | None) -> str:
