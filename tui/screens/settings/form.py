@@ -225,15 +225,19 @@ class YesNo(Checkbox):
 
     def __init__(self, label: str, value: bool, *, id: str | None = None) -> None:
         self.base_label = label
-        super().__init__(yes_no(label, value), value, id=id, compact=True)
+        super().__init__(Text(yes_no(label, value)), value, id=id, compact=True)
 
     def watch_value(self) -> None:
         super().watch_value()
-        self.label = yes_no(self.base_label, self.value)
+        self.label = Text(yes_no(self.base_label, self.value))
 
 
 class Tick(Checkbox):
-    """A short checkbox (several on a line) whose mark is a character: ▐X▌ ticked."""
+    """A short checkbox (several on a line) whose mark is a character: ▐X▌ ticked. Its
+    label is shown sanitized, as text (a str label would be parsed as markup)."""
+
+    def __init__(self, label: str, value: bool = False, **kwargs: Any) -> None:
+        super().__init__(Text(shown(label)), value, **kwargs)
 
     @property  # type: ignore[override]
     def BUTTON_INNER(self) -> str:  # noqa: N802 (Textual's name)

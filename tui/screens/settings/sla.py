@@ -249,7 +249,7 @@ class SlaForm(FormCalls, DesklineModal):
             yield Label("Pause the clock while the ticket is in:")
             with Grid(id="sla-paused"):
                 for s in self.stages:
-                    yield Tick(plain(s.name, one_line=True),
+                    yield Tick(s.name,
                                    bool(p and s.id in p.excluded_stage_ids),
                                    id=f"pause-{s.id}", compact=True)
             if p is not None:

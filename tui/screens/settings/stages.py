@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Select
 
@@ -180,8 +181,9 @@ class StageForm(SettingsForm):
                                                        compact=True))
         yield YesNo("Closing stage (a ticket here is closed)", bool(s and s.closing),
                     id="closing")
-        options = [("no mail", NO_TEMPLATE)] + [(shown(t.name), t.id)
-                                                for t in self.templates.values()]
+        # Text labels: a str label of a Select is parsed as markup.
+        options = [(Text("no mail"), NO_TEMPLATE)] + [(Text(shown(t.name)), t.id)
+                                                      for t in self.templates.values()]
         yield from field("Mail to the customer when a ticket arrives",
                          Select(options, value=(s.template_id or NO_TEMPLATE) if s else
                                 NO_TEMPLATE, allow_blank=False, id="template_id",
