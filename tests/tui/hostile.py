@@ -60,10 +60,12 @@ def make_hostile(path: Path, value=hostile, email=hostile_email) -> Hostile:
         MailTemplateCreate,
         OrganizationCreate,
         ProjectCreate,
+        SlaPolicyCreate,
         StageUpdate,
         TeamUpdate,
         TicketCreate,
     )
+    from deskline.server.tokens import create_token
     from deskline.service import Service
     from deskline.store.sqlite import SqliteStore
 
@@ -98,10 +100,14 @@ def make_hostile(path: Path, value=hostile, email=hostile_email) -> Hostile:
         # Addresses with control characters are refused at the door now; a file written
         # before that (or by another program) may still hold them, so they go in directly.
         with store.transaction():
+            v["agent_email"] = email("agent")
             store.conn.execute("UPDATE agents SET email = ? WHERE id = ?",
-                               (email("agent"), agent.id))
+                               (v["agent_email"], agent.id))
             store.conn.execute("UPDATE customers SET email = ? WHERE id = ?",
                                (v["customer_email"], customer.id))
+            v["team_alias"] = email("team")
+            store.conn.execute("UPDATE teams SET email_alias = ? WHERE id = ?",
+                               (v["team_alias"], team.id))
         out.customer_id = customer.id
         v["subject"], v["description"] = value("Subject"), value("Description") + "\nline 2"
         v["tag"] = value("tag")
@@ -113,8 +119,23 @@ def make_hostile(path: Path, value=hostile, email=hostile_email) -> Hostile:
         v["comment"] = value("Comment")
         svc.comment(ticket.id, v["comment"])
         v["template"] = value("Template")
-        svc.create_template(MailTemplateCreate(name=v["template"], subject=v["template"],
-                                               body=v["template"]))
+        v["template_subject"] = value("Template subject")
+        v["template_body"] = value("Dear") + "\n\tline 2 \x1b[2J\x9b31m\nline 3"
+        svc.create_template(MailTemplateCreate(name=v["template"],
+                                               subject=v["template_subject"],
+                                               body=v["template_body"]))
+        # The team's other text: a description changed twice, so that an audit row holds
+        # hostile text on both sides of its old → new.
+        svc.update_team(team.id, TeamUpdate(description=value("Old description")))
+        v["team_description"] = value("Team description") + "\nline 2"
+        svc.update_team(team.id, TeamUpdate(description=v["team_description"]))
+        v["sla"] = value("SLA")
+        svc.create_sla_policy(SlaPolicyCreate(
+            team_id=team.id, name=v["sla"], tags=[v["tag"]], priorities=[3],
+            target_stage_id=stages[-1].id, hours=8, excluded_stage_ids=[stages[1].id]))
+        v["token"] = value("Token", short=True)
+        with store.transaction():
+            create_token(store.conn, agent.id, label=v["token"], now=NOW)
         v["mapping"] = value("Mapping")
         svc.save_import_mapping(v["mapping"], "customers",
                                 {"E-Mail": "email", value("Column"): "name"})

@@ -180,3 +180,121 @@ def test_every_screen_and_dialog_writes_no_control_from_data(hostile_db, tmp_pat
         assert_no_control_from_data(data)
     shown = visible(outputs[0])
     assert "[/] [@click=app.quit]x[/] [link=x]y" in shown  # markup shown as text
+
+
+def _positions(db: Path, made) -> dict[str, int]:
+    """Where the hostile records stand in the settings lists (sorted as the screens sort)."""
+    from deskline.service import Service, resolve_agent
+    from deskline.store.sqlite import SqliteStore
+
+    v = made.values
+    store = SqliteStore.open(db)
+    try:
+        svc = Service(store, resolve_agent(store, None))
+        teams = sorted((t for t in svc.list_teams()), key=lambda t: (t.archived,
+                                                                    t.name.casefold()))
+        live = [t for t in teams if not t.archived]
+        agents = sorted((a for a in svc.list_agents()
+                         if getattr(a.role, "value", a.role) != "portal"),
+                        key=lambda a: (not a.active, a.name.casefold()))
+        stages = sorted(svc.list_stages(), key=lambda s: s.sequence)
+        templates = sorted(svc.list_templates(), key=lambda t: t.name.casefold())
+        projects = sorted(svc.list_projects(), key=lambda p: p.name.casefold())
+        tags = sorted(svc.list_tag_details(), key=lambda t: t.name.casefold())
+        return {
+            "team": next(i for i, t in enumerate(teams) if t.id == made.team_id),
+            "sla_team": next(i for i, t in enumerate(live) if t.id == made.team_id),
+            "sla": next(i for i, p in enumerate(svc.list_sla_policies(made.team_id))
+                        if p.name == v["sla"]),
+            "stage": next(i for i, s in enumerate(stages) if s.name == v["stage_first"]),
+            "agent": next(i for i, a in enumerate(agents) if a.name == v["agent"]),
+            "template": next(i for i, t in enumerate(templates) if t.name == v["template"]),
+            "project": next(i for i, p in enumerate(projects) if p.name == v["project"]),
+            "tag": next(i for i, t in enumerate(tags) if t.name == v["tag"]),
+        }
+    finally:
+        store.close()
+
+
+def test_settings_screens_and_forms_write_no_control_from_data(hostile_db, tmp_path):
+    """The hub, every section, every form and dialog of the settings area (the admin's
+    console) on hostile stored text."""
+    db, made = hostile_db
+    at = _positions(db, made)
+    s = Session(db, tmp_path)
+    try:
+        s.console.read_until("Team " + STANDIN)
+        s.key("S", "Audit trail")  # the hub
+        # Teams: the list, the form with description and alias.
+        s.key("\r", "team(s)")
+        s.key("j" * at["team"] + "e", "Team description " + STANDIN)
+        s.esc()
+        s.esc()
+        # Stages: the list, the form, the delete confirmation.
+        s.key("j\r", "in board order")
+        s.key("j" * at["stage"] + "e", "Stage First " + STANDIN)
+        s.esc()
+        s.key("d", "Delete the stage First " + STANDIN)
+        s.esc()
+        s.esc()
+        # Agents: the form, time off, teams, deactivation and the tickets it leaves.
+        s.key("j\r", "active agent(s)")
+        s.key("j" * at["agent"] + "e", "Email (required)")
+        s.esc()
+        s.key("o", "Time off of Agent " + STANDIN)
+        s.esc()
+        s.key("m", "Teams of Agent " + STANDIN)
+        s.esc()
+        s.key("x", "Deactivate Agent " + STANDIN)
+        s.key("\r", "open ticket(s) to reassign")
+        s.settle(0.5)
+        s.esc()
+        s.esc()
+        # SLA policies of the hostile team, and the form.
+        s.key("j\r", "SLA policies")
+        s.settle(0.5)
+        s.key("t", "SLA policies of the team")
+        s.key("\x1b[B" * at["sla_team"] + "\r", "SLA " + STANDIN)
+        s.key("j" * at["sla"] + "e", "Edit SLA policy “SLA " + STANDIN)
+        s.esc()
+        s.esc()
+        # Mail templates: the editor, previewed on the hostile ticket.
+        s.key("j\r", "enter edits with a live preview")
+        s.key("j" * at["template"] + "e", "Template subject " + STANDIN)
+        s.console.send("\x1bOS")  # f4: the ticket number field
+        s.settle(0.5)
+        s.key(str(made.ticket_number), "Subject " + STANDIN)
+        s.settle(0.8)
+        s.esc()
+        s.esc()
+        # Organizations, projects and tags: each form, the tag merge.
+        s.key("j\r", "switches")
+        s.key("e", "Organization AAA Org " + STANDIN)
+        s.esc()
+        s.key("s" + "j" * at["project"] + "e", "Project Project " + STANDIN)
+        s.esc()
+        s.key("s" + "j" * at["tag"] + "e", "Rename the tag #tag " + STANDIN)
+        s.esc()
+        s.key("m", "Merge #tag " + STANDIN)
+        s.esc()
+        s.esc()
+        # API tokens: the list, the revoke confirmation.
+        s.key("j\r", "Token " + STANDIN)
+        # (Deactivating the agent revoked the token: x says so on the status line.)
+        s.key("x", "already revoked")
+        s.esc()
+        # The audit trail and a change in full (old and new both hostile).
+        s.key("j\r", "Newest first")
+        s.key("\r", "esc closes")
+        s.esc()
+        s.key("f", "Show the changes of")
+        s.key("\x1b[B\r", "kind: team")  # the newest team change: its description
+        s.key("\r", "Old description " + STANDIN)
+        s.esc()
+        s.esc()
+        assert s.alive()
+    finally:
+        s.console.close()
+    data = bytes(s.console.output)
+    assert_no_control_from_data(data)
+    assert "[/] [@click=app.quit]x[/] [link=x]y" in visible(data)

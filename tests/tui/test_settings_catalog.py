@@ -6,7 +6,7 @@ from deskline.models import OrganizationUpdate
 from tests.tui.helpers import make_app, screen_text, wait_for
 from tests.tui.test_pilot import is_ready
 from tui.screens.settings.catalog import CatalogSettings
-from tui.screens.settings.fields import FieldsForm
+from tui.screens.settings.form import FieldsForm
 
 
 async def open_catalog(pilot):

@@ -44,7 +44,7 @@ def flat(app) -> str:
 
 
 def form_error(app) -> str:
-    return str(app.screen.query_one("#form-error").render())
+    return str(app.screen.query_one("#form-problem").render())
 
 
 async def type_into(pilot, widget_id: str, text: str, clear: bool = True) -> None:
@@ -215,7 +215,7 @@ async def test_archive_and_restore(demo_db):
         await wait_for(pilot, lambda: "▣ archived" in screen_text(app))
         assert f"Archived {name}" in screen_text(app)
         index = next(i for i, t in enumerate(screen.teams) if t.name == name)
-        assert screen.teams[index].archived and screen.index == index
+        assert screen.teams[index].archived and screen.selected == index
         await pilot.press("x")
         await wait_for(pilot, lambda: f"Restored {name}" in screen_text(app))
         assert not any(t.archived for t in screen.teams)

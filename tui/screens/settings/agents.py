@@ -19,15 +19,17 @@ from tui.base import DesklineModal, DesklineScreen
 from tui.screens.pickers import away_until
 from tui.screens.settings.form import (
     Checklist,
+    FormCalls,
     SettingsForm,
     SettingsList,
     field,
-    pydantic_problem,
+    problem_of,
     shown,
 )
 from tui.screens.settings.teams import value_of
 from widgets.keybar import KeyBar
 from widgets.rows import Row, RowList, card_row
+from widgets.safe_input import SafeInput
 
 ROLES = (("agent", "agent: works tickets"), ("admin", "admin: also changes the settings"))
 
@@ -56,7 +58,8 @@ def agent_row(agent, now: datetime, teams: list) -> Row:
 class AgentSettings(SettingsList):
     SCOPE = "agents"
     BINDINGS = keymap.bindings("agents")
-    TITLE_TEXT = "Agents"
+    TITLE_TEXT = "Settings › Agents"
+    DETAILS = False
     EMPTY = "(no agents)"
 
     def __init__(self) -> None:
@@ -78,23 +81,18 @@ class AgentSettings(SettingsList):
                                  key=lambda a: (not a.active, a.name.casefold()))
             self.app.agents = []  # the assign picker asks again
             now = self.app.now()
-            self.rows.set_rows([agent_row(a, now, self.teams) for a in self.agents],
-                               keep=True)
-            if select_id is not None:
-                index = next((i for i, a in enumerate(self.agents) if a.id == select_id), None)
-                if index is not None:
-                    self.rows.select(index)
+            self.set_rows([agent_row(a, now, self.teams) for a in self.agents])
+            self.select_id(self.agents, select_id)
             admins = sum(1 for a in self.agents if value_of(a.role) == "admin" and a.active)
-            self.query_one("#heading").update(Text(
-                f"{sum(1 for a in self.agents if a.active)} active agent(s), "
-                f"{admins} admin(s)"))
+            self.set_context(f"{sum(1 for a in self.agents if a.active)} active agent(s), "
+                             f"{admins} admin(s)")
             self.app.trace("settings-agents")
 
-        self.act(fetch, show, "Loading the agents")
+        self.submit(fetch, "Loading the agents", show)
 
     @property
     def current(self):
-        return self.agents[self.index] if 0 <= self.index < len(self.agents) else None
+        return self.agents[self.selected] if 0 <= self.selected < len(self.agents) else None
 
     def action_refresh(self) -> None:
         self.load()
@@ -124,15 +122,15 @@ class AgentSettings(SettingsList):
         if not agent.active:
             from deskline.models import AgentUpdate
 
-            self.act(lambda b: b.update_agent(agent.id, AgentUpdate(active=True)),
-                     lambda a: (self._saved(a), self.say(f"Reactivated {email}")),
-                     "Reactivating the agent")
+            self.submit(lambda b: b.update_agent(agent.id, AgentUpdate(active=True)),
+                        "Reactivating the agent",
+                        lambda a: (self._saved(a), self.say(f"Reactivated {email}")))
             return
 
         def answered(yes) -> None:
             if yes:
-                self.act(lambda b: b.deactivate_agent(agent.id), self._deactivated,
-                         "Deactivating the agent")
+                self.submit(lambda b: b.deactivate_agent(agent.id), "Deactivating the agent",
+                            self._deactivated)
 
         self.app.push_screen(Confirm(
             f"Deactivate {shown(agent.name)} <{email}>? They can no longer sign in (their "
@@ -176,11 +174,11 @@ class AgentForm(SettingsForm):
 
     def fields(self) -> ComposeResult:
         a = self.agent
-        yield from field("Email (required)", Input(shown(a.email) if a else "", id="email",
-                                                    compact=True,
-                                                    placeholder="jane@example.com"))
-        yield from field("Name", Input(shown(a.name) if a else "", id="name", compact=True,
-                                       placeholder="empty: from the email"))
+        yield from field("Email (required)", SafeInput(a.email if a else "", id="email",
+                                                        compact=True,
+                                                        placeholder="jane@example.com"))
+        yield from field("Name", SafeInput(a.name if a else "", id="name", compact=True,
+                                           placeholder="empty: from the email"))
         yield from field("Role", Select([(label, key) for key, label in ROLES],
                                         value=value_of(a.role) if a else "agent",
                                         allow_blank=False, id="role", compact=True))
@@ -200,7 +198,7 @@ class AgentForm(SettingsForm):
             else:
                 changes: dict[str, Any] = {}
                 for key in ("email", "name"):
-                    value = self.changed_text(key, getattr(a, key))
+                    value = self.changed_text(key)
                     if value is not None:
                         changes[key] = value
                 if role != value_of(a.role):
@@ -256,14 +254,16 @@ def parse_day(text: str, end: bool) -> datetime | None:
     return moment + timedelta(days=1) if end else moment
 
 
-class TimeOffDialog(DesklineModal):
+class TimeOffDialog(FormCalls, DesklineModal):
     """An agent's time off: the periods (delete removes the chosen one) and a new one."""
 
     SCOPE = "timeoff"
     BINDINGS = keymap.bindings("timeoff")
+    LABELS = {"start": "Starts", "end": "Ends"}
+    FIELD_PREFIX = ""
     DEFAULT_CSS = """
     TimeOffDialog #periods { height: auto; max-height: 8; }
-    TimeOffDialog #form-error { height: auto; color: $error; text-style: bold; }
+    TimeOffDialog #form-problem { height: auto; color: $error; text-style: bold; }
     """
 
     def __init__(self, agent) -> None:
@@ -280,7 +280,7 @@ class TimeOffDialog(DesklineModal):
             yield Input(id="start", compact=True, placeholder="YYYY-MM-DD")
             yield Static(Text("Ends"), classes="dim")
             yield Input(id="end", compact=True, placeholder="YYYY-MM-DD")
-            yield Static(Text(""), id="form-error")
+            yield Static(Text(""), id="form-problem")
             yield Static(Text(f"{keymap.display('timeoff.add')} adds · "
                               f"{keymap.display('timeoff.remove')} removes the chosen "
                               "period · esc closes"), classes="dialog-hint")
@@ -302,33 +302,13 @@ class TimeOffDialog(DesklineModal):
                                            f"{p.end:%Y-%m-%d %H:%M} UTC{state}"),
                                       id=str(p.id)))
 
-    def show_problem(self, field_name: str | None, message: str) -> None:
-        text = Text("✗ ", style="bold")
-        if field_name:
-            text.append(f"{ {'start': 'Starts', 'end': 'Ends'}.get(field_name, field_name)}: ",
-                        "bold")
-        text.append(plain(message))
-        self.query_one("#form-error", Static).update(text)
-        if field_name in ("start", "end"):
-            self.query_one(f"#{field_name}", Input).focus()
-
     def _run(self, fn, what: str) -> None:
-        from deskline.errors import DesklineError
-
-        async def work() -> None:
-            try:
-                backend = await self.app.backend_ready()
-                self.agent = await fn(backend)
-            except DesklineError as exc:
-                self.show_problem(exc.field, exc.message)
-                return
-            except Exception as exc:
-                self.show_problem(None, f"{what} failed: {type(exc).__name__}: {exc}")
-                return
-            self.query_one("#form-error", Static).update(Text(""))
+        def done(agent) -> None:
+            self.agent = agent
+            self.clear_problem()
             self._fill()
 
-        self.run_worker(work(), group="time-off", exclusive=True, exit_on_error=False)
+        self.submit(fn, what, done)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -352,7 +332,7 @@ class TimeOffDialog(DesklineModal):
         try:
             period = TimeOffCreate(**values)
         except ValidationError as exc:
-            self.show_problem(*pydantic_problem(exc, "end"))
+            self.show_problem(*(problem_of(exc, "end") or ("end", str(exc))))
             return
         agent = self.agent
         self._run(lambda b: b.add_time_off(agent.id, period), "Adding the time off")

@@ -12,7 +12,7 @@ from textual.widgets import Static
 from deskline.text import plain
 from tui import keymap
 from tui.base import DesklineModal
-from tui.screens.settings.fields import DASH, ListSettings
+from tui.screens.settings.form import DASH, SettingsList
 from widgets.pagedrows import PagedRows
 from widgets.rows import Row, RowList
 
@@ -44,7 +44,7 @@ def entry_text(e) -> Text:
     return out
 
 
-class AuditSettings(ListSettings):
+class AuditSettings(SettingsList):
     SCOPE = "audit"
     BINDINGS = keymap.bindings("audit")
     TITLE_TEXT = "Settings · Audit trail"

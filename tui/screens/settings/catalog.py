@@ -11,14 +11,14 @@ from rich.text import Text
 from deskline.text import plain
 from tui import keymap
 from tui.screens.pickers import Confirm, Picker
-from tui.screens.settings.fields import DASH, Field, FieldsForm, ListSettings
+from tui.screens.settings.form import DASH, Field, FieldsForm, SettingsList
 from widgets.rows import Row
 
 KINDS = ("organizations", "projects", "tags")
 NO_ORG = 0  # the project form's "no organization"
 
 
-class CatalogSettings(ListSettings):
+class CatalogSettings(SettingsList):
     SCOPE = "catalog"
     BINDINGS = keymap.bindings("catalog")
     TITLE_TEXT = "Settings · Organizations, projects and tags"
@@ -142,7 +142,7 @@ class CatalogSettings(ListSettings):
                 Field("organization_id", "Organization", NO_ORG, self._org_options())],
                 create_project, what="Creating the project")
         else:
-            self.show_status("Tags are made by tagging tickets; here they are renamed, "
+            self.say("Tags are made by tagging tickets; here they are renamed, "
                              "merged or deleted.", problem=True)
             return
         self.app.push_screen(form, self._saved)
@@ -194,7 +194,7 @@ class CatalogSettings(ListSettings):
     def _saved(self, result) -> None:
         if result is None:
             return
-        self.show_status(f"Saved {plain(result.name, one_line=True)}")
+        self.say(f"Saved {plain(result.name, one_line=True)}")
         self.load(select_id=result.id)
 
     def action_delete(self) -> None:
@@ -214,18 +214,18 @@ class CatalogSettings(ListSettings):
 
         def confirmed(yes) -> None:
             if yes:
-                self.submit(call, lambda _r: self._deleted(name), f"Deleting {name}")
+                self.submit(call, f"Deleting {name}", lambda _r: self._deleted(name))
 
         self.app.push_screen(Confirm(title, "Delete"), confirmed)
 
     def _deleted(self, name: str) -> None:
-        self.show_status(f"Deleted {name}")
+        self.say(f"Deleted {name}")
         self.load()
 
     def action_merge(self) -> None:
         source = self.current
         if self.kind != "tags" or source is None:
-            self.show_status("Merging is for tags (s switches to them).", problem=True)
+            self.say("Merging is for tags (s switches to them).", problem=True)
             return
         others = [(f"#{t.name}  ({t.ticket_count:,} tickets)", t.id) for t in self.tags
                   if t.id != source.id]
@@ -234,14 +234,14 @@ class CatalogSettings(ListSettings):
         def chosen(target_id) -> None:
             if target_id is None:
                 return
-            self.submit(lambda b: b.merge_tags(source.id, target_id),
-                        lambda tag: self._merged(name, tag), "Merging the tags")
+            self.submit(lambda b: b.merge_tags(source.id, target_id), "Merging the tags",
+                        lambda tag: self._merged(name, tag))
 
         self.app.push_screen(Picker(f"Merge #{name} ({source.ticket_count:,} tickets) into",
                                     others, hint="enter merges · esc cancels"), chosen)
 
     def _merged(self, name: str, tag) -> None:
-        self.show_status(f"Merged #{name} into #{plain(tag.name, one_line=True)} "
+        self.say(f"Merged #{name} into #{plain(tag.name, one_line=True)} "
                          f"({tag.ticket_count:,} tickets now)")
         self.load(select_id=tag.id)
 

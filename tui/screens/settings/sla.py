@@ -14,16 +14,17 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from deskline.text import plain
 from tui import keymap
 from tui.base import DesklineModal
-from tui.screens.settings.fields import (
+from tui.screens.settings.form import (
     DASH,
     FORM_CSS,
     FieldProblem,
     FormCalls,
-    ListSettings,
+    SettingsList,
     Tick,
     split_list,
 )
 from widgets.rows import Row
+from widgets.safe_input import SafeInput
 
 PRIORITIES = ("low", "medium", "high", "urgent")
 NEW_ONLY = ("Applies to tickets created from now on; the open tickets keep their clocks. "
@@ -40,7 +41,7 @@ def hours_text(hours: float) -> str:
     return f"{hours:g}"
 
 
-class SlaSettings(ListSettings):
+class SlaSettings(SettingsList):
     SCOPE = "sla"
     BINDINGS = keymap.bindings("sla")
     TITLE_TEXT = "Settings › SLA policies"
@@ -167,7 +168,7 @@ class SlaSettings(ListSettings):
     def _saved(self, policy) -> None:
         if policy is None:
             return
-        self.show_status(f"Saved SLA policy {plain(policy.name, one_line=True)}")
+        self.say(f"Saved SLA policy {plain(policy.name, one_line=True)}")
         self.load(select_id=policy.id)
 
     def action_delete(self) -> None:
@@ -179,15 +180,15 @@ class SlaSettings(ListSettings):
         def confirmed(yes) -> None:
             if not yes:
                 return
-            self.submit(lambda b: b.delete_sla_policy(policy.id),
-                        lambda _r: self._deleted(policy), "Deleting the SLA policy")
+            self.submit(lambda b: b.delete_sla_policy(policy.id), "Deleting the SLA policy",
+                        lambda _r: self._deleted(policy))
 
         name = plain(policy.name, one_line=True)
         self.app.push_screen(Confirm(f"Delete the SLA policy “{name}”? Open tickets lose "
                                      "its clock.", "Delete the policy"), confirmed)
 
     def _deleted(self, policy) -> None:
-        self.show_status(f"Deleted SLA policy {plain(policy.name, one_line=True)}")
+        self.say(f"Deleted SLA policy {plain(policy.name, one_line=True)}")
         self.load()
 
     def action_refresh(self) -> None:
@@ -223,7 +224,7 @@ class SlaForm(FormCalls, DesklineModal):
             yield Static(Text(title), classes="dialog-title")
             with Horizontal(classes="field-row"):
                 yield Label("Name")
-                yield Input(self._shown("name"), id="f-name", compact=True)
+                yield SafeInput(p.name if p else "", id="f-name", compact=True)
             with Horizontal(classes="field-row", id="sla-priorities"):
                 yield Label("Priorities")
                 for i, name in enumerate(PRIORITIES):
@@ -231,12 +232,12 @@ class SlaForm(FormCalls, DesklineModal):
                                    compact=True)
             with Horizontal(classes="field-row"):
                 yield Label("Tags")
-                yield Input(self._shown("tags"), id="f-tags", compact=True,
-                            placeholder="any tag · comma separated")
+                yield SafeInput(", ".join(p.tags) if p else "", id="f-tags", compact=True,
+                                placeholder="any tag · comma separated")
             with Horizontal(classes="field-row"):
                 yield Label("Customers")
-                yield Input(self._shown("customer_ids"), id="f-customer_ids", compact=True,
-                            placeholder="any customer · emails, comma separated")
+                yield SafeInput(self._emails(), id="f-customer_ids", compact=True,
+                                placeholder="any customer · emails, comma separated")
             with Horizontal(classes="field-row"):
                 yield Label("Target stage")
                 yield Select([(Text(plain(s.name, one_line=True)), s.id) for s in self.stages],
@@ -244,12 +245,12 @@ class SlaForm(FormCalls, DesklineModal):
                              allow_blank=False, id="f-target_stage_id", compact=True)
             with Horizontal(classes="field-row"):
                 yield Label("Working hours")
-                yield Input(self._shown("hours"), id="f-hours", compact=True,
-                            placeholder="e.g. 8 or 1.5 (team calendar)")
+                yield SafeInput(hours_text(p.hours) if p else "", id="f-hours", compact=True,
+                                placeholder="e.g. 8 or 1.5 (team calendar)")
             yield Label("Pause the clock while the ticket is in:")
             with Grid(id="sla-paused"):
                 for s in self.stages:
-                    yield Tick(plain(s.name, one_line=True),
+                    yield Tick(s.name,
                                    bool(p and s.id in p.excluded_stage_ids),
                                    id=f"pause-{s.id}", compact=True)
             if p is not None:
@@ -262,24 +263,17 @@ class SlaForm(FormCalls, DesklineModal):
             yield Static(Text(f"{keymap.display('edit.save')} saves · esc cancels · tab "
                               "moves · space ticks"), classes="dialog-hint")
 
-    def _shown(self, key: str) -> str:
-        """A field's text as the form shows it (what "unchanged" is compared with)."""
+    def _emails(self) -> str:
+        """The policy's customers as the field holds them: their emails."""
         p = self.policy
-        if p is None:
-            return ""
-        if key == "name":
-            return plain(p.name, one_line=True)
-        if key == "tags":
-            return ", ".join(plain(t, one_line=True) for t in p.tags)
-        if key == "customer_ids":
-            return ", ".join(plain(self.emails.get(c, f"customer {c}"), one_line=True)
-                             for c in p.customer_ids)
-        if key == "hours":
-            return hours_text(p.hours)
-        raise KeyError(key)
+        return ", ".join(self.emails.get(c, f"customer {c}") for c in p.customer_ids) \
+            if p else ""
+
+    def _input(self, key: str) -> SafeInput:
+        return self.query_one(f"#f-{key}", SafeInput)
 
     def on_mount(self) -> None:
-        self.query_one("#f-name", Input).focus()
+        self._input("name").focus()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "recompute":
@@ -294,16 +288,16 @@ class SlaForm(FormCalls, DesklineModal):
 
     def _read(self) -> dict[str, Any]:
         """What the form holds, as the model's fields (customers still as emails)."""
-        hours_typed = self.query_one("#f-hours", Input).value.strip()
+        hours_typed = self._input("hours").value.strip()
         try:
             hours: float | None = float(hours_typed.replace(",", "."))
         except ValueError:
             raise FieldProblem("hours", "a number of working hours, e.g. 8 or 1.5") from None
         return {
-            "name": self.query_one("#f-name", Input).value.strip(),
+            "name": self._input("name").value.strip(),
             "priorities": [i for i in range(4) if self.query_one(f"#prio-{i}", Checkbox).value],
-            "tags": split_list(self.query_one("#f-tags", Input).value),
-            "emails": split_list(self.query_one("#f-customer_ids", Input).value),
+            "tags": split_list(self._input("tags").result),
+            "emails": split_list(self._input("customer_ids").result),
             "target_stage_id": self.query_one("#f-target_stage_id", Select).value,
             "hours": hours,
             "excluded_stage_ids": [s.id for s in self.stages
@@ -347,7 +341,7 @@ class SlaForm(FormCalls, DesklineModal):
                                        excluded_stage_ids=form["excluded_stage_ids"])
                 return await backend.create_sla_policy(data)
 
-            self.submit(create, self.dismiss, "Creating the SLA policy")
+            self.submit(create, "Creating the SLA policy")
             return
 
         recompute = self.query_one("#recompute", Checkbox).value
@@ -355,13 +349,14 @@ class SlaForm(FormCalls, DesklineModal):
 
         async def update(backend):
             changed: dict[str, Any] = {}
-            if form["name"] != self._shown("name"):
+            # Text fields are sent only when edited: an untouched one keeps its bytes.
+            if self._input("name").changed:
                 changed["name"] = form["name"]
             if form["priorities"] != sorted(p.priorities):
                 changed["priorities"] = form["priorities"]
-            if form["tags"] != split_list(self._shown("tags")):
+            if self._input("tags").changed and form["tags"] != p.tags:
                 changed["tags"] = form["tags"]
-            if form["emails"] != split_list(self._shown("customer_ids")):
+            if self._input("customer_ids").changed:
                 ids = await self._customer_ids(backend, form["emails"])
                 if ids != p.customer_ids:
                     changed["customer_ids"] = ids
@@ -378,4 +373,4 @@ class SlaForm(FormCalls, DesklineModal):
             data = SlaPolicyUpdate(**changed)
             return await backend.update_sla_policy(p.id, data, version)
 
-        self.submit(update, self.dismiss, "Saving the SLA policy")
+        self.submit(update, "Saving the SLA policy")

@@ -8,12 +8,13 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Input, Select
+from textual.widgets import Select
 
 from deskline.text import plain
 from tui import keymap
 from tui.screens.settings.form import Checklist, SettingsForm, SettingsList, YesNo, field, shown
 from widgets.rows import Row
+from widgets.safe_input import SafeInput
 
 NO_TEMPLATE = 0
 
@@ -36,7 +37,8 @@ def stage_row(stage, teams: dict[int, Any], templates: dict[int, Any]) -> Row:
 class StageSettings(SettingsList):
     SCOPE = "stages"
     BINDINGS = keymap.bindings("stages")
-    TITLE_TEXT = "Stages"
+    TITLE_TEXT = "Settings › Stages"
+    DETAILS = False
     EMPTY = "(no stage yet: n creates one)"
 
     def __init__(self) -> None:
@@ -59,25 +61,21 @@ class StageSettings(SettingsList):
             self.templates = {t.id: t for t in templates}
             self.show_stages(stages, select_id)
 
-        self.act(fetch, show, "Loading the stages")
+        self.submit(fetch, "Loading the stages", show)
 
     def show_stages(self, stages: list, select_id: int | None = None) -> None:
         self.stages = sorted(stages, key=lambda s: s.sequence)
         self.app._stages.clear()  # boards ask again, in the new order
-        self.rows.set_rows([stage_row(s, self.teams, self.templates) for s in self.stages],
-                           keep=True)
-        if select_id is not None:
-            index = next((i for i, s in enumerate(self.stages) if s.id == select_id), None)
-            if index is not None:
-                self.rows.select(index)
-        self.query_one("#heading").update(Text(
+        self.set_rows([stage_row(s, self.teams, self.templates) for s in self.stages])
+        self.select_id(self.stages, select_id)
+        self.set_context(
             f"{len(self.stages)} stage(s), in board order · "
-            f"{keymap.display('stages.move_up')} / {keymap.display('stages.move_down')} move"))
+            f"{keymap.display('stages.move_up')} / {keymap.display('stages.move_down')} move")
         self.app.trace("settings-stages")
 
     @property
     def current(self):
-        return self.stages[self.index] if 0 <= self.index < len(self.stages) else None
+        return self.stages[self.selected] if 0 <= self.selected < len(self.stages) else None
 
     def action_refresh(self) -> None:
         self.load()
@@ -92,7 +90,7 @@ class StageSettings(SettingsList):
             self.say(f"Moved {plain(stage.name, one_line=True)} "
                      f"{'up' if offset < 0 else 'down'}")
 
-        self.act(lambda b: b.move_stage(stage.id, offset), moved, "Moving the stage")
+        self.submit(lambda b: b.move_stage(stage.id, offset), "Moving the stage", moved)
 
     def action_new(self) -> None:
         self.app.push_screen(StageForm(None, self.teams, self.templates), self._saved)
@@ -138,8 +136,8 @@ class StageSettings(SettingsList):
             if isinstance(exc, ValidationFailed) and exc.field == "move_to" and move_to is None:
                 self._choose_destination(stage, exc.message)
 
-        self.act(lambda b: b.delete_stage(stage.id, move_to), deleted, "Deleting the stage",
-                 failed=failed)
+        self.submit(lambda b: b.delete_stage(stage.id, move_to), "Deleting the stage",
+                    deleted, failed)
 
     def _choose_destination(self, stage, why: str) -> None:
         """The stage holds tickets: they go to a stage of the same teams, chosen here."""
@@ -179,12 +177,13 @@ class StageForm(SettingsForm):
 
     def fields(self) -> ComposeResult:
         s = self.stage
-        yield from field("Name (required)", Input(shown(s.name) if s else "", id="name",
-                                                   compact=True))
+        yield from field("Name (required)", SafeInput(s.name if s else "", id="name",
+                                                       compact=True))
         yield YesNo("Closing stage (a ticket here is closed)", bool(s and s.closing),
                     id="closing")
-        options = [("no mail", NO_TEMPLATE)] + [(shown(t.name), t.id)
-                                                for t in self.templates.values()]
+        # Text labels: a str label of a Select is parsed as markup.
+        options = [(Text("no mail"), NO_TEMPLATE)] + [(Text(shown(t.name)), t.id)
+                                                      for t in self.templates.values()]
         yield from field("Mail to the customer when a ticket arrives",
                          Select(options, value=(s.template_id or NO_TEMPLATE) if s else
                                 NO_TEMPLATE, allow_blank=False, id="template_id",
@@ -212,7 +211,7 @@ class StageForm(SettingsForm):
                                         team_ids=team_ids)
             else:
                 changes: dict[str, Any] = {}
-                if name != shown(s.name).strip():
+                if self.query_one("#name", SafeInput).changed:  # else its bytes stay
                     changes["name"] = name
                 if closing != s.closing:
                     changes["closing"] = closing

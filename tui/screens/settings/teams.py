@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Select
 
 from deskline.text import plain
 from tui import keymap
@@ -20,6 +19,7 @@ from tui.screens.settings.form import (
     shown,
 )
 from widgets.rows import Row
+from widgets.safe_input import SafeInput, SafeTextArea
 
 VISIBILITY = (("private", "private: invited agents only (members, followers)"),
               ("company", "company: every agent"),
@@ -71,7 +71,8 @@ def team_row(team, agents: dict[int, Any]) -> Row:
 class TeamSettings(SettingsList):
     SCOPE = "teams"
     BINDINGS = keymap.bindings("teams")
-    TITLE_TEXT = "Teams"
+    TITLE_TEXT = "Settings › Teams"
+    DETAILS = False
     EMPTY = "(no team yet: n creates the first)"
 
     def __init__(self) -> None:
@@ -93,21 +94,18 @@ class TeamSettings(SettingsList):
             self.teams = sorted(teams, key=lambda t: (t.archived, t.name.casefold()))
             self.app.teams = [t for t in self.teams]  # the palette's boards, team names
             by_id = {a.id: a for a in self.agents}
-            self.rows.set_rows([team_row(t, by_id) for t in self.teams], keep=True)
-            if select_id is not None:
-                index = next((i for i, t in enumerate(self.teams) if t.id == select_id), None)
-                if index is not None:
-                    self.rows.select(index)
+            self.set_rows([team_row(t, by_id) for t in self.teams])
+            self.select_id(self.teams, select_id)
             archived = sum(1 for t in self.teams if t.archived)
-            self.query_one("#heading").update(Text(
-                f"{len(self.teams)} team(s)" + (f", {archived} archived" if archived else "")))
+            self.set_context(f"{len(self.teams)} team(s)"
+                             + (f", {archived} archived" if archived else ""))
             self.app.trace("settings-teams")
 
-        self.act(fetch, show, "Loading the teams")
+        self.submit(fetch, "Loading the teams", show)
 
     @property
     def current(self):
-        return self.teams[self.index] if 0 <= self.index < len(self.teams) else None
+        return self.teams[self.selected] if 0 <= self.selected < len(self.teams) else None
 
     def action_refresh(self) -> None:
         self.load()
@@ -139,8 +137,8 @@ class TeamSettings(SettingsList):
                      if archive else f"Restored {name}")
             self.load(select_id=changed.id)
 
-        self.act(lambda b: b.archive_team(team.id, archive, version=team.version), done,
-                 "Archiving the team" if archive else "Restoring the team")
+        self.submit(lambda b: b.archive_team(team.id, archive, version=team.version),
+                    "Archiving the team" if archive else "Restoring the team", done)
 
 
 class TeamForm(SettingsForm):
@@ -189,14 +187,14 @@ class TeamForm(SettingsForm):
         calendar = t.calendar if t else Calendar()
         stage_items = [(s.name + ("  (closing)" if s.closing else ""), s.id)
                        for s in self.stages]
-        yield from field("Name (required)", Input(shown(t.name) if t else "", id="name",
-                                                   compact=True))
-        yield from field("Description", TextArea(plain(t.description) if t else "",
-                                                 id="description", compact=True),
+        yield from field("Name (required)", SafeInput(t.name if t else "", id="name",
+                                                       compact=True))
+        yield from field("Description", SafeTextArea(t.description if t else "",
+                                                     id="description", compact=True),
                          "shown to customers on public teams")
-        yield from field("Email alias", Input(shown(t.email_alias) if t else "",
-                                              id="email_alias", compact=True,
-                                              placeholder="support@example.com"),
+        yield from field("Email alias", SafeInput(t.email_alias if t else "",
+                                                  id="email_alias", compact=True,
+                                                  placeholder="support@example.com"),
                          "mail to it opens tickets in this team; empty: none")
         yield from field("Visibility", Select([(label, key) for key, label in VISIBILITY],
                                               value=value_of(t.visibility) if t else "company",
@@ -216,18 +214,18 @@ class TeamForm(SettingsForm):
                                              id="stage_ids"),
                          "" if stage_items else "no stage yet: Settings › Stages makes them "
                          "and ticks the teams that use each")
-        yield from field("Time zone", Input(shown(calendar.timezone), id="timezone",
-                                            compact=True, placeholder="Europe/Berlin"))
+        yield from field("Time zone", SafeInput(calendar.timezone, id="timezone",
+                                                compact=True, placeholder="Europe/Berlin"))
         yield from field("Working days", Checklist([(d, i) for i, d in enumerate(DAYS)],
                                                    calendar.days, id="days"))
-        yield from field("Working day starts at", Input(hour_text(calendar.start_hour),
-                                                        id="start_hour", compact=True))
-        yield from field("Working day ends at", Input(hour_text(calendar.end_hour),
-                                                      id="end_hour", compact=True),
+        yield from field("Working day starts at", SafeInput(hour_text(calendar.start_hour),
+                                                            id="start_hour", compact=True))
+        yield from field("Working day ends at", SafeInput(hour_text(calendar.end_hour),
+                                                          id="end_hour", compact=True),
                          "hours like 9 or 17:30, in the team's time zone")
         yield from field("Close automatically after (days without activity)",
-                         Input(str(t.auto_close_days) if t and t.auto_close_days else "",
-                               id="auto_close_days", compact=True, placeholder="never"))
+                         SafeInput(str(t.auto_close_days) if t and t.auto_close_days else "",
+                                   id="auto_close_days", compact=True, placeholder="never"))
         yield from field("…from these stages (none chosen: any open stage)",
                          Checklist([item for item, s in zip(stage_items, self.stages,
                                                              strict=True) if not s.closing],
@@ -243,7 +241,7 @@ class TeamForm(SettingsForm):
         """Every field as the models take it; None when one could not be read (said)."""
         values: dict[str, Any] = {
             "name": self.text("name"),
-            "description": self.query_one("#description", TextArea).text,
+            "description": self.query_one("#description", SafeTextArea).text,
             "email_alias": self.text("email_alias") or None,
             "visibility": self.query_one("#visibility", Select).value,
             "assignment": self.query_one("#assignment", Select).value,
@@ -257,7 +255,8 @@ class TeamForm(SettingsForm):
                 self.show_problem(key, "write an hour like 9 or 17:30")
                 return None
             hours[key] = hour
-        values["calendar"] = {"timezone": self.text("timezone") or "UTC",
+        values["calendar"] = {"timezone": self.query_one("#timezone", SafeInput).result.strip()
+                              or "UTC",
                               "days": self.query_one("#days", Checklist).values, **hours}
         days = self.text("auto_close_days")
         if days and not days.isdigit():
@@ -272,10 +271,12 @@ class TeamForm(SettingsForm):
         """Only what differs from the team as the form showed it."""
         t = self.team
         out: dict[str, Any] = {}
+        # Text is sent only when the admin edited it: an untouched stored value keeps its
+        # bytes (the fields show control characters as stand-ins).
         for key in ("name", "email_alias"):
-            if (values[key] or "") != shown(getattr(t, key)).strip():
+            if self.query_one(f"#{key}", SafeInput).changed:
                 out[key] = values[key] if values[key] is not None else ""
-        if values["description"] != plain(t.description):
+        if self.query_one("#description", SafeTextArea).changed:
             out["description"] = values["description"]
         for key in ("visibility", "assignment"):
             if values[key] != value_of(getattr(t, key)):
@@ -284,8 +285,6 @@ class TeamForm(SettingsForm):
             if sorted(values[key]) != sorted(getattr(t, key)):
                 out[key] = values[key]
         calendar = t.calendar.model_dump(mode="json")
-        if values["calendar"]["timezone"] == shown(calendar["timezone"]):
-            values["calendar"]["timezone"] = calendar["timezone"]
         if {**values["calendar"], "days": sorted(values["calendar"]["days"])} != \
                 {**calendar, "days": sorted(calendar["days"])}:
             out["calendar"] = values["calendar"]

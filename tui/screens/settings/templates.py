@@ -14,22 +14,22 @@ from textual.widgets import Input, Label, Static, TextArea
 from deskline.text import plain
 from tui import keymap
 from tui.base import DesklineScreen
-from tui.screens.settings.fields import (
+from tui.screens.settings.form import (
     FORM_CSS,
     FormCalls,
-    ListSettings,
+    SettingsList,
     problem_of,
-    problem_text,
 )
 from widgets.keybar import KeyBar
 from widgets.rows import Row
+from widgets.safe_input import SafeInput, SafeTextArea
 
 DEBOUNCE = 0.3  # seconds of quiet typing before the preview is asked for
 LABELS = {"name": "Name", "subject": "Subject", "body": "Body"}
 NO_PREVIEW = "Type a ticket number above (f4) to see the mail as its customer would get it."
 
 
-class TemplateSettings(ListSettings):
+class TemplateSettings(SettingsList):
     SCOPE = "templates"
     BINDINGS = keymap.bindings("templates")
     TITLE_TEXT = "Settings · Mail templates"
@@ -84,7 +84,7 @@ class TemplateSettings(ListSettings):
 
     def _saved(self, template) -> None:
         if template is not None:
-            self.show_status(f"Saved the template {plain(template.name, one_line=True)}")
+            self.say(f"Saved the template {plain(template.name, one_line=True)}")
             self.load(select_id=template.id)
 
     def action_refresh(self) -> None:
@@ -121,33 +121,24 @@ class TemplateEditor(FormCalls, DesklineScreen):
         self._timer = None
         self._looked_up: int | None = None  # the number `ticket` was found by
 
-    def shown(self) -> dict[str, str]:
-        """The stored values as the editor shows them (what "unchanged" means)."""
-        t = self.template
-        if t is None:
-            return {"name": "", "subject": "", "body": ""}
-        return {"name": plain(t.name, one_line=True), "subject": plain(t.subject, one_line=True),
-                "body": plain(t.body)}
-
     def compose(self) -> ComposeResult:
         from deskline.rules.templates import placeholders
 
         t = self.template
-        shown = self.shown()
-        title = f"Settings · Mail template · {shown['name']}" if t else \
+        title = f"Settings · Mail template · {plain(t.name, one_line=True)}" if t else \
             "Settings · New mail template"
         yield Static(Text(title), id="title")
         with Horizontal(id="tpl-main"):
             with Vertical(id="tpl-left"):
                 with Horizontal(classes="field-row"):
                     yield Label("Name")
-                    yield Input(shown["name"], id="f-name", compact=True)
+                    yield SafeInput(t.name if t else "", id="f-name", compact=True)
                 with Horizontal(classes="field-row"):
                     yield Label("Subject")
-                    yield Input(shown["subject"], id="f-subject", compact=True)
-                yield TextArea(shown["body"], id="f-body", soft_wrap=True,
-                               placeholder="Body: the mail's text (tab to here from the "
-                               "subject); placeholders work here too")
+                    yield SafeInput(t.subject if t else "", id="f-subject", compact=True)
+                yield SafeTextArea(t.body if t else "", id="f-body", soft_wrap=True,
+                                   placeholder="Body: the mail's text (tab to here from the "
+                                   "subject); placeholders work here too")
             with VerticalScroll(id="tpl-placeholders"):
                 text = Text("Placeholders\n", style="bold")
                 text.append("write {{ ticket.number }}\n", "italic")
@@ -167,10 +158,17 @@ class TemplateEditor(FormCalls, DesklineScreen):
 
     # --- live check and preview -------------------------------------------------------
 
+    def _fields(self) -> dict[str, SafeInput | SafeTextArea]:
+        return {"name": self.query_one("#f-name", SafeInput),
+                "subject": self.query_one("#f-subject", SafeInput),
+                "body": self.query_one("#f-body", SafeTextArea)}
+
     def _typed(self) -> dict[str, str]:
-        return {"name": self.query_one("#f-name", Input).value.strip(),
-                "subject": self.query_one("#f-subject", Input).value,
-                "body": self.query_one("#f-body", TextArea).text}
+        """What the editor holds: a field the admin did not touch is its stored text, byte
+        for byte (so the check and the preview see the template as it is)."""
+        typed = {key: widget.result for key, widget in self._fields().items()}
+        typed["name"] = typed["name"].strip()
+        return typed
 
     def _schedule(self) -> None:
         if self._timer is not None:
@@ -240,12 +238,6 @@ class TemplateEditor(FormCalls, DesklineScreen):
 
         self.run_worker(work(), group="preview", exclusive=True, exit_on_error=False)
 
-    def show_problem(self, field: str | None, message: str, *, focus: bool = True) -> None:
-        line = self.query_one("#form-problem", Static)
-        line.update(problem_text(field, message, LABELS) if message else Text(""))
-        if focus and field in LABELS:
-            self.query_one(f"#f-{field}").focus()
-
     def _ticket_info(self, number: int | None) -> None:
         info = self.query_one("#tpl-ticket-info", Static)
         if number is None:
@@ -272,7 +264,10 @@ class TemplateEditor(FormCalls, DesklineScreen):
             self.app.notify(f"Not saved: {plain(self.error[1])}", severity="error", timeout=6,
                             markup=False)
             return
-        typed, shown, t = self._typed(), self.shown(), self.template
+        typed, t = self._typed(), self.template
+        # Only the fields the admin edited are sent: an untouched subject or body with
+        # control characters is not rewritten by an edit of the name.
+        edited = [key for key, widget in self._fields().items() if widget.changed]
 
         async def save(backend) -> Any:
             # The whole template is checked, changed or not, before anything is written.
@@ -280,13 +275,13 @@ class TemplateEditor(FormCalls, DesklineScreen):
             await backend.check_template(data)
             if t is None:
                 return await backend.create_template(data)
-            changed = {k: v for k, v in typed.items() if v != shown[k]}
+            changed = {k: typed[k] for k in edited}
             if not changed:
                 return t
             return await backend.update_template(t.id, MailTemplateUpdate(**changed),
                                                  t.version)
 
-        self.submit(save, self.dismiss, "Saving the mail template")
+        self.submit(save, "Saving the mail template")
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -7,12 +7,12 @@ from rich.text import Text
 from deskline.text import plain
 from tui import keymap
 from tui.screens.pickers import Confirm
-from tui.screens.settings.fields import DASH, ListSettings, when
+from tui.screens.settings.form import DASH, SettingsList, when
 from widgets.lines import truncate
 from widgets.rows import Row
 
 
-class TokenSettings(ListSettings):
+class TokenSettings(SettingsList):
     SCOPE = "tokens"
     BINDINGS = keymap.bindings("tokens")
     TITLE_TEXT = "Settings · API tokens"
@@ -73,19 +73,19 @@ class TokenSettings(ListSettings):
         token = self.tokens[i]
         name = f"{plain(token.prefix, one_line=True)}… of {plain(token.agent_email, one_line=True)}"
         if token.revoked_at is not None:
-            self.show_status(f"{name} is already revoked.", problem=True)
+            self.say(f"{name} is already revoked.", problem=True)
             return
 
         def confirmed(yes) -> None:
             if yes:
-                self.submit(lambda b: b.revoke_token(token.id), self._revoked,
-                            "Revoking the token")
+                self.submit(lambda b: b.revoke_token(token.id), "Revoking the token",
+                            self._revoked)
 
         self.app.push_screen(Confirm(f"Revoke the token {name}? Whatever uses it stops "
                                      "working at once.", "Revoke"), confirmed)
 
     def _revoked(self, token) -> None:
-        self.show_status(f"Revoked {plain(token.prefix, one_line=True)}… of "
+        self.say(f"Revoked {plain(token.prefix, one_line=True)}… of "
                          f"{plain(token.agent_email, one_line=True)}")
         self.load(select_id=token.id)
 
