@@ -120,7 +120,7 @@ def _smtp_security(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path]) -> int:
-    from deskline.cli import CliError
+    from deskline.errors import CliError
     from deskline.store.sqlite import SqliteStore
 
     path = resolve_db(args)
