@@ -101,14 +101,10 @@ class Outbox:
     def recover(self) -> list[int]:
         """Rows left `sending` longer than the lease (a sender died mid-delivery): failed."""
         cutoff = to_db(self.clock() - self.lease)
-        conn = self.store.conn
         with self.store.transaction():
-            ids = [r[0] for r in conn.execute(
-                "SELECT id FROM outbox WHERE status = 'sending'"
-                " AND (claimed_at IS NULL OR claimed_at < ?)", (cutoff,))]
+            ids = self.store.stale_sending_rows(cutoff)
             for oid in ids:
-                conn.execute("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
-                             (INTERRUPTED.format(id=oid), oid))
+                self.store.fail_outbox_row(oid, INTERRUPTED.format(id=oid))
         return ids
 
     def requeue(self, ids: list[int]) -> list[int]:
@@ -116,10 +112,7 @@ class Outbox:
         done = []
         with self.store.transaction():
             for oid in ids:
-                cur = self.store.conn.execute(
-                    "UPDATE outbox SET status = 'queued', next_attempt_at = ?, attempts = 0"
-                    " WHERE id = ? AND status = 'failed'", (to_db(self.clock()), oid))
-                if cur.rowcount:
+                if self.store.requeue_outbox_row(oid, to_db(self.clock())):
                     done.append(oid)
         return done
 
@@ -134,20 +127,8 @@ class Outbox:
     # --- delivery -----------------------------------------------------------------------
 
     def due(self, limit: int, shard: tuple[int, int] | None = None) -> list[tuple]:
-        where = ""
-        params: list = [to_db(self.clock())]
-        if shard is not None:
-            where = " AND o.id % ? = ?"
-            params += [shard[1], shard[0]]
-        return self.store.conn.execute(
-            "SELECT o.id, o.ticket_id, o.message_id, o.kind, o.to_addr, o.subject, o.body,"
-            " o.attempts, o.mail_message_id, t.number, tm.name, tm.email_alias,"
-            " (SELECT name FROM customers c WHERE c.email = o.to_addr), m.kind"
-            " FROM outbox o LEFT JOIN tickets t ON t.id = o.ticket_id"
-            " LEFT JOIN teams tm ON tm.id = coalesce(t.team_id, o.team_id)"
-            " LEFT JOIN messages m ON m.id = o.message_id"
-            " WHERE o.status = 'queued' AND coalesce(o.next_attempt_at, '') <= ?" + where +
-            " ORDER BY o.next_attempt_at, o.id LIMIT ?", [*params, limit]).fetchall()
+        """Rows due now (see `OutboxStore.due_outbox_rows`)."""
+        return self.store.due_outbox_rows(to_db(self.clock()), limit, shard)
 
     def deliver(self, limit: int | None = None, batch: int = 200,
                 connections: int = 1) -> DeliveryReport:
@@ -157,7 +138,7 @@ class Outbox:
         each with its own SMTP connection and database connection, so one waits on the
         network while another composes (the claim keeps each row to one sender anyway).
         """
-        path = self._path()
+        path = self.store.database_path()
         if connections <= 1 or path is None:
             return self._deliver(limit, batch, None)
         reports: list[DeliveryReport] = []
@@ -190,15 +171,11 @@ class Outbox:
             total.errors += r.errors
         return total
 
-    def _path(self) -> str | None:
-        row = self.store.conn.execute("PRAGMA database_list").fetchone()
-        return row[2] or None if row else None
-
     def _deliver(self, limit: int | None, batch: int,
                  shard: tuple[int, int] | None) -> DeliveryReport:
         report = DeliveryReport()
         done = 0
-        default_from = self._setting("from_address") or DEFAULT_FROM
+        default_from = self.store.mail_setting("from_address") or DEFAULT_FROM
         while limit is None or done < limit:
             rows = self.due(min(batch, limit - done) if limit is not None else batch, shard)
             if not rows:
@@ -210,19 +187,12 @@ class Outbox:
                 done += 1
         return report
 
-    def _setting(self, key: str) -> str | None:
-        row = self.store.conn.execute("SELECT value FROM mail_settings WHERE key = ?",
-                                      (key,)).fetchone()
-        return row[0] if row else None
-
     def _threading(self, ticket_id: int | None) -> tuple[str | None, list[str]]:
         """(In-Reply-To, References) for a mail about the ticket: the customer's newest mail,
         and the thread's first and newest ids."""
         if ticket_id is None:
             return None, []
-        rows = self.store.conn.execute(
-            "SELECT message_id, direction FROM mail_ids WHERE ticket_id = ? ORDER BY id",
-            (ticket_id,)).fetchall()
+        rows = self.store.mail_ids_of_ticket(ticket_id)
         ids = [r[0] for r in rows]
         inbound = [r[0] for r in rows if r[1] == "in"]
         reply_to = inbound[-1] if inbound else (ids[-1] if ids else None)
@@ -342,24 +312,18 @@ class Outbox:
     def _claim(self, oid: int, attempts: int, message_id: str, ticket_id: int | None,
                chatter_id: int | None) -> bool:
         now = to_db(self.clock())
-        conn = self.store.conn
         with self.store.transaction():
-            claimed = conn.execute(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?,"
-                " mail_message_id = ? WHERE id = ? AND status = 'queued' AND attempts = ?",
-                (now, message_id, oid, attempts)).rowcount == 1
+            claimed = self.store.claim_outbox_row(oid, attempts, message_id, now)
             if claimed and ticket_id is not None:
-                conn.execute(
-                    "INSERT OR IGNORE INTO mail_ids (message_id, direction, ticket_id, chatter_id,"
-                    " outbox_id, created_at) VALUES (?, 'out', ?, ?, ?, ?)",
-                    (message_id, ticket_id, chatter_id, oid, now))
+                # recorded with the claim, so the customer's answer threads
+                self.store.record_mail_id(message_id, "out", ticket_id, chatter_id, now,
+                                          outbox_id=oid)
         return claimed
 
     def _finish(self, oid: int, status: str, error: str | None) -> None:
         with self.store.transaction():
-            self.store.conn.execute(
-                "UPDATE outbox SET status = ?, last_error = ?, sent_at = ? WHERE id = ?",
-                (status, error, to_db(self.clock()) if status == "sent" else None, oid))
+            self.store.finish_outbox_row(oid, status, error,
+                                         to_db(self.clock()) if status == "sent" else None)
 
     def backoff(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.base_delay * 2 ** max(attempts - 1, 0),
@@ -370,16 +334,12 @@ class Outbox:
         """Try again later, or give up after max_attempts."""
         with self.store.transaction():
             if attempts >= self.max_attempts:
-                self.store.conn.execute(
-                    "UPDATE outbox SET status = 'failed', attempts = ?, last_error = ?"
-                    " WHERE id = ?", (attempts, f"gave up after {attempts} attempts: {error}",
-                                      oid))
+                self.store.fail_outbox_row(oid, f"gave up after {attempts} attempts: {error}",
+                                           attempts)
                 report.failed += 1
             else:
-                self.store.conn.execute(
-                    "UPDATE outbox SET status = 'queued', attempts = ?, last_error = ?,"
-                    " next_attempt_at = ? WHERE id = ?",
-                    (attempts, error, to_db(self.clock() + self.backoff(attempts)), oid))
+                self.store.retry_outbox_row(oid, attempts, error,
+                                            to_db(self.clock() + self.backoff(attempts)))
                 report.deferred += 1
         report.errors.append((oid, error))
 
@@ -390,9 +350,7 @@ class Outbox:
             self._defer(oid, attempts, error, report, claimed)
         else:
             with self.store.transaction():
-                self.store.conn.execute(
-                    "UPDATE outbox SET status = 'failed', attempts = ?, last_error = ?"
-                    " WHERE id = ?", (attempts, error, oid))
+                self.store.fail_outbox_row(oid, error, attempts)
             report.failed += 1
             report.errors.append((oid, error))
 
