@@ -32,6 +32,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import NamedTuple
 
 from deskline.clock import to_db, utcnow
 from deskline.mail import compose
@@ -65,6 +67,25 @@ class DeliveryReport:
         return {"sent": self.sent, "deferred": self.deferred, "failed": self.failed,
                 "recovered": self.recovered,
                 "errors": [{"id": i, "error": e} for i, e in self.errors]}
+
+
+class _DueRow(NamedTuple):
+    """A row of `OutboxStore.due_outbox_rows`."""
+
+    id: int
+    ticket_id: int | None
+    chatter_id: int | None
+    kind: str
+    to_addr: str
+    subject: str
+    body: str
+    attempts: int
+    fixed_message_id: str | None  # fixed by an earlier attempt
+    number: int | None
+    team_name: str | None
+    alias: str | None
+    to_name: str | None
+    chatter_kind: str | None
 
 
 class _Refused(Exception):
@@ -200,90 +221,112 @@ class Outbox:
 
     def _one(self, row: tuple, default_from: str, report: DeliveryReport) -> bool:
         """Deliver one row; False when the server cannot be reached at all."""
-        (oid, ticket_id, chatter_id, kind, to_addr, subject, body, attempts, fixed_id,
-         number, team_name, alias, to_name, chatter_kind) = row
-        if chatter_id is not None and chatter_kind is not None and chatter_kind != "reply":
-            self._finish(oid, "failed", "an internal note is never mailed")
-            report.failed += 1
-            report.errors.append((oid, "an internal note is never mailed"))
+        due = _DueRow._make(row)
+        if due.chatter_id is not None and due.chatter_kind is not None and \
+                due.chatter_kind != "reply":
+            self._give_up(due.id, "an internal note is never mailed", report)
             return True
-        from_addr = alias or default_from
+        from_addr = due.alias or default_from
         domain = from_addr.rsplit("@", 1)[-1] or "localhost.localdomain"
-        message_id = fixed_id or compose.new_message_id(domain, oid)
-        in_reply_to, references = self._threading(ticket_id)
+        message_id = due.fixed_message_id or compose.new_message_id(domain, due.id)
+        thread = self._threading(due.ticket_id)
         try:
-            msg = compose.build(
-                from_addr=from_addr, from_name=team_name, to_addr=to_addr, to_name=to_name,
-                subject=subject, body=body, message_id=message_id, date=self.clock(),
-                in_reply_to=in_reply_to, references=references, ticket_number=number,
-                automatic=kind != "reply",  # confirmations, stage mail, ratings, invitations
-                files=self.store.message_files(chatter_id) if chatter_id is not None else ())
-            wire = compose.to_wire(msg)
+            msg, wire = self._build(due, from_addr, message_id, thread)
         except Exception as exc:
-            error = f"cannot build the mail: {exc}"
-            self._finish(oid, "failed", error)
-            report.failed += 1
-            report.errors.append((oid, error))
+            self._give_up(due.id, f"cannot build the mail: {exc}", report)
             return True
+        smtp = self._open_envelope(due, msg["From"].addresses[0].addr_spec, report)
+        if isinstance(smtp, bool):
+            return smtp
+        if not self._claim(due.id, due.attempts, message_id, due.ticket_id, due.chatter_id):
+            self._rset()  # another sender took it
+            return True
+        if self.after_claim:
+            self.after_claim(due.id)
+        self._hand_over(smtp, due, wire, report)
+        return True
 
-        # Envelope first: nothing is handed over yet, so any problem here is retryable.
-        # A connection the server closed while idle is opened again once.
+    # --- steps ------------------------------------------------------------------------
+
+    def _build(self, due: _DueRow, from_addr: str, message_id: str,
+               thread: tuple[str | None, list[str]]) -> tuple[EmailMessage, bytes]:
+        """The mail and its bytes; `thread` is (In-Reply-To, References)."""
+        in_reply_to, references = thread
+        msg = compose.build(
+            from_addr=from_addr, from_name=due.team_name, to_addr=due.to_addr,
+            to_name=due.to_name, subject=due.subject, body=due.body, message_id=message_id,
+            date=self.clock(), in_reply_to=in_reply_to, references=references,
+            ticket_number=due.number,
+            automatic=due.kind != "reply",  # confirmations, stage mail, ratings, invitations
+            files=self.store.message_files(due.chatter_id) if due.chatter_id is not None
+            else ())
+        return msg, compose.to_wire(msg)
+
+    def _open_envelope(self, due: _DueRow, sender: str,
+                       report: DeliveryReport) -> smtplib.SMTP | bool:
+        """MAIL FROM and RCPT TO: the connection ready for DATA, or, when the row was
+        deferred or refused instead, what `_one` answers (False: server unreachable).
+        Nothing is handed over yet, so any problem here is retryable; a connection the
+        server closed while idle is opened again once."""
+        attempt = due.attempts + 1
         for retry in (False, True):
             try:
                 smtp = self._connection()
             except Exception as exc:
-                self._defer(oid, attempts + 1,
-                            f"cannot reach the SMTP server: {_describe(exc)}", report)
+                self._defer(due.id, attempt, f"cannot reach the SMTP server: {_describe(exc)}",
+                            report)
                 return False
             try:
-                self._envelope(smtp, msg["From"].addresses[0].addr_spec, to_addr)
-                break
+                self._envelope(smtp, sender, due.to_addr)
+                return smtp
             except _Refused as exc:
-                self._refused(oid, attempts + 1, exc, report)
+                self._refused(due.id, attempt, exc, report)
                 self._rset()
                 return True
             except (smtplib.SMTPNotSupportedError, UnicodeError) as exc:
                 # e.g. a non-ASCII address and a server without SMTPUTF8: no retry helps
-                self._refused(oid, attempts + 1, _Refused(553, _describe(exc)), report)
+                self._refused(due.id, attempt, _Refused(553, _describe(exc)), report)
                 self._rset()
                 return True
             except (smtplib.SMTPException, OSError) as exc:
                 self.close()
                 if retry:
-                    self._defer(oid, attempts + 1, f"SMTP connection lost: {_describe(exc)}",
+                    self._defer(due.id, attempt, f"SMTP connection lost: {_describe(exc)}",
                                 report)
                     return True
+        raise AssertionError("unreachable: the second try returns")
 
-        if not self._claim(oid, attempts, message_id, ticket_id, chatter_id):
-            self._rset()  # another sender took it
-            return True
-        if self.after_claim:
-            self.after_claim(oid)
+    def _hand_over(self, smtp: smtplib.SMTP, due: _DueRow, wire: bytes,
+                   report: DeliveryReport) -> None:
+        """DATA on a claimed row: `sent`, refused (retried or failed), or lost with an
+        unknown outcome (failed, never retried on its own)."""
+        oid, attempt = due.id, due.attempts + 1
         try:
             code, resp = smtp.data(wire)
         except smtplib.SMTPDataError as exc:
-            self._refused(oid, attempts + 1, _Refused(exc.smtp_code, _reply_text(exc.smtp_error)),
+            self._refused(oid, attempt, _Refused(exc.smtp_code, _reply_text(exc.smtp_error)),
                           report, claimed=True)
-            return True
+            return
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
-            error = f"connection lost during DATA ({_describe(exc)}); " + \
-                INTERRUPTED.format(id=oid).removeprefix("interrupted during delivery: ")
-            self._finish(oid, "failed", error)
-            report.failed += 1
-            report.errors.append((oid, error))
-            return True
+            self._give_up(oid, f"connection lost during DATA ({_describe(exc)}); " +
+                          INTERRUPTED.format(id=oid).removeprefix(
+                              "interrupted during delivery: "), report)
+            return
         if code != 250:
-            self._refused(oid, attempts + 1, _Refused(code, _reply_text(resp)), report,
+            self._refused(oid, attempt, _Refused(code, _reply_text(resp)), report,
                           claimed=True)
-            return True
+            return
         if self.after_accept:
             self.after_accept(oid)
         self._finish(oid, "sent", None)
         report.sent += 1
-        return True
 
-    # --- steps ------------------------------------------------------------------------
+    def _give_up(self, oid: int, error: str, report: DeliveryReport) -> None:
+        """`failed` at once, counted and reported."""
+        self._finish(oid, "failed", error)
+        report.failed += 1
+        report.errors.append((oid, error))
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
