@@ -11,9 +11,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-
-class CliError(Exception):
-    """A problem to report as one sentence, with exit status 1."""
+# Defined in errors.py so that the subcommand modules raise it without importing this one.
+from deskline.errors import CliError
 
 
 def _db_arg(parser: argparse.ArgumentParser, must_exist: bool = True) -> None:

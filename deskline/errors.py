@@ -45,3 +45,7 @@ class PermissionDenied(DesklineError):
 
     status = 403
     title = "Forbidden"
+
+
+class CliError(Exception):
+    """A problem to report as one sentence, with exit status 1 (`deskline.cli.CliError`)."""

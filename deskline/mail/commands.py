@@ -120,7 +120,7 @@ def _smtp_security(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path]) -> int:
-    from deskline.cli import CliError
+    from deskline.errors import CliError
     from deskline.store.sqlite import SqliteStore
 
     path = resolve_db(args)
@@ -205,11 +205,10 @@ def _smtp_config(args: argparse.Namespace, server: str):
 def _send(args: argparse.Namespace, store, path: Path) -> int:
     import time
 
-    from deskline.mail.intake import get_setting
     from deskline.mail.outbox import Outbox
 
     server = args.smtp or os.environ.get("DESKLINE_SMTP_HOST") or \
-        get_setting(store, "smtp_host") or "127.0.0.1:25"
+        store.mail_setting("smtp_host") or "127.0.0.1:25"
     outbox = Outbox(store, _smtp_config(args, server))
     if args.requeue:
         done = outbox.requeue(args.requeue)
@@ -292,10 +291,9 @@ def _serve(args: argparse.Namespace, store, path: Path) -> int:
 
 def _fetch(args: argparse.Namespace, store, path: Path) -> int:
     from deskline.mail import imap
-    from deskline.mail.intake import get_setting
 
-    host = args.host or get_setting(store, "imap_host")
-    user = args.user or get_setting(store, "imap_user")
+    host = args.host or store.mail_setting("imap_host")
+    user = args.user or store.mail_setting("imap_user")
     if not host or not user:
         raise ValueError("name the IMAP account: --host and --user, or "
                          "`deskline mail settings --imap HOST --imap-user USER`")
@@ -308,7 +306,7 @@ def _fetch(args: argparse.Namespace, store, path: Path) -> int:
     config = imap.ImapConfig(host=host, user=user, password=password,
                              port=args.port or (int(port) if port else
                                                 143 if args.starttls else 993),
-                             mailbox=args.mailbox or get_setting(store, "imap_mailbox")
+                             mailbox=args.mailbox or store.mail_setting("imap_mailbox")
                              or "INBOX",
                              security="starttls" if args.starttls else "tls")
     intake = _intake(args, store)
@@ -324,32 +322,36 @@ def _fetch(args: argparse.Namespace, store, path: Path) -> int:
 
 
 def _settings(args: argparse.Namespace, store, path: Path) -> int:
-    from deskline.mail.intake import Intake, get_setting, set_setting
+    from deskline.mail.intake import Intake
+
+    def set_setting(key: str, value: str | None) -> None:
+        with store.transaction():
+            store.set_mail_setting(key, value)
 
     if args.default_team is not None:
         if args.default_team.lower() == "none":
-            set_setting(store, "default_team_id", None)
+            set_setting("default_team_id", None)
         else:
-            set_setting(store, "default_team_id",
+            set_setting("default_team_id",
                         str(Intake(store, team=args.default_team).forced_team_id))
     if args.from_address is not None:
         from deskline.models import normalize_email
 
-        set_setting(store, "from_address", normalize_email(args.from_address))
+        set_setting("from_address", normalize_email(args.from_address))
     for key, value in (("smtp_host", args.smtp), ("imap_host", args.imap),
                        ("imap_user", args.imap_user), ("imap_mailbox", args.imap_mailbox)):
         if value is not None:
-            set_setting(store, key, None if value.lower() == "none" else value)
-    team_id = get_setting(store, "default_team_id")
+            set_setting(key, None if value.lower() == "none" else value)
+    team_id = store.mail_setting("default_team_id")
     team = store.team(int(team_id)) if team_id else None
     unknown = "none (mail to unknown addresses is kept as rejected)"
     print(f"default team: {team.name if team else unknown}")
-    sender = get_setting(store, "from_address") or "none (deskline@localhost.localdomain)"
+    sender = store.mail_setting("from_address") or "none (deskline@localhost.localdomain)"
     print(f"from address: {sender}")
-    print(f"smtp server: {get_setting(store, 'smtp_host') or 'none (127.0.0.1:25)'}")
-    imap_host = get_setting(store, "imap_host")
-    print(f"imap account: {get_setting(store, 'imap_user')}@{imap_host}/"
-          f"{get_setting(store, 'imap_mailbox') or 'INBOX'}" if imap_host else
+    print(f"smtp server: {store.mail_setting('smtp_host') or 'none (127.0.0.1:25)'}")
+    imap_host = store.mail_setting("imap_host")
+    print(f"imap account: {store.mail_setting('imap_user')}@{imap_host}/"
+          f"{store.mail_setting('imap_mailbox') or 'INBOX'}" if imap_host else
           "imap account: none (the password is never stored: $DESKLINE_IMAP_PASSWORD)")
     for t in store.teams():
         print(f"  team {t.name}: {t.email_alias or '(no alias)'}")
@@ -357,21 +359,12 @@ def _settings(args: argparse.Namespace, store, path: Path) -> int:
 
 
 def _status(args: argparse.Namespace, store, path: Path) -> int:
-
     from deskline.text import plain
 
-    conn = store.conn
-    inbound = dict(conn.execute("SELECT status, count(*) FROM mail_inbound GROUP BY status"))
-    outbox = dict(conn.execute("SELECT status, count(*) FROM outbox GROUP BY status"))
-    kept = [dict(zip(("id", "received_at", "status", "source", "sender", "subject", "reason"),
-                     row, strict=True)) for row in conn.execute(
-        "SELECT id, received_at, status, source, sender, subject, reason FROM mail_inbound"
-        " WHERE status IN ('failed', 'rejected') AND raw IS NOT NULL ORDER BY id DESC LIMIT ?",
-        (args.limit,))]
-    stuck = [dict(zip(("id", "kind", "to", "subject", "status", "attempts", "error"), row,
-                      strict=True)) for row in conn.execute(
-        "SELECT id, kind, to_addr, subject, status, attempts, last_error FROM outbox"
-        " WHERE status IN ('failed', 'sending') ORDER BY id DESC LIMIT ?", (args.limit,))]
+    inbound = store.inbound_counts()
+    outbox = store.outbox_counts()
+    kept = store.kept_mails(args.limit)
+    stuck = store.outbox_problems(args.limit)
     if args.json:
         print(json_text({"inbound": inbound, "outbox": outbox, "kept": kept,
                          "outbox_problems": stuck}, indent=1))
@@ -394,25 +387,21 @@ def _status(args: argparse.Namespace, store, path: Path) -> int:
 
 
 def _retake(args: argparse.Namespace, store, path: Path) -> int:
-    import json
-
     from deskline.mail.intake import IntakeResult
 
     intake = _intake(args, store)
     results = []
     for inbound_id in args.ids:
-        row = store.conn.execute("SELECT raw, recipients, source FROM mail_inbound"
-                                 " WHERE id = ? AND raw IS NOT NULL", (inbound_id,)).fetchone()
-        if row is None:
+        kept = store.kept_mail(inbound_id)
+        if kept is None:
             results.append(IntakeResult(status="failed", source=f"kept mail {inbound_id}",
                                         reason="no kept mail with this id"))
             continue
-        result = intake.take(row[0], envelope_to=json.loads(row[1] or "[]"),
-                             source=f"retake of {inbound_id} ({row[2]})")
+        raw, recipients, source = kept
+        result = intake.take(raw, envelope_to=recipients,
+                             source=f"retake of {inbound_id} ({source})")
         if result.status not in ("failed", "rejected"):  # placed now: the raw copy can go
             with store.transaction():
-                store.conn.execute("UPDATE mail_inbound SET raw = NULL, reason = ?"
-                                   " WHERE id = ?", (f"taken again as {result.inbound_id}",
-                                                     inbound_id))
+                store.mark_mail_retaken(inbound_id, f"taken again as {result.inbound_id}")
         results.append(result)
     return _report(results, args.json)

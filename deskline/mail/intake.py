@@ -16,7 +16,6 @@ chatter event are the service's own rules.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -118,7 +117,7 @@ class _RememberingStore:
         self._version: int | None = None
 
     def refresh(self) -> None:
-        version = self._store.conn.execute("PRAGMA data_version").fetchone()[0]
+        version = self._store.data_version()
         if version != self._version:
             self._memo.clear()
             self._version = version
@@ -165,7 +164,7 @@ class Intake:
     # --- settings and lookups -----------------------------------------------------------
 
     def _team_id(self, team: int | str) -> int:
-        rows = self.store.conn.execute("SELECT id, name FROM teams").fetchall()
+        rows = self.store.team_ids_and_names()
         for tid, name in rows:
             if str(team).isdigit() and tid == int(team) or name.lower() == str(team).lower():
                 return tid
@@ -178,17 +177,11 @@ class Intake:
             agent = self.store.agent_by_email(SYSTEM_EMAIL)
             if agent is None:
                 with self.store.transaction():
-                    self.store.conn.execute(
-                        "INSERT OR IGNORE INTO agents (email, name, role, active)"
-                        " VALUES (?, ?, 'admin', 0)", (SYSTEM_EMAIL, SYSTEM_NAME))
+                    self.store.add_system_agent(SYSTEM_EMAIL, SYSTEM_NAME)
                 agent = self.store.agent_by_email(SYSTEM_EMAIL)
                 self._directory.forget()
             self._system = agent
         return self._system
-
-    def _aliases(self) -> dict[str, int]:
-        return {alias.lower(): tid for tid, alias in self.store.conn.execute(
-            "SELECT id, email_alias FROM teams WHERE email_alias IS NOT NULL")}
 
     def knows_recipient(self, address: str) -> bool:
         """Whether mail to `address` reaches a team: a team's alias (with or without a
@@ -198,14 +191,13 @@ class Intake:
         if self.forced_team_id is not None or self._default_team() is not None:
             return True
         keys = _team_key(address)
-        from_address = get_setting(self.store, "from_address")
-        return any(k in self._aliases() for k in keys) or \
+        from_address = self.store.mail_setting("from_address")
+        return any(k in self.store.team_aliases() for k in keys) or \
             from_address is not None and from_address.lower() in keys
 
     def _default_team(self) -> int | None:
-        value = get_setting(self.store, "default_team_id")
-        if value and self.store.conn.execute("SELECT 1 FROM teams WHERE id = ?",
-                                             (int(value),)).fetchone():
+        value = self.store.mail_setting("default_team_id")
+        if value and self.store.team_exists(int(value)):
             return int(value)
         return None
 
@@ -223,58 +215,32 @@ class Intake:
         """The ticket a reply belongs to, by its In-Reply-To and References (newest first),
         then by the [#number] in the subject."""
         for mid in [*mail.in_reply_to, *reversed(mail.references)]:
-            row = self.store.conn.execute(
-                "SELECT ticket_id FROM mail_ids WHERE message_id = ? AND ticket_id IS NOT NULL"
-                " ORDER BY direction DESC LIMIT 1", (mid,)).fetchone()
-            if row:
-                return self._live(row[0])
+            ticket_id = self.store.ticket_of_mail_id(mid)
+            if ticket_id is not None:
+                return self.store.surviving_ticket(ticket_id)
         for number in _NUMBER.findall(mail.subject):
-            row = self.store.conn.execute(
-                "SELECT t.id, c.email, c.organization_id FROM tickets t"
-                " LEFT JOIN customers c ON c.id = t.customer_id WHERE t.number = ?",
-                (int(number),)).fetchone()
+            row = self.store.ticket_customer_by_number(int(number))
             if row is None:
                 continue
             ticket_id, email, org_id = row
             if email and email.lower() == mail.sender_email.lower():
-                return self._live(ticket_id)
-            if org_id is not None:
-                sender_org = self.store.conn.execute(
-                    "SELECT organization_id FROM customers WHERE email = ?",
-                    (mail.sender_email,)).fetchone()
-                if sender_org and sender_org[0] == org_id:
-                    return self._live(ticket_id)
+                return self.store.surviving_ticket(ticket_id)
+            if org_id is not None and \
+                    self.store.customer_organization_id(mail.sender_email) == org_id:
+                return self.store.surviving_ticket(ticket_id)
         return None
 
-    def _live(self, ticket_id: int) -> int | None:
-        """Follow merges to the ticket that holds the thread now."""
-        seen = set()
-        while ticket_id not in seen:
-            seen.add(ticket_id)
-            row = self.store.conn.execute("SELECT merged_into FROM tickets WHERE id = ?",
-                                          (ticket_id,)).fetchone()
-            if row is None:
-                return None
-            if row[0] is None:
-                return ticket_id
-            ticket_id = row[0]
-        return ticket_id
-
     def _customer(self, mail: ParsedMail, now: str) -> int:
-        found = self.store.conn.execute("SELECT id, name FROM customers WHERE email = ?",
-                                        (mail.sender_email,)).fetchone()
+        found = self.store.customer_id_and_name(mail.sender_email)
         if found:
             if not found[1] and mail.sender_name:
-                self.store.conn.execute("UPDATE customers SET name = ? WHERE id = ?",
-                                        (mail.sender_name[:200], found[0]))
+                self.store.update_customer(found[0], {"name": mail.sender_name[:200]})
             return found[0]
         # A new customer joins the organization whose domain their address has.
         domain = mail.sender_email.rsplit("@", 1)[-1]
-        org = self.store.conn.execute(
-            "SELECT id FROM organizations WHERE domain = ? COLLATE NOCASE ORDER BY id LIMIT 1",
-            (domain,)).fetchone()
         return self.store.insert_customer(mail.sender_email, mail.sender_name[:200],
-                                          org[0] if org else None, None, now, [])
+                                          self.store.organization_by_domain(domain), None,
+                                          now, [])
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
@@ -283,14 +249,8 @@ class Intake:
         transaction; the pages written again and again (indexes, full text) reach the
         database file less often. (Not checkpointing at all is slower: page lookups in a
         very large WAL cost more than the checkpoints save.)"""
-        conn = self.store.conn
-        before = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-        conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
-        try:
+        with self.store.bulk_checkpoints(BULK_CHECKPOINT_PAGES):
             yield
-        finally:
-            conn.execute(f"PRAGMA wal_autocheckpoint = {int(before)}")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # --- one mail -----------------------------------------------------------------------
 
@@ -400,21 +360,18 @@ class Intake:
                  ticket_id: int | None = None, chatter_id: int | None = None,
                  keep_raw: bool = False) -> int:
         recipients = list(dict.fromkeys([*envelope_to, *(mail.recipients if mail else [])]))
-        return self.store.conn.execute(
-            "INSERT INTO mail_inbound (received_at, source, status, reason, message_id, sender,"
-            " recipients, subject, ticket_id, chatter_id, size, raw)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (to_db(self.clock()), source, status, reason, mail.message_id if mail else None,
-             mail.sender_email if mail else None, json.dumps(recipients),
-             mail.subject if mail else None, ticket_id, chatter_id, len(raw),
-             raw if keep_raw else None)).lastrowid
+        return self.store.insert_inbound_mail(
+            received_at=to_db(self.clock()), source=source, status=status, reason=reason,
+            message_id=mail.message_id if mail else None,
+            sender=mail.sender_email if mail else None, recipients=recipients,
+            subject=mail.subject if mail else None, ticket_id=ticket_id,
+            chatter_id=chatter_id, size=len(raw), raw=raw if keep_raw else None)
 
     def _result(self, status: str, mail: ParsedMail, source: str, inbound: int,
                 ticket_id: int | None = None, reason: str | None = None, *,
                 number: int | None = None) -> IntakeResult:
         if ticket_id is not None and number is None:
-            number = self.store.conn.execute("SELECT number FROM tickets WHERE id = ?",
-                                             (ticket_id,)).fetchone()[0]
+            number = self.store.ticket_number(ticket_id)
         return IntakeResult(status=status, source=source, reason=reason,
                             message_id=mail.message_id, sender=mail.sender_email,
                             subject=mail.subject, ticket_id=ticket_id, ticket_number=number,
@@ -422,16 +379,14 @@ class Intake:
 
     def _take(self, mail: ParsedMail, raw: bytes, envelope_to: list[str], source: str,
               system: Agent) -> IntakeResult:
-        conn = self.store.conn
         now = to_db(self.clock())
-        seen = conn.execute("SELECT direction, ticket_id FROM mail_ids WHERE message_id = ?"
-                            " ORDER BY direction LIMIT 1", (mail.message_id,)).fetchone()
+        seen = self.store.mail_id_seen(mail.message_id)
         if seen and seen[0] == "in":
             reason = "this Message-ID was taken before"
             inbound = self._inbound("duplicate", source, raw, mail, envelope_to, reason=reason,
                                     ticket_id=seen[1])
             return self._result("duplicate", mail, source, inbound, seen[1], reason)
-        aliases = self._aliases()
+        aliases = self.store.team_aliases()
         if seen or any(k in aliases for k in _team_key(mail.sender_email)):
             reason = "mail from one of our own addresses (a loop)"
             inbound = self._inbound("rejected", source, raw, mail, envelope_to, reason=reason,
@@ -489,10 +444,7 @@ class Intake:
         `Service.rate_ticket`; when the ticket cannot be rated it stays a plain reply.
         True when it rated the ticket."""
         ids = [*mail.in_reply_to, *mail.references]
-        if not ids or not self.store.conn.execute(
-                "SELECT 1 FROM mail_ids i JOIN outbox o ON o.id = i.outbox_id"
-                f" WHERE i.message_id IN ({','.join('?' * len(ids))}) AND i.direction = 'out'"
-                " AND o.kind = 'rating' AND o.ticket_id = ?", [*ids, ticket_id]).fetchone():
+        if not ids or not self.store.answers_rating_request(ids, ticket_id):
             return False
         from deskline.errors import DesklineError
         from deskline.models import RatingCreate
@@ -511,19 +463,12 @@ class Intake:
 
     def _remember(self, mail: ParsedMail, ticket_id: int, chatter: int | None,
                   now: str) -> None:
-        self.store.conn.execute(
-            "INSERT OR IGNORE INTO mail_ids (message_id, direction, ticket_id, chatter_id,"
-            " created_at) VALUES (?, 'in', ?, ?, ?)", (mail.message_id, ticket_id, chatter, now))
+        self.store.record_mail_id(mail.message_id, "in", ticket_id, chatter, now)
 
     def _attachments(self, mail: ParsedMail, ticket_id: int | None, chatter: int | None,
                      inbound: int) -> None:
         if mail.attachments:
-            self.store.conn.executemany(
-                "INSERT INTO mail_attachments (ticket_id, chatter_id, inbound_id, filename,"
-                " content_type, size, inline, content_id, content)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(ticket_id, chatter, inbound, a.filename, a.content_type, a.size, int(a.inline),
-                  a.content_id, a.content) for a in mail.attachments])
+            self.store.insert_mail_files(ticket_id, chatter, inbound, mail.attachments)
 
     def _bounce(self, mail: ParsedMail, raw: bytes, envelope_to: list[str], source: str,
                 now: str) -> IntakeResult:
@@ -531,11 +476,9 @@ class Intake:
         assert bounce is not None
         ticket_id = None
         for mid in [*bounce.original_ids, *mail.in_reply_to, *mail.references]:
-            row = self.store.conn.execute(
-                "SELECT ticket_id FROM mail_ids WHERE message_id = ? AND direction = 'out'",
-                (mid,)).fetchone()
-            if row and row[0] is not None:
-                ticket_id = self._live(row[0])
+            sent_about = self.store.ticket_of_sent_mail(mid)
+            if sent_about is not None:
+                ticket_id = self.store.surviving_ticket(sent_about)
                 break
         if ticket_id is None:
             reason = "a bounce of a mail we did not send"
@@ -562,14 +505,8 @@ class Intake:
             return
         # A mail loop with an autoresponder that looks human (no Auto-Submitted, new
         # subject, no References) opens a ticket per round: confirm at most a few an hour.
-        staged, recent, template_subject, template_body = self.store.conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM outbox WHERE ticket_id = ? AND kind = 'stage_template'),"
-            " (SELECT count(*) FROM outbox WHERE to_addr = ? AND kind = 'confirmation'"
-            "  AND created_at > ?),"
-            " (SELECT subject FROM mail_templates WHERE lower(name) = 'confirmation'),"
-            " (SELECT body FROM mail_templates WHERE lower(name) = 'confirmation')",
-            (ticket.id, ticket.customer_email, to_db(self.clock() - timedelta(hours=1)))
-        ).fetchone()
+        staged, recent, template_subject, template_body = self.store.confirmation_checks(
+            ticket.id, ticket.customer_email, to_db(self.clock() - timedelta(hours=1)))
         if staged or recent >= MAX_CONFIRMATIONS_PER_HOUR:
             return
         name = ticket.customer_name or ""
@@ -614,22 +551,3 @@ def _parse(raw: bytes) -> ParsedMail | str:
 
 def _parse_chunk(raws: list[bytes]) -> list[ParsedMail | str]:
     return [_parse(raw) for raw in raws]
-
-
-# --- settings ---------------------------------------------------------------------------
-
-
-def get_setting(store: SqliteStore, key: str) -> str | None:
-    row = store.conn.execute("SELECT value FROM mail_settings WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
-
-
-def set_setting(store: SqliteStore, key: str, value: str | None) -> None:
-    with store.transaction():
-        if value is None:
-            store.conn.execute("DELETE FROM mail_settings WHERE key = ?", (key,))
-        else:
-            store.conn.execute("INSERT INTO mail_settings (key, value) VALUES (?, ?)"
-                               " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                               (key, value))
-

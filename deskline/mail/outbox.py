@@ -32,6 +32,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import NamedTuple
 
 from deskline.clock import to_db, utcnow
 from deskline.mail import compose
@@ -65,6 +67,25 @@ class DeliveryReport:
         return {"sent": self.sent, "deferred": self.deferred, "failed": self.failed,
                 "recovered": self.recovered,
                 "errors": [{"id": i, "error": e} for i, e in self.errors]}
+
+
+class _DueRow(NamedTuple):
+    """A row of `OutboxStore.due_outbox_rows`."""
+
+    id: int
+    ticket_id: int | None
+    chatter_id: int | None
+    kind: str
+    to_addr: str
+    subject: str
+    body: str
+    attempts: int
+    fixed_message_id: str | None  # fixed by an earlier attempt
+    number: int | None
+    team_name: str | None
+    alias: str | None
+    to_name: str | None
+    chatter_kind: str | None
 
 
 class _Refused(Exception):
@@ -101,14 +122,10 @@ class Outbox:
     def recover(self) -> list[int]:
         """Rows left `sending` longer than the lease (a sender died mid-delivery): failed."""
         cutoff = to_db(self.clock() - self.lease)
-        conn = self.store.conn
         with self.store.transaction():
-            ids = [r[0] for r in conn.execute(
-                "SELECT id FROM outbox WHERE status = 'sending'"
-                " AND (claimed_at IS NULL OR claimed_at < ?)", (cutoff,))]
+            ids = self.store.stale_sending_rows(cutoff)
             for oid in ids:
-                conn.execute("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
-                             (INTERRUPTED.format(id=oid), oid))
+                self.store.fail_outbox_row(oid, INTERRUPTED.format(id=oid))
         return ids
 
     def requeue(self, ids: list[int]) -> list[int]:
@@ -116,10 +133,7 @@ class Outbox:
         done = []
         with self.store.transaction():
             for oid in ids:
-                cur = self.store.conn.execute(
-                    "UPDATE outbox SET status = 'queued', next_attempt_at = ?, attempts = 0"
-                    " WHERE id = ? AND status = 'failed'", (to_db(self.clock()), oid))
-                if cur.rowcount:
+                if self.store.requeue_outbox_row(oid, to_db(self.clock())):
                     done.append(oid)
         return done
 
@@ -134,20 +148,8 @@ class Outbox:
     # --- delivery -----------------------------------------------------------------------
 
     def due(self, limit: int, shard: tuple[int, int] | None = None) -> list[tuple]:
-        where = ""
-        params: list = [to_db(self.clock())]
-        if shard is not None:
-            where = " AND o.id % ? = ?"
-            params += [shard[1], shard[0]]
-        return self.store.conn.execute(
-            "SELECT o.id, o.ticket_id, o.message_id, o.kind, o.to_addr, o.subject, o.body,"
-            " o.attempts, o.mail_message_id, t.number, tm.name, tm.email_alias,"
-            " (SELECT name FROM customers c WHERE c.email = o.to_addr), m.kind"
-            " FROM outbox o LEFT JOIN tickets t ON t.id = o.ticket_id"
-            " LEFT JOIN teams tm ON tm.id = coalesce(t.team_id, o.team_id)"
-            " LEFT JOIN messages m ON m.id = o.message_id"
-            " WHERE o.status = 'queued' AND coalesce(o.next_attempt_at, '') <= ?" + where +
-            " ORDER BY o.next_attempt_at, o.id LIMIT ?", [*params, limit]).fetchall()
+        """Rows due now (see `OutboxStore.due_outbox_rows`)."""
+        return self.store.due_outbox_rows(to_db(self.clock()), limit, shard)
 
     def deliver(self, limit: int | None = None, batch: int = 200,
                 connections: int = 1) -> DeliveryReport:
@@ -157,7 +159,7 @@ class Outbox:
         each with its own SMTP connection and database connection, so one waits on the
         network while another composes (the claim keeps each row to one sender anyway).
         """
-        path = self._path()
+        path = self.store.database_path()
         if connections <= 1 or path is None:
             return self._deliver(limit, batch, None)
         reports: list[DeliveryReport] = []
@@ -190,15 +192,11 @@ class Outbox:
             total.errors += r.errors
         return total
 
-    def _path(self) -> str | None:
-        row = self.store.conn.execute("PRAGMA database_list").fetchone()
-        return row[2] or None if row else None
-
     def _deliver(self, limit: int | None, batch: int,
                  shard: tuple[int, int] | None) -> DeliveryReport:
         report = DeliveryReport()
         done = 0
-        default_from = self._setting("from_address") or DEFAULT_FROM
+        default_from = self.store.mail_setting("from_address") or DEFAULT_FROM
         while limit is None or done < limit:
             rows = self.due(min(batch, limit - done) if limit is not None else batch, shard)
             if not rows:
@@ -210,19 +208,12 @@ class Outbox:
                 done += 1
         return report
 
-    def _setting(self, key: str) -> str | None:
-        row = self.store.conn.execute("SELECT value FROM mail_settings WHERE key = ?",
-                                      (key,)).fetchone()
-        return row[0] if row else None
-
     def _threading(self, ticket_id: int | None) -> tuple[str | None, list[str]]:
         """(In-Reply-To, References) for a mail about the ticket: the customer's newest mail,
         and the thread's first and newest ids."""
         if ticket_id is None:
             return None, []
-        rows = self.store.conn.execute(
-            "SELECT message_id, direction FROM mail_ids WHERE ticket_id = ? ORDER BY id",
-            (ticket_id,)).fetchall()
+        rows = self.store.mail_ids_of_ticket(ticket_id)
         ids = [r[0] for r in rows]
         inbound = [r[0] for r in rows if r[1] == "in"]
         reply_to = inbound[-1] if inbound else (ids[-1] if ids else None)
@@ -230,90 +221,112 @@ class Outbox:
 
     def _one(self, row: tuple, default_from: str, report: DeliveryReport) -> bool:
         """Deliver one row; False when the server cannot be reached at all."""
-        (oid, ticket_id, chatter_id, kind, to_addr, subject, body, attempts, fixed_id,
-         number, team_name, alias, to_name, chatter_kind) = row
-        if chatter_id is not None and chatter_kind is not None and chatter_kind != "reply":
-            self._finish(oid, "failed", "an internal note is never mailed")
-            report.failed += 1
-            report.errors.append((oid, "an internal note is never mailed"))
+        due = _DueRow._make(row)
+        if due.chatter_id is not None and due.chatter_kind is not None and \
+                due.chatter_kind != "reply":
+            self._give_up(due.id, "an internal note is never mailed", report)
             return True
-        from_addr = alias or default_from
+        from_addr = due.alias or default_from
         domain = from_addr.rsplit("@", 1)[-1] or "localhost.localdomain"
-        message_id = fixed_id or compose.new_message_id(domain, oid)
-        in_reply_to, references = self._threading(ticket_id)
+        message_id = due.fixed_message_id or compose.new_message_id(domain, due.id)
+        thread = self._threading(due.ticket_id)
         try:
-            msg = compose.build(
-                from_addr=from_addr, from_name=team_name, to_addr=to_addr, to_name=to_name,
-                subject=subject, body=body, message_id=message_id, date=self.clock(),
-                in_reply_to=in_reply_to, references=references, ticket_number=number,
-                automatic=kind != "reply",  # confirmations, stage mail, ratings, invitations
-                files=self.store.message_files(chatter_id) if chatter_id is not None else ())
-            wire = compose.to_wire(msg)
+            msg, wire = self._build(due, from_addr, message_id, thread)
         except Exception as exc:
-            error = f"cannot build the mail: {exc}"
-            self._finish(oid, "failed", error)
-            report.failed += 1
-            report.errors.append((oid, error))
+            self._give_up(due.id, f"cannot build the mail: {exc}", report)
             return True
+        smtp = self._open_envelope(due, msg["From"].addresses[0].addr_spec, report)
+        if isinstance(smtp, bool):
+            return smtp
+        if not self._claim(due.id, due.attempts, message_id, due.ticket_id, due.chatter_id):
+            self._rset()  # another sender took it
+            return True
+        if self.after_claim:
+            self.after_claim(due.id)
+        self._hand_over(smtp, due, wire, report)
+        return True
 
-        # Envelope first: nothing is handed over yet, so any problem here is retryable.
-        # A connection the server closed while idle is opened again once.
+    # --- steps ------------------------------------------------------------------------
+
+    def _build(self, due: _DueRow, from_addr: str, message_id: str,
+               thread: tuple[str | None, list[str]]) -> tuple[EmailMessage, bytes]:
+        """The mail and its bytes; `thread` is (In-Reply-To, References)."""
+        in_reply_to, references = thread
+        msg = compose.build(
+            from_addr=from_addr, from_name=due.team_name, to_addr=due.to_addr,
+            to_name=due.to_name, subject=due.subject, body=due.body, message_id=message_id,
+            date=self.clock(), in_reply_to=in_reply_to, references=references,
+            ticket_number=due.number,
+            automatic=due.kind != "reply",  # confirmations, stage mail, ratings, invitations
+            files=self.store.message_files(due.chatter_id) if due.chatter_id is not None
+            else ())
+        return msg, compose.to_wire(msg)
+
+    def _open_envelope(self, due: _DueRow, sender: str,
+                       report: DeliveryReport) -> smtplib.SMTP | bool:
+        """MAIL FROM and RCPT TO: the connection ready for DATA, or, when the row was
+        deferred or refused instead, what `_one` answers (False: server unreachable).
+        Nothing is handed over yet, so any problem here is retryable; a connection the
+        server closed while idle is opened again once."""
+        attempt = due.attempts + 1
         for retry in (False, True):
             try:
                 smtp = self._connection()
             except Exception as exc:
-                self._defer(oid, attempts + 1,
-                            f"cannot reach the SMTP server: {_describe(exc)}", report)
+                self._defer(due.id, attempt, f"cannot reach the SMTP server: {_describe(exc)}",
+                            report)
                 return False
             try:
-                self._envelope(smtp, msg["From"].addresses[0].addr_spec, to_addr)
-                break
+                self._envelope(smtp, sender, due.to_addr)
+                return smtp
             except _Refused as exc:
-                self._refused(oid, attempts + 1, exc, report)
+                self._refused(due.id, attempt, exc, report)
                 self._rset()
                 return True
             except (smtplib.SMTPNotSupportedError, UnicodeError) as exc:
                 # e.g. a non-ASCII address and a server without SMTPUTF8: no retry helps
-                self._refused(oid, attempts + 1, _Refused(553, _describe(exc)), report)
+                self._refused(due.id, attempt, _Refused(553, _describe(exc)), report)
                 self._rset()
                 return True
             except (smtplib.SMTPException, OSError) as exc:
                 self.close()
                 if retry:
-                    self._defer(oid, attempts + 1, f"SMTP connection lost: {_describe(exc)}",
+                    self._defer(due.id, attempt, f"SMTP connection lost: {_describe(exc)}",
                                 report)
                     return True
+        raise AssertionError("unreachable: the second try returns")
 
-        if not self._claim(oid, attempts, message_id, ticket_id, chatter_id):
-            self._rset()  # another sender took it
-            return True
-        if self.after_claim:
-            self.after_claim(oid)
+    def _hand_over(self, smtp: smtplib.SMTP, due: _DueRow, wire: bytes,
+                   report: DeliveryReport) -> None:
+        """DATA on a claimed row: `sent`, refused (retried or failed), or lost with an
+        unknown outcome (failed, never retried on its own)."""
+        oid, attempt = due.id, due.attempts + 1
         try:
             code, resp = smtp.data(wire)
         except smtplib.SMTPDataError as exc:
-            self._refused(oid, attempts + 1, _Refused(exc.smtp_code, _reply_text(exc.smtp_error)),
+            self._refused(oid, attempt, _Refused(exc.smtp_code, _reply_text(exc.smtp_error)),
                           report, claimed=True)
-            return True
+            return
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
-            error = f"connection lost during DATA ({_describe(exc)}); " + \
-                INTERRUPTED.format(id=oid).removeprefix("interrupted during delivery: ")
-            self._finish(oid, "failed", error)
-            report.failed += 1
-            report.errors.append((oid, error))
-            return True
+            self._give_up(oid, f"connection lost during DATA ({_describe(exc)}); " +
+                          INTERRUPTED.format(id=oid).removeprefix(
+                              "interrupted during delivery: "), report)
+            return
         if code != 250:
-            self._refused(oid, attempts + 1, _Refused(code, _reply_text(resp)), report,
+            self._refused(oid, attempt, _Refused(code, _reply_text(resp)), report,
                           claimed=True)
-            return True
+            return
         if self.after_accept:
             self.after_accept(oid)
         self._finish(oid, "sent", None)
         report.sent += 1
-        return True
 
-    # --- steps ------------------------------------------------------------------------
+    def _give_up(self, oid: int, error: str, report: DeliveryReport) -> None:
+        """`failed` at once, counted and reported."""
+        self._finish(oid, "failed", error)
+        report.failed += 1
+        report.errors.append((oid, error))
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
@@ -342,24 +355,18 @@ class Outbox:
     def _claim(self, oid: int, attempts: int, message_id: str, ticket_id: int | None,
                chatter_id: int | None) -> bool:
         now = to_db(self.clock())
-        conn = self.store.conn
         with self.store.transaction():
-            claimed = conn.execute(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = ?,"
-                " mail_message_id = ? WHERE id = ? AND status = 'queued' AND attempts = ?",
-                (now, message_id, oid, attempts)).rowcount == 1
+            claimed = self.store.claim_outbox_row(oid, attempts, message_id, now)
             if claimed and ticket_id is not None:
-                conn.execute(
-                    "INSERT OR IGNORE INTO mail_ids (message_id, direction, ticket_id, chatter_id,"
-                    " outbox_id, created_at) VALUES (?, 'out', ?, ?, ?, ?)",
-                    (message_id, ticket_id, chatter_id, oid, now))
+                # recorded with the claim, so the customer's answer threads
+                self.store.record_mail_id(message_id, "out", ticket_id, chatter_id, now,
+                                          outbox_id=oid)
         return claimed
 
     def _finish(self, oid: int, status: str, error: str | None) -> None:
         with self.store.transaction():
-            self.store.conn.execute(
-                "UPDATE outbox SET status = ?, last_error = ?, sent_at = ? WHERE id = ?",
-                (status, error, to_db(self.clock()) if status == "sent" else None, oid))
+            self.store.finish_outbox_row(oid, status, error,
+                                         to_db(self.clock()) if status == "sent" else None)
 
     def backoff(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.base_delay * 2 ** max(attempts - 1, 0),
@@ -370,16 +377,12 @@ class Outbox:
         """Try again later, or give up after max_attempts."""
         with self.store.transaction():
             if attempts >= self.max_attempts:
-                self.store.conn.execute(
-                    "UPDATE outbox SET status = 'failed', attempts = ?, last_error = ?"
-                    " WHERE id = ?", (attempts, f"gave up after {attempts} attempts: {error}",
-                                      oid))
+                self.store.fail_outbox_row(oid, f"gave up after {attempts} attempts: {error}",
+                                           attempts)
                 report.failed += 1
             else:
-                self.store.conn.execute(
-                    "UPDATE outbox SET status = 'queued', attempts = ?, last_error = ?,"
-                    " next_attempt_at = ? WHERE id = ?",
-                    (attempts, error, to_db(self.clock() + self.backoff(attempts)), oid))
+                self.store.retry_outbox_row(oid, attempts, error,
+                                            to_db(self.clock() + self.backoff(attempts)))
                 report.deferred += 1
         report.errors.append((oid, error))
 
@@ -390,9 +393,7 @@ class Outbox:
             self._defer(oid, attempts, error, report, claimed)
         else:
             with self.store.transaction():
-                self.store.conn.execute(
-                    "UPDATE outbox SET status = 'failed', attempts = ?, last_error = ?"
-                    " WHERE id = ?", (attempts, error, oid))
+                self.store.fail_outbox_row(oid, error, attempts)
             report.failed += 1
             report.errors.append((oid, error))
 

@@ -416,80 +416,19 @@ _BOUNCE_SUBJECT = re.compile(r"undeliver|delivery|failure|returned|not delivered
 
 def parse_mail(raw: bytes) -> ParsedMail:
     """Read one mail; raise MailParseError when it has no usable sender."""
-    if not raw or not raw.strip():
-        raise MailParseError("the mail is empty")
-    head = raw[:4096]
-    if b":" not in head.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]:
-        raise MailParseError("no headers: this does not look like a mail")
-    try:
-        msg = email.message_from_bytes(raw, policy=POLICY)
-    except Exception as exc:  # the parser is lenient; this is for its own bugs
-        raise MailParseError(f"the mail cannot be parsed: {type(exc).__name__}: {exc}") from exc
+    msg = _read_message(raw)
     raw_headers = _raw_headers(msg)
-
-    senders = _addresses(msg, raw_headers, "from") or _addresses(msg, raw_headers, "sender") \
-        or _addresses(msg, raw_headers, "reply-to")
-    if not senders:
-        return_path = message_ids(_header(msg, raw_headers, "return-path"))
-        if return_path and _EMAIL.match(return_path[0].strip("<>")):
-            senders = [("", return_path[0].strip("<>"))]
-    if not senders:
-        shown = (raw_headers.get("from") or ["(none)"])[0]
-        raise MailParseError(f"no usable sender address (From: {one_line(shown)[:120]})")
-    sender_name, sender_email = senders[0]
-
-    recipients: list[str] = []
-    for name in ("delivered-to", "x-original-to", "to", "cc"):
-        values = raw_headers.get(name)
-        if not values:
-            continue
-        for _display, address in getaddresses(values):
-            address = address.strip().lower()
-            if _EMAIL.match(address) and address not in recipients:
-                recipients.append(address)
-
+    sender_name, sender_email = _sender(msg, raw_headers)
+    recipients = _recipients(raw_headers)
     subject = one_line(_header(msg, raw_headers, "subject") or "")[:MAX_SUBJECT_CHARS]
-    ids = message_ids(_header(msg, raw_headers, "message-id"))
-    has_id = bool(ids)
-    message_id = ids[0] if ids else \
-        f"<{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id.deskline.invalid>"
+    message_id, has_id = _message_id(msg, raw_headers, raw)
 
     walker = _Walker()
     if isinstance(msg, EmailMessage) or isinstance(msg, Message):
         walker.walk(msg)
-    texts = [t for t in walker.texts if t.strip()] or \
-        [t for t in walker.forwarded_texts if t.strip()]
-    text = "\n\n".join(t.strip("\n") for t in texts).replace("\r\n", "\n").replace("\r", "\n")
-    truncated = len(text) > MAX_BODY_CHARS
-    if truncated:
-        cut = len(text) - MAX_BODY_CHARS
-        text = text[:MAX_BODY_CHARS] + f"\n\n[… {cut:,} more characters not shown]"
-
-    auto = (_header(msg, raw_headers, "auto-submitted") or "no").strip().lower() != "no" or \
-        (_header(msg, raw_headers, "precedence") or "").strip().lower() in ("bulk", "junk",
-                                                                            "list") or \
-        "x-autoreply" in raw_headers or "x-autorespond" in raw_headers or \
-        msg.get_content_type() == "multipart/report"  # bounces, read receipts
-
-    bounce = walker.bounce
-    if bounce is None and _looks_like_bounce(sender_email, subject):
-        bounce = Bounce()
-        for line in text.splitlines():
-            if "message-id" in line.lower():
-                bounce.original_ids += message_ids(line)
-    if bounce is not None:
-        report_type = ""
-        try:
-            report_type = (msg.get_param("report-type") or "").lower()
-        except Exception:
-            report_type = ""
-        if msg.get_content_type() == "multipart/report" and report_type not in (
-                "delivery-status", ""):
-            bounce = None  # e.g. read receipts (disposition-notification)
-        else:
-            bounce.original_ids = list(dict.fromkeys(bounce.original_ids))
-            if not bounce.diagnostic:
-                bounce.diagnostic = one_line(text)[:300]
+    text, truncated = _body_text(walker)
+    auto = _is_automatic(msg, raw_headers)
+    bounce = _bounce(msg, walker, sender_email, subject, text)
 
     return ParsedMail(
         message_id=message_id,
@@ -506,3 +445,102 @@ def parse_mail(raw: bytes) -> ParsedMail:
         bounce=bounce,
         truncated=truncated,
     )
+
+
+def _read_message(raw: bytes) -> Message:
+    """The message object; refused when the bytes are empty or carry no headers."""
+    if not raw or not raw.strip():
+        raise MailParseError("the mail is empty")
+    head = raw[:4096]
+    if b":" not in head.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]:
+        raise MailParseError("no headers: this does not look like a mail")
+    try:
+        return email.message_from_bytes(raw, policy=POLICY)
+    except Exception as exc:  # the parser is lenient; this is for its own bugs
+        raise MailParseError(f"the mail cannot be parsed: {type(exc).__name__}: {exc}") from exc
+
+
+def _sender(msg: Message, raw_headers: dict[str, list[str]]) -> tuple[str, str]:
+    """(name, address) from From, else Sender, Reply-To, Return-Path; refused without."""
+    senders = _addresses(msg, raw_headers, "from") or _addresses(msg, raw_headers, "sender") \
+        or _addresses(msg, raw_headers, "reply-to")
+    if not senders:
+        return_path = message_ids(_header(msg, raw_headers, "return-path"))
+        if return_path and _EMAIL.match(return_path[0].strip("<>")):
+            senders = [("", return_path[0].strip("<>"))]
+    if not senders:
+        shown = (raw_headers.get("from") or ["(none)"])[0]
+        raise MailParseError(f"no usable sender address (From: {one_line(shown)[:120]})")
+    return senders[0]
+
+
+def _recipients(raw_headers: dict[str, list[str]]) -> list[str]:
+    """Delivered-To, X-Original-To, To, Cc: valid addresses, lower case, once each."""
+    recipients: list[str] = []
+    for name in ("delivered-to", "x-original-to", "to", "cc"):
+        values = raw_headers.get(name)
+        if not values:
+            continue
+        for _display, address in getaddresses(values):
+            address = address.strip().lower()
+            if _EMAIL.match(address) and address not in recipients:
+                recipients.append(address)
+    return recipients
+
+
+def _message_id(msg: Message, raw_headers: dict[str, list[str]],
+                raw: bytes) -> tuple[str, bool]:
+    """(Message-ID, whether the mail had one): without one, made from a hash of the bytes,
+    so the same bytes taken twice are a duplicate."""
+    ids = message_ids(_header(msg, raw_headers, "message-id"))
+    if ids:
+        return ids[0], True
+    return f"<{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id.deskline.invalid>", False
+
+
+def _body_text(walker: _Walker) -> tuple[str, bool]:
+    """(text, truncated): the text parts (else those of forwarded mails) joined, line ends
+    as LF, cut at MAX_BODY_CHARS with a note saying how much was left out."""
+    texts = [t for t in walker.texts if t.strip()] or \
+        [t for t in walker.forwarded_texts if t.strip()]
+    text = "\n\n".join(t.strip("\n") for t in texts).replace("\r\n", "\n").replace("\r", "\n")
+    truncated = len(text) > MAX_BODY_CHARS
+    if truncated:
+        cut = len(text) - MAX_BODY_CHARS
+        text = text[:MAX_BODY_CHARS] + f"\n\n[… {cut:,} more characters not shown]"
+    return text, truncated
+
+
+def _is_automatic(msg: Message, raw_headers: dict[str, list[str]]) -> bool:
+    """Autoresponders, bulk and list mail, reports: they get no confirmation."""
+    return (_header(msg, raw_headers, "auto-submitted") or "no").strip().lower() != "no" or \
+        (_header(msg, raw_headers, "precedence") or "").strip().lower() in ("bulk", "junk",
+                                                                            "list") or \
+        "x-autoreply" in raw_headers or "x-autorespond" in raw_headers or \
+        msg.get_content_type() == "multipart/report"  # bounces, read receipts
+
+
+def _bounce(msg: Message, walker: _Walker, sender_email: str, subject: str,
+            text: str) -> Bounce | None:
+    """The delivery failure this mail reports: a delivery-status part, or a mail from a
+    mailer daemon that looks like one (the ids of our mail taken from its text)."""
+    bounce = walker.bounce
+    if bounce is None and _looks_like_bounce(sender_email, subject):
+        bounce = Bounce()
+        for line in text.splitlines():
+            if "message-id" in line.lower():
+                bounce.original_ids += message_ids(line)
+    if bounce is None:
+        return None
+    report_type = ""
+    try:
+        report_type = (msg.get_param("report-type") or "").lower()
+    except Exception:
+        report_type = ""
+    if msg.get_content_type() == "multipart/report" and report_type not in (
+            "delivery-status", ""):
+        return None  # e.g. read receipts (disposition-notification)
+    bounce.original_ids = list(dict.fromkeys(bounce.original_ids))
+    if not bounce.diagnostic:
+        bounce.diagnostic = one_line(text)[:300]
+    return bounce

@@ -1,5 +1,5 @@
-"""Queries for customers and projects, saved import mappings, and the outbox checks of
-closing and ratings (issue 6). A mixin of `SqliteStore`."""
+"""Queries for customers and projects, and saved import mappings. A mixin of
+`SqliteStore` (mail settings and the outbox checks: `store/mail.py`, `store/outbox.py`)."""
 
 from __future__ import annotations
 
@@ -72,14 +72,3 @@ class CustomerIoQueries:
 
     def mapping(self, name: str) -> SavedMapping | None:
         return next((m for m in self.mappings() if m.name.casefold() == name.casefold()), None)
-
-    # --- outbox checks -----------------------------------------------------------------------
-
-    def mail_queued(self, ticket_id: int, kind: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM outbox WHERE ticket_id = ? AND kind = ?",
-                                 (ticket_id, kind)).fetchone() is not None
-
-    def mail_setting(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM mail_settings WHERE key = ?",
-                                (key,)).fetchone()
-        return row[0] if row else None

@@ -12,6 +12,8 @@ from deskline.store.administration import AdministrationQueries
 from deskline.store.customers_io import CustomerIoQueries
 from deskline.store.db import connect
 from deskline.store.directory import DirectoryQueries
+from deskline.store.mail import MailQueries
+from deskline.store.outbox import OutboxQueries
 from deskline.store.search import SearchQueries
 from deskline.store.tickets import TicketQueries
 
@@ -28,7 +30,7 @@ def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
 
 
 class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries, CustomerIoQueries,
-                  AdministrationQueries):
+                  AdministrationQueries, MailQueries, OutboxQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0
@@ -65,6 +67,10 @@ class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries, CustomerIoQuer
             self.conn.execute("COMMIT")
         finally:
             self._depth = 0
+
+    def data_version(self) -> int:
+        """Changes when another connection commits: what lets a cache stay valid."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     def close(self) -> None:
         self.conn.close()

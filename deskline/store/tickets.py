@@ -1,4 +1,4 @@
-"""Queries over tickets, their chatter, SLA clocks and the outbox.
+"""Queries over tickets, their chatter and SLA clocks (the outbox: `store/outbox.py`).
 
 Every read that can return a ticket takes a `Scope` and narrows the SQL with it, so no
 caller can forget the authorization rule.
@@ -454,16 +454,3 @@ class TicketQueries:
                               " AND deadline IS NOT NULL AND deadline < ?", (now,))
             self.summarize_sla(ids)
         return ids
-
-    # --- outbox --------------------------------------------------------------------------
-
-    def queue_mail(self, *, ticket_id: int | None, message_id: int | None, kind: str,
-                   to_addr: str, subject: str, body: str, created_at: str,
-                   team_id: int | None = None) -> int:
-        """`team_id`: the team a mail about no ticket speaks for (its From)."""
-        return self.conn.execute(
-            "INSERT INTO outbox (ticket_id, message_id, kind, to_addr, subject, body, created_at,"
-            " next_attempt_at, team_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (ticket_id, message_id, kind, to_addr, subject, body, created_at, created_at,
-             team_id),
-        ).lastrowid

@@ -16,9 +16,7 @@ def _invitations(store):
 
 
 def test_invite_queues_the_mail_when_mail_is_configured(admin, store):
-    from deskline.mail.intake import set_setting
-
-    set_setting(store, "from_address", "help@deskline.example")
+    store.set_mail_setting("from_address", "help@deskline.example")
     result = admin.invite_customer(CustomerCreate(email="ines@example.org", name="Ines Haddad"))
     assert result.invitation_queued and "queued" in result.note
     [(to, subject, body, status)] = _invitations(store)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from deskline.mail.intake import SYSTEM_EMAIL, Intake, set_setting, strip_quoted
+from deskline.mail.intake import SYSTEM_EMAIL, Intake, strip_quoted
 from deskline.mail.outbox import Outbox
 from deskline.models import MergeRequest, StageCreate, TeamCreate
 from deskline.store.sqlite import SqliteStore
@@ -67,7 +67,7 @@ def test_unknown_recipient_is_kept_rejected_or_goes_to_the_default_team(
                                      (rejected.inbound_id,)).fetchone()
     assert kept[0] == raw and "default team" in kept[1]
     sales = intake.store.conn.execute("SELECT id FROM teams WHERE name = 'Sales'").fetchone()[0]
-    set_setting(intake.store, "default_team_id", str(sales))
+    intake.store.set_mail_setting("default_team_id", str(sales))
     again = intake.take(raw)  # a rejected mail is not a duplicate: it can be taken later
     assert again.status == "ticket"
     assert ticket_row(intake.store, again.ticket_id)[2] == "Sales"

@@ -315,11 +315,10 @@ def test_an_address_the_server_cannot_take_fails_without_retries(store, clock, o
 
 def test_an_invitation_comes_from_a_team_so_the_answer_reaches_it(store, clock, outbox,
                                                                   sink) -> None:
-    from deskline.mail.intake import set_setting
     from deskline.models import CustomerCreate
 
     with store.transaction():
-        set_setting(store, "from_address", "noreply@help.example")
+        store.set_mail_setting("from_address", "noreply@help.example")
     svc = agent_service(store, clock)
     result = svc.invite_customer(CustomerCreate(email="new@client.example", name="Nia New"))
     assert result.invitation_queued

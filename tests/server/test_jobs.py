@@ -14,7 +14,6 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
-from deskline.mail.intake import set_setting
 from deskline.server.jobs import SYSTEM_NAME, Job, Jobs
 from deskline.server.run import ServerThread, start_in_thread
 from deskline.server.settings import Settings
@@ -99,7 +98,7 @@ def test_the_running_server_delivers_a_queued_reply_exactly_once(demo_db: Path,
     store = SqliteStore.open(demo_db)
     with store.transaction():  # only the reply of this test is due
         store.conn.execute("UPDATE outbox SET status = 'sent' WHERE status = 'queued'")
-    set_setting(store, "smtp_host", f"{sink.host}:{sink.port}")
+    store.set_mail_setting("smtp_host", f"{sink.host}:{sink.port}")
     tid = store.conn.execute("SELECT id FROM tickets WHERE customer_id IS NOT NULL"
                              " AND is_open = 1 LIMIT 1").fetchone()[0]
     store.close()
