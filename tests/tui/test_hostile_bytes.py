@@ -50,7 +50,7 @@ class Session:
                                    *args], home, size=(160, 50))
         self.seen: list[str] = []
 
-    def key(self, keys: str, until: str, timeout: float = 15) -> None:
+    def key(self, keys: str, until: str, timeout: float = 25) -> None:
         self.console.send(keys)
         self.console.read_until(until, timeout)
         self.console.read(0.15)
@@ -151,7 +151,8 @@ def test_every_screen_and_dialog_writes_no_control_from_data(hostile_db, tmp_pat
         s.settle(0.5)
         s.key("aaa.eve", "AAA Eve " + STANDIN)
         s.key("\r", "“aaa.eve”")  # back to the list
-        s.key("\r", "Customer · AAA Eve " + STANDIN)  # the customer's page
+        s.settle(1.0)  # the filtered page arrives after the title (a busy machine: later)
+        s.key("\r", "Customer · AAA Eve " + STANDIN, timeout=30)  # the customer's page
         s.key("e", "Phone")  # the edit dialog: name, phone, projects prefilled
         s.esc()
         s.esc()
