@@ -223,10 +223,7 @@ class CustomerUseCases(ServiceBase):
             target = closing.closing_stage(team, list(stages.values()))
             if cutoff is None or target is None:
                 continue
-            rows = self.store.conn.execute(
-                "SELECT id, version, stage_id, updated_at FROM tickets INDEXED BY"
-                " ix_tickets_inactive WHERE team_id = ? AND is_open = 1 AND updated_at <= ?"
-                " ORDER BY updated_at, id", (team.id, to_db(cutoff))).fetchall()
+            rows = self.store.inactive_tickets(team.id, to_db(cutoff))
             due = [r for r in rows if closing.due_for_auto_close(
                 team, stages[r[2]], datetime.fromisoformat(r[3]), now)]
             body = f"Closed automatically after {team.auto_close_days} days without activity"

@@ -27,10 +27,7 @@ class ReadingUseCases(ServiceBase):
     def refresh_sla(self) -> int:
         """Fail the SLA clocks whose deadline passed; how many tickets changed."""
         now = to_db(self.clock())
-        due = self.store.conn.execute(
-            "SELECT 1 FROM ticket_slas WHERE status = 'ongoing' AND deadline < ? LIMIT 1", (now,)
-        ).fetchone()
-        if not due:
+        if not self.store.has_overdue_slas(now):
             return 0
         with self.store.transaction():
             return len(self.store.fail_overdue_slas(now))

@@ -318,6 +318,26 @@ class TicketQueries:
             f"SELECT id FROM messages WHERE ticket_id = ? AND id IN ({_int_list(message_ids)})",
             (ticket_id,))]
 
+    def replies_and_comments_besides(self, ticket_id: int, message_ids: Iterable[int]) -> int:
+        """How many replies and comments of the ticket are not among `message_ids`: what a
+        split would leave behind."""
+        return self.conn.execute(
+            "SELECT count(*) FROM messages WHERE ticket_id = ? AND kind != 'event'"
+            f" AND id NOT IN ({_int_list(message_ids)})", (ticket_id,)).fetchone()[0]
+
+    def ticket_number(self, ticket_id: int) -> int | None:
+        row = self.conn.execute("SELECT number FROM tickets WHERE id = ?",
+                                (ticket_id,)).fetchone()
+        return row[0] if row else None
+
+    def inactive_tickets(self, team_id: int, cutoff: str) -> list[tuple[int, int, int, str]]:
+        """(id, version, stage_id, updated_at) of the team's open tickets untouched since
+        `cutoff`, oldest first: the candidates of automatic closing."""
+        return self.conn.execute(
+            "SELECT id, version, stage_id, updated_at FROM tickets INDEXED BY"
+            " ix_tickets_inactive WHERE team_id = ? AND is_open = 1 AND updated_at <= ?"
+            " ORDER BY updated_at, id", (team_id, cutoff)).fetchall()
+
     # --- writing -------------------------------------------------------------------------
 
     def next_number(self) -> int:
@@ -443,6 +463,12 @@ class TicketQueries:
             "   WHEN count(*) > 0 THEN 'reached' END"
             "   FROM ticket_slas s WHERE s.ticket_id = tickets.id)"
             f" WHERE id IN ({_int_list(ticket_ids)})")
+
+    def has_overdue_slas(self, now: str) -> bool:
+        """Whether an ongoing clock is past its deadline (a cheap check before failing)."""
+        return self.conn.execute(
+            "SELECT 1 FROM ticket_slas WHERE status = 'ongoing' AND deadline < ? LIMIT 1", (now,)
+        ).fetchone() is not None
 
     def fail_overdue_slas(self, now: str) -> list[int]:
         """Mark ongoing clocks past their deadline as failed; the tickets touched."""
