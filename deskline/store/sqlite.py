@@ -9,9 +9,11 @@ from pathlib import Path
 
 from deskline.errors import ConflictError, DesklineError, ValidationFailed
 from deskline.store.administration import AdministrationQueries
+from deskline.store.customers import CustomerQueries
 from deskline.store.customers_io import CustomerIoQueries
 from deskline.store.db import connect
 from deskline.store.directory import DirectoryQueries
+from deskline.store.mappings import MappingQueries
 from deskline.store.search import SearchQueries
 from deskline.store.tickets import TicketQueries
 
@@ -27,8 +29,8 @@ def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
     return ValidationFailed(f"the change breaks a rule of the database ({text})", field=column)
 
 
-class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries, CustomerIoQueries,
-                  AdministrationQueries):
+class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQueries,
+                  MappingQueries, CustomerIoQueries, AdministrationQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0
