@@ -219,7 +219,7 @@ class TicketUseCases(ServiceBase):
             self._advance_slas(ticket.id, team, stage, now)
             self._stage_mail(ticket.id, stage)
             if stage.closing and ticket.closed_at is None:
-                self._rating_request(ticket.id)  # customers.py: teams with ratings on
+                self._rating_request(ticket.id)  # ratings.py: teams with ratings on
         return self._ticket(scope, ticket.id)
 
     def customer_wrote(self, ticket_id: int, customer_id: int | None) -> bool:
