@@ -13,6 +13,7 @@ from deskline.errors import ConflictError, NotFound, PermissionDenied, Validatio
 from deskline.models import (
     Agent,
     Customer,
+    CustomerCreate,
     EventData,
     Message,
     MessageKind,
@@ -191,6 +192,10 @@ class ServiceBase:
                     body: str, now: datetime) -> None:
         """Move an open ticket into a closing stage, in the caller's transaction
         (closing.py)."""
+        raise NotImplementedError
+
+    def create_customer(self, data: CustomerCreate) -> Customer:
+        """A new customer (directory.py)."""
         raise NotImplementedError
 
     def get_customer(self, customer_id: int) -> Customer:

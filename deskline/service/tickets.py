@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError as PydanticValidationError
+
 from deskline import access
 from deskline.access import Scope
 from deskline.clock import to_db
@@ -14,6 +16,8 @@ from deskline.models import (
     MAX_REPLY_FILES_BYTES,
     PRIORITY_LABELS,
     Agent,
+    Customer,
+    CustomerCreate,
     EventData,
     FileUpload,
     Message,
@@ -22,6 +26,7 @@ from deskline.models import (
     Team,
     Ticket,
     TicketCreate,
+    TicketEdit,
     TicketUpdate,
 )
 from deskline.rules import assignment, mentions
@@ -230,6 +235,42 @@ class TicketUseCases(ServiceBase):
                                       new=self.store.agent(assignee).name if assignee else None))
         if assignee:
             self.store.set_follower(ticket.id, assignee, True)
+
+    def edit_ticket(self, ticket_id: int, version: int, data: TicketEdit) -> Ticket:
+        """Change every header field that `data` sets in one transaction — the fields of
+        `update_ticket`, then the stage (`move_ticket`), then the assignee
+        (`assign_ticket`), each with its own rules and chatter event. A customer named by
+        email is found, or created. When any part is refused nothing is written."""
+        values = data.model_dump(exclude_unset=True)
+        email = values.pop("customer_email", None)
+        move = "stage_id" in values
+        stage_id = values.pop("stage_id", None)
+        assign = "assignee_id" in values
+        assignee_id = values.pop("assignee_id", None)
+        if move and stage_id is None:
+            raise ValidationFailed("a ticket is always in a stage", field="stage_id")
+        if email is not None and "customer_id" in values:
+            raise ValidationFailed("name the customer by id or by email, not both",
+                                   field="customer_email")
+        with self.store.transaction():
+            if email is not None:
+                values["customer_id"] = self._customer_for_email(email).id
+            ticket = self.update_ticket(ticket_id, version, TicketUpdate(**values))
+            if move and stage_id != ticket.stage_id:
+                ticket = self.move_ticket(ticket.id, ticket.version, stage_id)
+            if assign and assignee_id != ticket.assignee_id:
+                ticket = self.assign_ticket(ticket.id, ticket.version, assignee_id)
+        return ticket
+
+    def _customer_for_email(self, email: str) -> Customer:
+        """The customer with this email (any case), else a new one: a sender typed into a
+        ticket becomes a customer. Inside the caller's transaction."""
+        try:
+            data = CustomerCreate(email=email)
+        except PydanticValidationError:
+            raise ValidationFailed(f"{email} is not an email address",
+                                   field="customer_email") from None
+        return self.store.customer_by_email(data.email) or self.create_customer(data)
 
     def move_ticket(self, ticket_id: int, version: int, stage_id: int) -> Ticket:
         scope = self.scope()
