@@ -21,7 +21,7 @@ from deskline.service.reports import ReportUseCases
 from deskline.service.setup import SetupUseCases
 from deskline.service.staff import StaffUseCases
 from deskline.service.tickets import TicketUseCases
-from deskline.store.sqlite import SqliteStore
+from deskline.store.interface import Store
 
 
 class Service(DirectoryUseCases, SetupUseCases, StaffUseCases, ReadingUseCases,
@@ -30,7 +30,7 @@ class Service(DirectoryUseCases, SetupUseCases, StaffUseCases, ReadingUseCases,
     """Every use case, for one actor."""
 
 
-def resolve_agent(store: SqliteStore, email: str | None) -> Agent:
+def resolve_agent(store: Store, email: str | None) -> Agent:
     """The named agent, else the first admin: who a console or a command acts as."""
     if email:
         agent = store.agent_by_email(email)

@@ -25,7 +25,7 @@ from deskline.models import (
     TicketCard,
 )
 from deskline.store import keyset
-from deskline.store.sqlite import SqliteStore
+from deskline.store.interface import Store
 
 MAX_PAGE = 200
 
@@ -51,7 +51,7 @@ def snippet(text: str, query: str, width: int = 100) -> str:
 
 
 class ServiceBase:
-    def __init__(self, store: SqliteStore, actor: Agent,
+    def __init__(self, store: Store, actor: Agent,
                  clock: Callable[[], datetime] = utcnow) -> None:
         self.store = store
         self.actor = actor

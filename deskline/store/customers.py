@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, Protocol
 
 from deskline.access import Scope
 from deskline.models import Customer, TicketCard
@@ -124,3 +124,22 @@ class CustomerQueries:
             f"SELECT {CARD_COLUMNS} FROM {CARD_FROM} WHERE {' AND '.join(where)}"
             " ORDER BY t.created_at DESC, t.id DESC LIMIT ?", [*params, limit]).fetchall()
         return [card(r) for r in rows]
+
+
+class CustomerStore(Protocol):
+    """Customers, their projects, a customer's or organization's tickets."""
+
+    def customer(self, customer_id: int) -> Customer | None: ...
+    def customer_by_email(self, email: str) -> Customer | None: ...
+    def customers_page(self, text: str | None, organization_id: int | None,
+                       after_id: int | None, limit: int,
+                       project_id: int | None = None,
+                       unassigned: bool = False) -> list[Customer]: ...
+    def insert_customer(self, email: str, name: str, organization_id: int | None,
+                        phone: str | None, created_at: str, project_ids: Iterable[int]) -> int: ...
+    def update_customer(self, customer_id: int, values: dict) -> None: ...
+    def set_customer_projects(self, customer_id: int, project_ids: Iterable[int]) -> None: ...
+    def customer_email_ids(self) -> dict[str, int]: ...
+    def tickets_of_page(self, scope: Scope, column: Literal["customer_id", "organization_id"],
+                        owner_id: int, after: tuple[str, int] | None,
+                        limit: int) -> list[TicketCard]: ...

@@ -5,6 +5,7 @@ mappings.py). A mixin of `SqliteStore`."""
 from __future__ import annotations
 
 import sqlite3
+from typing import Protocol
 
 
 class CustomerIoQueries:
@@ -20,3 +21,10 @@ class CustomerIoQueries:
         row = self.conn.execute("SELECT value FROM mail_settings WHERE key = ?",
                                 (key,)).fetchone()
         return row[0] if row else None
+
+
+class CustomerIoStore(Protocol):
+    """The outbox check of ratings and one mail setting (the mail part moves them)."""
+
+    def mail_queued(self, ticket_id: int, kind: str) -> bool: ...
+    def mail_setting(self, key: str) -> str | None: ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Protocol
 
 from deskline.models import SavedMapping
 
@@ -28,3 +29,11 @@ class MappingQueries:
 
     def mapping(self, name: str) -> SavedMapping | None:
         return next((m for m in self.mappings() if m.name.casefold() == name.casefold()), None)
+
+
+class MappingStore(Protocol):
+    """Saved import mappings."""
+
+    def save_mapping(self, name: str, kind: str, columns: dict[str, str], now: str) -> None: ...
+    def mappings(self, kind: str | None = None) -> list[SavedMapping]: ...
+    def mapping(self, name: str) -> SavedMapping | None: ...

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deskline.errors import ConflictError, DesklineError, ValidationFailed
 from deskline.store.administration import AdministrationQueries
@@ -16,6 +17,9 @@ from deskline.store.directory import DirectoryQueries
 from deskline.store.mappings import MappingQueries
 from deskline.store.search import SearchQueries
 from deskline.store.tickets import TicketQueries
+
+if TYPE_CHECKING:
+    from deskline.store.interface import Store
 
 
 def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
@@ -70,3 +74,7 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
 
     def close(self) -> None:
         self.conn.close()
+
+
+if TYPE_CHECKING:  # SqliteStore is a Store (tests/service/test_store_interface.py too)
+    _IMPLEMENTS: type[Store] = SqliteStore
