@@ -621,6 +621,16 @@ class TicketUpdate(Input):
     team_id: int | None = None
 
 
+class TicketEdit(TicketUpdate):
+    """Every header field of a ticket at once, in one transaction (only the fields set).
+    `customer_email` names the customer by email instead of `customer_id`: the customer
+    with that email, else a new one."""
+
+    stage_id: int | None = None
+    assignee_id: int | None = None
+    customer_email: str | None = Field(None, max_length=254)
+
+
 class EventData(Model):
     """A tracked change: which field, and its old and new values as shown to people."""
 

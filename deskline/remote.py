@@ -94,6 +94,7 @@ from deskline.models import (
     Ticket,
     TicketCard,
     TicketCreate,
+    TicketEdit,
     TicketUpdate,
     TimeOffCreate,
 )
@@ -308,9 +309,10 @@ class RemoteBackend:
         return await self._get(Ticket, f"/tickets/by-number/{int(number)}")
 
     async def ticket_messages(self, ticket_id: int, cursor: str | None = None,
-                              limit: int = 50) -> Page[Message]:
+                              limit: int = 50,
+                              after_message_id: int | None = None) -> Page[Message]:
         return await self._get(Page[Message], f"/tickets/{int(ticket_id)}/messages",
-                               cursor=cursor, limit=limit)
+                               cursor=cursor, limit=limit, after_message_id=after_message_id)
 
     async def get_attachment(self, attachment_id: int) -> AttachmentFile:
         response = await self._request("GET", f"/attachments/{attachment_id}")
@@ -322,6 +324,10 @@ class RemoteBackend:
 
     async def update_ticket(self, ticket_id: int, version: int, data: TicketUpdate) -> Ticket:
         return await self._send(Ticket, "PATCH", f"/tickets/{int(ticket_id)}", data, version)
+
+    async def edit_ticket(self, ticket_id: int, version: int, data: TicketEdit) -> Ticket:
+        return await self._send(Ticket, "POST", f"/tickets/{int(ticket_id)}/edit", data,
+                                version)
 
     async def move_ticket(self, ticket_id: int, version: int, stage_id: int) -> Ticket:
         return await self._send(Ticket, "POST", f"/tickets/{int(ticket_id)}/move",

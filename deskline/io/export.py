@@ -18,7 +18,7 @@ from deskline import access
 from deskline.clock import to_db
 from deskline.errors import ValidationFailed
 from deskline.models import PRIORITY_LABELS, CustomerExportFilter, TicketExportFilter
-from deskline.store.directory import customer_filter_sql
+from deskline.store.customers import customer_filter_sql
 from deskline.store.tickets import scope_sql, split_tags
 from deskline.text import json_text
 

@@ -30,7 +30,7 @@ def board_filter(request: Request) -> BoardFilter | None:
     return BoardFilter.model_validate(values) if values else None
 
 
-def int_param(request: Request, name: str, default: int) -> int:
+def int_param(request: Request, name: str, default: int | None) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return default
@@ -68,7 +68,9 @@ async def read_ticket(api: Api, request: Request, ticket_id: int) -> Response:
 async def read_messages(api: Api, request: Request, ticket_id: int) -> Response:
     cursor = request.query_params.get("cursor")
     limit = int_param(request, "limit", 50)
-    return await api.run(request, lambda s: s.ticket_messages(ticket_id, cursor, limit),
+    after_message_id = int_param(request, "after_message_id", None)
+    return await api.run(request, lambda s: s.ticket_messages(ticket_id, cursor, limit,
+                                                              after_message_id),
                          inline=True)
 
 

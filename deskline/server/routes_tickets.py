@@ -16,6 +16,7 @@ from deskline.models import (
     SplitRequest,
     Ticket,
     TicketCreate,
+    TicketEdit,
     TicketUpdate,
 )
 from deskline.server.api import Api, router
@@ -39,6 +40,8 @@ def routes(api: Api) -> APIRouter:
            openapi_extra={"parameters": [
                {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
                {"name": "limit", "in": "query", "required": False,
+                "schema": {"type": "integer"}},
+               {"name": "after_message_id", "in": "query", "required": False,
                 "schema": {"type": "integer"}}]})
     async def messages(request: Request, ticket_id: int) -> Response:
         return await read_messages(api, request, ticket_id)
@@ -60,6 +63,12 @@ def routes(api: Api) -> APIRouter:
                             if_match: str | None = Header(None)) -> Response:
         return await versioned(request, ticket_id, if_match,
                                lambda s, v: s.update_ticket(ticket_id, v, data))
+
+    @r.post("/tickets/{ticket_id}/edit", response_model=Ticket, tags=["tickets"])
+    async def edit_ticket(request: Request, ticket_id: int, data: TicketEdit,
+                          if_match: str | None = Header(None)) -> Response:
+        return await versioned(request, ticket_id, if_match,
+                               lambda s, v: s.edit_ticket(ticket_id, v, data))
 
     @r.post("/tickets/{ticket_id}/move", response_model=Ticket, tags=["tickets"])
     async def move(request: Request, ticket_id: int, data: MoveBody,

@@ -10,24 +10,27 @@ from deskline.errors import NotFound
 from deskline.models import Agent, Role
 from deskline.service.base import MAX_PAGE, ServiceBase, snippet
 from deskline.service.clocks import ClockUseCases
+from deskline.service.closing import ClosingUseCases
 from deskline.service.customers import CustomerUseCases
 from deskline.service.directory import DirectoryUseCases
 from deskline.service.imports import ImportUseCases
 from deskline.service.merging import MergeUseCases
+from deskline.service.ratings import RatingUseCases
 from deskline.service.reading import ReadingUseCases
+from deskline.service.reports import ReportUseCases
 from deskline.service.setup import SetupUseCases
 from deskline.service.staff import StaffUseCases
 from deskline.service.tickets import TicketUseCases
-from deskline.store.sqlite import SqliteStore
+from deskline.store.interface import Store
 
 
 class Service(DirectoryUseCases, SetupUseCases, StaffUseCases, ReadingUseCases,
-              TicketUseCases, ClockUseCases, MergeUseCases, CustomerUseCases, ImportUseCases,
-              ServiceBase):
+              TicketUseCases, ClockUseCases, MergeUseCases, CustomerUseCases, ClosingUseCases,
+              RatingUseCases, ReportUseCases, ImportUseCases, ServiceBase):
     """Every use case, for one actor."""
 
 
-def resolve_agent(store: SqliteStore, email: str | None) -> Agent:
+def resolve_agent(store: Store, email: str | None) -> Agent:
     """The named agent, else the first admin: who a console or a command acts as."""
     if email:
         agent = store.agent_by_email(email)

@@ -1,4 +1,5 @@
-"""The core every use case shares: the actor, its scope, versions and chatter events."""
+"""The core every use case shares: the actor, its scope, versions and chatter events, and
+the declarations of the helpers one mixin writes and others call."""
 
 from __future__ import annotations
 
@@ -11,16 +12,20 @@ from deskline.clock import to_db, utcnow
 from deskline.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
 from deskline.models import (
     Agent,
+    Customer,
+    CustomerCreate,
     EventData,
     Message,
     MessageKind,
     Page,
     Role,
+    Stage,
     Team,
     Ticket,
+    TicketCard,
 )
 from deskline.store import keyset
-from deskline.store.sqlite import SqliteStore
+from deskline.store.interface import Store
 
 MAX_PAGE = 200
 
@@ -46,7 +51,7 @@ def snippet(text: str, query: str, width: int = 100) -> str:
 
 
 class ServiceBase:
-    def __init__(self, store: SqliteStore, actor: Agent,
+    def __init__(self, store: Store, actor: Agent,
                  clock: Callable[[], datetime] = utcnow) -> None:
         self.store = store
         self.actor = actor
@@ -155,3 +160,49 @@ class ServiceBase:
     def _system_scope(self) -> Scope:
         return Scope(agent_id=0, role=Role.admin, all_teams=True, team_ids=frozenset(),
                      public_team_ids=frozenset(), customer_id=None)
+
+    # --- written in one mixin, called from others -------------------------------------
+    # Declared here so that a reader of any mixin sees what they are and where they live;
+    # `Service` puts the mixins before this class, so their bodies are the ones that run.
+
+    def _apply_slas(self, ticket_id: int, team: Team, stage_id: int, priority: int,
+                    tags: Sequence[str], customer_id: int | None, now: datetime,
+                    keep: Sequence[tuple] = ()) -> None:
+        """Start the clocks of the team's matching SLA policies (clocks.py)."""
+        raise NotImplementedError
+
+    def _advance_slas(self, ticket_id: int, team: Team, stage: Stage, now: datetime) -> None:
+        """After a move: reach, pause or resume the ticket's SLA clocks (clocks.py)."""
+        raise NotImplementedError
+
+    def _template_context(self, ticket: Ticket, stage: Stage | None) -> dict:
+        """What a mail template sees for this ticket (clocks.py)."""
+        raise NotImplementedError
+
+    def _stage_mail(self, ticket_id: int, stage: Stage) -> None:
+        """Queue the stage's template for the customer, in the caller's transaction
+        (clocks.py)."""
+        raise NotImplementedError
+
+    def _rating_request(self, ticket_id: int) -> bool:
+        """Queue the rating request of a ticket just closed, when due (ratings.py)."""
+        raise NotImplementedError
+
+    def _close_into(self, ticket: Ticket, version: int, team: Team, stage: Stage,
+                    body: str, now: datetime) -> None:
+        """Move an open ticket into a closing stage, in the caller's transaction
+        (closing.py)."""
+        raise NotImplementedError
+
+    def create_customer(self, data: CustomerCreate) -> Customer:
+        """A new customer (directory.py)."""
+        raise NotImplementedError
+
+    def get_customer(self, customer_id: int) -> Customer:
+        """A customer the actor may see (directory.py)."""
+        raise NotImplementedError
+
+    def customer_tickets(self, customer_id: int, cursor: str | None = None,
+                         limit: int = 50) -> Page[TicketCard]:
+        """A customer's tickets the actor may see, newest first (customers.py)."""
+        raise NotImplementedError

@@ -1,51 +1,28 @@
-"""Use cases of issue 6 as a mixin of `Service`: editing and inviting customers, a
-customer's tickets, closing (automatic and by the customer), ratings and reports.
-
-The methods use the service's
-helpers (`scope`, `_ticket`, `_write`, `_event`, `_advance_slas`, `_stage_mail`) and every
-write is one transaction with its chatter event and its outbox mail, as there.
-"""
+"""Customers: editing and inviting them, and a customer's or an organization's tickets.
+(Creating and listing customers are in directory.py with the other people.)"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from deskline import access
 from deskline.clock import to_db
-from deskline.errors import ConflictError, NotFound, PermissionDenied, ValidationFailed
+from deskline.errors import ConflictError, NotFound, ValidationFailed
 from deskline.models import (
-    RATING_LABELS,
-    AutoCloseResult,
     Customer,
     CustomerCreate,
     CustomerUpdate,
-    EventData,
     InviteResult,
     Page,
-    RatingCreate,
-    Report,
-    ReportFilter,
-    Role,
-    Stage,
-    Team,
-    Ticket,
     TicketCard,
 )
-from deskline.rules import closing, templates
+from deskline.rules import templates
 from deskline.service.base import ServiceBase, _limit
 
 DEFAULT_INVITATION = (
     "Hello {first_name},\n\nyou now have an account with our helpdesk. Write to us at any "
     "time by replying to this mail; we answer as soon as we can.\n\nYour support team"
 )
-DEFAULT_RATING_SUBJECT = "How did we do?"
-DEFAULT_RATING_BODY = (
-    "Hello {first_name},\n\nyour request #{number} \"{subject}\" is closed. How did we do? "
-    "Reply with one word — satisfied, okay or dissatisfied — and anything you would like "
-    "to add.\n\n{team}"
-)
-AUTO_CLOSE_BATCH = 200
 
 
 def mail_configured(store) -> bool:
@@ -57,7 +34,8 @@ def mail_configured(store) -> bool:
                 or os.environ.get("DESKLINE_SMTP_HOST"))
 
 
-def _first_name(name: str | None) -> str:
+def first_name(name: str | None) -> str:
+    """What a mail's greeting calls a customer: the first word of the name, else 'there'."""
     return (name or "").split()[0] if (name or "").split() else "there"
 
 
@@ -130,7 +108,7 @@ class CustomerUseCases(ServiceBase):
         return (public or teams)[0].id if teams else None
 
     def _invitation(self, data: CustomerCreate) -> tuple[str, str]:
-        first = _first_name(data.name)
+        first = first_name(data.name)
         template = next((t for t in self.store.templates() if t.name.lower() == "invitation"),
                         None)
         if template is not None:
@@ -163,156 +141,3 @@ class CustomerUseCases(ServiceBase):
         items = self.store.tickets_of_page(self.scope(), column, owner_id, after,
                                            _limit(limit) + 1)
         return self._page(items, limit, lambda c: (to_db(c.created_at), c.id))
-
-    # --- closing -----------------------------------------------------------------------
-
-    def _close_into(self, ticket: Ticket, version: int, team: Team, stage: Stage,
-                    body: str, now: datetime) -> None:
-        """Move an open ticket into a closing stage, inside the caller's transaction."""
-        self._write(ticket, version, {"stage_id": stage.id, "closed_at": to_db(now),
-                                      "is_open": 0, "updated_at": to_db(now)})
-        self._event(ticket.id, [EventData(field="stage", old=ticket.stage_name,
-                                          new=stage.name)], body=body)
-        self._advance_slas(ticket.id, team, stage, now)
-        self._stage_mail(ticket.id, stage)
-        self._rating_request(ticket.id)
-
-    def _rating_request(self, ticket_id: int) -> bool:
-        """Queue the rating request for a ticket that was just closed, when its team asks
-        for ratings, the ticket has a customer with an email and was neither rated nor
-        asked before. Inside the caller's transaction."""
-        ticket = self.store.ticket(self._system_scope(), ticket_id)
-        if ticket is None or not ticket.customer_email or ticket.rating is not None:
-            return False
-        team = self.store.team(ticket.team_id)
-        if team is None or not team.ratings or self.store.mail_queued(ticket_id, "rating"):
-            return False
-        first = _first_name(ticket.customer_name)
-        subject = f"[#{ticket.number}] {DEFAULT_RATING_SUBJECT}"
-        body = DEFAULT_RATING_BODY.format(first_name=first, number=ticket.number,
-                                          subject=ticket.subject, team=team.name)
-        template = next((t for t in self.store.templates()
-                         if t.name.lower() == "rating request"), None)
-        if template is not None:
-            context = {"ticket": ticket.model_dump(), "team": {"name": team.name},
-                       "customer": {"name": ticket.customer_name or "",
-                                    "email": ticket.customer_email, "first_name": first},
-                       "agent": {"name": ticket.assignee_name or ""}}
-            try:
-                subject = f"[#{ticket.number}] " + templates.render_template(template.subject,
-                                                                             context)
-                body = templates.render_template(template.body, context)
-            except templates.TemplateError:
-                pass
-        self.store.queue_mail(ticket_id=ticket_id, message_id=None, kind="rating",
-                              to_addr=ticket.customer_email, subject=subject, body=body,
-                              created_at=to_db(self.clock()))
-        return True
-
-    def auto_close(self) -> AutoCloseResult:
-        """Close every ticket whose team's inactivity period has passed (admin; run by
-        `deskline maintenance` and the server's schedule). A ticket changed meanwhile is
-        skipped and looked at again on the next run."""
-        access.require_admin(self.scope(), "run automatic closing")
-        now = self.clock()
-        system = self._system_scope()
-        result = AutoCloseResult()
-        stages = {s.id: s for s in self.store.stages()}
-        for team in self.store.teams():
-            cutoff = closing.inactivity_cutoff(team, now)
-            target = closing.closing_stage(team, list(stages.values()))
-            if cutoff is None or target is None:
-                continue
-            rows = self.store.conn.execute(
-                "SELECT id, version, stage_id, updated_at FROM tickets INDEXED BY"
-                " ix_tickets_inactive WHERE team_id = ? AND is_open = 1 AND updated_at <= ?"
-                " ORDER BY updated_at, id", (team.id, to_db(cutoff))).fetchall()
-            due = [r for r in rows if closing.due_for_auto_close(
-                team, stages[r[2]], datetime.fromisoformat(r[3]), now)]
-            body = f"Closed automatically after {team.auto_close_days} days without activity"
-            for start in range(0, len(due), AUTO_CLOSE_BATCH):
-                with self.store.transaction():
-                    for tid, version, _stage, _updated in due[start:start + AUTO_CLOSE_BATCH]:
-                        ticket = self.store.ticket(system, tid)
-                        if ticket is None or ticket.version != version or \
-                                ticket.closed_at is not None:
-                            result.skipped += 1
-                            continue
-                        asked = self.store.mail_queued(tid, "rating")
-                        self._close_into(ticket, version, team, target, body, now)
-                        result.closed.append(tid)
-                        if not asked and self.store.mail_queued(tid, "rating"):
-                            result.rating_requests += 1
-        return result
-
-    def close_my_ticket(self, ticket_id: int, version: int) -> Ticket:
-        """Close a ticket into its team's closing stage. A portal customer may close only
-        their own tickets, and only when the team allows it; agents may close any they see."""
-        scope = self.scope()
-        ticket = self._ticket(scope, ticket_id)
-        team = self.store.team(ticket.team_id)
-        if scope.portal:
-            if ticket.customer_id != self.actor.customer_id:
-                raise PermissionDenied("you can only close tickets you opened")
-            if not team.customers_may_close:
-                raise PermissionDenied(f"team {team.name} does not let customers close "
-                                       "their tickets; reply to ask the team to close it")
-        if ticket.merged_into is not None or ticket.archived:
-            raise ConflictError(f"ticket #{ticket.number} is archived or merged")
-        self._check_version(ticket, version)
-        if ticket.closed_at is not None:
-            return ticket
-        stage = closing.closing_stage(team, self.store.stages(team.id))
-        if stage is None:
-            raise ValidationFailed(f"team {team.name} has no closing stage", field="stage_id")
-        body = "Closed by the customer" if scope.portal else "Closed"
-        with self.store.transaction():
-            self._close_into(ticket, version, team, stage, body, self.clock())
-        return self._ticket(scope, ticket.id)
-
-    # --- ratings -----------------------------------------------------------------------
-
-    def rate_ticket(self, ticket_id: int, data: RatingCreate) -> Ticket:
-        """Record the customer's answer (5/3/1) and their comment in the chatter. A portal
-        customer rates their own tickets; an agent may record an answer given another way."""
-        scope = self.scope()
-        ticket = self._ticket(scope, ticket_id)
-        team = self.store.team(ticket.team_id)
-        if scope.portal and ticket.customer_id != self.actor.customer_id:
-            raise PermissionDenied("you can only rate tickets you opened")
-        if not team.ratings:
-            raise ValidationFailed(f"team {team.name} does not ask for ratings", field="answer")
-        if ticket.closed_at is None:
-            raise ValidationFailed(f"ticket #{ticket.number} is not closed yet; it can be rated "
-                                   "once it is", field="answer")
-        value = closing.score(data.answer)
-        now = to_db(self.clock())
-        body = f"Rated {data.answer.value} ({value}/5)"
-        if data.comment:
-            body += f": {data.comment}"
-        with self.store.transaction():
-            self.store.update_ticket(ticket.id, None, {"rating": value, "rated_at": now,
-                                                       "updated_at": now})
-            self._event(ticket.id, [EventData(field="rating", old=RATING_LABELS.get(
-                ticket.rating or 0), new=data.answer.value)], body=body)
-        return self._ticket(scope, ticket.id)
-
-    # --- reports -----------------------------------------------------------------------
-
-    def report(self, filter: ReportFilter | None = None) -> Report:
-        """The figures of the reports screen and `deskline report` over visible tickets."""
-        from deskline.reports import build_report
-
-        scope = self.scope()
-        access.require_agent(scope, "see reports")
-        filter = filter or ReportFilter()
-        if filter.team_id is not None:
-            self._team(scope, filter.team_id, field="team_id")
-        if filter.agent_id is not None:
-            agent = self.store.agent(filter.agent_id)
-            if agent is None or agent.role is Role.portal:
-                raise ValidationFailed(f"agent {filter.agent_id} does not exist",
-                                       field="agent_id")
-        if filter.since and filter.until and filter.until <= filter.since:
-            raise ValidationFailed("the period must end after it starts", field="until")
-        return build_report(self.store, scope, filter, self.clock())

@@ -134,11 +134,7 @@ class MergeUseCases(ServiceBase):
         if missing:
             raise ValidationFailed(f"messages {sorted(missing)} are not part of ticket "
                                    f"#{ticket.number}", field="message_ids")
-        left = self.store.conn.execute(
-            "SELECT count(*) FROM messages WHERE ticket_id = ? AND kind != 'event'"
-            f" AND id NOT IN ({','.join(str(int(i)) for i in chosen)})", (ticket.id,),
-        ).fetchone()[0]
-        if left == 0:
+        if self.store.replies_and_comments_besides(ticket.id, chosen) == 0:
             raise ValidationFailed("splitting every message away would leave an empty ticket; "
                                    "keep at least one reply or comment", field="message_ids")
         self._check_version(ticket, request.version)
@@ -160,8 +156,7 @@ class MergeUseCases(ServiceBase):
             for aid in ticket.follower_ids:
                 self.store.set_follower(new_id, aid, True)
             self.store.move_messages(chosen, [ticket.id], new_id)
-            new_number = self.store.conn.execute(
-                "SELECT number FROM tickets WHERE id = ?", (new_id,)).fetchone()[0]
+            new_number = self.store.ticket_number(new_id)
             self._event(new_id, [EventData(field="split_from", new=f"#{ticket.number}")],
                         body=f"Split from #{ticket.number}")
             self._event(ticket.id, [EventData(field="split_into", new=f"#{new_number}")],

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from deskline import access
 from deskline.clock import to_db
-from deskline.errors import NotFound
+from deskline.errors import NotFound, ValidationFailed
 from deskline.models import (
     AttachmentFile,
     BoardColumn,
@@ -27,10 +27,7 @@ class ReadingUseCases(ServiceBase):
     def refresh_sla(self) -> int:
         """Fail the SLA clocks whose deadline passed; how many tickets changed."""
         now = to_db(self.clock())
-        due = self.store.conn.execute(
-            "SELECT 1 FROM ticket_slas WHERE status = 'ongoing' AND deadline < ? LIMIT 1", (now,)
-        ).fetchone()
-        if not due:
+        if not self.store.has_overdue_slas(now):
             return 0
         with self.store.transaction():
             return len(self.store.fail_overdue_slas(now))
@@ -121,9 +118,14 @@ class ReadingUseCases(ServiceBase):
         return file
 
     def ticket_messages(self, ticket_id: int, cursor: str | None = None,
-                        limit: int = 50) -> Page[Message]:
+                        limit: int = 50, after_message_id: int | None = None) -> Page[Message]:
+        """A page of the thread, oldest first: from the start, after `cursor`, or after the
+        message `after_message_id` (what a console that shows it asks for next)."""
+        if cursor and after_message_id is not None:
+            raise ValidationFailed("give a cursor or a message id to page from, not both",
+                                   field="after_message_id")
         scope = self.scope()
         self._ticket(scope, ticket_id)
-        after = keyset.decode(cursor, 1)[0] if cursor else None
+        after = keyset.decode(cursor, 1)[0] if cursor else after_message_id
         items = self.store.messages_page(scope, ticket_id, after, _limit(limit) + 1)
         return self._page(items, limit, lambda m: (m.id,))

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError as PydanticValidationError
 
 from deskline import access
+from deskline.access import Scope
 from deskline.clock import to_db
 from deskline.errors import ConflictError, PermissionDenied, ValidationFailed
 from deskline.models import (
     MAX_REPLY_FILES_BYTES,
     PRIORITY_LABELS,
     Agent,
+    Customer,
+    CustomerCreate,
     EventData,
     FileUpload,
     Message,
@@ -19,6 +26,7 @@ from deskline.models import (
     Team,
     Ticket,
     TicketCreate,
+    TicketEdit,
     TicketUpdate,
 )
 from deskline.rules import assignment, mentions
@@ -112,87 +120,157 @@ class TicketUseCases(ServiceBase):
         ticket = self._ticket(scope, ticket_id)
         access.require_agent(scope, "edit tickets")
         values = data.model_dump(exclude_unset=True)
-        changes: list[EventData] = []
-        columns: dict = {}
-        team = None
-        for field in ("subject", "description"):
-            if field in values and values[field] != getattr(ticket, field):
-                columns[field] = values[field]
-                changes.append(EventData(field=field, old=getattr(ticket, field),
-                                         new=values[field]) if field == "subject"
-                               else EventData(field=field))
-        if "priority" in values and values["priority"] != ticket.priority:
-            if values["priority"] is None:
-                raise ValidationFailed("priority cannot be empty", field="priority")
-            columns["priority"] = values["priority"]
-            changes.append(EventData(field="priority", old=PRIORITY_LABELS[ticket.priority],
-                                     new=PRIORITY_LABELS[values["priority"]]))
-        if "customer_id" in values and values["customer_id"] != ticket.customer_id:
-            customer = None
-            if values["customer_id"] is not None:
-                customer = self.store.customer(values["customer_id"])
-                if customer is None:
-                    raise ValidationFailed(f"customer {values['customer_id']} does not exist",
-                                           field="customer_id")
-            columns["customer_id"] = values["customer_id"]
-            columns.setdefault("organization_id", customer.organization_id if customer else None)
-            changes.append(EventData(field="customer", old=ticket.customer_name,
-                                     new=(customer.name or customer.email) if customer else None))
-        if "organization_id" in values and values["organization_id"] != ticket.organization_id:
-            org_id = values["organization_id"]
-            if org_id is not None and self.store.organization(org_id) is None:
-                raise ValidationFailed(f"organization {org_id} does not exist",
-                                       field="organization_id")
-            columns["organization_id"] = org_id
-            changes.append(EventData(field="organization",
-                                     new=self.store.organization(org_id).name if org_id else None))
-        if "team_id" in values and values["team_id"] != ticket.team_id:
-            if values["team_id"] is None:
-                raise ValidationFailed("a ticket belongs to a team", field="team_id")
-            team = self._team(scope, values["team_id"], field="team_id")
-            if team.archived:
-                raise ValidationFailed(f"team {team.name} is archived", field="team_id")
-            if not team.stage_ids:
-                raise ValidationFailed(f"team {team.name} has no stages", field="team_id")
-            columns["team_id"] = team.id
-            changes.append(EventData(field="team", old=ticket.team_name, new=team.name))
-            if ticket.stage_id not in team.stage_ids:
-                columns["stage_id"] = team.stage_ids[0]
-                changes.append(EventData(field="stage", old=ticket.stage_name,
-                                         new=self.store.stage(team.stage_ids[0]).name))
-        new_tags = None
-        if "tags" in values:
-            new_tags = list(dict.fromkeys(t.strip() for t in values["tags"] or [] if t.strip()))
-            if new_tags == ticket.tags:
-                new_tags = None
-            else:
-                changes.append(EventData(field="tags", old=", ".join(ticket.tags) or None,
-                                         new=", ".join(new_tags) or None))
-        if not changes:
+        edit = _Edit(ticket=ticket, scope=scope)
+        for name, change in _FIELD_CHANGES:
+            if name in values:
+                change(self, edit, values[name])
+        if not edit.changes:
             self._check_version(ticket, version)
             return ticket
         now = self.clock()
         with self.store.transaction():
-            self._write(ticket, version, columns)
-            if new_tags is not None:
-                self.store.set_tags(ticket.id, self.store.tag_ids(new_tags), new_tags)
-            if team is not None and team.assignment.value != "manual" and \
-                    ticket.assignee_id not in team.member_ids:
-                assignee = self._auto_assignee(team)
-                if assignee != ticket.assignee_id:
-                    self.store.update_ticket(ticket.id, None, {"assignee_id": assignee})
-                    changes.append(EventData(field="assignee", old=ticket.assignee_name,
-                                             new=self.store.agent(assignee).name
-                                             if assignee else None))
-                    if assignee:
-                        self.store.set_follower(ticket.id, assignee, True)
-            self._event(ticket.id, changes)
-            if {"priority", "customer_id", "team_id"} & columns.keys() or new_tags is not None:
+            self._write(ticket, version, edit.columns)
+            if edit.tags is not None:
+                self.store.set_tags(ticket.id, self.store.tag_ids(edit.tags), edit.tags)
+            if edit.team is not None:
+                self._reassign_for_team(edit)
+            self._event(ticket.id, edit.changes)
+            if {"priority", "customer_id", "team_id"} & edit.columns.keys() or \
+                    edit.tags is not None:
                 fresh = self._ticket(scope, ticket.id)
                 self._apply_slas(ticket.id, self.store.team(fresh.team_id), fresh.stage_id,
                                  fresh.priority, fresh.tags, fresh.customer_id, now,
                                  keep=self.store.sla_rows(ticket.id))
         return self._ticket(scope, ticket.id)
+
+    # One function per field of `TicketUpdate`: each checks the new value and adds its
+    # columns and its tracked change to the edit; `_FIELD_CHANGES` runs them in order.
+
+    def _change_text(self, edit: _Edit, name: str, value: str) -> None:
+        if value == getattr(edit.ticket, name):
+            return
+        edit.columns[name] = value
+        # A subject is short enough to show old → new; a description only that it changed.
+        edit.changes.append(EventData(field=name, old=edit.ticket.subject, new=value)
+                            if name == "subject" else EventData(field=name))
+
+    def _change_subject(self, edit: _Edit, value: str) -> None:
+        self._change_text(edit, "subject", value)
+
+    def _change_description(self, edit: _Edit, value: str) -> None:
+        self._change_text(edit, "description", value)
+
+    def _change_priority(self, edit: _Edit, value: int | None) -> None:
+        if value == edit.ticket.priority:
+            return
+        if value is None:
+            raise ValidationFailed("priority cannot be empty", field="priority")
+        edit.columns["priority"] = value
+        edit.changes.append(EventData(field="priority", old=PRIORITY_LABELS[edit.ticket.priority],
+                                      new=PRIORITY_LABELS[value]))
+
+    def _change_customer(self, edit: _Edit, value: int | None) -> None:
+        if value == edit.ticket.customer_id:
+            return
+        customer = None
+        if value is not None:
+            customer = self.store.customer(value)
+            if customer is None:
+                raise ValidationFailed(f"customer {value} does not exist", field="customer_id")
+        edit.columns["customer_id"] = value
+        # The customer's organization comes along unless the organization is set too.
+        edit.columns.setdefault("organization_id", customer.organization_id if customer else None)
+        edit.changes.append(EventData(field="customer", old=edit.ticket.customer_name,
+                                      new=(customer.name or customer.email) if customer
+                                      else None))
+
+    def _change_organization(self, edit: _Edit, value: int | None) -> None:
+        if value == edit.ticket.organization_id:
+            return
+        if value is not None and self.store.organization(value) is None:
+            raise ValidationFailed(f"organization {value} does not exist",
+                                   field="organization_id")
+        edit.columns["organization_id"] = value
+        edit.changes.append(EventData(field="organization",
+                                      new=self.store.organization(value).name if value else None))
+
+    def _change_team(self, edit: _Edit, value: int | None) -> None:
+        ticket = edit.ticket
+        if value == ticket.team_id:
+            return
+        if value is None:
+            raise ValidationFailed("a ticket belongs to a team", field="team_id")
+        team = self._team(edit.scope, value, field="team_id")
+        if team.archived:
+            raise ValidationFailed(f"team {team.name} is archived", field="team_id")
+        if not team.stage_ids:
+            raise ValidationFailed(f"team {team.name} has no stages", field="team_id")
+        edit.team = team
+        edit.columns["team_id"] = team.id
+        edit.changes.append(EventData(field="team", old=ticket.team_name, new=team.name))
+        if ticket.stage_id not in team.stage_ids:  # into the new team's first stage
+            edit.columns["stage_id"] = team.stage_ids[0]
+            edit.changes.append(EventData(field="stage", old=ticket.stage_name,
+                                          new=self.store.stage(team.stage_ids[0]).name))
+
+    def _change_tags(self, edit: _Edit, value: list[str] | None) -> None:
+        tags = list(dict.fromkeys(t.strip() for t in value or [] if t.strip()))
+        if tags == edit.ticket.tags:
+            return
+        edit.tags = tags
+        edit.changes.append(EventData(field="tags", old=", ".join(edit.ticket.tags) or None,
+                                      new=", ".join(tags) or None))
+
+    def _reassign_for_team(self, edit: _Edit) -> None:
+        """A ticket that moved to a team with automatic assignment, whose assignee is no
+        member there, goes to the member the team's rule picks; inside the transaction."""
+        ticket, team = edit.ticket, edit.team
+        if team.assignment.value == "manual" or ticket.assignee_id in team.member_ids:
+            return
+        assignee = self._auto_assignee(team)
+        if assignee == ticket.assignee_id:
+            return
+        self.store.update_ticket(ticket.id, None, {"assignee_id": assignee})
+        edit.changes.append(EventData(field="assignee", old=ticket.assignee_name,
+                                      new=self.store.agent(assignee).name if assignee else None))
+        if assignee:
+            self.store.set_follower(ticket.id, assignee, True)
+
+    def edit_ticket(self, ticket_id: int, version: int, data: TicketEdit) -> Ticket:
+        """Change every header field that `data` sets in one transaction — the fields of
+        `update_ticket`, then the stage (`move_ticket`), then the assignee
+        (`assign_ticket`), each with its own rules and chatter event. A customer named by
+        email is found, or created. When any part is refused nothing is written."""
+        values = data.model_dump(exclude_unset=True)
+        email = values.pop("customer_email", None)
+        move = "stage_id" in values
+        stage_id = values.pop("stage_id", None)
+        assign = "assignee_id" in values
+        assignee_id = values.pop("assignee_id", None)
+        if move and stage_id is None:
+            raise ValidationFailed("a ticket is always in a stage", field="stage_id")
+        if email is not None and "customer_id" in values:
+            raise ValidationFailed("name the customer by id or by email, not both",
+                                   field="customer_email")
+        with self.store.transaction():
+            if email is not None:
+                values["customer_id"] = self._customer_for_email(email).id
+            ticket = self.update_ticket(ticket_id, version, TicketUpdate(**values))
+            if move and stage_id != ticket.stage_id:
+                ticket = self.move_ticket(ticket.id, ticket.version, stage_id)
+            if assign and assignee_id != ticket.assignee_id:
+                ticket = self.assign_ticket(ticket.id, ticket.version, assignee_id)
+        return ticket
+
+    def _customer_for_email(self, email: str) -> Customer:
+        """The customer with this email (any case), else a new one: a sender typed into a
+        ticket becomes a customer. Inside the caller's transaction."""
+        try:
+            data = CustomerCreate(email=email)
+        except PydanticValidationError:
+            raise ValidationFailed(f"{email} is not an email address",
+                                   field="customer_email") from None
+        return self.store.customer_by_email(data.email) or self.create_customer(data)
 
     def move_ticket(self, ticket_id: int, version: int, stage_id: int) -> Ticket:
         scope = self.scope()
@@ -219,7 +297,7 @@ class TicketUseCases(ServiceBase):
             self._advance_slas(ticket.id, team, stage, now)
             self._stage_mail(ticket.id, stage)
             if stage.closing and ticket.closed_at is None:
-                self._rating_request(ticket.id)  # customers.py: teams with ratings on
+                self._rating_request(ticket.id)  # ratings.py: teams with ratings on
         return self._ticket(scope, ticket.id)
 
     def customer_wrote(self, ticket_id: int, customer_id: int | None) -> bool:
@@ -348,3 +426,28 @@ class TicketUseCases(ServiceBase):
                 self.store.set_follower(ticket.id, aid, True)
             self.store.touch(ticket.id, now, 1)
         return self._message(scope, ticket.id, mid)
+
+
+@dataclass
+class _Edit:
+    """What an `update_ticket` is building: the columns to write, the tracked changes, and
+    the new team and tag list when they change."""
+
+    ticket: Ticket
+    scope: Scope
+    columns: dict = field(default_factory=dict)
+    changes: list[EventData] = field(default_factory=list)
+    team: Team | None = None
+    tags: list[str] | None = None
+
+
+# Field of `TicketUpdate` → its change, in the order the chatter event lists them.
+_FIELD_CHANGES: tuple[tuple[str, Callable[[TicketUseCases, _Edit, Any], None]], ...] = (
+    ("subject", TicketUseCases._change_subject),
+    ("description", TicketUseCases._change_description),
+    ("priority", TicketUseCases._change_priority),
+    ("customer_id", TicketUseCases._change_customer),
+    ("organization_id", TicketUseCases._change_organization),
+    ("team_id", TicketUseCases._change_team),
+    ("tags", TicketUseCases._change_tags),
+)

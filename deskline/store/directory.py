@@ -1,16 +1,17 @@
-"""Queries over the helpdesk's setup: agents, customers, organizations, teams, stages."""
+"""Queries over the helpdesk's setup: agents, organizations, projects, teams, stages,
+templates, SLA policies and tags."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from collections.abc import Iterable
+from typing import Protocol
 
 from deskline.clock import to_db
 from deskline.models import (
     Agent,
     Calendar,
-    Customer,
     MailTemplate,
     Organization,
     Project,
@@ -19,26 +20,6 @@ from deskline.models import (
     Team,
     TimeOff,
 )
-
-
-def customer_filter_sql(text: str | None, organization_id: int | None, project_id: int | None,
-                        unassigned: bool, alias: str) -> tuple[list[str], list]:
-    """WHERE fragments and parameters for the customer filters every list and export use."""
-    where, params = ["1"], []
-    if organization_id is not None:
-        where.append(f"{alias}.organization_id = ?")
-        params.append(organization_id)
-    if unassigned:
-        where.append(f"{alias}.organization_id IS NULL")
-    if project_id is not None:
-        where.append(f"{alias}.id IN (SELECT customer_id FROM customer_projects"
-                     " WHERE project_id = ?)")
-        params.append(project_id)
-    if text:
-        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append(f"({alias}.name LIKE ? ESCAPE '\\' OR {alias}.email LIKE ? ESCAPE '\\')")
-        params += [like, like]
-    return where, params
 
 
 class DirectoryQueries:
@@ -86,61 +67,7 @@ class DirectoryQueries:
             [(agent_id, to_db(p.start), to_db(p.end)) for p in periods],
         )
 
-    # --- customers and organizations -----------------------------------------------------
-
-    _CUSTOMER = "SELECT id, email, name, organization_id, phone, created_at FROM customers"
-
-    def _customers(self, rows: list[tuple]) -> list[Customer]:
-        projects: dict[int, list[int]] = {}
-        if rows:
-            ids = [r[0] for r in rows]
-            for cid, pid in self.conn.execute(
-                f"SELECT customer_id, project_id FROM customer_projects "
-                f"WHERE customer_id IN ({','.join('?' * len(ids))})", ids,
-            ):
-                projects.setdefault(cid, []).append(pid)
-        return [
-            Customer(id=r[0], email=r[1], name=r[2], organization_id=r[3], phone=r[4],
-                     created_at=r[5], project_ids=projects.get(r[0], []))
-            for r in rows
-        ]
-
-    def customer(self, customer_id: int) -> Customer | None:
-        rows = self.conn.execute(self._CUSTOMER + " WHERE id = ?", (customer_id,)).fetchall()
-        found = self._customers(rows)
-        return found[0] if found else None
-
-    def customer_by_email(self, email: str) -> Customer | None:
-        rows = self.conn.execute(self._CUSTOMER + " WHERE email = ?", (email,)).fetchall()
-        found = self._customers(rows)
-        return found[0] if found else None
-
-    def customers_page(self, text: str | None, organization_id: int | None,
-                       after_id: int | None, limit: int,
-                       project_id: int | None = None,
-                       unassigned: bool = False) -> list[Customer]:
-        where, params = customer_filter_sql(text, organization_id, project_id, unassigned,
-                                            alias="customers")
-        if after_id is not None:
-            where.append("customers.id > ?")
-            params.append(after_id)
-        rows = self.conn.execute(
-            f"{self._CUSTOMER} WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",
-            [*params, limit],
-        ).fetchall()
-        return self._customers(rows)
-
-    def insert_customer(self, email: str, name: str, organization_id: int | None,
-                        phone: str | None, created_at: str, project_ids: Iterable[int]) -> int:
-        cid = self.conn.execute(
-            "INSERT INTO customers (email, name, organization_id, phone, created_at) "
-            "VALUES (?, ?, ?, ?, ?)", (email, name, organization_id, phone, created_at),
-        ).lastrowid
-        self.conn.executemany(
-            "INSERT INTO customer_projects (customer_id, project_id) VALUES (?, ?)",
-            [(cid, pid) for pid in project_ids],
-        )
-        return cid
+    # --- organizations -------------------------------------------------------------------
 
     def organizations(self) -> list[Organization]:
         return [
@@ -378,3 +305,38 @@ class DirectoryQueries:
 
     def tag_names(self) -> list[str]:
         return [row[0] for row in self.conn.execute("SELECT name FROM tags ORDER BY name")]
+
+
+class DirectoryStore(Protocol):
+    """Agents, organizations, projects, teams, stages, templates, SLA policies and tags."""
+
+    def agents(self, ids: Iterable[int] | None = None) -> list[Agent]: ...
+    def agent(self, agent_id: int) -> Agent | None: ...
+    def agent_by_email(self, email: str) -> Agent | None: ...
+    def insert_agent(self, email: str, name: str, role: str, customer_id: int | None) -> int: ...
+    def set_time_off(self, agent_id: int, periods: Iterable[TimeOff]) -> None: ...
+    def organizations(self) -> list[Organization]: ...
+    def organization(self, org_id: int) -> Organization | None: ...
+    def insert_organization(self, name: str, domain: str | None) -> int: ...
+    def projects(self) -> list[Project]: ...
+    def insert_project(self, name: str, organization_id: int | None) -> int: ...
+    def teams(self) -> list[Team]: ...
+    def agent_now(self, agent_id: int) -> Agent | None: ...
+    def forget_cached(self) -> None: ...
+    def team(self, team_id: int) -> Team | None: ...
+    def save_team(self, team_id: int | None, values: dict) -> int: ...
+    def stages(self, team_id: int | None = None) -> list[Stage]: ...
+    def stage(self, stage_id: int) -> Stage | None: ...
+    def insert_stage(self, name: str, sequence: int, closing: bool,
+                     template_id: int | None) -> int: ...
+    def update_stage(self, stage_id: int, values: dict) -> None: ...
+    def set_stage_teams(self, stage_id: int, team_ids: Iterable[int]) -> None: ...
+    def next_stage_sequence(self) -> int: ...
+    def stage_ticket_count(self, stage_id: int) -> int: ...
+    def templates(self) -> list[MailTemplate]: ...
+    def template(self, template_id: int) -> MailTemplate | None: ...
+    def insert_template(self, name: str, subject: str, body: str) -> int: ...
+    def sla_policies(self, team_id: int | None = None) -> list[SlaPolicy]: ...
+    def insert_sla_policy(self, p: dict) -> int: ...
+    def tag_ids(self, names: Iterable[str]) -> list[int]: ...
+    def tag_names(self) -> list[str]: ...

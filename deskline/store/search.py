@@ -9,6 +9,7 @@ word is; ranking every match by bm25 would read them all.
 from __future__ import annotations
 
 import sqlite3
+from typing import Protocol
 
 from deskline.access import Scope
 from deskline.store.tickets import fts_query, scope_sql
@@ -73,3 +74,9 @@ class SearchQueries:
                     break
                 below = rows[-1][0]
         return [(tid, how, source) for tid, (how, source) in list(found.items())[:limit]]
+
+
+class SearchStore(Protocol):
+    """Full-text search over visible tickets."""
+
+    def search_ids(self, scope: Scope, text: str, limit: int) -> list[tuple[int, str, str]]: ...

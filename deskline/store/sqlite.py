@@ -6,16 +6,21 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deskline.errors import ConflictError, DesklineError, ValidationFailed
 from deskline.store.administration import AdministrationQueries
-from deskline.store.customers_io import CustomerIoQueries
+from deskline.store.customers import CustomerQueries
 from deskline.store.db import connect
 from deskline.store.directory import DirectoryQueries
 from deskline.store.mail import MailQueries
+from deskline.store.mappings import MappingQueries
 from deskline.store.outbox import OutboxQueries
 from deskline.store.search import SearchQueries
 from deskline.store.tickets import TicketQueries
+
+if TYPE_CHECKING:
+    from deskline.store.interface import Store
 
 
 def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
@@ -29,8 +34,8 @@ def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
     return ValidationFailed(f"the change breaks a rule of the database ({text})", field=column)
 
 
-class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries, CustomerIoQueries,
-                  AdministrationQueries, MailQueries, OutboxQueries):
+class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQueries,
+                  MappingQueries, AdministrationQueries, MailQueries, OutboxQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0
@@ -74,3 +79,7 @@ class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries, CustomerIoQuer
 
     def close(self) -> None:
         self.conn.close()
+
+
+if TYPE_CHECKING:  # SqliteStore is a Store (tests/service/test_store_interface.py too)
+    _IMPLEMENTS: type[Store] = SqliteStore

@@ -37,8 +37,8 @@ async def test_description_and_organization_are_edited_from_the_keyboard(demo_db
         await pilot.press("tab", "tab", "tab", "ctrl+u", *target.name[:4].lower(), "right")
         assert editor.query_one("#organization").value == target.name
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: backend.writes("update_ticket"))
-        ((ticket_id, version, update), _kw), = backend.writes("update_ticket")
+        await wait_for(pilot, lambda: backend.writes("edit_ticket"))
+        ((ticket_id, version, update), _kw), = backend.writes("edit_ticket")
         assert (ticket_id, version) == (ticket.id, ticket.version)
         assert update.model_dump(exclude_unset=True) == {
             "description": ticket.description.strip() + "\nCalled back: needs a new cable.",
@@ -81,8 +81,8 @@ async def test_emptying_the_organization_takes_it_away(demo_db):
         field.focus()
         await wait_for(pilot, lambda: editor.focused is field)
         await pilot.press("ctrl+u", "ctrl+s")
-        await wait_for(pilot, lambda: backend.writes("update_ticket"))
-        update = backend.writes("update_ticket")[0][0][2]
+        await wait_for(pilot, lambda: backend.writes("edit_ticket"))
+        update = backend.writes("edit_ticket")[0][0][2]
         assert update.model_dump(exclude_unset=True) == {"organization_id": None}
         await wait_for(pilot, lambda: screen.ticket.organization_id is None)
         assert "org:" not in screen_text(app)
@@ -102,7 +102,7 @@ async def test_an_unknown_organization_is_refused_and_the_dialog_stays(demo_db):
                                           in n.message for n in app._notifications))
         assert app.screen is editor  # still open: nothing typed is lost
         assert editor.query_one("#subject").value == "A new subject"
-        assert not backend.writes("update_ticket")
+        assert not backend.writes("edit_ticket")
 
 
 async def test_saving_a_hostile_ticket_untouched_sends_nothing(demo_db):
@@ -120,12 +120,12 @@ async def test_saving_a_hostile_ticket_untouched_sends_nothing(demo_db):
         assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen is screen)
-        assert not backend.writes("update_ticket")
+        assert not backend.writes("edit_ticket")
         # Only the field the agent changed is sent.
         await open_editor(pilot, app)
         await pilot.press("tab", "f7", *"Printer on floor 2 is down")  # f7: select all
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: backend.writes("update_ticket"))
-        update = backend.writes("update_ticket")[0][0][2]
+        await wait_for(pilot, lambda: backend.writes("edit_ticket"))
+        update = backend.writes("edit_ticket")[0][0][2]
         assert update.model_dump(exclude_unset=True) == {
             "description": "Printer on floor 2 is down"}

@@ -54,8 +54,8 @@ async def test_ticket_editor_prefills_sanitized_and_keeps_untouched_values(hosti
         priority = editor.query_one("#priority")
         priority.value = 1
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: backend.writes("update_ticket"))
-        ((_id, _version, update), _kw), = backend.writes("update_ticket")
+        await wait_for(pilot, lambda: backend.writes("edit_ticket"))
+        ((_id, _version, update), _kw), = backend.writes("edit_ticket")
         assert update.model_dump(exclude_unset=True) == {"priority": 1}
         await wait_for(pilot, lambda: screen.ticket.priority == 1)
     store, svc = _service(path)

@@ -1,6 +1,6 @@
 """Edit every field of a ticket from the keyboard: subject, description, tags, customer,
-organization, priority, stage, assignee, team. Each change is one backend call naming the
-version it saw.
+organization, priority, stage, assignee, team. Saving is one `edit_ticket` call naming the
+version it saw: all the changes are written, or none.
 
 Text fields are `widgets.safe_input` widgets: they show stored text sanitized, and a field
 the agent leaves as shown is not sent, so a subject with control characters is never
@@ -94,7 +94,7 @@ class EditTicketScreen(DesklineModal):
         self.dismiss(None)
 
     def action_save(self) -> None:
-        from deskline.models import TicketUpdate
+        from deskline.models import TicketEdit
 
         t = self.ticket
         # Only fields the agent edited are sent: an untouched one shows stand-ins for the
@@ -121,27 +121,27 @@ class EditTicketScreen(DesklineModal):
             fields["priority"] = priority
         if team != t.team_id:
             fields["team_id"] = team
+        elif stage != t.stage_id:  # the stages listed are the ticket's team's
+            fields["stage_id"] = stage
+        if (assignee or None) != t.assignee_id:
+            fields["assignee_id"] = assignee or None
+        if customer and customer.lower() != (t.customer_email or "").lower():
+            fields["customer_email"] = customer  # the service finds or creates them
 
         async def save(backend):
-            ticket = t
             if organization.changed:
                 fields["organization_id"] = await self._organization_id(
                     backend, organization.value.strip())
-            if customer and customer.lower() != (t.customer_email or "").lower():
+            if not fields:
+                return t
+            known = True
+            if "customer_email" in fields:  # only to say so afterwards; the service decides
                 page = await backend.list_customers(text=customer, limit=20)
-                found = [c for c in page.items if c.email.lower() == customer.lower()]
-                if not found:  # an unknown sender becomes a customer, linked to the ticket
-                    found = [await backend.create_customer(_new_customer(customer))]
-                    self.app.notify(f"Created the customer {plain(found[0].email)}",
-                                    markup=False)
-                fields["customer_id"] = found[0].id
-            if fields:
-                ticket = await backend.update_ticket(ticket.id, ticket.version,
-                                                     TicketUpdate(**fields))
-            if stage != ticket.stage_id and team == t.team_id:
-                ticket = await backend.move_ticket(ticket.id, ticket.version, stage)
-            if (assignee or None) != ticket.assignee_id:
-                ticket = await backend.assign_ticket(ticket.id, ticket.version, assignee or None)
+                known = any(c.email.lower() == customer.lower() for c in page.items)
+            ticket = await backend.edit_ticket(t.id, t.version, TicketEdit(**fields))
+            if not known:
+                self.app.notify(f"Created the customer {plain(ticket.customer_email or '')}",
+                                markup=False)
             return ticket
 
         self.call(save, self.dismiss, "Saving the ticket")
@@ -169,17 +169,3 @@ def _label(name: str | None, suffix: str = "") -> Text:
 
 def _row(label: str, field) -> Horizontal:
     return Horizontal(Label(label), field, classes="field")
-
-
-def _new_customer(email: str):
-    """The customer to create for an email no customer has; a clear error if it is none."""
-    from pydantic import ValidationError
-
-    from deskline.errors import ValidationFailed
-    from deskline.models import CustomerCreate
-
-    try:
-        return CustomerCreate(email=email)
-    except ValidationError:
-        raise ValidationFailed(f"{email} is not an email address",
-                               field="customer_id") from None

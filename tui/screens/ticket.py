@@ -294,15 +294,12 @@ class TicketScreen(DesklineScreen):
         loading brings them anyway)."""
         if self.cursor is not None or self.ticket is None:
             return
-        from deskline.store import keyset
-
         ticket_id = self.ticket.id
         messages = self.chatter.messages
-        # Message pages are keyset pages by message id: the cursor after the last one.
-        after = keyset.encode(messages[-1].id) if messages else None
+        after = messages[-1].id if messages else None
 
         async def load(backend):
-            return await _messages_after(backend, ticket_id, after)
+            return await _messages_after(backend, ticket_id, None, after_message_id=after)
 
         def show(items) -> None:
             if self.ticket is None or self.ticket.id != ticket_id:
@@ -756,11 +753,17 @@ class TicketScreen(DesklineScreen):
         self.app.drafts.save()
 
 
-async def _messages_after(backend, ticket_id: int, cursor: str | None) -> list:
-    """Every message of the ticket after `cursor` (from the first with None), page by page."""
+async def _messages_after(backend, ticket_id: int, cursor: str | None, *,
+                          after_message_id: int | None = None) -> list:
+    """Every message of the ticket after `cursor`, or after the message `after_message_id`
+    (from the first with neither), page by page."""
     items: list = []
     while True:
-        page = await backend.ticket_messages(ticket_id, cursor=cursor, limit=PAGE)
+        if after_message_id is not None and cursor is None:
+            page = await backend.ticket_messages(ticket_id, limit=PAGE,
+                                                 after_message_id=after_message_id)
+        else:
+            page = await backend.ticket_messages(ticket_id, cursor=cursor, limit=PAGE)
         items.extend(page.items)
         cursor = page.next_cursor
         if cursor is None:

@@ -1,0 +1,36 @@
+"""The store interface: every method the engine asks of a store, by subject.
+
+Each query mixin declares its own protocol next to it; `Store` puts them together with
+what `SqliteStore` adds (transactions, closing). The service is typed against `Store`,
+so another store (the PostgreSQL path) is written against this list.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from deskline.store.administration import AdministrationStore
+from deskline.store.customers import CustomerStore
+from deskline.store.directory import DirectoryStore
+from deskline.store.mail import MailStore
+from deskline.store.mappings import MappingStore
+from deskline.store.outbox import OutboxStore
+from deskline.store.search import SearchStore
+from deskline.store.tickets import TicketStore
+
+
+class TransactionStore(Protocol):
+    """Transactions and the end of the store's life."""
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+    def forget_cached(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class Store(DirectoryStore, CustomerStore, TicketStore, SearchStore, MappingStore,
+            AdministrationStore, MailStore, OutboxStore, TransactionStore, Protocol):
+    """Everything the service asks of a store."""
+
+
+__all__ = ["Store", "TransactionStore"]
