@@ -61,6 +61,9 @@ class CustomerIoQueries:
             " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, columns = excluded.columns,"
             " created_at = excluded.created_at", (name, kind, json.dumps(columns), now))
 
+    def delete_mapping(self, name: str) -> None:
+        self.conn.execute("DELETE FROM import_mappings WHERE name = ?", (name,))
+
     def mappings(self, kind: str | None = None) -> list[SavedMapping]:
         sql = "SELECT name, kind, columns, created_at FROM import_mappings"
         params: tuple = ()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from deskline.errors import ConflictError, DesklineError, ValidationFailed
 from deskline.store.administration import AdministrationQueries
+from deskline.store.bulk import BulkQueries
 from deskline.store.customers_io import CustomerIoQueries
 from deskline.store.db import connect
 from deskline.store.directory import DirectoryQueries
@@ -28,7 +29,7 @@ def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
 
 
 class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries, CustomerIoQueries,
-                  AdministrationQueries):
+                  AdministrationQueries, BulkQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0
