@@ -13,6 +13,7 @@ from deskline.store.bulk import BulkQueries
 from deskline.store.customers_io import CustomerIoQueries
 from deskline.store.db import connect
 from deskline.store.directory import DirectoryQueries
+from deskline.store.export import ExportQueries
 from deskline.store.reports import ReportQueries
 from deskline.store.search import SearchQueries
 from deskline.store.tickets import TicketQueries
@@ -30,7 +31,7 @@ def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
 
 
 class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries, CustomerIoQueries,
-                  AdministrationQueries, BulkQueries, ReportQueries):
+                  AdministrationQueries, BulkQueries, ReportQueries, ExportQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0
