@@ -87,6 +87,12 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     from deskline.io.commands import add_parsers as add_io_parsers  # argparse only
 
     add_io_parsers(sub, _db_arg)
+    from deskline.cli_report import add_parsers as add_report_parsers  # argparse only
+
+    add_report_parsers(sub, _db_arg)
+    from deskline.cli_maintenance import add_parsers as add_maintenance_parsers  # argparse only
+
+    add_maintenance_parsers(sub, _db_arg)
     from deskline.mail.commands import add_mail_parser  # argparse only; handlers are lazy
 
     add_mail_parser(sub, _db_arg)
@@ -202,10 +208,18 @@ def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
         from deskline.cli_admin import run as run_admin
 
         return run_admin(args, _open_service, CliError)
-    if args.command in ("import", "export", "report", "maintenance"):
+    if args.command in ("import", "export"):
         from deskline.io.commands import run as run_io
 
         return run_io(args, _open_service, CliError)
+    if args.command == "report":
+        from deskline.cli_report import run as run_report
+
+        return run_report(args, _open_service, CliError)
+    if args.command == "maintenance":
+        from deskline.cli_maintenance import run as run_maintenance
+
+        return run_maintenance(args, _open_service, CliError)
     if args.command == "mail":
         from deskline.mail.commands import run as run_mail
 

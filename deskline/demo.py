@@ -11,28 +11,32 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from deskline.clock import to_db
 from deskline.models import (
+    Agent,
     AgentCreate,
     Calendar,
     MailTemplateCreate,
     OrganizationCreate,
     ProjectCreate,
     Role,
+    SlaPolicy,
     SlaPolicyCreate,
+    Stage,
     StageCreate,
+    Team,
     TeamCreate,
     TeamUpdate,
     TimeOff,
 )
 from deskline.rules import sla
 from deskline.service import Service
+from deskline.store.bulk import NewCustomer, TicketRows
 from deskline.store.sqlite import SqliteStore
 
 FIRST = ["Alice", "Bruno", "Chloé", "Dmitri", "Emeka", "Fatima", "Grace", "Hiro", "Ines",
@@ -182,20 +186,20 @@ def _setup(svc: Service, rng: random.Random, customers: int, now: datetime) -> d
                                                  organization_id=org.id)) for org in orgs[:5]]
     # Customers in bulk through the store: the service's per-call checks cost more than
     # the insert, and these emails are unique by construction.
-    made = []
+    rows: list[NewCustomer] = []
     created_at = to_db(now - timedelta(days=400))
+    for i in range(customers):
+        first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
+        org = orgs[i % len(orgs)] if i % 6 else None  # every sixth has no organization
+        domain = org.domain if org else rng.choice(["mail.example", "post.example"])
+        local = f"{first.lower()}.{last.lower()}.{i}".replace("é", "e").replace("ü", "ue")
+        in_projects = [p.id for p in projects if org and p.organization_id == org.id]
+        rows.append((f"{local}@{domain}", f"{first} {last}", org.id if org else None, None,
+                     created_at, in_projects))
     with svc.store.transaction():
-        for i in range(customers):
-            first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
-            org = orgs[i % len(orgs)] if i % 6 else None  # every sixth has no organization
-            domain = org.domain if org else rng.choice(["mail.example", "post.example"])
-            local = f"{first.lower()}.{last.lower()}.{i}".replace("é", "e").replace("ü", "ue")
-            in_projects = [p.id for p in projects if org and p.organization_id == org.id]
-            cid = svc.store.insert_customer(f"{local}@{domain}", f"{first} {last}",
-                                            org.id if org else None, None, created_at,
-                                            in_projects)
-            made.append(DemoCustomer(cid, f"{first} {last}", org.id if org else None,
-                                     f"{local}@{domain}"))
+        ids = svc.store.insert_customers(rows)
+    made = [DemoCustomer(cid, name, org_id, email)
+            for cid, (email, name, org_id, *_rest) in zip(ids, rows, strict=True)]
     admin_customer = made[0]
     portal = svc.create_agent(AgentCreate(email=admin_customer.email.replace("@", "+portal@"),
                                           name=admin_customer.name, role=Role.portal,
@@ -217,198 +221,210 @@ def build_demo(path: str | Path, tickets: int = 2000, seed: int = 7,
     rng = random.Random(seed)
     now = now or datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
     store = SqliteStore.open(path)
-    store.conn.execute("PRAGMA synchronous = OFF")
-    with store.transaction():
-        store.insert_agent("admin@deskline.example", "Ada Admin", "admin", None)
-    admin = store.agent_by_email("admin@deskline.example")
-    svc = Service(store, admin, clock=lambda: now)
-    setup = _setup(svc, rng, max(60, min(tickets // 10, 20000)), now)
-    messages = _bulk_tickets(store, rng, setup, tickets, now, progress)
-    store.conn.execute("PRAGMA synchronous = NORMAL")
-    store.conn.execute("PRAGMA optimize")
+    with store.unsynced_writes():
+        with store.transaction():
+            store.insert_agent("admin@deskline.example", "Ada Admin", "admin", None)
+        admin = store.agent_by_email("admin@deskline.example")
+        svc = Service(store, admin, clock=lambda: now)
+        setup = _setup(svc, rng, max(60, min(tickets // 10, 20000)), now)
+        messages = _bulk_tickets(store, rng, setup, tickets, now, progress)
     store.close()
     return DemoSummary(tickets=tickets, messages=messages, customers=len(setup["customers"]),
                        teams=len(setup["teams"]), agents=len(setup["agents"]) + 1,
                        seconds=time.perf_counter() - started)
 
 
+@dataclass(frozen=True)
+class _World:
+    """What every demo ticket is drawn from."""
+
+    teams: list[Team]
+    stages: dict[str, Stage]
+    agents: dict[int, Agent]
+    customers: list[DemoCustomer]
+    policies: dict[int, list[SlaPolicy]]
+    stage_by_id: dict[int, Stage]
+    tag_ids: dict[str, int]
+
+
+@dataclass(slots=True)  # not frozen: a frozen init costs a call per field, per ticket
+class _Draft:
+    """A ticket's fields before its thread is written."""
+
+    team: Team
+    open_names: list[str]
+    stage: Stage
+    priority: int
+    customer: DemoCustomer
+    product: str
+    problem: str
+    subject: str
+    assignee: int | None
+    tags: list[str]
+
+
+# Most tickets land with first line, a few with the others.
+TEAM_WEIGHTS = [0.7, 0.12, 0.1, 0.08]
+BATCH = 5000
+
+
 def _bulk_tickets(store: SqliteStore, rng: random.Random, setup: dict, count: int, now: datetime,
                   progress: Callable[[int, int], None] | None) -> int:
-    teams = setup["teams"]
-    stages = setup["stages"]
-    agents = {a.id: a for a in setup["agents"]}
-    customers = setup["customers"]
-    policies = {t.id: store.sla_policies(t.id) for t in teams}
-    stage_by_id = {s.id: s for s in stages.values()}
-    tag_ids = dict(zip(TAGS, store.tag_ids(TAGS), strict=True))
-    # Most tickets land with first line, a few with the others.
-    team_weights = [0.7, 0.12, 0.1, 0.08]
-    ticket_rows, tag_rows, follower_rows, message_rows, sla_rows, mention_rows = \
-        [], [], [], [], [], []
+    """Write `count` tickets with their threads, in batches; the number of messages."""
+    world = _World(
+        teams=setup["teams"], stages=setup["stages"],
+        agents={a.id: a for a in setup["agents"]}, customers=setup["customers"],
+        policies={t.id: store.sla_policies(t.id) for t in setup["teams"]},
+        stage_by_id={s.id: s for s in setup["stages"].values()},
+        tag_ids=dict(zip(TAGS, store.tag_ids(TAGS), strict=True)))
+    rows = TicketRows()
     message_id = 0
     span = timedelta(days=365)
-    batch = 5000
-
-    def flush() -> None:
-        store.conn.executemany(
-            "INSERT INTO tickets (id, number, subject, description, team_id, stage_id,"
-            " assignee_id, customer_id, organization_id, priority, tags, channel, created_at,"
-            " updated_at, closed_at, is_open, sla_deadline, sla_status, version, message_count)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ticket_rows)
-        store.conn.executemany("INSERT INTO ticket_tags VALUES (?, ?)", tag_rows)
-        store.conn.executemany("INSERT OR IGNORE INTO ticket_followers VALUES (?, ?)",
-                               follower_rows)
-        store.conn.executemany(
-            "INSERT INTO messages (id, ticket_id, kind, author_agent_id, author_customer_id,"
-            " body, events, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", message_rows)
-        store.conn.executemany("INSERT OR IGNORE INTO message_mentions VALUES (?, ?)",
-                               mention_rows)
-        store.conn.executemany(
-            "INSERT INTO ticket_slas (ticket_id, policy_id, status, deadline, spent_hours,"
-            " running_since, reached_at) VALUES (?, ?, ?, ?, ?, ?, ?)", sla_rows)
-        for rows in (ticket_rows, tag_rows, follower_rows, message_rows, sla_rows, mention_rows):
-            rows.clear()
-
     # Ticket creation times: spread over a year, denser recently, in increasing order.
     offsets = sorted((rng.random() ** 1.6 for _ in range(count)), reverse=True)
-    with store.transaction(), _fts_deferred(store):
+    with store.transaction(), store.deferred_indexing():
         for i in range(count):
             tid = i + 1
             created = now - span * offsets[i] - timedelta(minutes=1 + int(rng.random() * 600))
             age_days = (now - created).total_seconds() / 86400
-            team = teams[_weighted(rng, team_weights)]
-            team_stage_ids = team.stage_ids
-            open_names = [n for n in ("New", "In Progress", "Waiting on Customer")
-                          if stages[n].id in team_stage_ids]
-            if age_days > 21 or rng.random() < 0.35:
-                stage = stages["Solved"] if rng.random() < 0.9 or \
-                    stages["Cancelled"].id not in team_stage_ids else stages["Cancelled"]
-            else:
-                stage = stages[rng.choice(open_names)]
-            closed = stage.closing
-            priority = _weighted(rng, [0.5, 0.3, 0.15, 0.05])
-            customer = customers[rng.randrange(len(customers))]
-            product, problem = rng.choice(PRODUCTS), rng.choice(PROBLEMS)
-            subject = f"{product[0].upper()}{product[1:]} {problem}"
-            if rng.random() < 0.15:
-                subject = f"[{rng.choice(['URGENT', 'Ticket', 'EXT'])}] {subject}"
-            members = team.member_ids
-            assignee = None if (not closed and rng.random() < 0.25) else rng.choice(members)
-            tags = rng.sample(TAGS, k=_weighted(rng, [0.3, 0.45, 0.2, 0.05]))
-            n_messages = max(1, int(rng.expovariate(1 / 10)))
-            t = created
-            step = timedelta(hours=min(age_days * 24, 240) / (n_messages + 1) or 1)
-            last_stage_name = "New"
-            for k in range(n_messages):
+            draft = _draw_ticket(rng, world, age_days)
+            message_id, t, last_stage_name, n_messages = _thread(
+                rng, world, draft, tid, message_id, created, age_days, rows)
+            closed_at = t + timedelta(hours=1) if draft.stage.closing else None
+            if closed_at is not None:
                 message_id += 1
-                t += step * (0.5 + rng.random())
-                ref = str(10000 + int(rng.random() * 90000))
-                roll = rng.random()
-                if k == 0 or roll < 0.38:
-                    body = (f"{rng.choice(OPENERS)}\n\n" + rng.choice(CUSTOMER_LINES).format(
-                        p=product, x=problem, n=ref) + f"\n\n{customer.name}")
-                    message_rows.append((message_id, tid, "reply", None, customer.id, body,
-                                         None, _ts(t)))
-                elif roll < 0.72:
-                    author = assignee or rng.choice(members)
-                    body = rng.choice(AGENT_LINES).format(p=product, n=ref) + \
-                        f"\n\n{agents[author].name}"
-                    message_rows.append((message_id, tid, "reply", author, None, body, None,
-                                         _ts(t)))
-                elif roll < 0.86:
-                    mention = agents[rng.choice(members)]
-                    handle = mention.email.split("@")[0]
-                    body = rng.choice(COMMENTS).format(m=handle, p=product, n=ref)
-                    author = assignee or rng.choice(members)
-                    message_rows.append((message_id, tid, "comment", author, None, body, None,
-                                         _ts(t)))
-                    if "@" in body:
-                        mention_rows.append((message_id, mention.id))
-                else:
-                    new_name = rng.choice(open_names)
-                    events = [{"field": "stage", "old": last_stage_name, "new": new_name}]
-                    message_rows.append((message_id, tid, "event", assignee, None,
-                                         f"stage: {last_stage_name} → {new_name}",
-                                         json.dumps(events), _ts(t)))
-                    last_stage_name = new_name
-            closed_at = t + timedelta(hours=1) if closed else None
-            if closed:
-                message_id += 1
-                events = [{"field": "stage", "old": last_stage_name, "new": stage.name}]
-                message_rows.append((message_id, tid, "event", assignee, None,
-                                     f"stage: {last_stage_name} → {stage.name}",
-                                     json.dumps(events), _ts(closed_at) if closed_at else None))
+                rows.messages.append(_stage_event(message_id, tid, draft.assignee,
+                                                  last_stage_name, draft.stage.name, closed_at))
                 n_messages += 1
             updated = closed_at or t
-            # SLA clocks as the service would have run them.
-            deadlines, statuses = [], []
-            for policy in policies[team.id]:
-                if not sla.policy_applies(policy, priority, tags, customer.id):
-                    continue
-                deadline = sla.add_working_hours(created, policy.hours, team.calendar)
-                target = stage_by_id[policy.target_stage_id]
-                if closed or (stage.sequence >= target.sequence):
-                    reached_at = closed_at or updated
-                    status = sla.status_on_reach(deadline, reached_at).value
-                    sla_rows.append((tid, policy.id, status, _ts(deadline), 0.0, None,
-                                     _ts(reached_at)))
-                else:
-                    status = sla.status_now(sla.SlaStatus.ongoing, deadline, now).value
-                    sla_rows.append((tid, policy.id, status, _ts(deadline), 0.0,
-                                     _ts(created), None))
-                    if status == "ongoing":
-                        deadlines.append(deadline)
-                statuses.append(status)
-            sla_status = ("failed" if "failed" in statuses else "ongoing" if "ongoing" in statuses
-                          else "reached" if statuses else None)
-            ticket_rows.append((
-                tid, tid, subject,
-                f"{product} {problem}. Reported by {customer.name} via "
-                f"{'email' if rng.random() < 0.7 else 'the web form'}.",
-                team.id, stage.id, assignee, customer.id, customer.organization_id, priority,
-                ",".join(tags), "email" if rng.random() < 0.7 else "web", _ts(created),
-                _ts(updated), _ts(closed_at) if closed_at else None, int(not closed),
-                _ts(min(deadlines)) if deadlines else None, sla_status, 1 + n_messages // 3,
-                n_messages,
-            ))
-            tag_rows.extend((tid, tag_ids[tag]) for tag in tags)
-            if assignee:
-                follower_rows.append((tid, assignee))
-            if (i + 1) % batch == 0:
-                flush()
+            rows.clocks.extend(_clocks(world, draft, tid, created, closed_at, updated, now))
+            rows.tickets.append(_ticket_row(rng, draft, tid, created, updated, closed_at,
+                                            n_messages))
+            rows.tags.extend((tid, world.tag_ids[tag]) for tag in draft.tags)
+            if draft.assignee:
+                rows.followers.append((tid, draft.assignee))
+            if (i + 1) % BATCH == 0:
+                store.write_tickets(rows)
                 if progress:
                     progress(i + 1, count)
-        flush()
+        store.write_tickets(rows)
     if progress:
         progress(count, count)
     # Ticket #1 and #2 show the awkward text customers really send.
     with store.transaction():
-        store.conn.execute(
-            "UPDATE tickets SET subject = ? WHERE id = 1",
-            ("[URGENT] printer down [/] \x1b]52;c;aGVsbG8=\x07 help",))
+        store.overwrite_subject(1, "[URGENT] printer down [/] \x1b]52;c;aGVsbG8=\x07 help")
     return message_id
 
 
-@contextmanager
-def _fts_deferred(store: SqliteStore) -> Iterator[None]:
-    """Index the bulk rows in one statement at the end instead of a trigger call per row
-    (five times faster), with the same rows the triggers would have indexed."""
-    triggers = store.conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
-        " AND name IN ('messages_fts_ai', 'tickets_fts_ai')").fetchall()
-    first_message = store.conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
-    first_ticket = store.conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]
-    for name, _sql in triggers:
-        store.conn.execute(f"DROP TRIGGER {name}")
-    yield
-    store.conn.execute(
-        "INSERT INTO messages_fts (rowid, body) SELECT id, body FROM messages"
-        " WHERE id > ? AND kind != 'event'", (first_message,))
-    store.conn.execute(
-        "INSERT INTO tickets_fts (rowid, subject, description) SELECT id, subject, description"
-        " FROM tickets WHERE id > ?", (first_ticket,))
-    for _name, sql in triggers:
-        store.conn.execute(sql)
+def _draw_ticket(rng: random.Random, world: _World, age_days: float) -> _Draft:
+    """Team, stage, priority, customer, subject, assignee and tags of the next ticket."""
+    stages = world.stages
+    team = world.teams[_weighted(rng, TEAM_WEIGHTS)]
+    team_stage_ids = team.stage_ids
+    open_names = [n for n in ("New", "In Progress", "Waiting on Customer")
+                  if stages[n].id in team_stage_ids]
+    if age_days > 21 or rng.random() < 0.35:
+        stage = stages["Solved"] if rng.random() < 0.9 or \
+            stages["Cancelled"].id not in team_stage_ids else stages["Cancelled"]
+    else:
+        stage = stages[rng.choice(open_names)]
+    priority = _weighted(rng, [0.5, 0.3, 0.15, 0.05])
+    customer = world.customers[rng.randrange(len(world.customers))]
+    product, problem = rng.choice(PRODUCTS), rng.choice(PROBLEMS)
+    subject = f"{product[0].upper()}{product[1:]} {problem}"
+    if rng.random() < 0.15:
+        subject = f"[{rng.choice(['URGENT', 'Ticket', 'EXT'])}] {subject}"
+    members = team.member_ids
+    assignee = None if (not stage.closing and rng.random() < 0.25) else rng.choice(members)
+    tags = rng.sample(TAGS, k=_weighted(rng, [0.3, 0.45, 0.2, 0.05]))
+    return _Draft(team, open_names, stage, priority, customer, product, problem, subject,
+                  assignee, tags)
+
+
+def _thread(rng: random.Random, world: _World, draft: _Draft, tid: int, message_id: int,
+            created: datetime, age_days: float,
+            rows: TicketRows) -> tuple[int, datetime, str, int]:
+    """The ticket's messages (customer and agent replies, comments with mentions, stage
+    events) into `rows`: (last message id, last message time, stage name the events left
+    the ticket in, number of messages)."""
+    customer, product, problem = draft.customer, draft.product, draft.problem
+    members, assignee = draft.team.member_ids, draft.assignee
+    n_messages = max(1, int(rng.expovariate(1 / 10)))
+    t = created
+    step = timedelta(hours=min(age_days * 24, 240) / (n_messages + 1) or 1)
+    last_stage_name = "New"
+    for k in range(n_messages):
+        message_id += 1
+        t += step * (0.5 + rng.random())
+        ref = str(10000 + int(rng.random() * 90000))
+        roll = rng.random()
+        if k == 0 or roll < 0.38:
+            body = (f"{rng.choice(OPENERS)}\n\n" + rng.choice(CUSTOMER_LINES).format(
+                p=product, x=problem, n=ref) + f"\n\n{customer.name}")
+            rows.messages.append((message_id, tid, "reply", None, customer.id, body, None,
+                                  _ts(t)))
+        elif roll < 0.72:
+            author = assignee or rng.choice(members)
+            body = rng.choice(AGENT_LINES).format(p=product, n=ref) + \
+                f"\n\n{world.agents[author].name}"
+            rows.messages.append((message_id, tid, "reply", author, None, body, None, _ts(t)))
+        elif roll < 0.86:
+            mention = world.agents[rng.choice(members)]
+            handle = mention.email.split("@")[0]
+            body = rng.choice(COMMENTS).format(m=handle, p=product, n=ref)
+            author = assignee or rng.choice(members)
+            rows.messages.append((message_id, tid, "comment", author, None, body, None,
+                                  _ts(t)))
+            if "@" in body:
+                rows.mentions.append((message_id, mention.id))
+        else:
+            new_name = rng.choice(draft.open_names)
+            rows.messages.append(_stage_event(message_id, tid, assignee, last_stage_name,
+                                              new_name, t))
+            last_stage_name = new_name
+    return message_id, t, last_stage_name, n_messages
+
+
+def _stage_event(message_id: int, tid: int, author: int | None, old: str, new: str,
+                 at: datetime) -> tuple:
+    events = [{"field": "stage", "old": old, "new": new}]
+    return (message_id, tid, "event", author, None, f"stage: {old} → {new}",
+            json.dumps(events), _ts(at))
+
+
+def _clocks(world: _World, draft: _Draft, tid: int, created: datetime,
+            closed_at: datetime | None, updated: datetime, now: datetime) -> list[tuple]:
+    """SLA clocks as the service would have run them from the ticket's creation: reached
+    (in time or not) once it got to the target stage, else running until now."""
+    rows = []
+    team, stage = draft.team, draft.stage
+    for policy in sla.matching_policies(world.policies[team.id], draft.priority, draft.tags,
+                                        draft.customer.id):
+        deadline = sla.add_working_hours(created, policy.hours, team.calendar)
+        target = world.stage_by_id[policy.target_stage_id]
+        if closed_at is not None or stage.sequence >= target.sequence:
+            reached_at = closed_at or updated
+            status = sla.status_on_reach(deadline, reached_at).value
+            rows.append((tid, policy.id, status, _ts(deadline), 0.0, None, _ts(reached_at)))
+        else:
+            status = sla.status_now(sla.SlaStatus.ongoing, deadline, now).value
+            rows.append((tid, policy.id, status, _ts(deadline), 0.0, _ts(created), None))
+    return rows
+
+
+def _ticket_row(rng: random.Random, draft: _Draft, tid: int, created: datetime,
+                updated: datetime, closed_at: datetime | None, n_messages: int) -> tuple:
+    """The ticket in `bulk.TICKET_INSERT`'s order."""
+    customer = draft.customer
+    return (
+        tid, tid, draft.subject,
+        f"{draft.product} {draft.problem}. Reported by {customer.name} via "
+        f"{'email' if rng.random() < 0.7 else 'the web form'}.",
+        draft.team.id, draft.stage.id, draft.assignee, customer.id, customer.organization_id,
+        draft.priority, ",".join(draft.tags), "email" if rng.random() < 0.7 else "web",
+        _ts(created), _ts(updated), _ts(closed_at) if closed_at else None,
+        int(not draft.stage.closing), 1 + n_messages // 3, n_messages,
+    )
 
 
 def _ts(value: datetime) -> str:

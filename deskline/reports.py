@@ -32,7 +32,6 @@ from deskline.models import (
     StageBacklog,
 )
 from deskline.rules.sla import working_hours_between
-from deskline.store.tickets import scope_sql
 
 DEFAULT_DAYS = 30
 
@@ -41,17 +40,6 @@ def period(f: ReportFilter, now: datetime) -> tuple[datetime, datetime]:
     until = f.until or now
     since = f.since or (until - timedelta(days=DEFAULT_DAYS))
     return since, until
-
-
-def _narrow(scope: Scope, f: ReportFilter) -> tuple[str, list]:
-    where, params = [scope_sql(scope)], []
-    if f.team_id is not None:
-        where.append("t.team_id = ?")
-        params.append(f.team_id)
-    if f.agent_id is not None:
-        where.append("t.assignee_id = ?")
-        params.append(f.agent_id)
-    return " AND ".join(where), params
 
 
 def _durations(values: list[float]) -> DurationFigures:
@@ -77,65 +65,18 @@ def _ratings(rows: list[tuple], names: dict) -> list[RatingFigures]:
 def build_report(store, scope: Scope, f: ReportFilter, now: datetime) -> Report:
     since, until = period(f, now)
     lo, hi = to_db(since), to_db(until)
-    narrow, params = _narrow(scope, f)
-    conn = store.conn
     teams = {t.id: t for t in store.teams()}
-
-    opened = dict(conn.execute(
-        "SELECT substr(t.created_at, 1, 10), count(*) FROM tickets t"
-        f" WHERE t.created_at >= ? AND t.created_at < ? AND {narrow} GROUP BY 1",
-        [lo, hi, *params]).fetchall())
-    closed = dict(conn.execute(
-        "SELECT substr(t.closed_at, 1, 10), count(*) FROM tickets t"
-        f" WHERE t.closed_at >= ? AND t.closed_at < ? AND {narrow} GROUP BY 1",
-        [lo, hi, *params]).fetchall())
-    days = []
-    day = since.date()
-    last = (until - timedelta(microseconds=1)).date()
-    while day <= last:
-        key = day.isoformat()
-        days.append(DayCount(day=key, opened=opened.get(key, 0), closed=closed.get(key, 0)))
-        day += timedelta(days=1)
-
-    stages = store.stages(f.team_id)
-    counts = dict(conn.execute(
-        f"SELECT t.stage_id, count(*) FROM tickets t WHERE t.is_open = 1 AND {narrow}"
-        " GROUP BY t.stage_id", params).fetchall())
-    backlog = [StageBacklog(stage_id=s.id, stage_name=s.name, open=counts.get(s.id, 0))
-               for s in stages if not s.closing]
-
-    sla_counts = dict(conn.execute(
-        "SELECT s.status, count(*) FROM ticket_slas s JOIN tickets t ON t.id = s.ticket_id"
-        f" WHERE t.created_at >= ? AND t.created_at < ? AND {narrow}"
-        " AND s.status IN ('reached', 'failed') GROUP BY s.status", [lo, hi, *params]).fetchall())
-    reached, failed = sla_counts.get("reached", 0), sla_counts.get("failed", 0)
-    sla = SlaFigures(reached=reached, failed=failed,
-                     success_rate=round(reached / (reached + failed), 4)
-                     if reached + failed else None)
-
-    first = []
-    for team_id, created, answered in conn.execute(
-        "SELECT t.team_id, t.created_at, (SELECT min(m.created_at) FROM messages m"
-        " WHERE m.ticket_id = t.id AND m.kind = 'reply' AND m.author_agent_id IS NOT NULL)"
-        f" FROM tickets t WHERE t.created_at >= ? AND t.created_at < ? AND {narrow}",
-        [lo, hi, *params],
-    ):
-        if answered is not None:
-            first.append(working_hours_between(datetime.fromisoformat(created),
-                                               datetime.fromisoformat(answered),
-                                               teams[team_id].calendar))
-    to_close = [
-        working_hours_between(datetime.fromisoformat(created), datetime.fromisoformat(done),
-                              teams[team_id].calendar)
-        for team_id, created, done in conn.execute(
-            "SELECT t.team_id, t.created_at, t.closed_at FROM tickets t"
-            f" WHERE t.closed_at >= ? AND t.closed_at < ? AND {narrow}", [lo, hi, *params])
-    ]
-
-    rated = conn.execute(
-        "SELECT t.team_id, t.assignee_id, t.rating FROM tickets t"
-        f" WHERE t.rated_at >= ? AND t.rated_at < ? AND t.rating IS NOT NULL AND {narrow}",
-        [lo, hi, *params]).fetchall()
+    opened = store.opened_per_day(scope, f, lo, hi)
+    closed = store.closed_per_day(scope, f, lo, hi)
+    days = _per_day(since, until, opened, closed)
+    backlog = _backlog(store, scope, f)
+    sla = _sla(store.settled_clocks(scope, f, lo, hi))
+    first = [_working_hours(teams, team_id, created, answered)
+             for team_id, created, answered in store.first_agent_replies(scope, f, lo, hi)
+             if answered is not None]
+    to_close = [_working_hours(teams, team_id, created, done)
+                for team_id, created, done in store.closing_times(scope, f, lo, hi)]
+    rated = store.ratings_given(scope, f, lo, hi)
     agents = {a.id: a.name for a in store.agents()}
     return Report(
         filter=f, since=since, until=until, opened=sum(opened.values()),
@@ -145,3 +86,37 @@ def build_report(store, scope: Scope, f: ReportFilter, now: datetime) -> Report:
                                  {t.id: t.name for t in teams.values()}),
         ratings_by_agent=_ratings([(r[1], r[2]) for r in rated], agents),
     )
+
+
+def _per_day(since: datetime, until: datetime, opened: dict[str, int],
+             closed: dict[str, int]) -> list[DayCount]:
+    """Every UTC day of the period, with the days that saw nothing too."""
+    days = []
+    day = since.date()
+    last = (until - timedelta(microseconds=1)).date()
+    while day <= last:
+        key = day.isoformat()
+        days.append(DayCount(day=key, opened=opened.get(key, 0), closed=closed.get(key, 0)))
+        day += timedelta(days=1)
+    return days
+
+
+def _backlog(store, scope: Scope, f: ReportFilter) -> list[StageBacklog]:
+    """Open tickets now in each stage that is not a closing one."""
+    stages = store.stages(f.team_id)
+    counts = store.open_per_stage(scope, f)
+    return [StageBacklog(stage_id=s.id, stage_name=s.name, open=counts.get(s.id, 0))
+            for s in stages if not s.closing]
+
+
+def _sla(settled: dict[str, int]) -> SlaFigures:
+    reached, failed = settled.get("reached", 0), settled.get("failed", 0)
+    return SlaFigures(reached=reached, failed=failed,
+                      success_rate=round(reached / (reached + failed), 4)
+                      if reached + failed else None)
+
+
+def _working_hours(teams: dict, team_id: int, start: str, end: str) -> float:
+    """Working hours between two stored times on the ticket's team calendar."""
+    return working_hours_between(datetime.fromisoformat(start), datetime.fromisoformat(end),
+                                 teams[team_id].calendar)

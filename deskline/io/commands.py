@@ -1,11 +1,12 @@
-"""`deskline import`, `export`, `report` and `maintenance`: argparse only at import time;
-every handler imports the engine when it runs (`deskline --help` stays fast)."""
+"""`deskline import` and `export`: argparse only at import time; every handler imports the
+engine when it runs (`deskline --help` stays fast)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from deskline.cli_options import agent_named, named, option_date
 from deskline.text import json_text, plain
 
 
@@ -57,55 +58,12 @@ def add_parsers(sub, db_arg) -> None:
                      help="CSV: prefix cells that start like a formula (= + - @) with ' so "
                           "a spreadsheet shows them as text")
 
-    rep = sub.add_parser("report", help="report figures as JSON (opened, closed, backlog, "
-                                        "SLA, response times, ratings)")
-    db_arg(rep)
-    rep.add_argument("--as", dest="agent", metavar="EMAIL")
-    rep.add_argument("--team", metavar="T", help="team name or id")
-    rep.add_argument("--agent", dest="assignee", metavar="EMAIL", help="assignee email or name")
-    rep.add_argument("--since", metavar="DATE", help="start of the period (default: 30 days "
-                                                      "before --until)")
-    rep.add_argument("--until", metavar="DATE", help="end of the period (default: now)")
 
-    maint = sub.add_parser("maintenance", help="close inactive tickets and fail overdue SLAs "
-                                               "(run it from cron)")
-    db_arg(maint)
-    maint.add_argument("--as", dest="agent", metavar="EMAIL")
-    maint.add_argument("--json", action="store_true")
-
-
-COMMANDS = ("import", "export", "report", "maintenance")
+COMMANDS = ("import", "export")
 
 
 def run(args: argparse.Namespace, open_service, error) -> int:
-    return {"import": _import, "export": _export, "report": _report,
-            "maintenance": _maintenance}[args.command](args, open_service, error)
-
-
-def _date(value: str | None, error, what: str):
-    if value is None:
-        return None
-    from deskline.io.importer import parse_date
-
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise error(f"{what}: {exc}") from None
-
-
-def _find(items, key: str, what: str, error):
-    for item in items:
-        if key.isdigit() and item.id == int(key) or item.name.casefold() == key.casefold():
-            return item
-    raise error(f"no {what} {key!r} (known: {', '.join(i.name for i in items) or 'none'})")
-
-
-def _agent(svc, key: str, error):
-    for agent in svc.list_agents():
-        if key.casefold() in (agent.email.casefold(), agent.name.casefold()) or \
-                key.isdigit() and agent.id == int(key):
-            return agent
-    raise error(f"no agent {key!r}")
+    return {"import": _import, "export": _export}[args.command](args, open_service, error)
 
 
 def _progress():
@@ -162,19 +120,20 @@ def _export(args, open_service, error) -> int:
     svc = open_service(args)
     org = project = None
     if args.organization:
-        org = _find(svc.list_organizations(), args.organization, "organization", error)
+        org = named(svc.list_organizations(), args.organization, "organization", error)
     if args.project:
-        project = _find(svc.list_projects(), args.project, "project", error)
+        project = named(svc.list_projects(), args.project, "project", error)
     if args.kind == "tickets":
-        team = _find(svc.list_teams(), args.team, "team", error) if args.team else None
+        team = named(svc.list_teams(), args.team, "team", error) if args.team else None
         stage = None
         if args.stage:
-            stage = _find(svc.list_stages(team.id if team else None), args.stage, "stage", error)
+            stage = named(svc.list_stages(team.id if team else None), args.stage, "stage", error)
         flt = TicketExportFilter(
             team_id=team.id if team else None, stage_id=stage.id if stage else None,
-            assignee_id=_agent(svc, args.assignee, error).id if args.assignee else None,
+            assignee_id=agent_named(svc, args.assignee, error).id if args.assignee else None,
             organization_id=org.id if org else None, project_id=project.id if project else None,
-            since=_date(args.since, error, "--since"), until=_date(args.until, error, "--until"),
+            since=option_date(args.since, error, "--since"),
+            until=option_date(args.until, error, "--until"),
             open=True if args.open else False if args.closed else None,
             include_archived=args.archived)
     else:
@@ -209,33 +168,3 @@ class _SafeTerminal:
 
     def flush(self) -> None:
         self._out.flush()
-
-
-def _report(args, open_service, error) -> int:
-    from deskline.models import ReportFilter
-
-    svc = open_service(args)
-    team = _find(svc.list_teams(), args.team, "team", error) if args.team else None
-    agent = _agent(svc, args.assignee, error) if args.assignee else None
-    report = svc.report(ReportFilter(team_id=team.id if team else None,
-                                     agent_id=agent.id if agent else None,
-                                     since=_date(args.since, error, "--since"),
-                                     until=_date(args.until, error, "--until")))
-    print(json_text(report.model_dump(mode="json"), indent=2))
-    return 0
-
-
-def _maintenance(args, open_service, error) -> int:
-
-    svc = open_service(args)
-    sla_failed = svc.refresh_sla()
-    result = svc.auto_close()
-    if args.json:
-        print(json_text({"sla_failed": sla_failed, "closed": len(result.closed),
-                         "closed_ids": result.closed, "skipped": result.skipped,
-                         "rating_requests": result.rating_requests}))
-    else:
-        print(f"Closed {len(result.closed)} inactive tickets ({result.rating_requests} rating "
-              f"requests queued, {result.skipped} skipped as changed meanwhile); "
-              f"{sla_failed} tickets had an SLA fail.")
-    return 0

@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,9 +40,11 @@ from deskline.models import (
     normalize_email,
 )
 from deskline.rules import sla
+from deskline.store.bulk import TicketRows
 
 Progress = Callable[[str, int, int], None]  # (phase: "checking" | "writing", done, total)
 FTS_DEFER_ROWS = 1000  # from this many tickets, full-text indexing is done in one go
+BATCH = 5000  # rows per bulk write (and per progress report)
 MAX_PROBLEMS = 10_000  # a report keeps at most this many problems (the counts stay exact)
 
 PRIORITIES = {
@@ -242,11 +244,20 @@ def _by_name(items) -> dict:
     return index
 
 
-def _check_tickets(svc, csv_file: CsvFile, mapped, progress, total,
-                   default_team: str | None) -> _Check:
+@dataclass(frozen=True)
+class _TicketLookups:
+    """What a ticket row is checked against, read once per file."""
+
+    teams: dict  # by name (case-folded) and id as text
+    team_names: str
+    stages: dict  # team id -> stages by name and id
+    agents: dict  # active agents by email and name (case-folded)
+    customers: dict[str, int]  # email (case-folded) -> id
+    fallback: object | None  # the team of rows that name none
+
+
+def _ticket_lookups(svc, default_team: str | None) -> _TicketLookups:
     store = svc.store
-    check = _Check()
-    column = _column_of(mapped)
     teams = _by_name(svc.list_teams())
     team_names = ", ".join(sorted({t.name for t in teams.values()}))
     stages = {t.id: _by_name(store.stages(t.id)) for t in teams.values()}
@@ -262,64 +273,107 @@ def _check_tickets(svc, csv_file: CsvFile, mapped, progress, total,
         if fallback is None:
             raise ValidationFailed(f"no team {default_team!r} (known: {team_names})",
                                    field="team")
+    return _TicketLookups(teams, team_names, stages, agents, customers, fallback)
+
+
+def _check_subject(check: _Check, line: int, values: dict, column: dict) -> str:
+    subject = values.get("subject", "")
+    if not subject:
+        check.add(line, "subject", column.get("subject"), "missing subject")
+    elif len(subject) > 500:
+        check.add(line, "subject", column.get("subject"), "subject longer than 500 "
+                  "characters")
+    return subject
+
+
+def _check_team_stage(check: _Check, line: int, values: dict, column: dict,
+                      known: _TicketLookups) -> tuple:
+    """(team, stage): the row's or the default team, and the named stage or the team's
+    first."""
+    team_name = values.get("team", "")
+    team = known.teams.get(team_name.casefold()) if team_name else known.fallback
+    if team is None:
+        check.add(line, "team", column.get("team"),
+                  f"unknown team {team_name!r} (known: {known.team_names})" if team_name
+                  else "missing team")
+    stage = None
+    stage_name = values.get("stage", "")
+    if team is not None:
+        if stage_name:
+            stage = known.stages[team.id].get(stage_name.casefold())
+            if stage is None or stage.id not in team.stage_ids:
+                stage = None
+                check.add(line, "stage", column.get("stage"),
+                          f"unknown stage {stage_name!r} for team {team.name}")
+        elif team.stage_ids:
+            stage = known.stages[team.id].get(str(team.stage_ids[0]))
+        else:
+            check.add(line, "team", column.get("team"), f"team {team.name} has no stages")
+    return team, stage
+
+
+def _check_priority(check: _Check, line: int, values: dict, column: dict) -> int | None:
+    priority_text = values.get("priority", "").casefold()
+    priority = PRIORITIES.get(priority_text, 0 if not priority_text else None)
+    if priority is None:
+        check.add(line, "priority", column.get("priority"),
+                  f"unknown priority {values['priority']!r} (low, medium, high, urgent "
+                  "or 0-3)")
+    return priority
+
+
+def _check_assignee(check: _Check, line: int, values: dict, column: dict,
+                    known: _TicketLookups):
+    assignee = None
+    if values.get("assignee"):
+        assignee = known.agents.get(values["assignee"].casefold())
+        if assignee is None:
+            check.add(line, "assignee", column.get("assignee"),
+                      f"unknown agent {values['assignee']!r}")
+    return assignee
+
+
+def _check_channel(check: _Check, line: int, values: dict, column: dict) -> str:
+    channel = values.get("channel", "").casefold() or "manual"
+    if channel not in CHANNELS:
+        check.add(line, "channel", column.get("channel"),
+                  f"unknown channel {values['channel']!r} ({', '.join(CHANNELS)})")
+    return channel
+
+
+def _check_dates(check: _Check, line: int, values: dict, column: dict,
+                 now: datetime) -> tuple[datetime, datetime | None]:
+    """(created, closed): created defaults to now; closing before creation is refused."""
+    dates = {}
+    for key in ("created_at", "closed_at"):
+        if values.get(key):
+            try:
+                dates[key] = parse_date(values[key])
+            except ValueError as exc:
+                check.add(line, key, column.get(key), str(exc))
+    created = dates.get("created_at", now)
+    closed = dates.get("closed_at")
+    if closed is not None and closed < created:
+        check.add(line, "closed_at", column.get("closed_at"), "closed before it was created")
+    return created, closed
+
+
+def _check_tickets(svc, csv_file: CsvFile, mapped, progress, total,
+                   default_team: str | None) -> _Check:
+    check = _Check()
+    column = _column_of(mapped)
+    known = _ticket_lookups(svc, default_team)
     now = svc.clock()
     for line, values in _rows(csv_file, mapped, check, progress, total):
-        subject = values.get("subject", "")
-        if not subject:
-            check.add(line, "subject", column.get("subject"), "missing subject")
-        elif len(subject) > 500:
-            check.add(line, "subject", column.get("subject"), "subject longer than 500 "
-                      "characters")
-        team_name = values.get("team", "")
-        team = teams.get(team_name.casefold()) if team_name else fallback
-        if team is None:
-            check.add(line, "team", column.get("team"),
-                      f"unknown team {team_name!r} (known: {team_names})" if team_name
-                      else "missing team")
-        stage = None
-        stage_name = values.get("stage", "")
-        if team is not None:
-            if stage_name:
-                stage = stages[team.id].get(stage_name.casefold())
-                if stage is None or stage.id not in team.stage_ids:
-                    stage = None
-                    check.add(line, "stage", column.get("stage"),
-                              f"unknown stage {stage_name!r} for team {team.name}")
-            elif team.stage_ids:
-                stage = stages[team.id].get(str(team.stage_ids[0]))
-            else:
-                check.add(line, "team", column.get("team"), f"team {team.name} has no stages")
-        priority_text = values.get("priority", "").casefold()
-        priority = PRIORITIES.get(priority_text, 0 if not priority_text else None)
-        if priority is None:
-            check.add(line, "priority", column.get("priority"),
-                      f"unknown priority {values['priority']!r} (low, medium, high, urgent "
-                      "or 0-3)")
-        assignee = None
-        if values.get("assignee"):
-            assignee = agents.get(values["assignee"].casefold())
-            if assignee is None:
-                check.add(line, "assignee", column.get("assignee"),
-                          f"unknown agent {values['assignee']!r}")
-        channel = values.get("channel", "").casefold() or "manual"
-        if channel not in CHANNELS:
-            check.add(line, "channel", column.get("channel"),
-                      f"unknown channel {values['channel']!r} ({', '.join(CHANNELS)})")
-        dates = {}
-        for key in ("created_at", "closed_at"):
-            if values.get(key):
-                try:
-                    dates[key] = parse_date(values[key])
-                except ValueError as exc:
-                    check.add(line, key, column.get(key), str(exc))
-        created = dates.get("created_at", now)
-        closed = dates.get("closed_at")
-        if closed is not None and closed < created:
-            check.add(line, "closed_at", column.get("closed_at"),
-                      "closed before it was created")
+        subject = _check_subject(check, line, values, column)
+        team, stage = _check_team_stage(check, line, values, column, known)
+        priority = _check_priority(check, line, values, column)
+        assignee = _check_assignee(check, line, values, column, known)
+        channel = _check_channel(check, line, values, column)
+        created, closed = _check_dates(check, line, values, column, now)
         email = _check_email(check, line, values.get("customer_email", ""),
                              column.get("customer_email"), "customer_email", required=False)
-        customer_id = customers.get(email.casefold()) if email else None
+        customer_id = known.customers.get(email.casefold()) if email else None
         if line in check.bad_lines:
             continue
         if customer_id is None:
@@ -337,59 +391,33 @@ def _write_customers(svc, check: _Check, progress: Progress | None) -> None:
     store = svc.store
     now = to_db(svc.clock())
     orgs = {o.name.casefold(): o.id for o in store.organizations()}
+    total = len(check.good)
     with store.transaction():
         for key, name in check.new_orgs.items():
             orgs[key] = store.insert_organization(name, None)
-        project_rows = []
-        insert = store.conn.execute
-        for n, (_line, email, name, org, phone, pids) in enumerate(check.good, start=1):
-            cid = insert("INSERT INTO customers (email, name, organization_id, phone, created_at)"
-                         " VALUES (?, ?, ?, ?, ?)",
-                         (email, name, orgs[org.casefold()] if org else None, phone,
-                          now)).lastrowid
-            project_rows.extend((cid, pid) for pid in dict.fromkeys(pids))
-            if progress and n % 5000 == 0:
-                progress("writing", n, len(check.good))
-        store.conn.executemany("INSERT OR IGNORE INTO customer_projects (customer_id,"
-                               " project_id) VALUES (?, ?)", project_rows)
+        for start in range(0, total, BATCH):
+            store.insert_customers(
+                (email, name, orgs[org.casefold()] if org else None, phone, now, pids)
+                for _line, email, name, org, phone, pids in check.good[start:start + BATCH])
+            done = min(start + BATCH, total)
+            if progress and done % BATCH == 0:
+                progress("writing", done, total)
 
 
 def _write_tickets(svc, check: _Check, progress: Progress | None, source_name: str) -> None:
     """All rows in bulk: ids are given here (the transaction holds the write lock, so no
-    other writer can take one), and tickets, tags, followers, events and SLA clocks go in
-    with one `executemany` each per batch."""
+    other writer can take one), and the rows go to the store's bulk writer per batch."""
     store = svc.store
-    conn = store.conn
-    plans: dict = {}
+    clocks_of = _StartingClocks(store)
     names = {t.casefold(): t for row in check.good for t in row[6]}
-    batches: dict[str, list[tuple]] = {"tickets": [], "tags": [], "followers": [],
-                                       "events": [], "slas": []}
+    rows = TicketRows()
     total = len(check.good)
-
-    def flush() -> None:
-        conn.executemany(
-            "INSERT INTO tickets (id, number, subject, description, team_id, stage_id,"
-            " assignee_id, customer_id, organization_id, priority, tags, channel, created_at,"
-            " updated_at, closed_at, is_open, sla_deadline, sla_status, message_count)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-            batches["tickets"])
-        conn.executemany("INSERT OR IGNORE INTO ticket_tags (ticket_id, tag_id) VALUES (?, ?)",
-                         batches["tags"])
-        conn.executemany("INSERT OR IGNORE INTO ticket_followers (ticket_id, agent_id)"
-                         " VALUES (?, ?)", batches["followers"])
-        conn.executemany("INSERT INTO messages (ticket_id, kind, author_agent_id, body, events,"
-                         " created_at) VALUES (?, 'event', ?, ?, ?, ?)", batches["events"])
-        conn.executemany(
-            "INSERT INTO ticket_slas (ticket_id, policy_id, status, deadline, spent_hours,"
-            " running_since, reached_at) VALUES (?, ?, ?, ?, ?, ?, ?)", batches["slas"])
-        for rows in batches.values():
-            rows.clear()
-
-    with store.transaction(), _fts_deferred(store, total):
+    deferred = store.deferred_indexing(messages=False) if total >= FTS_DEFER_ROWS \
+        else nullcontext()
+    with store.transaction(), deferred:
         tag_ids = dict(zip(names, store.tag_ids(names.values()), strict=True))
-        org_of = dict(conn.execute("SELECT id, organization_id FROM customers"
-                                   " WHERE organization_id IS NOT NULL"))
-        tid = conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]
+        org_of = store.customer_organization_ids()
+        tid = store.last_ticket_id()
         number = store.next_number() - 1
         for n, row in enumerate(check.good, start=1):
             (line, subject, description, team, stage, priority, tags, assignee, customer_id,
@@ -397,80 +425,44 @@ def _write_tickets(svc, check: _Check, progress: Progress | None, source_name: s
             tid += 1
             number += 1
             closed = (closed or created) if stage.closing else None
-            clocks = [] if closed else _sla_rows(store, plans, team, stage, priority, tags,
-                                                 customer_id, created)
-            batches["slas"].extend((tid, *clock) for clock in clocks)
-            batches["tickets"].append((
+            if closed is None:
+                rows.clocks.extend((tid, *clock) for clock in clocks_of(
+                    team, stage, priority, tags, customer_id, created))
+            rows.tickets.append((
                 tid, number, subject, description, team.id, stage.id,
                 assignee.id if assignee else None, customer_id, org_of.get(customer_id),
                 priority, ",".join(tags), channel, to_db(created), to_db(closed or created),
-                to_db(closed), int(closed is None), *_sla_summary(clocks)))
-            batches["tags"].extend((tid, tag_ids[t.casefold()]) for t in tags)
+                to_db(closed), int(closed is None), 1, 1))
+            rows.tags.extend((tid, tag_ids[t.casefold()]) for t in tags)
             if assignee:
-                batches["followers"].append((tid, assignee.id))
-            batches["events"].append((
-                tid, svc.actor.id, f"Imported from {source_name}, line {line}",
+                rows.followers.append((tid, assignee.id))
+            rows.messages.append((
+                None, tid, "event", svc.actor.id, None, f"Imported from {source_name}, line {line}",
                 json.dumps([{"field": "stage", "old": None, "new": stage.name}]),
                 to_db(created)))
-            if n % 5000 == 0:
-                flush()
+            if n % BATCH == 0:
+                store.write_tickets(rows)
                 if progress:
                     progress("writing", n, total)
-        flush()
+        store.write_tickets(rows)
 
 
-def _sla_summary(clocks: list[tuple]) -> tuple[str | None, str | None]:
-    """(sla_deadline, sla_status) of the ticket, as `store.summarize_sla` sums them up:
-    the nearest ongoing deadline, the worst status."""
-    if not clocks:
-        return None, None
-    deadlines = [c[2] for c in clocks if c[1] == "ongoing" and c[2] is not None]
-    statuses = {c[1] for c in clocks}
-    status = "failed" if "failed" in statuses else "ongoing" if "ongoing" in statuses \
-        else "reached"
-    return (min(deadlines) if deadlines else None), status
+class _StartingClocks:
+    """The SLA clocks a new ticket starts with (`rules.sla.starting_clocks`, as the
+    service starts them), with each team's policies and stage order read once."""
 
+    def __init__(self, store) -> None:
+        self.store = store
+        self.plans: dict[int, tuple] = {}
 
-@contextmanager
-def _fts_deferred(store, rows: int) -> Iterator[None]:
-    """For a big import, index the new tickets' text in one statement at the end instead of
-    a trigger call per row; inside the import's transaction, so nobody sees the difference."""
-    if rows < FTS_DEFER_ROWS:
-        yield
-        return
-    conn = store.conn
-    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'"
-                       " AND name = 'tickets_fts_ai'").fetchone()
-    first = conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]
-    if sql:
-        conn.execute("DROP TRIGGER tickets_fts_ai")
-    yield
-    conn.execute("INSERT INTO tickets_fts (rowid, subject, description) SELECT id, subject,"
-                 " description FROM tickets WHERE id > ?", (first,))
-    if sql:
-        conn.execute(sql[0])
-
-
-def _sla_rows(store, plans: dict, team, stage, priority: int, tags: list[str],
-              customer_id: int | None, created: datetime) -> list[tuple]:
-    """The SLA clocks a new ticket starts with, as `Service._apply_slas` starts them (a
-    new ticket keeps nothing), with the team's policies and stage order read once."""
-    if team.id not in plans:
-        plans[team.id] = (store.sla_policies(team.id),
-                          {s.id: s.sequence for s in store.stages(team.id)})
-    policies, order = plans[team.id]
-    rows = []
-    for policy in policies:
-        if not sla.policy_applies(policy, priority, tags, customer_id):
-            continue
-        if order.get(stage.id, 0) >= order.get(policy.target_stage_id, 1 << 30):
-            rows.append((policy.id, "reached", None, 0.0, None, to_db(created)))
-        elif stage.id in policy.excluded_stage_ids:
-            rows.append((policy.id, "ongoing", None, 0.0, None, None))
-        else:
-            deadline = sla.add_working_hours(created, policy.hours, team.calendar)
-            rows.append((policy.id, "ongoing", to_db(deadline), 0.0, to_db(created), None))
-    return rows
+    def __call__(self, team, stage, priority: int, tags: list[str], customer_id: int | None,
+                 created: datetime) -> list[sla.Clock]:
+        if team.id not in self.plans:
+            self.plans[team.id] = (self.store.sla_policies(team.id),
+                                   {s.id: s.sequence for s in self.store.stages(team.id)})
+        policies, order = self.plans[team.id]
+        return sla.starting_clocks(policies, order, stage.id, priority, tags, customer_id,
+                                   created, team.calendar)
 
 
 def run_import(svc, source: str | Path | bytes, kind: ImportKind | str, *,
@@ -606,4 +598,4 @@ def save_mapping(svc, name: str, kind: ImportKind | str,
 def delete_mapping(svc, name: str) -> None:
     access.require_agent(svc.scope(), "delete import mappings")
     with svc.store.transaction():
-        svc.store.conn.execute("DELETE FROM import_mappings WHERE name = ?", (name,))
+        svc.store.delete_mapping(name)

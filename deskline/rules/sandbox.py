@@ -20,7 +20,7 @@ from jinja2 import TemplateSyntaxError as JinjaSyntaxError
 from jinja2.meta import find_undeclared_variables
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from deskline.rules.templates import ALLOWED_NAMES, PLACEHOLDERS, TemplateError
+from deskline.rules.template_names import ALLOWED_NAMES, PLACEHOLDERS, TemplateError
 
 _TEMPLATE_FILE = "<template>"
 _MAX_REPEAT = 100_000  # longest string or list a template may build with *

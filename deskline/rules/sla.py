@@ -1,4 +1,5 @@
-"""SLA clocks: working hours on a team's calendar, which policy applies, and SLA status.
+"""SLA clocks: working hours on a team's calendar, which policy applies, the clocks a
+ticket starts with, and SLA status.
 
 Working time is counted in the team's local wall time: a working day is the same
 `start_hour`..`end_hour` span on every working day, whatever the UTC offset is that day,
@@ -14,13 +15,18 @@ the number of hours, and the two functions agree with each other exactly.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from deskline.clock import to_db
 from deskline.models import Calendar, SlaPolicy, SlaStatus
+
+Clock = tuple[int, str, str | None, float, str | None, str | None]
+"""A `ticket_slas` row without its ticket, times as stored text:
+(policy_id, status, deadline, spent_hours, running_since, reached_at)."""
 
 _US_PER_HOUR = 3_600_000_000
 _US_PER_DAY = 24 * _US_PER_HOUR
@@ -157,6 +163,66 @@ def policy_applies(
         if not any(tag.strip().casefold() in wanted for tag in tags):
             return False
     return True
+
+
+def matching_policies(policies: Iterable[SlaPolicy], priority: int, tags: Sequence[str],
+                      customer_id: int | None) -> list[SlaPolicy]:
+    """The policies that cover a ticket, in the order given."""
+    return [p for p in policies if policy_applies(p, priority, tags, customer_id)]
+
+
+def starting_clock(policy: SlaPolicy, stage_id: int, stage_order: Mapping[int, int],
+                   now: datetime, calendar: Calendar) -> Clock:
+    """The clock a policy starts for a ticket in `stage_id` at `now`: reached at once when
+    the stage is at or past the policy's target (`stage_order`: stage id -> sequence),
+    paused in an excluded stage, else running with its deadline in working hours."""
+    if stage_order.get(stage_id, 0) >= stage_order.get(policy.target_stage_id, 1 << 30):
+        return (policy.id, "reached", None, 0.0, None, to_db(now))
+    if stage_id in policy.excluded_stage_ids:
+        return (policy.id, "ongoing", None, 0.0, None, None)
+    deadline = add_working_hours(now, policy.hours, calendar)
+    return (policy.id, "ongoing", to_db(deadline), 0.0, to_db(now), None)
+
+
+def starting_clocks(policies: Iterable[SlaPolicy], stage_order: Mapping[int, int],
+                    stage_id: int, priority: int, tags: Sequence[str],
+                    customer_id: int | None, now: datetime, calendar: Calendar,
+                    keep: Sequence[tuple] = ()) -> list[Clock]:
+    """A ticket's clocks when its team's policies are (re)applied at `now`: a clock per
+    matching policy, in the policies' order. `keep` holds the clocks it had (a new ticket
+    has none): a finished one stays, so does an ongoing one whose policy still matches,
+    and finished clocks of policies that no longer exist stay too."""
+    kept = {row[0]: row for row in keep}
+    rows: list[Clock] = []
+    for policy in policies:
+        applies = policy_applies(policy, priority, tags, customer_id)
+        old = kept.get(policy.id)
+        if old is not None and (old[1] != "ongoing" or applies):
+            rows.append(old[:6])
+        elif applies:
+            rows.append(starting_clock(policy, stage_id, stage_order, now, calendar))
+    started = {r[0] for r in rows}
+    rows.extend(old[:6] for old in keep if old[0] not in started and old[1] != "ongoing")
+    return rows
+
+
+def summary(clocks: Iterable[Sequence]) -> tuple[str | None, str | None]:
+    """(sla_deadline, sla_status) a ticket shows for its clocks (`Clock` rows): the
+    nearest deadline of the ongoing ones, and the worst status (failed, then ongoing,
+    then reached); (None, None) without clocks."""
+    statuses = set()
+    deadline = None
+    for clock in clocks:
+        status = clock[1]
+        statuses.add(status)
+        if status == "ongoing" and clock[2] is not None and (deadline is None
+                                                            or clock[2] < deadline):
+            deadline = clock[2]
+    if not statuses:
+        return None, None
+    worst = "failed" if "failed" in statuses else "ongoing" if "ongoing" in statuses \
+        else "reached"
+    return deadline, worst
 
 
 def status_on_reach(deadline: datetime | None, reached_at: datetime) -> SlaStatus:

@@ -21,28 +21,9 @@ class ClockUseCases(ServiceBase):
                     tags: Sequence[str], customer_id: int | None, now: datetime,
                     keep: Sequence[tuple] = ()) -> None:
         """Start clocks for the team's matching policies; keep finished or still-matching ones."""
-        kept = {row[0]: row for row in keep}
-        rows = []
-        stage_seq = {s.id: s.sequence for s in self.store.stages(team.id)}
-        for policy in self.store.sla_policies(team.id):
-            old = kept.get(policy.id)
-            if old is not None and (old[1] != "ongoing" or
-                                    sla.policy_applies(policy, priority, tags, customer_id)):
-                rows.append(old[:6])
-                continue
-            if not sla.policy_applies(policy, priority, tags, customer_id):
-                continue
-            reached = stage_seq.get(stage_id, 0) >= stage_seq.get(policy.target_stage_id, 1 << 30)
-            if reached:
-                rows.append((policy.id, "reached", None, 0.0, None, to_db(now)))
-            elif stage_id in policy.excluded_stage_ids:
-                rows.append((policy.id, "ongoing", None, 0.0, None, None))
-            else:
-                deadline = sla.add_working_hours(now, policy.hours, team.calendar)
-                rows.append((policy.id, "ongoing", to_db(deadline), 0.0, to_db(now), None))
-        for old in keep:
-            if old[0] not in {r[0] for r in rows} and old[1] != "ongoing":
-                rows.append(old[:6])
+        stage_order = {s.id: s.sequence for s in self.store.stages(team.id)}
+        rows = sla.starting_clocks(self.store.sla_policies(team.id), stage_order, stage_id,
+                                   priority, tags, customer_id, now, team.calendar, keep)
         self.store.replace_sla_rows(ticket_id, rows)
 
     def _advance_slas(self, ticket_id: int, team: Team, stage: Stage, now: datetime) -> None:

@@ -11,11 +11,14 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from deskline.store.administration import AdministrationStore
+from deskline.store.bulk import BulkStore
 from deskline.store.customers import CustomerStore
 from deskline.store.directory import DirectoryStore
+from deskline.store.export import ExportStore
 from deskline.store.mail import MailStore
 from deskline.store.mappings import MappingStore
 from deskline.store.outbox import OutboxStore
+from deskline.store.reports import ReportStore
 from deskline.store.search import SearchStore
 from deskline.store.tickets import TicketStore
 
@@ -29,7 +32,8 @@ class TransactionStore(Protocol):
 
 
 class Store(DirectoryStore, CustomerStore, TicketStore, SearchStore, MappingStore,
-            AdministrationStore, MailStore, OutboxStore, TransactionStore, Protocol):
+            AdministrationStore, MailStore, OutboxStore, BulkStore, ReportStore, ExportStore,
+            TransactionStore, Protocol):
     """Everything the service asks of a store."""
 
 

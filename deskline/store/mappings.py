@@ -18,6 +18,9 @@ class MappingQueries:
             " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, columns = excluded.columns,"
             " created_at = excluded.created_at", (name, kind, json.dumps(columns), now))
 
+    def delete_mapping(self, name: str) -> None:
+        self.conn.execute("DELETE FROM import_mappings WHERE name = ?", (name,))
+
     def mappings(self, kind: str | None = None) -> list[SavedMapping]:
         sql = "SELECT name, kind, columns, created_at FROM import_mappings"
         params: tuple = ()
@@ -35,5 +38,6 @@ class MappingStore(Protocol):
     """Saved import mappings."""
 
     def save_mapping(self, name: str, kind: str, columns: dict[str, str], now: str) -> None: ...
+    def delete_mapping(self, name: str) -> None: ...
     def mappings(self, kind: str | None = None) -> list[SavedMapping]: ...
     def mapping(self, name: str) -> SavedMapping | None: ...

@@ -10,12 +10,15 @@ from typing import TYPE_CHECKING
 
 from deskline.errors import ConflictError, DesklineError, ValidationFailed
 from deskline.store.administration import AdministrationQueries
+from deskline.store.bulk import BulkQueries
 from deskline.store.customers import CustomerQueries
 from deskline.store.db import connect
 from deskline.store.directory import DirectoryQueries
+from deskline.store.export import ExportQueries
 from deskline.store.mail import MailQueries
 from deskline.store.mappings import MappingQueries
 from deskline.store.outbox import OutboxQueries
+from deskline.store.reports import ReportQueries
 from deskline.store.search import SearchQueries
 from deskline.store.tickets import TicketQueries
 
@@ -35,7 +38,8 @@ def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
 
 
 class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQueries,
-                  MappingQueries, AdministrationQueries, MailQueries, OutboxQueries):
+                  MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
+                  BulkQueries, ReportQueries, ExportQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0

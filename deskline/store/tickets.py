@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from deskline.access import Scope, team_visible
@@ -22,6 +22,7 @@ from deskline.models import (
     TicketCard,
     TicketSla,
 )
+from deskline.rules import sla
 
 CARD_COLUMNS = (
     "t.id, t.number, t.subject, t.team_id, t.stage_id, t.priority, t.assignee_id, a.name,"
@@ -93,6 +94,11 @@ def _attachment(row: tuple) -> AttachmentInfo:
 
 class TicketQueries:
     conn: sqlite3.Connection
+    # BulkQueries', on the same store: the one statement for each of these rows
+    insert_ticket_tags: Callable[[Iterable[tuple[int, int]]], None]
+    insert_followers: Callable[[Iterable[tuple[int, int]]], None]
+    insert_mention_rows: Callable[[Iterable[tuple[int, int]]], None]
+    insert_clock_rows: Callable[[Iterable[tuple]], None]
 
     # --- reading -------------------------------------------------------------------------
 
@@ -369,14 +375,12 @@ class TicketQueries:
 
     def set_tags(self, ticket_id: int, tag_ids: Sequence[int], names: Sequence[str]) -> None:
         self.conn.execute("DELETE FROM ticket_tags WHERE ticket_id = ?", (ticket_id,))
-        self.conn.executemany("INSERT OR IGNORE INTO ticket_tags (ticket_id, tag_id) VALUES (?, ?)",
-                              [(ticket_id, t) for t in tag_ids])
+        self.insert_ticket_tags([(ticket_id, t) for t in tag_ids])
         self.conn.execute("UPDATE tickets SET tags = ? WHERE id = ?", (",".join(names), ticket_id))
 
     def set_follower(self, ticket_id: int, agent_id: int, following: bool) -> None:
         if following:
-            self.conn.execute("INSERT OR IGNORE INTO ticket_followers (ticket_id, agent_id)"
-                              " VALUES (?, ?)", (ticket_id, agent_id))
+            self.insert_followers([(ticket_id, agent_id)])
         else:
             self.conn.execute("DELETE FROM ticket_followers WHERE ticket_id = ? AND agent_id = ?",
                               (ticket_id, agent_id))
@@ -392,8 +396,7 @@ class TicketQueries:
         ).lastrowid
 
     def insert_mentions(self, message_id: int, agent_ids: Iterable[int]) -> None:
-        self.conn.executemany("INSERT OR IGNORE INTO message_mentions VALUES (?, ?)",
-                              [(message_id, a) for a in agent_ids])
+        self.insert_mention_rows([(message_id, a) for a in agent_ids])
 
     def move_messages(self, message_ids: Sequence[int] | None, from_ids: Sequence[int],
                       to_id: int) -> int:
@@ -446,24 +449,20 @@ class TicketQueries:
                                     (ticket_id,)).rowcount
         if not rows and not deleted:
             return  # no clocks before or after: the summary columns stay NULL
-        self.conn.executemany(
-            "INSERT INTO ticket_slas (ticket_id, policy_id, status, deadline, spent_hours,"
-            " running_since, reached_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(ticket_id, *r) for r in rows])
+        self.insert_clock_rows([(ticket_id, *r) for r in rows])
         self.summarize_sla([ticket_id])
 
     def summarize_sla(self, ticket_ids: Iterable[int]) -> None:
-        """Copy the nearest deadline and the worst status onto the tickets (for the board)."""
-        self.conn.execute(
-            "UPDATE tickets SET"
-            " sla_deadline = (SELECT min(deadline) FROM ticket_slas s"
-            # `+status`: look the ticket's clocks up by primary key, not every ongoing one
-            "   WHERE s.ticket_id = tickets.id AND +s.status = 'ongoing'),"
-            " sla_status = (SELECT CASE WHEN sum(status = 'failed') > 0 THEN 'failed'"
-            "   WHEN sum(status = 'ongoing') > 0 THEN 'ongoing'"
-            "   WHEN count(*) > 0 THEN 'reached' END"
-            "   FROM ticket_slas s WHERE s.ticket_id = tickets.id)"
-            f" WHERE id IN ({_int_list(ticket_ids)})")
+        """Copy the nearest deadline and the worst status (`rules.sla.summary`) onto the
+        tickets (for the board)."""
+        ids = sorted(set(ticket_ids))
+        clocks: dict[int, list[tuple]] = {}
+        for row in self.conn.execute(
+                "SELECT ticket_id, policy_id, status, deadline FROM ticket_slas"
+                f" WHERE ticket_id IN ({_int_list(ids)})"):
+            clocks.setdefault(row[0], []).append(row[1:])
+        self.conn.executemany("UPDATE tickets SET sla_deadline = ?, sla_status = ? WHERE id = ?",
+                              [(*sla.summary(clocks.get(i, ())), i) for i in ids])
 
     def has_overdue_slas(self, now: str) -> bool:
         """Whether an ongoing clock is past its deadline (a cheap check before failing)."""
