@@ -9,11 +9,15 @@ from pathlib import Path
 
 from deskline.errors import ConflictError, DesklineError, ValidationFailed
 from deskline.store.administration import AdministrationQueries
+from deskline.store.changes import ChangeQueries
 from deskline.store.customers_io import CustomerIoQueries
 from deskline.store.db import connect
 from deskline.store.directory import DirectoryQueries
+from deskline.store.idempotency import IdempotencyQueries
+from deskline.store.memo import DataVersionMemo
 from deskline.store.search import SearchQueries
 from deskline.store.tickets import TicketQueries
+from deskline.store.tokens import TokenQueries
 
 
 def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
@@ -28,10 +32,11 @@ def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
 
 
 class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries, CustomerIoQueries,
-                  AdministrationQueries):
+                  AdministrationQueries, TokenQueries, IdempotencyQueries, ChangeQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0
+        self.memo = DataVersionMemo(conn)
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True,
@@ -51,20 +56,22 @@ class SqliteStore(DirectoryQueries, TicketQueries, SearchQueries, CustomerIoQuer
             return
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
+        self.memo.transaction_began()
         try:
             yield
         except sqlite3.IntegrityError as exc:
             self.conn.execute("ROLLBACK")
-            self.forget_cached()
+            self.memo.clear()
             raise constraint_error(exc) from exc
         except BaseException:
             self.conn.execute("ROLLBACK")
-            self.forget_cached()
+            self.memo.clear()
             raise
         else:
             self.conn.execute("COMMIT")
         finally:
             self._depth = 0
+            self.memo.transaction_ended()
 
     def close(self) -> None:
         self.conn.close()
