@@ -264,9 +264,9 @@ async def test_a_revoked_tokens_stream_ends_within_seconds(world: World) -> None
     """Revoked by another process (the command line): no request pokes the server, yet the
     stream ends within about a second, not at the next keepalive."""
     from deskline.clock import to_db, utcnow
-    from deskline.server.testing import make_token
     from deskline.store.sqlite import SqliteStore
     from tests.conftest import ALICE
+    from tests.server_support import make_token
 
     token = make_token(world.db, ALICE)
     backend = RemoteBackend(world.server.url, token)
