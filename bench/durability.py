@@ -64,7 +64,7 @@ def engine_writes(db: Path, durable: bool, writes: int) -> dict[str, list[float]
 def server_writes(db: Path, writes: int) -> list[float]:
     import httpx
 
-    from deskline.server.testing import make_token
+    from deskline.server.tokens import make_token
 
     token = make_token(db, ADMIN)
     port = 18000 + (int(time.time()) % 1000)

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from deskline.demo import build_demo  # noqa: E402
 from deskline.models import TicketUpdate  # noqa: E402
 from deskline.remote import RemoteBackend  # noqa: E402
-from deskline.server.testing import make_token  # noqa: E402
+from deskline.server.tokens import make_token  # noqa: E402
 
 AGENT = "alice.martin@deskline.example"
 OTHER = "dmitri.tanaka@deskline.example"

@@ -50,13 +50,13 @@ def serve(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], P
 
 def token(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path],
           cli_error: type[Exception]) -> int:
-    from deskline.server import tokens
+    from deskline.clock import to_db, utcnow
     from deskline.store.sqlite import SqliteStore
     from deskline.text import plain
 
     store = SqliteStore.open(resolve_db(args))
     if args.token_command == "list":
-        for t in tokens.list_tokens(store.conn):
+        for t in store.api_tokens():
             state = "revoked" if t.revoked_at else \
                 f"expires {t.expires_at:%Y-%m-%d %H:%M}" if t.expires_at else "no expiry"
             fields = (str(t.id), t.agent_email, t.prefix + "…", state, t.label)
@@ -67,8 +67,8 @@ def token(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], P
         if args.expires is not None and args.expires < 1:
             raise cli_error("--expires must be at least 1 day")
         with store.transaction():
-            tid, secret, expires = tokens.create_token(store.conn, agent.id, label=args.label,
-                                                       expires_days=args.expires)
+            tid, secret, expires = store.create_api_token(agent.id, label=args.label,
+                                                          expires_days=args.expires)
         until = f"until {expires:%Y-%m-%d %H:%M} UTC" if expires else "until revoked"
         print(f"Token {tid} for {agent.email} ({agent.role.value}), valid {until}.")
         print("It is shown only this once; keep it in DESKLINE_TOKEN or the config file:")
@@ -77,18 +77,14 @@ def token(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], P
     # revoke
     if (args.id is None) == (args.agent is None):
         raise cli_error("name a token id, or --agent EMAIL to revoke all of an account's")
-    from deskline.errors import NotFound
-
     with store.transaction():
         if args.id is not None:
-            try:
-                tokens.revoke_token(store.conn, args.id)
-            except NotFound as exc:
-                raise cli_error(exc.message) from None
+            if not store.revoke_api_token(args.id, to_db(utcnow())):
+                raise cli_error(f"token {args.id} does not exist")
             print(f"Revoked token {args.id}.")
         else:
             agent = _account(store, args.agent, cli_error)
-            count = tokens.revoke_agent_tokens(store.conn, agent.id)
+            count = store.revoke_agent_tokens(agent.id, to_db(utcnow()))
             print(f"Revoked {count} token(s) of {agent.email}.")
     return 0
 

@@ -15,7 +15,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -23,12 +23,13 @@ from starlette.requests import Request
 
 from deskline import access
 from deskline.models import Agent
-from deskline.server import tokens
 from deskline.service import Service
+from deskline.store.changes import Change
 
 if TYPE_CHECKING:
-    from deskline.server.api import Api
+    from deskline.server.presence import PresenceBoard
     from deskline.server.settings import Settings
+    from deskline.store.sqlite import SqliteStore
 
 log = logging.getLogger("deskline.server.events")
 
@@ -36,16 +37,20 @@ KEEP_ROWS = 100_000  # change log rows kept for resuming streams
 BATCH = 1000
 TRIM_EVERY = 600.0  # seconds between trims of the change log and old idempotency keys
 
-# (id, type, ticket_id, version, team_id, customer_id, kind)
-Row = tuple[int, str, int, int, int, int | None, str | None]
+Row = Change
 
 
 TOKEN_CHECK = 1.0  # seconds: how soon a revoked token's stream ends
 
 
 class EventBroker:
-    def __init__(self, api: Api, settings: Settings) -> None:
-        self.api = api
+    """`store` answers the calling thread's store; `presence` is the board whose lapsed
+    entries the poller sweeps."""
+
+    def __init__(self, store: Callable[[], SqliteStore], presence: PresenceBoard,
+                 settings: Settings) -> None:
+        self.store = store
+        self.presence = presence
         self.settings = settings
         self.last_id = 0
         self._subscribers: set[asyncio.Queue] = set()
@@ -88,26 +93,20 @@ class EventBroker:
             self._wake.set()
 
     def _head_and_trim(self) -> int:
-        store = self.api.store()
-        head = store.conn.execute("SELECT coalesce(max(id), 0) FROM change_log").fetchone()[0]
+        store = self.store()
+        head = store.last_change_id()
         if head > KEEP_ROWS:
             with store.transaction():
-                store.conn.execute("DELETE FROM change_log WHERE id <= ?", (head - KEEP_ROWS,))
+                store.trim_changes(head - KEEP_ROWS)
         with store.transaction():
-            hours = self.settings.idempotency_hours
-            store.conn.execute(
-                "DELETE FROM idempotency_keys WHERE created_at < strftime('%Y-%m-%dT%H:%M:%f',"
-                " 'now', ?)", (f"-{hours} hours",))
+            store.forget_answers_older_than(self.settings.idempotency_hours)
         return head
 
     def read(self, after: int, limit: int = BATCH) -> list[Row]:
-        return self.api.store().conn.execute(
-            "SELECT id, type, ticket_id, version, team_id, customer_id, kind FROM change_log"
-            " WHERE id > ? ORDER BY id LIMIT ?", (after, limit)).fetchall()
+        return self.store().changes_after(after, limit)
 
     def oldest(self) -> int:
-        row = self.api.store().conn.execute("SELECT min(id) FROM change_log").fetchone()
-        return row[0] or 0
+        return self.store().oldest_change_id()
 
     async def _poll(self) -> None:
         assert self._wake is not None
@@ -130,7 +129,7 @@ class EventBroker:
             now = time.monotonic()
             if now - last_sweep > 1.0:
                 last_sweep = now
-                for ticket_id in self.api.presence.expire():
+                for ticket_id in self.presence.expire():
                     self._fan_out(("presence", ticket_id, None))
             if now - last_trim > TRIM_EVERY:
                 last_trim = now
@@ -156,7 +155,7 @@ class EventBroker:
         """The rows this agent may hear about, decided by the service's scope."""
         if not rows:
             return []
-        service = Service(self.api.store(), agent)
+        service = Service(self.store(), agent)
         scope = service.scope()
         live = service.visible_ticket_ids(r[2] for r in rows if r[1] != "ticket.deleted")
         kept = []
@@ -179,13 +178,13 @@ class EventBroker:
         return b"".join(_row_frame(row) for row in kept)
 
     def _visible_presence(self, agent: Agent, ticket_id: int) -> bool:
-        service = Service(self.api.store(), agent)
+        service = Service(self.store(), agent)
         return not service.scope().portal and bool(service.visible_ticket_ids([ticket_id]))
 
     def _still_valid(self, token: str | None) -> bool:
         if not token:
             return False
-        return tokens.authenticate(self.api.store().conn, token) is not None
+        return self.store().token_agent(token) is not None
 
     async def stream(self, request: Request, agent: Agent, token: str | None,
                      after: int | None) -> AsyncIterator[bytes]:

@@ -1,4 +1,4 @@
-"""Idempotency-Key on writes: the answer of a write is stored (table `idempotency_keys`)
+"""Idempotency-Key on writes: the answer of a write is stored (`store/idempotency.py`)
 inside the write's own transaction, so a retry with the same key and body gets the stored
 answer (`Idempotent-Replayed: true`) and one with a different body a 400."""
 
@@ -30,19 +30,14 @@ def once(store: SqliteStore, agent_id: int, key: str, fingerprint: str,
          answer: Callable[[], Answer]) -> Answer:
     """The stored answer of this key, or `answer()` stored in the same transaction."""
     with store.transaction():
-        row = store.conn.execute(
-            "SELECT fingerprint, status, body, headers FROM idempotency_keys"
-            " WHERE agent_id = ? AND key = ?", (agent_id, key)).fetchone()
-        if row is not None:
-            if row[0] != fingerprint:
+        stored = store.stored_answer(agent_id, key)
+        if stored is not None:
+            if stored[0] != fingerprint:
                 raise DesklineError("this Idempotency-Key was used for a different request",
                                     field="Idempotency-Key")
-            headers = json.loads(row[3]) | {"Idempotent-Replayed": "true"}
-            return row[1], row[2], headers
+            headers = json.loads(stored[3]) | {"Idempotent-Replayed": "true"}
+            return stored[1], stored[2], headers
         done = answer()
-        store.conn.execute(
-            "INSERT INTO idempotency_keys (agent_id, key, fingerprint, status, body,"
-            " headers, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (agent_id, key, fingerprint, done[0], done[1], json.dumps(done[2]),
-             to_db(utcnow())))
+        store.store_answer(agent_id, key, fingerprint, done[0], done[1], json.dumps(done[2]),
+                           to_db(utcnow()))
         return done

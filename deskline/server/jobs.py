@@ -121,8 +121,7 @@ def system_agent(store: SqliteStore) -> Agent:
     agent = store.agent_by_email(SYSTEM_EMAIL)
     if agent is None:
         with store.transaction():
-            store.conn.execute("INSERT OR IGNORE INTO agents (email, name, role, active)"
-                               " VALUES (?, ?, 'admin', 0)", (SYSTEM_EMAIL, SYSTEM_NAME))
+            store.add_inactive_admin(SYSTEM_EMAIL, SYSTEM_NAME)
         agent = store.agent_by_email(SYSTEM_EMAIL)
     assert agent is not None
     return agent

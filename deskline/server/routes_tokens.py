@@ -7,9 +7,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from deskline.clock import to_db, utcnow
 from deskline.errors import NotFound
 from deskline.models import ApiToken
-from deskline.server import tokens
 from deskline.server.api import Api, router
 from deskline.server.problems import TooMany
 from deskline.server.schemas import TokenCreate, TokenCreated
@@ -27,8 +27,8 @@ def routes(api: Api) -> APIRouter:
                 raise TooMany("too many new tokens; wait a minute")
             api.token_creations.hit(s.actor.id)
             with s.store.transaction():
-                tid, token, expires = tokens.create_token(
-                    s.store.conn, s.actor.id, label=data.label, expires_days=data.expires_days)
+                tid, token, expires = s.store.create_api_token(
+                    s.actor.id, label=data.label, expires_days=data.expires_days)
             return TokenCreated(id=tid, token=token, expires_at=expires)
 
         return await api.run(request, make, status=201)
@@ -38,11 +38,12 @@ def routes(api: Api) -> APIRouter:
         token = api.bearer(request) or ""
 
         def revoke(s: Service) -> None:
-            tid = tokens.find_token_id(s.store.conn, token)
+            tid = s.store.api_token_id(token)
             if tid is None:
                 raise NotFound("token does not exist")
             with s.store.transaction():
-                tokens.revoke_token(s.store.conn, tid, agent_id=s.actor.id)
+                if not s.store.revoke_api_token(tid, to_db(utcnow()), agent_id=s.actor.id):
+                    raise NotFound(f"token {tid} does not exist")
 
         return await api.run(request, revoke)
 

@@ -1,5 +1,6 @@
 """Queries behind administration: the audit trail, agents' roles and time off, stage
-removal, template and SLA policy edits, organizations, projects, tags and API tokens."""
+removal, template and SLA policy edits, organizations, projects and tags (API tokens are
+in tokens.py)."""
 
 from __future__ import annotations
 
@@ -8,38 +9,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from deskline.models import ApiToken, AuditEntry, EventData, Tag
-
-
-def list_tokens(conn: sqlite3.Connection, agent_id: int | None = None) -> list[ApiToken]:
-    sql = ("SELECT k.id, k.agent_id, a.email, k.prefix, k.label, k.created_at, k.expires_at,"
-           " k.revoked_at, k.last_used_at FROM api_tokens k JOIN agents a ON a.id = k.agent_id")
-    params: tuple = ()
-    if agent_id is not None:
-        sql += " WHERE k.agent_id = ?"
-        params = (agent_id,)
-    return [
-        ApiToken(id=r[0], agent_id=r[1], agent_email=r[2], prefix=r[3], label=r[4],
-                 created_at=r[5], expires_at=r[6], revoked_at=r[7], last_used_at=r[8])
-        for r in conn.execute(sql + " ORDER BY k.id", params)
-    ]
-
-
-def revoke_token(conn: sqlite3.Connection, token_id: int, now: str,
-                 agent_id: int | None = None) -> bool:
-    """False when there is no such token (of that agent)."""
-    sql = "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?"
-    params: list = [now, token_id]
-    if agent_id is not None:
-        sql += " AND agent_id = ?"
-        params.append(agent_id)
-    return conn.execute(sql, params).rowcount == 1
-
-
-def revoke_agent_tokens(conn: sqlite3.Connection, agent_id: int, now: str) -> int:
-    return conn.execute(
-        "UPDATE api_tokens SET revoked_at = ? WHERE agent_id = ? AND revoked_at IS NULL",
-        (now, agent_id)).rowcount
+from deskline.models import AuditEntry, EventData, Tag
 
 
 class AdministrationQueries:
@@ -298,17 +268,6 @@ class AdministrationQueries:
             "  WHERE x.ticket_id = tickets.id ORDER BY g.name)), '') WHERE id = ?",
             [(tid,) for tid in ticket_ids])
 
-    # --- API tokens ---------------------------------------------------------------------
-
-    def api_tokens(self, agent_id: int | None = None) -> list[ApiToken]:
-        return list_tokens(self.conn, agent_id)
-
-    def revoke_api_token(self, token_id: int, now: str) -> bool:
-        return revoke_token(self.conn, token_id, now)
-
-    def revoke_agent_tokens(self, agent_id: int, now: str) -> int:
-        return revoke_agent_tokens(self.conn, agent_id, now)
-
 
 class AdministrationStore(Protocol):
     """Audit rows and the writes of administration."""
@@ -351,6 +310,3 @@ class AdministrationStore(Protocol):
     def merge_tag(self, source_id: int, target_id: int) -> None: ...
     def delete_tag(self, tag_id: int) -> None: ...
     def refresh_ticket_tags(self, ticket_ids: Iterable[int]) -> None: ...
-    def api_tokens(self, agent_id: int | None = None) -> list[ApiToken]: ...
-    def revoke_api_token(self, token_id: int, now: str) -> bool: ...
-    def revoke_agent_tokens(self, agent_id: int, now: str) -> int: ...

@@ -20,10 +20,12 @@ from deskline.models import (
     Team,
     TimeOff,
 )
+from deskline.store.memo import DataVersionMemo
 
 
 class DirectoryQueries:
     conn: sqlite3.Connection
+    memo: DataVersionMemo
 
     # --- agents -------------------------------------------------------------------------
 
@@ -59,6 +61,11 @@ class DirectoryQueries:
             "INSERT INTO agents (email, name, role, customer_id) VALUES (?, ?, ?, ?)",
             (email, name, role, customer_id),
         ).lastrowid
+
+    def add_inactive_admin(self, email: str, name: str) -> None:
+        """The inactive admin an automatic job acts as, unless that email exists already."""
+        self.conn.execute("INSERT OR IGNORE INTO agents (email, name, role, active)"
+                          " VALUES (?, ?, 'admin', 0)", (email, name))
 
     def set_time_off(self, agent_id: int, periods: Iterable[TimeOff]) -> None:
         self.conn.execute("DELETE FROM agent_time_off WHERE agent_id = ?", (agent_id,))
@@ -99,40 +106,19 @@ class DirectoryQueries:
 
     # --- teams and stages ----------------------------------------------------------------
 
-    _teams_cache: tuple[tuple[int, int], list[Team]] | None = None
-
     def teams(self) -> list[Team]:
-        """Every team, cached until this or another connection writes anything.
+        """Every team, kept until this or another connection writes anything.
 
         Every call narrows by the actor's scope, which needs the teams; reading them costs
         more than a board page, and they rarely change.
         """
-        key = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
-        if self._teams_cache is not None and self._teams_cache[0] == key:
-            return list(self._teams_cache[1])
-        teams = self._read_teams()
-        self._teams_cache = (key, teams)
-        return list(teams)
-
-    _agent_cache: tuple[tuple[int, int], Agent | None] | None = None
+        return list(self.memo.get("teams", self._read_teams))
 
     def agent_now(self, agent_id: int) -> Agent | None:
         """The agent as stored now, re-read only when something was written since (the
         actor of a long-lived service: a role or an account changed under it counts at
         once)."""
-        key = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
-        cached = self._agent_cache
-        if cached is not None and cached[0] == key and cached[1] is not None and \
-                cached[1].id == agent_id:
-            return cached[1]
-        agent = self.agent(agent_id)
-        self._agent_cache = (key, agent)
-        return agent
-
-    def forget_cached(self) -> None:
-        """Drop what `teams` cached (after a rollback, which total_changes does not see)."""
-        self._teams_cache = None
-        self._agent_cache = None
+        return self.memo.get(("agent", agent_id), lambda: self.agent(agent_id))
 
     def _read_teams(self) -> list[Team]:
         members: dict[int, list[int]] = {}
@@ -322,7 +308,6 @@ class DirectoryStore(Protocol):
     def insert_project(self, name: str, organization_id: int | None) -> int: ...
     def teams(self) -> list[Team]: ...
     def agent_now(self, agent_id: int) -> Agent | None: ...
-    def forget_cached(self) -> None: ...
     def team(self, team_id: int) -> Team | None: ...
     def save_team(self, team_id: int | None, values: dict) -> int: ...
     def stages(self, team_id: int | None = None) -> list[Stage]: ...

@@ -12,28 +12,30 @@ from typing import Protocol
 
 from deskline.store.administration import AdministrationStore
 from deskline.store.bulk import BulkStore
+from deskline.store.changes import ChangeStore
 from deskline.store.customers import CustomerStore
 from deskline.store.directory import DirectoryStore
 from deskline.store.export import ExportStore
+from deskline.store.idempotency import IdempotencyStore
 from deskline.store.mail import MailStore
 from deskline.store.mappings import MappingStore
 from deskline.store.outbox import OutboxStore
 from deskline.store.reports import ReportStore
 from deskline.store.search import SearchStore
 from deskline.store.tickets import TicketStore
+from deskline.store.tokens import TokenStore
 
 
 class TransactionStore(Protocol):
     """Transactions and the end of the store's life."""
 
     def transaction(self) -> AbstractContextManager[None]: ...
-    def forget_cached(self) -> None: ...
     def close(self) -> None: ...
 
 
 class Store(DirectoryStore, CustomerStore, TicketStore, SearchStore, MappingStore,
             AdministrationStore, MailStore, OutboxStore, BulkStore, ReportStore, ExportStore,
-            TransactionStore, Protocol):
+            TokenStore, IdempotencyStore, ChangeStore, TransactionStore, Protocol):
     """Everything the service asks of a store."""
 
 

@@ -11,16 +11,20 @@ from typing import TYPE_CHECKING
 from deskline.errors import ConflictError, DesklineError, ValidationFailed
 from deskline.store.administration import AdministrationQueries
 from deskline.store.bulk import BulkQueries
+from deskline.store.changes import ChangeQueries
 from deskline.store.customers import CustomerQueries
 from deskline.store.db import connect
 from deskline.store.directory import DirectoryQueries
 from deskline.store.export import ExportQueries
+from deskline.store.idempotency import IdempotencyQueries
 from deskline.store.mail import MailQueries
 from deskline.store.mappings import MappingQueries
+from deskline.store.memo import DataVersionMemo
 from deskline.store.outbox import OutboxQueries
 from deskline.store.reports import ReportQueries
 from deskline.store.search import SearchQueries
 from deskline.store.tickets import TicketQueries
+from deskline.store.tokens import TokenQueries
 
 if TYPE_CHECKING:
     from deskline.store.interface import Store
@@ -39,10 +43,12 @@ def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
 
 class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQueries,
                   MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
-                  BulkQueries, ReportQueries, ExportQueries):
+                  BulkQueries, ReportQueries, ExportQueries, TokenQueries,
+                  IdempotencyQueries, ChangeQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0
+        self.memo = DataVersionMemo(conn)
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True,
@@ -62,20 +68,22 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
             return
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
+        self.memo.transaction_began()
         try:
             yield
         except sqlite3.IntegrityError as exc:
             self.conn.execute("ROLLBACK")
-            self.forget_cached()
+            self.memo.clear()
             raise constraint_error(exc) from exc
         except BaseException:
             self.conn.execute("ROLLBACK")
-            self.forget_cached()
+            self.memo.clear()
             raise
         else:
             self.conn.execute("COMMIT")
         finally:
             self._depth = 0
+            self.memo.transaction_ended()
 
     def data_version(self) -> int:
         """Changes when another connection commits: what lets a cache stay valid."""

@@ -23,7 +23,7 @@ async def _local(db: Path, email: str) -> Backend:
 
 async def _remote(db: Path, email: str) -> Backend:
     """A RemoteBackend against a real uvicorn server on 127.0.0.1 over the same file."""
-    from deskline.server.testing import open_remote_backend
+    from tests.server_support import open_remote_backend
 
     return await open_remote_backend(db, email)
 

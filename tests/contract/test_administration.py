@@ -29,8 +29,8 @@ from deskline.models import (
     TicketCreate,
     TimeOffCreate,
 )
-from deskline.server.testing import make_token
 from tests.conftest import ADMIN, ALICE, PORTAL
+from tests.server_support import make_token
 
 
 async def _team(backend, name):

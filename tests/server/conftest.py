@@ -13,10 +13,10 @@ import pytest
 
 from deskline.models import TicketCreate
 from deskline.server.run import ServerThread, start_in_thread
-from deskline.server.testing import make_token
 from deskline.service import Service
 from deskline.store.sqlite import SqliteStore
 from tests.conftest import ADMIN, ALICE, JONAS, PORTAL
+from tests.server_support import make_token
 
 ROLES = {"admin": ADMIN, "alice": ALICE, "jonas": JONAS, "portal": PORTAL}
 MISSING = 987_654

@@ -116,7 +116,7 @@ def test_bad_administration_input_names_the_field(world: World) -> None:
 
 
 def test_a_deactivated_agent_is_signed_out(world: World) -> None:
-    from deskline.server.testing import make_token
+    from tests.server_support import make_token
 
     with world.client("admin") as c:
         agent = c.post("/agents", json={"email": "leaving@deskline.example"}).json()

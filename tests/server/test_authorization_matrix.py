@@ -227,8 +227,8 @@ KIND = {"admin": "admin", "alice": "agent", "jonas": "agent", "portal": "portal"
 def _scratch(world: World, role: str) -> dict:
     """Configuration of its own for one role's run (made by the admin), so the writes of
     one run never touch what another run or test reads."""
-    from deskline.server.testing import make_token
     from tests.conftest import ADMIN, ALICE
+    from tests.server_support import make_token
 
     with world.client("admin") as admin:
         def made(path: str, body: dict) -> dict:

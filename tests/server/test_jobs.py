@@ -17,10 +17,10 @@ from aiosmtpd.controller import Controller
 from deskline.server.jobs import SYSTEM_NAME, Job, Jobs
 from deskline.server.run import ServerThread, start_in_thread
 from deskline.server.settings import Settings
-from deskline.server.testing import make_token
 from deskline.store.sqlite import SqliteStore
 from tests.conftest import ADMIN
 from tests.mail.conftest import Sink, free_port
+from tests.server_support import make_token
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> object:

@@ -22,8 +22,8 @@ from schemathesis.checks import (
 )
 
 from deskline.server.run import start_in_thread
-from deskline.server.testing import make_token
 from tests.conftest import ALICE, PORTAL
+from tests.server_support import make_token
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, response_headers_conformance]

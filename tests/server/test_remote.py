@@ -263,10 +263,10 @@ def test_deskline_serve_says_loopback_and_stops_promptly_with_streams_open(
 async def test_a_revoked_tokens_stream_ends_within_seconds(world: World) -> None:
     """Revoked by another process (the command line): no request pokes the server, yet the
     stream ends within about a second, not at the next keepalive."""
-    from deskline.server import tokens
-    from deskline.server.testing import make_token
+    from deskline.clock import to_db, utcnow
     from deskline.store.sqlite import SqliteStore
     from tests.conftest import ALICE
+    from tests.server_support import make_token
 
     token = make_token(world.db, ALICE)
     backend = RemoteBackend(world.server.url, token)
@@ -276,7 +276,7 @@ async def test_a_revoked_tokens_stream_ends_within_seconds(world: World) -> None
         await asyncio.sleep(0.3)  # the stream is open
         store = SqliteStore.open(world.db)
         with store.transaction():
-            tokens.revoke_token(store.conn, tokens.find_token_id(store.conn, token))
+            assert store.revoke_api_token(store.api_token_id(token), to_db(utcnow()))
         store.close()
         revoked = time.perf_counter()
         with pytest.raises(PermissionDenied):

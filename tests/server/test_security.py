@@ -13,9 +13,9 @@ import pytest
 from deskline.errors import ValidationFailed
 from deskline.server.app import Settings
 from deskline.server.run import check_bind, start_in_thread
-from deskline.server.testing import make_token
 from tests.conftest import ADMIN, JONAS
 from tests.server.conftest import MISSING, World
+from tests.server_support import make_token
 
 
 def _ticket(client: httpx.Client, tid: int) -> dict:

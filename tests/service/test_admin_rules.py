@@ -148,12 +148,10 @@ def test_a_helpdesk_always_keeps_an_active_admin(admin):
 
 
 def test_deactivation_revokes_tokens_and_lists_open_tickets(admin):
-    from deskline.server import tokens
-
     team = support(admin)
     ann = admin.create_agent(AgentCreate(email="ann@acme.example", name="Ann"))
     with admin.store.transaction():
-        tokens.create_token(admin.store.conn, ann.id)
+        admin.store.create_api_token(ann.id)
     ticket = admin.create_ticket(TicketCreate(team_id=team.id, subject="Mine",
                                               assignee_id=ann.id))
     done = admin.deactivate_agent(ann.id)

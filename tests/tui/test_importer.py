@@ -207,7 +207,7 @@ async def test_tickets_kind_links_customers_by_email(demo_db, tmp_path):
 async def test_a_console_on_a_server_imports_too(demo_db, tmp_path):
     """Over a real server: the file goes up as bytes; preview, dry run and import work as
     on the local database (without the progress figures)."""
-    from deskline.server.testing import open_remote_backend
+    from tests.server_support import open_remote_backend
     from tests.tui.helpers import NOW
     from tui.app import DesklineApp
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from deskline.server.run import start_in_thread
-from deskline.server.testing import make_token
+from tests.server_support import make_token
 from tests.tui.helpers import NOW, screen_text, wait_for
 from tui.screens.board import BoardScreen
 from tui.screens.dashboard import DashboardScreen

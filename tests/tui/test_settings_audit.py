@@ -12,12 +12,13 @@ from tui.screens.settings.tokens import TokenSettings
 def add_tokens(path) -> None:
     import sqlite3
 
-    from deskline.server.tokens import create_token
+    from deskline.store.sqlite import SqliteStore
 
     conn = sqlite3.connect(path)
+    store = SqliteStore(conn)
     with conn:
-        create_token(conn, 2, label="laptop", expires_days=30, now=NOW)
-        create_token(conn, 3, label="ci \x1b[31m[b]", now=NOW)
+        store.create_api_token(2, label="laptop", expires_days=30, now=NOW)
+        store.create_api_token(3, label="ci \x1b[31m[b]", now=NOW)
     conn.close()
 
 

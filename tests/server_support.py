@@ -9,28 +9,16 @@ import asyncio
 import threading
 from pathlib import Path
 
-from deskline.errors import NotFound
 from deskline.remote import RemoteBackend
 from deskline.server import tokens
 from deskline.server.run import ServerThread, start_in_thread
-from deskline.store.sqlite import SqliteStore
 
 _servers: dict[str, tuple[ServerThread, int]] = {}
 _lock = threading.Lock()
 
 
 def make_token(db: str | Path, email: str, expires_days: int | None = None) -> str:
-    store = SqliteStore.open(db, create=False)
-    try:
-        agent = store.agent_by_email(email)
-        if agent is None:
-            raise NotFound(f"no account with the email {email}")
-        with store.transaction():
-            _id, token, _exp = tokens.create_token(store.conn, agent.id, label="test",
-                                                   expires_days=expires_days)
-        return token
-    finally:
-        store.close()
+    return tokens.make_token(db, email, label="test", expires_days=expires_days)
 
 
 def _acquire(db: str) -> ServerThread:
