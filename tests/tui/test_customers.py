@@ -67,8 +67,9 @@ async def test_list_filters_by_text_organization_project_and_no_organization(dem
         await wait_for(pilot, lambda: last(spy, "list_customers")[1]["text"] == "costa"
                        and all("costa" in c.email for c in screen.customers))
         await pilot.press("enter")  # back to the list
+        await wait_for(pilot, lambda: isinstance(app.focused,
+                                                 type(screen.query_one("#customer-list"))))
         assert "“costa”" in screen_text(app)
-        assert isinstance(app.focused, type(screen.query_one("#customer-list")))
 
         await pilot.press("u")
         await wait_for(pilot, lambda: last(spy, "list_customers")[1]["unassigned"] is True)
