@@ -7,7 +7,6 @@ service, SQLite) is opened in a worker, and the dashboard fills in when it is re
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,10 +38,6 @@ FIRST_FIGURES_WAIT = 0.2
 
 def _no(_event) -> bool:
     return False
-
-
-class BackendUnavailable(RuntimeError):
-    """The backend failed to open (already reported once)."""
 
 
 def _providers():
@@ -340,6 +335,8 @@ class DesklineApp(App):
             gc.enable()
 
     async def backend_ready(self) -> Backend:
+        from tui.base import BackendUnavailable
+
         await self._backend_event.wait()
         if self.backend is None:
             raise BackendUnavailable("the helpdesk could not be opened") \
@@ -401,8 +398,8 @@ class DesklineApp(App):
             self.pop_screen()
 
     def action_open_screen(self, name: str) -> None:
-        """Customers, organizations, import or reports (tui/screens/customers.py)."""
-        from tui.screens.customers import open_screen
+        """Customers, organizations, import, reports or settings (tui/navigation.py)."""
+        from tui.navigation import open_screen
 
         open_screen(self, name)
 
@@ -470,11 +467,6 @@ class DesklineApp(App):
             self.push_screen(BoardScreen(team_id, preset=preset, pages=pages))
 
         self.run_worker(fetch(), group="open-board", exclusive=True, exit_on_error=False)
-
-
-def editor_command(config: Config | None) -> str | None:
-    return (config.editor if config and config.editor else None) or \
-        os.environ.get("VISUAL") or os.environ.get("EDITOR")
 
 
 def default_drafts_path() -> Path:

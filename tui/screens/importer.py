@@ -77,7 +77,7 @@ class ImportScreen(DesklineScreen):
         self.query_one("#import-progress", ProgressBar).display = False
 
         async def start() -> None:
-            from tui.app import BackendUnavailable
+            from tui.base import BackendUnavailable
 
             try:
                 await self.app.backend_ready()

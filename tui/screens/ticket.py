@@ -11,9 +11,8 @@ from textual.app import ComposeResult
 from textual.widgets import Static, TextArea
 
 from deskline.text import plain
-from tui import keymap
+from tui import files, keymap
 from tui.base import DesklineScreen
-from tui.screens import files
 from widgets import glyphs
 from widgets.chatter import Chatter
 from widgets.composer import Composer
@@ -533,7 +532,7 @@ class TicketScreen(DesklineScreen):
         self.call(send, sent, "Sending the reply" if kind == "reply" else "Adding the comment")
 
     def action_editor(self) -> None:
-        from tui.app import editor_command
+        from tui.editor import editor_command
 
         command = editor_command(self.app.config)
         if not command:
