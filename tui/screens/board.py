@@ -17,18 +17,6 @@ from widgets.keybar import KeyBar
 PAGE = 60
 
 
-def card_of(ticket):
-    """The board card of a ticket, as the backend would list it."""
-    from deskline.models import TicketCard
-
-    return TicketCard(
-        id=ticket.id, number=ticket.number, subject=ticket.subject, team_id=ticket.team_id,
-        stage_id=ticket.stage_id, priority=ticket.priority, assignee_id=ticket.assignee_id,
-        assignee_name=ticket.assignee_name, customer_name=ticket.customer_name,
-        tags=list(ticket.tags), sla_deadline=ticket.sla_deadline, sla_status=ticket.sla_status,
-        created_at=ticket.created_at, closed=ticket.closed_at is not None, version=ticket.version)
-
-
 class BoardScreen(DesklineScreen):
     SCOPE = "board"
     AUTO_FOCUS = ""
@@ -394,7 +382,8 @@ class BoardScreen(DesklineScreen):
         if any(c.id == ticket.id and c.version > ticket.version
                for column in self.columns for c in column.cards):
             return  # a late answer: the board already shows a newer version
-        card = card_of(ticket)
+        card = ticket.card()
+        board_filter = self._board_filter()
         old_column = None
         was_selected = False
         for column in self.columns:
@@ -402,12 +391,12 @@ class BoardScreen(DesklineScreen):
             if column.remove_ticket(ticket.id) is not None:
                 old_column = column
                 was_selected = current is not None and current.id == ticket.id
-        if old_column is None and (self.filter["text"] or self.filter["project"] is not None):
-            return  # not on this filtered board, and only the server can match text/project
+        if old_column is None and board_filter is not None and not board_filter.on_card:
+            return  # not on this filtered board, and only the store can match text/project
         if ticket.id in self.marked:
             self.marked[ticket.id] = card
         gone = (ticket.team_id != self.team_id or ticket.archived or ticket.merged_into
-                or not self._passes(card))
+                or not self._passes(card, board_filter))
         if gone:
             self.marked.pop(ticket.id, None)
             self._marked_ids.discard(ticket.id)
@@ -419,16 +408,10 @@ class BoardScreen(DesklineScreen):
         if old_column is not None:
             old_column.select(old_column.selected)
 
-    def _passes(self, card) -> bool:
-        f = self.filter
+    def _passes(self, card, board_filter) -> bool:
+        """Whether the card belongs on this board's filter (the model says: BoardFilter)."""
         me = self.app.me
-        if f["mine"] and (me is None or card.assignee_id != me.id):
-            return False
-        if f["unassigned"] and card.assignee_id is not None:
-            return False
-        if f["priority"] is not None and card.priority != f["priority"]:
-            return False
-        return not (f["tag"] and f["tag"] not in card.tags)
+        return board_filter is None or board_filter.matches(card, me.id if me else None)
 
     # --- filters and marks ------------------------------------------------------------
 
