@@ -8,7 +8,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from deskline.text import plain
-from tui import keymap
+from tui import keymap, triage
 from tui.base import DesklineScreen
 from widgets import glyphs
 from widgets.column import TicketColumn
@@ -310,44 +310,22 @@ class BoardScreen(DesklineScreen):
     def action_assign_me(self) -> None:
         card = self._selected()
         if card is not None:
-            self.call(lambda b: b.assign_to_me(card.id, card.version),
-                      lambda t: self._apply(t, f"#{t.number} assigned to you"),
-                      f"Assigning #{card.number}", failed=lambda e: self._reload_card(card.id))
+            triage.take(self, card, lambda t: self._apply(t, f"#{t.number} assigned to you"),
+                        f"Assigning #{card.number}", lambda e: self._reload_card(card.id))
 
     def action_assign(self) -> None:
         card = self._selected()
-        if card is None:
-            return
-        from tui.screens.pickers import pick_agent
-
-        def chosen(agent_id) -> None:
-            if agent_id is None:
-                return
-            agent = None if agent_id == 0 else agent_id
-            self.call(lambda b: b.assign_ticket(card.id, card.version, agent),
-                      lambda t: self._apply(t, f"#{t.number} → "
-                                               f"{plain(t.assignee_name or 'unassigned')}"),
-                      f"Assigning #{card.number}", failed=lambda e: self._reload_card(card.id))
-
-        pick_agent(self, chosen)
+        if card is not None:
+            triage.assign(self, card, lambda t: self._apply(
+                t, f"#{t.number} → {plain(t.assignee_name or 'unassigned')}"),
+                f"Assigning #{card.number}", lambda e: self._reload_card(card.id))
 
     def action_priority(self) -> None:
         card = self._selected()
-        if card is None:
-            return
-        from tui.screens.pickers import pick_priority
-
-        def chosen(value) -> None:
-            if value is None:
-                return
-            from deskline.models import TicketUpdate
-
-            self.call(lambda b: b.update_ticket(card.id, card.version,
-                                                TicketUpdate(priority=value)),
-                      lambda t: self._apply(t, f"#{t.number}: {glyphs.priority(t.priority)}"),
-                      f"Changing #{card.number}", failed=lambda e: self._reload_card(card.id))
-
-        pick_priority(self, card.priority, chosen)
+        if card is not None:
+            triage.set_priority(self, card, lambda t: self._apply(
+                t, f"#{t.number}: {glyphs.priority(t.priority)}"),
+                f"Changing #{card.number}", lambda e: self._reload_card(card.id))
 
     def _reload_card(self, ticket_id: int) -> None:
         self.call(lambda b: b.get_ticket(ticket_id), self.app.ticket_changed.publish,

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static, TextArea
 
 from deskline.text import plain
-from tui import files, keymap
+from tui import files, keymap, triage
 from tui.base import DesklineScreen
 from widgets import glyphs
 from widgets.chatter import Chatter
@@ -594,43 +594,19 @@ class TicketScreen(DesklineScreen):
 
     def action_assign_me(self) -> None:
         if self._need_ticket():
-            t = self.ticket
-            self.call(lambda b: b.assign_to_me(t.id, t.version),
-                      lambda x: self._changed(x, "Assigned to you"), "Assigning",
-                      failed=lambda e: self._reload())
+            triage.take(self, self.ticket, lambda x: self._changed(x, "Assigned to you"),
+                        "Assigning", lambda e: self._reload())
 
     def action_assign(self) -> None:
-        if not self._need_ticket():
-            return
-        from tui.screens.pickers import pick_agent
-
-        t = self.ticket
-
-        def chosen(agent_id) -> None:
-            if agent_id is not None:
-                agent = None if agent_id == 0 else agent_id
-                self.call(lambda b: b.assign_ticket(t.id, t.version, agent),
-                          lambda x: self._changed(x, "Assignee changed"), "Assigning",
-                          failed=lambda e: self._reload())
-
-        pick_agent(self, chosen, t.assignee_id)
+        if self._need_ticket():
+            t = self.ticket
+            triage.assign(self, t, lambda x: self._changed(x, "Assignee changed"), "Assigning",
+                          lambda e: self._reload(), current=t.assignee_id)
 
     def action_priority(self) -> None:
-        if not self._need_ticket():
-            return
-        from tui.screens.pickers import pick_priority
-
-        t = self.ticket
-
-        def chosen(value) -> None:
-            if value is not None:
-                from deskline.models import TicketUpdate
-
-                self.call(lambda b: b.update_ticket(t.id, t.version, TicketUpdate(priority=value)),
-                          lambda x: self._changed(x, "Priority changed"), "Changing priority",
-                          failed=lambda e: self._reload())
-
-        pick_priority(self, t.priority, chosen)
+        if self._need_ticket():
+            triage.set_priority(self, self.ticket, lambda x: self._changed(x, "Priority changed"),
+                                "Changing priority", lambda e: self._reload())
 
     def action_follow(self) -> None:
         if not self._need_ticket():
