@@ -87,7 +87,7 @@ class DesklineApp(App):
         self.teams: list[Team] = []
         self._stages: dict[int, list[Stage]] = {}
         self.ticket_changed: Signal[Ticket] = Signal(self, "ticket-changed")
-        # Live updates (backends with `events()`, i.e. a server): each event as it comes,
+        # Live updates (a `live` backend, i.e. a server): each event as it comes,
         # tickets that vanished from this agent's view, and the connection state.
         self.server_event: Signal[Any] = Signal(self, "server-event")
         self.ticket_removed: Signal[int] = Signal(self, "ticket-removed")
@@ -237,14 +237,12 @@ class DesklineApp(App):
 
     # --- live updates ---------------------------------------------------------------------
 
-    def _follow_backend(self, backend) -> None:
-        """With a server: show the connection state and follow the event stream. A local
-        backend has neither; the console then works as before."""
-        on_state = getattr(backend, "on_state", None)
-        if callable(on_state) and isinstance(getattr(backend, "state", None), str):
-            on_state(self._connection)
-            self._connection(backend.state)
-        if callable(getattr(backend, "events", None)):
+    def _follow_backend(self, backend: Backend) -> None:
+        """Show the connection state and, with a server (`backend.live`), follow the event
+        stream. A local backend stays "connected" and sends nothing."""
+        backend.on_state(self._connection)
+        self._connection(backend.state)
+        if backend.live:
             self.run_worker(self._follow_events(backend), name="live-events", group="live",
                             exclusive=True, exit_on_error=False)
 

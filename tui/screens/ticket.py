@@ -255,7 +255,9 @@ class TicketScreen(DesklineScreen):
 
     @property
     def _live(self) -> bool:
-        return callable(getattr(self.app.backend, "set_presence", None))
+        """Presence means something: the backend is a server's (`LiveBackend.live`)."""
+        backend = self.app.backend
+        return backend is not None and backend.live
 
     def wants_event(self, event) -> bool:
         """Should the app fetch the ticket an event names? Ours, unless we show that
