@@ -181,7 +181,8 @@ class DesklineApp(App):
         return self._adopt_first(data)
 
     def _adopt_first(self, data: dict | None):
-        """Plain objects with the models' attributes (pydantic is not loaded yet)."""
+        """The helper's answer as tui/prefetch.py's stand-ins of the models (pydantic is
+        not loaded yet)."""
         if not data:
             self._first_shown.set()
             return None
