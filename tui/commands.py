@@ -13,17 +13,6 @@ from deskline.text import plain
 from tui import keymap
 from tui.navigation import PLACES
 
-SCOPES = {"app": "", "dashboard": "Dashboard: ", "board": "Board: ", "ticket": "Ticket: ",
-          "merge": "Merge: ", "search": "Search: ", "edit": "Edit: ", "dialog": "Dialog: ",
-          "help": "Help: ", "customers": "Customers: ", "customer": "Customer: ",
-          "organizations": "Organizations: ", "organization": "Organization: ",
-          "importer": "Import: ", "reports": "Reports: ", "settings": "Settings: ",
-          "teams": "Settings › Teams: ", "stages": "Settings › Stages: ",
-          "agents": "Settings › Agents: ", "deactivated": "Deactivated agent: ",
-          "timeoff": "Time off: ", "sla": "SLA policies: ",
-          "templates": "Mail templates: ", "template": "Template editor: ",
-          "catalog": "Organizations, projects, tags: ", "tokens": "API tokens: ",
-          "audit": "Audit trail: "}
 
 def action_commands() -> list[tuple[str, keymap.KeySpec]]:
     """(text, spec) for every binding: what the palette lists."""
@@ -34,7 +23,7 @@ def action_commands() -> list[tuple[str, keymap.KeySpec]]:
         if key in seen:
             continue
         seen.add(key)
-        out.append((f"{SCOPES.get(spec.scope, spec.scope + ': ')}{spec.description} "
+        out.append((f"{keymap.TITLES[spec.scope]}{spec.description} "
                     f"({keymap.display(spec.id)})", spec))
     return out
 

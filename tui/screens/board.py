@@ -95,7 +95,8 @@ class BoardScreen(DesklineScreen):
         text = Text("This team has no stages yet, so its board has no columns. ",
                     style="bold")
         if is_admin(self.app):
-            text.append(f"Press esc, then {keymap.display('dashboard.settings', first=True)} "
+            text.append(f"Press {keymap.key('board.back')}, then "
+                        f"{keymap.display('dashboard.settings', first=True)} "
                         "for the settings: in Stages, a stage's form ticks the teams that "
                         "use it (or the team's form ticks its stages).")
         else:
@@ -220,7 +221,8 @@ class BoardScreen(DesklineScreen):
         text.append(" · board")
         text.append(" · filter: " + ", ".join(parts) if parts else " · all tickets")
         if self.marked:
-            text.append(f" · ◆ {len(self.marked)} marked for merge (M)", "bold")
+            text.append(f" · ◆ {len(self.marked)} marked for merge "
+                        f"({keymap.key('board.merge')})", "bold")
         self.query_one("#title", Static).update(text)
 
     # --- moving around ----------------------------------------------------------------
@@ -467,7 +469,8 @@ class BoardScreen(DesklineScreen):
 
     def action_merge(self) -> None:
         if len(self.marked) < 2:
-            self.notify("Mark two or more tickets with space first.", severity="warning",
+            self.notify(f"Mark two or more tickets with {keymap.key('board.mark')} first.",
+                        severity="warning",
                         timeout=4)
             return
         from tui.screens.merge import MergeScreen

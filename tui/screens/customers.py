@@ -520,7 +520,8 @@ class CustomerForm(DesklineModal):
             if c is None:
                 yield Checkbox(invite_label(self.invite), self.invite, id="invite",
                                compact=True)
-            yield Static(Text(f"{keymap.display('edit.save')} saves · esc cancels · "
+            yield Static(Text(f"{keymap.display('edit.save')} saves · "
+                              f"{keymap.key('edit.cancel')} cancels · "
                               "tab moves"), classes="dialog-hint")
 
     def on_mount(self) -> None:

@@ -50,7 +50,8 @@ class TicketScreen(DesklineScreen):
                         "switch": keymap.display("ticket.switch_tab", first=True),
                         "editor": keymap.display("ticket.editor", first=True),
                         "complete": keymap.display("ticket.complete", first=True),
-                        "attach": keymap.display("ticket.attach", first=True)},
+                        "attach": keymap.display("ticket.attach", first=True),
+                        "back": keymap.key("ticket.back")},
                        id="composer")
         yield KeyBar(keymap.hints("ticket"))
 
@@ -657,7 +658,8 @@ class TicketScreen(DesklineScreen):
             return
         ids = [m.id for m in self.chatter.messages if m.id in self.chatter.marked]
         if not ids:
-            self.notify("Select messages with space first, then S splits them out.",
+            self.notify(f"Select messages with {keymap.key('ticket.mark')} first, then "
+                        f"{keymap.key('ticket.split')} splits them out.",
                         severity="warning", timeout=4)
             return
         from tui.screens.pickers import TextPrompt
