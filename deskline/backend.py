@@ -8,8 +8,8 @@ saw; appending a reply or comment does not, since it overwrites nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from deskline.models import (
     Agent,
@@ -68,9 +68,27 @@ from deskline.models import (
     TimeOffCreate,
 )
 
+if TYPE_CHECKING:
+    from deskline.server.schemas import Presence, PresenceState, ServerEvent
+
+
+class LiveBackend(Protocol):
+    """What a helpdesk shared through a server adds: live events, who else has a ticket
+    open, and the state of the connection. Every backend has these; one without a server
+    (`live` false) never sends an event, sees nobody and stays "connected"."""
+
+    live: bool  # events and presence mean something (a server is behind)
+    state: str  # "connected", "reconnecting" or "offline"
+
+    def on_state(self, listener: Callable[[str], None]) -> None: ...
+    def events(self, last_event_id: int | None = None) -> AsyncIterator[ServerEvent]: ...
+    async def presence(self, ticket_id: int) -> list[Presence]: ...
+    async def set_presence(self, ticket_id: int, state: PresenceState | str
+                           ) -> list[Presence]: ...
+
 
 @runtime_checkable
-class Backend(Protocol):
+class Backend(LiveBackend, Protocol):
     async def me(self) -> Agent: ...
     async def list_agents(self) -> list[Agent]: ...
     async def list_teams(self) -> list[Team]: ...
@@ -199,8 +217,8 @@ class Backend(Protocol):
     async def close(self) -> None: ...
 
 
-# The names above, for backends that forward them generically and for tests that check
-# a backend offers every one of them.
+# The names above (not LiveBackend's), for backends that forward them generically and for
+# tests that check a backend offers every one of them.
 BACKEND_METHODS: tuple[str, ...] = tuple(
     name for name in vars(Backend) if not name.startswith("_") and callable(vars(Backend)[name])
 )

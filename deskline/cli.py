@@ -235,24 +235,18 @@ def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
 
 
 def _resolve_db(args: argparse.Namespace) -> Path:
-    import os
+    from deskline.paths import NoDatabase, resolve_db
 
-    if args.db is not None:
-        path = args.db
-    elif os.environ.get("DESKLINE_DB"):
-        path = Path(os.environ["DESKLINE_DB"])
-    else:
+    def configured() -> str | None:
         from deskline.config import load_config
 
         config, _problem = load_config(getattr(args, "config", None))
-        from deskline.paths import default_db
+        return config.db
 
-        path = Path(config.db).expanduser() if config.db else default_db()
-    if getattr(args, "db_must_exist", True) and not path.exists():
-        raise CliError(f"no database at {path}; make a helpdesk with `deskline init --db {path} "
-                       f"--admin EMAIL`, try the demo with `deskline demo --db {path}`, or name "
-                       "another file with --db")
-    return path
+    try:
+        return resolve_db(args.db, configured, must_exist=getattr(args, "db_must_exist", True))
+    except NoDatabase as exc:
+        raise CliError(str(exc)) from None
 
 
 def _open_service(args: argparse.Namespace):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,10 @@ from deskline.store.sqlite import SqliteStore
 
 class LocalBackend:
     """Every Backend method, run as the service's method of the same name on the DB thread."""
+
+    # LiveBackend: no server behind, so no live events and nobody else's presence.
+    live = False
+    state = "connected"
 
     def __init__(self, service: Service, executor: ThreadPoolExecutor) -> None:
         self._service = service
@@ -63,3 +67,18 @@ class LocalBackend:
     async def close(self) -> None:
         await self.run(self._service.store.close)
         self._executor.shutdown(wait=True)
+
+    # --- LiveBackend, without a server ------------------------------------------------------
+
+    def on_state(self, listener: Callable[[str], None]) -> None:
+        """The state never changes: nothing to tell `listener`."""
+
+    async def events(self, last_event_id: int | None = None) -> AsyncIterator[Any]:
+        return
+        yield  # an async generator that ends at once
+
+    async def presence(self, ticket_id: int) -> list[Any]:
+        return []
+
+    async def set_presence(self, ticket_id: int, state: Any) -> list[Any]:
+        return []

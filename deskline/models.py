@@ -568,6 +568,15 @@ class Ticket(Model):
     message_count: int = 0
     attachments: list[AttachmentInfo] = Field(default_factory=list)  # with the first mail
 
+    def card(self) -> TicketCard:
+        """The ticket as a board card, as the store would list it."""
+        return TicketCard(
+            id=self.id, number=self.number, subject=self.subject, team_id=self.team_id,
+            stage_id=self.stage_id, priority=self.priority, assignee_id=self.assignee_id,
+            assignee_name=self.assignee_name, customer_name=self.customer_name,
+            tags=list(self.tags), sla_deadline=self.sla_deadline, sla_status=self.sla_status,
+            created_at=self.created_at, closed=self.closed_at is not None, version=self.version)
+
 
 class TicketCard(Model):
     """What a board card or a list row shows: one query, no follow-up lookups."""
@@ -587,6 +596,12 @@ class TicketCard(Model):
     created_at: datetime
     closed: bool = False
     version: int
+
+
+def board_order(card: TicketCard) -> tuple[int, float, int]:
+    """Sort key of a board column: priority high first, then newest, then highest id (the
+    store's keyset pages come in this order)."""
+    return (-card.priority, -card.created_at.timestamp(), -card.id)
 
 
 class AgentDeactivation(Model):
@@ -680,6 +695,23 @@ class BoardFilter(Input):
     tag: str | None = None
     priority: int | None = Field(None, ge=0, le=3)
     project_id: int | None = None
+
+    @property
+    def on_card(self) -> bool:
+        """Whether a card says if a ticket passes: the text and the project are matched by
+        the store only (a ticket's words, its customer's projects)."""
+        return not self.text and self.project_id is None
+
+    def matches(self, card: TicketCard, agent_id: int | None) -> bool:
+        """Whether the card passes the filter's mine, unassigned, priority and tag, for the
+        agent `agent_id` (see `on_card` for the rest)."""
+        if self.mine and (agent_id is None or card.assignee_id != agent_id):
+            return False
+        if self.unassigned and card.assignee_id is not None:
+            return False
+        if self.priority is not None and card.priority != self.priority:
+            return False
+        return not (self.tag and self.tag not in card.tags)
 
 
 class BoardColumn(Model):

@@ -162,6 +162,8 @@ def _filter_params(f: BoardFilter | None) -> dict[str, Any]:
 
 
 class RemoteBackend:
+    live = True  # LiveBackend: events, presence and the connection state are the server's
+
     def __init__(self, url: str, token: str, *, timeout: float = 10.0, retries: int = 4,
                  backoff: float = 0.2, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.url = url.rstrip("/")

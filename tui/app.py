@@ -7,7 +7,6 @@ service, SQLite) is opened in a worker, and the dashboard fills in when it is re
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,10 +38,6 @@ FIRST_FIGURES_WAIT = 0.2
 
 def _no(_event) -> bool:
     return False
-
-
-class BackendUnavailable(RuntimeError):
-    """The backend failed to open (already reported once)."""
 
 
 def _providers():
@@ -92,7 +87,7 @@ class DesklineApp(App):
         self.teams: list[Team] = []
         self._stages: dict[int, list[Stage]] = {}
         self.ticket_changed: Signal[Ticket] = Signal(self, "ticket-changed")
-        # Live updates (backends with `events()`, i.e. a server): each event as it comes,
+        # Live updates (a `live` backend, i.e. a server): each event as it comes,
         # tickets that vanished from this agent's view, and the connection state.
         self.server_event: Signal[Any] = Signal(self, "server-event")
         self.ticket_removed: Signal[int] = Signal(self, "ticket-removed")
@@ -186,7 +181,8 @@ class DesklineApp(App):
         return self._adopt_first(data)
 
     def _adopt_first(self, data: dict | None):
-        """Plain objects with the models' attributes (pydantic is not loaded yet)."""
+        """The helper's answer as tui/prefetch.py's stand-ins of the models (pydantic is
+        not loaded yet)."""
         if not data:
             self._first_shown.set()
             return None
@@ -242,14 +238,12 @@ class DesklineApp(App):
 
     # --- live updates ---------------------------------------------------------------------
 
-    def _follow_backend(self, backend) -> None:
-        """With a server: show the connection state and follow the event stream. A local
-        backend has neither; the console then works as before."""
-        on_state = getattr(backend, "on_state", None)
-        if callable(on_state) and isinstance(getattr(backend, "state", None), str):
-            on_state(self._connection)
-            self._connection(backend.state)
-        if callable(getattr(backend, "events", None)):
+    def _follow_backend(self, backend: Backend) -> None:
+        """Show the connection state and, with a server (`backend.live`), follow the event
+        stream. A local backend stays "connected" and sends nothing."""
+        backend.on_state(self._connection)
+        self._connection(backend.state)
+        if backend.live:
             self.run_worker(self._follow_events(backend), name="live-events", group="live",
                             exclusive=True, exit_on_error=False)
 
@@ -340,6 +334,8 @@ class DesklineApp(App):
             gc.enable()
 
     async def backend_ready(self) -> Backend:
+        from tui.base import BackendUnavailable
+
         await self._backend_event.wait()
         if self.backend is None:
             raise BackendUnavailable("the helpdesk could not be opened") \
@@ -401,8 +397,8 @@ class DesklineApp(App):
             self.pop_screen()
 
     def action_open_screen(self, name: str) -> None:
-        """Customers, organizations, import or reports (tui/screens/customers.py)."""
-        from tui.screens.customers import open_screen
+        """Customers, organizations, import, reports or settings (tui/navigation.py)."""
+        from tui.navigation import open_screen
 
         open_screen(self, name)
 
@@ -470,11 +466,6 @@ class DesklineApp(App):
             self.push_screen(BoardScreen(team_id, preset=preset, pages=pages))
 
         self.run_worker(fetch(), group="open-board", exclusive=True, exit_on_error=False)
-
-
-def editor_command(config: Config | None) -> str | None:
-    return (config.editor if config and config.editor else None) or \
-        os.environ.get("VISUAL") or os.environ.get("EDITOR")
 
 
 def default_drafts_path() -> Path:

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+class BackendUnavailable(RuntimeError):
+    """The backend failed to open (already reported once, on the dashboard)."""
+
+
 def describe_error(exc: BaseException, what: str) -> str:
     """One sentence for a failed backend call: what failed, why, and what to do."""
     from deskline.errors import ConflictError, DesklineError, NotFound, PermissionDenied
@@ -47,8 +51,6 @@ class BackendCalls:
                 backend = await self.app.backend_ready()
                 result = await fn(backend)
             except Exception as exc:  # every failure is a notification, never a crash
-                from tui.app import BackendUnavailable
-
                 self.app.log.error(f"{what}: {exc!r}")
                 if isinstance(exc, BackendUnavailable):  # said once, on the dashboard
                     if failed is not None:

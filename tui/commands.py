@@ -11,33 +11,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 import themes
 from deskline.text import plain
 from tui import keymap
-
-SCOPES = {"app": "", "dashboard": "Dashboard: ", "board": "Board: ", "ticket": "Ticket: ",
-          "merge": "Merge: ", "search": "Search: ", "edit": "Edit: ", "dialog": "Dialog: ",
-          "help": "Help: ", "customers": "Customers: ", "customer": "Customer: ",
-          "organizations": "Organizations: ", "organization": "Organization: ",
-          "importer": "Import: ", "reports": "Reports: ", "settings": "Settings: ",
-          "teams": "Settings › Teams: ", "stages": "Settings › Stages: ",
-          "agents": "Settings › Agents: ", "deactivated": "Deactivated agent: ",
-          "timeoff": "Time off: ", "sla": "SLA policies: ",
-          "templates": "Mail templates: ", "template": "Template editor: ",
-          "catalog": "Organizations, projects, tags: ", "tokens": "API tokens: ",
-          "audit": "Audit trail: "}
-# Screens of issue 6 that open from anywhere (tui/screens/customers.py: open_screen).
-OPEN_SCREENS = (("customers", "Open: Customers", "list, filter, edit, create and invite"),
-                ("unassigned", "Open: Customers without organization", "move them into one"),
-                ("organizations", "Open: Organizations", "their customers and tickets"),
-                ("import", "Open: Import customers or tickets from CSV", "map, check, import"),
-                ("reports", "Open: Reports", "charts by team, agent and period"),
-                ("settings", "Open: Settings", "teams, stages, agents, SLA, templates… "
-                                               "(admins)"),
-                # Settings sections (admins): tui/screens/settings SECTIONS.
-                ("sla", "Settings: SLA policies", "per team: targets, hours, recompute"),
-                ("templates", "Settings: Mail templates", "edit with a live preview"),
-                ("catalog", "Settings: Organizations, projects and tags",
-                 "create, rename, merge tags, delete"),
-                ("tokens", "Settings: API tokens", "every agent's tokens; revoke"),
-                ("audit", "Settings: Audit trail", "who changed what, newest first"))
+from tui.navigation import PLACES
 
 
 def action_commands() -> list[tuple[str, keymap.KeySpec]]:
@@ -49,7 +23,7 @@ def action_commands() -> list[tuple[str, keymap.KeySpec]]:
         if key in seen:
             continue
         seen.add(key)
-        out.append((f"{SCOPES.get(spec.scope, spec.scope + ': ')}{spec.description} "
+        out.append((f"{keymap.TITLES[spec.scope]}{spec.description} "
                     f"({keymap.display(spec.id)})", spec))
     return out
 
@@ -70,7 +44,7 @@ class DesklineCommands(Provider):
         app = self.app
         for text, spec in action_commands():
             yield text, partial(app.run_spec, spec), f"binding id {spec.id}"
-        for name, label, help_text in OPEN_SCREENS:
+        for name, label, help_text in PLACES:
             yield label, partial(app.action_open_screen, name), help_text
         for name, label in themes.THEME_LABELS.items():
             yield f"Theme: {label}", partial(setattr, app, "theme", name), name

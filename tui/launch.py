@@ -98,23 +98,13 @@ def _server_url(args: argparse.Namespace, raw: dict) -> str | None:
 
 
 def _console_db(args: argparse.Namespace, raw: dict) -> Path:
-    import os
+    """The helpdesk file as the command line finds it, with the config read raw."""
+    from deskline.paths import NoDatabase, resolve_db
 
-    if args.db is not None:
-        path = args.db
-    elif os.environ.get("DESKLINE_DB"):
-        path = Path(os.environ["DESKLINE_DB"])
-    elif _text(raw.get("db")):
-        path = Path(raw["db"]).expanduser()
-    else:
-        from deskline.paths import default_db
-
-        path = default_db()
-    if not path.exists():
-        raise CliError(f"no database at {path}; make a helpdesk with `deskline init --db {path} "
-                       f"--admin EMAIL`, try the demo with `deskline demo --db {path}`, or name "
-                       "another file with --db")
-    return path
+    try:
+        return resolve_db(args.db, lambda: _text(raw.get("db")))
+    except NoDatabase as exc:
+        raise CliError(str(exc)) from None
 
 
 def _raw_config(path: Path | None) -> tuple[dict, Path | None]:

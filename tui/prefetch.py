@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 
@@ -126,36 +126,107 @@ def _fetch(path: str, email: str | None, trace: Callable[[str], None]) -> dict[s
         store.close()
 
 
-# --- plain objects with the attributes the first screen reads ---------------------------
+# --- the models of the first screen, without pydantic ------------------------------------
+# The same names and attributes as in deskline.models (tests/tui/test_startup.py checks
+# that they stay so): importing pydantic before the first frame would cost more than the
+# helper saves. Enums stay their string values (what StrEnum members compare equal to).
+
+
+@dataclass(kw_only=True)
+class TimeOff:
+    start: datetime
+    end: datetime
+    id: int | None = None
+
+
+@dataclass(kw_only=True)
+class Agent:
+    id: int
+    email: str
+    name: str
+    role: str = "agent"
+    active: bool = True
+    time_off: list[TimeOff] = field(default_factory=list)
+    customer_id: int | None = None
+
+
+@dataclass(kw_only=True)
+class Team:  # the two attributes the helper sends of a team
+    id: int
+    name: str
+
+
+@dataclass(kw_only=True)
+class TeamFigures:
+    team_id: int
+    team_name: str
+    open: int
+    unassigned: int
+    mine: int
+    urgent: int
+    sla_failed: int
+
+
+@dataclass(kw_only=True)
+class TicketCard:
+    id: int
+    number: int
+    subject: str
+    team_id: int
+    stage_id: int
+    priority: int
+    assignee_id: int | None = None
+    assignee_name: str | None = None
+    customer_name: str | None = None
+    tags: list[str] = field(default_factory=list)
+    sla_deadline: datetime | None = None
+    sla_status: str | None = None
+    created_at: datetime
+    closed: bool = False
+    version: int
+
+
+@dataclass(kw_only=True)
+class Page:
+    items: list[TicketCard]
+    next_cursor: str | None = None
+
 
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def me(data: dict) -> SimpleNamespace:
-    return SimpleNamespace(**{**data, "role": SimpleNamespace(value=data.get("role", ""))})
+def _known(cls: type, data: dict) -> dict:
+    """The attributes of `data` that `cls` has (a newer helper may send more)."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
 
 
-def card(data: dict) -> SimpleNamespace:
-    return SimpleNamespace(**{**data, "created_at": _when(data.get("created_at")),
-                              "sla_deadline": _when(data.get("sla_deadline"))})
+def me(data: dict) -> Agent:
+    time_off = [TimeOff(**{**_known(TimeOff, t), "start": _when(t["start"]),
+                           "end": _when(t["end"])}) for t in data.get("time_off") or []]
+    return Agent(**{**_known(Agent, data), "time_off": time_off})
 
 
-def figures(data: dict) -> list[SimpleNamespace]:
-    return [SimpleNamespace(**f) for f in data.get("dashboard", [])]
+def card(data: dict) -> TicketCard:
+    return TicketCard(**{**_known(TicketCard, data), "created_at": _when(data.get("created_at")),
+                         "sla_deadline": _when(data.get("sla_deadline"))})
 
 
-def mine(data: dict) -> SimpleNamespace:
+def figures(data: dict) -> list[TeamFigures]:
+    return [TeamFigures(**_known(TeamFigures, f)) for f in data.get("dashboard", [])]
+
+
+def mine(data: dict) -> Page:
     page = data.get("mine") or {}
-    return SimpleNamespace(items=[card(c) for c in page.get("items", [])],
-                           next_cursor=page.get("next_cursor"))
+    return Page(items=[card(c) for c in page.get("items", [])],
+                next_cursor=page.get("next_cursor"))
 
 
-def teams(data: dict) -> list[SimpleNamespace]:
-    return [SimpleNamespace(**t) for t in data.get("teams", [])]
+def teams(data: dict) -> list[Team]:
+    return [Team(**_known(Team, t)) for t in data.get("teams", [])]
 
 
-def first_screen(data: dict) -> tuple[SimpleNamespace, list, list, SimpleNamespace]:
+def first_screen(data: dict) -> tuple[Agent, list[Team], list[TeamFigures], Page]:
     """(me, teams, figures, my tickets): what the dashboard shows first."""
     return me(data["me"]), teams(data), figures(data), mine(data)
-

@@ -128,10 +128,13 @@ class TicketColumn(CachedStyles, ScrollView, can_focus=False, inherit_bindings=F
 
     def insert(self, card: TicketCard, select: bool = False) -> None:
         """Put a card where the backend's order (priority, newest, id) puts it."""
-        key = _order(card)
+        # Imported here: a column is drawn before anything needs the models (pydantic).
+        from deskline.models import board_order
+
+        key = board_order(card)
         at = len(self.cards)
         for i, other in enumerate(self.cards):
-            if _order(other) > key:
+            if board_order(other) > key:
                 at = i
                 break
         if at == len(self.cards) and self.more:
@@ -307,11 +310,6 @@ class TicketColumn(CachedStyles, ScrollView, can_focus=False, inherit_bindings=F
             self._cache.clear()
         self._cache[key] = strips
         return strips
-
-
-def _order(card: TicketCard) -> tuple:
-    # The board's order: priority high first, then newest first, then highest id.
-    return (-card.priority, -card.created_at.timestamp(), -card.id)
 
 
 def _short(n: int | None) -> str:

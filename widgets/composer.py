@@ -39,7 +39,7 @@ class Composer(Vertical):
     def __init__(self, keys: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.keys = {"send": "ctrl+s", "switch": "ctrl+t", "editor": "f4", "complete": "ctrl+n",
-                     "attach": "f8", **(keys or {})}
+                     "attach": "f8", "back": "esc", **(keys or {})}
         self.kind = "reply"
         self.texts = {"reply": "", "comment": ""}
         self.files: list[tuple[str, int]] = []  # (path, size) to send with the reply
@@ -101,7 +101,7 @@ class Composer(Vertical):
         if hint is None:
             k = self.keys
             hint = f"{k['send']} sends · {k['switch']} other tab · {k['editor']} $EDITOR · " \
-                   f"{k['attach']} attaches · esc: draft kept"
+                   f"{k['attach']} attaches · {k['back']}: draft kept"
             if self.files and self.kind == "reply":
                 names = ", ".join(f"{plain(Path(p).name, one_line=True)} ({glyphs.size(n)})"
                                   for p, n in self.files)

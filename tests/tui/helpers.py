@@ -4,6 +4,7 @@ fixed clock, and a recording wrapper that keeps every call the console made."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -61,6 +62,8 @@ class Recorder:
 
     def __getattr__(self, name):
         method = getattr(self.inner, name)
+        if not inspect.iscoroutinefunction(method):  # `live`, `state`, `events`, `on_state`
+            return method
 
         async def call(*args, **kwargs):
             self.all_calls.append(name)

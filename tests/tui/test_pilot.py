@@ -419,3 +419,15 @@ async def test_edit_links_a_customer_by_email_or_creates_one(demo_db):
         await wait_for(pilot, lambda: screen.ticket.customer_email == "new.sender@nowhere.example")
         assert any("Created the customer new.sender@nowhere.example" in n.message
                    for n in app._notifications)
+
+
+async def test_texts_that_name_a_key_name_the_remapped_one(demo_db):
+    app = make_app(demo_db, email=ALICE, keys={"board.mark": "x", "board.merge": "G"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        board = await open_board(pilot)
+        await pilot.press("G")
+        await wait_for(pilot, lambda: any("Mark two or more tickets with x first." in n.message
+                                          for n in app._notifications))
+        await pilot.press("x")
+        await wait_for(pilot, lambda: board.marked)
+        assert "1 marked for merge (G)" in screen_text(app)

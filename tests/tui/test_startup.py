@@ -4,6 +4,7 @@ Textual, the first frame painted from its answer, and the fallbacks when it has 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import fields
 
 import pytest
 
@@ -108,3 +109,13 @@ async def test_without_an_answer_the_dashboard_waits_for_the_backend(demo_db):
         await wait_for(pilot, lambda: "SLA failed" in screen_text(app))
         assert "Alice Martin" in screen_text(app)
         assert app.backend is not None
+
+
+def test_the_helpers_objects_have_the_models_attributes():
+    from deskline import models
+
+    for name in ("Agent", "TimeOff", "TeamFigures", "TicketCard", "Page"):
+        stand_in = getattr(prefetch, name)
+        assert [f.name for f in fields(stand_in)] == list(getattr(models, name).model_fields), name
+    team = [f.name for f in fields(prefetch.Team)]
+    assert set(team) <= set(models.Team.model_fields) and team == ["id", "name"]

@@ -8,25 +8,13 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from deskline.text import plain
-from tui import keymap
+from tui import keymap, triage
 from tui.base import DesklineScreen
 from widgets import glyphs
 from widgets.column import TicketColumn
 from widgets.keybar import KeyBar
 
 PAGE = 60
-
-
-def card_of(ticket):
-    """The board card of a ticket, as the backend would list it."""
-    from deskline.models import TicketCard
-
-    return TicketCard(
-        id=ticket.id, number=ticket.number, subject=ticket.subject, team_id=ticket.team_id,
-        stage_id=ticket.stage_id, priority=ticket.priority, assignee_id=ticket.assignee_id,
-        assignee_name=ticket.assignee_name, customer_name=ticket.customer_name,
-        tags=list(ticket.tags), sla_deadline=ticket.sla_deadline, sla_status=ticket.sla_status,
-        created_at=ticket.created_at, closed=ticket.closed_at is not None, version=ticket.version)
 
 
 class BoardScreen(DesklineScreen):
@@ -107,7 +95,8 @@ class BoardScreen(DesklineScreen):
         text = Text("This team has no stages yet, so its board has no columns. ",
                     style="bold")
         if is_admin(self.app):
-            text.append(f"Press esc, then {keymap.display('dashboard.settings', first=True)} "
+            text.append(f"Press {keymap.key('board.back')}, then "
+                        f"{keymap.display('dashboard.settings', first=True)} "
                         "for the settings: in Stages, a stage's form ticks the teams that "
                         "use it (or the team's form ticks its stages).")
         else:
@@ -232,7 +221,8 @@ class BoardScreen(DesklineScreen):
         text.append(" · board")
         text.append(" · filter: " + ", ".join(parts) if parts else " · all tickets")
         if self.marked:
-            text.append(f" · ◆ {len(self.marked)} marked for merge (M)", "bold")
+            text.append(f" · ◆ {len(self.marked)} marked for merge "
+                        f"({keymap.key('board.merge')})", "bold")
         self.query_one("#title", Static).update(text)
 
     # --- moving around ----------------------------------------------------------------
@@ -322,44 +312,22 @@ class BoardScreen(DesklineScreen):
     def action_assign_me(self) -> None:
         card = self._selected()
         if card is not None:
-            self.call(lambda b: b.assign_to_me(card.id, card.version),
-                      lambda t: self._apply(t, f"#{t.number} assigned to you"),
-                      f"Assigning #{card.number}", failed=lambda e: self._reload_card(card.id))
+            triage.take(self, card, lambda t: self._apply(t, f"#{t.number} assigned to you"),
+                        f"Assigning #{card.number}", lambda e: self._reload_card(card.id))
 
     def action_assign(self) -> None:
         card = self._selected()
-        if card is None:
-            return
-        from tui.screens.pickers import pick_agent
-
-        def chosen(agent_id) -> None:
-            if agent_id is None:
-                return
-            agent = None if agent_id == 0 else agent_id
-            self.call(lambda b: b.assign_ticket(card.id, card.version, agent),
-                      lambda t: self._apply(t, f"#{t.number} → "
-                                               f"{plain(t.assignee_name or 'unassigned')}"),
-                      f"Assigning #{card.number}", failed=lambda e: self._reload_card(card.id))
-
-        pick_agent(self, chosen)
+        if card is not None:
+            triage.assign(self, card, lambda t: self._apply(
+                t, f"#{t.number} → {plain(t.assignee_name or 'unassigned')}"),
+                f"Assigning #{card.number}", lambda e: self._reload_card(card.id))
 
     def action_priority(self) -> None:
         card = self._selected()
-        if card is None:
-            return
-        from tui.screens.pickers import pick_priority
-
-        def chosen(value) -> None:
-            if value is None:
-                return
-            from deskline.models import TicketUpdate
-
-            self.call(lambda b: b.update_ticket(card.id, card.version,
-                                                TicketUpdate(priority=value)),
-                      lambda t: self._apply(t, f"#{t.number}: {glyphs.priority(t.priority)}"),
-                      f"Changing #{card.number}", failed=lambda e: self._reload_card(card.id))
-
-        pick_priority(self, card.priority, chosen)
+        if card is not None:
+            triage.set_priority(self, card, lambda t: self._apply(
+                t, f"#{t.number}: {glyphs.priority(t.priority)}"),
+                f"Changing #{card.number}", lambda e: self._reload_card(card.id))
 
     def _reload_card(self, ticket_id: int) -> None:
         self.call(lambda b: b.get_ticket(ticket_id), self.app.ticket_changed.publish,
@@ -394,7 +362,8 @@ class BoardScreen(DesklineScreen):
         if any(c.id == ticket.id and c.version > ticket.version
                for column in self.columns for c in column.cards):
             return  # a late answer: the board already shows a newer version
-        card = card_of(ticket)
+        card = ticket.card()
+        board_filter = self._board_filter()
         old_column = None
         was_selected = False
         for column in self.columns:
@@ -402,12 +371,12 @@ class BoardScreen(DesklineScreen):
             if column.remove_ticket(ticket.id) is not None:
                 old_column = column
                 was_selected = current is not None and current.id == ticket.id
-        if old_column is None and (self.filter["text"] or self.filter["project"] is not None):
-            return  # not on this filtered board, and only the server can match text/project
+        if old_column is None and board_filter is not None and not board_filter.on_card:
+            return  # not on this filtered board, and only the store can match text/project
         if ticket.id in self.marked:
             self.marked[ticket.id] = card
         gone = (ticket.team_id != self.team_id or ticket.archived or ticket.merged_into
-                or not self._passes(card))
+                or not self._passes(card, board_filter))
         if gone:
             self.marked.pop(ticket.id, None)
             self._marked_ids.discard(ticket.id)
@@ -419,16 +388,10 @@ class BoardScreen(DesklineScreen):
         if old_column is not None:
             old_column.select(old_column.selected)
 
-    def _passes(self, card) -> bool:
-        f = self.filter
+    def _passes(self, card, board_filter) -> bool:
+        """Whether the card belongs on this board's filter (the model says: BoardFilter)."""
         me = self.app.me
-        if f["mine"] and (me is None or card.assignee_id != me.id):
-            return False
-        if f["unassigned"] and card.assignee_id is not None:
-            return False
-        if f["priority"] is not None and card.priority != f["priority"]:
-            return False
-        return not (f["tag"] and f["tag"] not in card.tags)
+        return board_filter is None or board_filter.matches(card, me.id if me else None)
 
     # --- filters and marks ------------------------------------------------------------
 
@@ -506,7 +469,8 @@ class BoardScreen(DesklineScreen):
 
     def action_merge(self) -> None:
         if len(self.marked) < 2:
-            self.notify("Mark two or more tickets with space first.", severity="warning",
+            self.notify(f"Mark two or more tickets with {keymap.key('board.mark')} first.",
+                        severity="warning",
                         timeout=4)
             return
         from tui.screens.merge import MergeScreen

@@ -30,30 +30,6 @@ NO_ORG = "⊘ no organization"
 ANY, NONE = 0, -1  # picker values: any organization / no organization
 
 
-def open_screen(app, name: str) -> None:
-    """Push one of the issue-6 screens by name (the dashboard keys and the palette)."""
-    if name == "customers":
-        app.push_screen(CustomersScreen())
-    elif name == "unassigned":
-        app.push_screen(CustomersScreen(unassigned=True))
-    elif name == "organizations":
-        from tui.screens.organizations import OrganizationsScreen
-
-        app.push_screen(OrganizationsScreen())
-    elif name == "import":
-        from tui.screens.importer import ImportScreen
-
-        app.push_screen(ImportScreen())
-    elif name == "reports":
-        from tui.screens.reports import ReportsScreen
-
-        app.push_screen(ReportsScreen())
-    else:  # the settings hub or one of its sections: admins only (open_settings tells)
-        from tui.screens.settings import open_settings
-
-        open_settings(app, None if name == "settings" else name)
-
-
 class Directory:
     """Organizations and projects by id, for names on rows (loaded once per screen)."""
 
@@ -544,7 +520,8 @@ class CustomerForm(DesklineModal):
             if c is None:
                 yield Checkbox(invite_label(self.invite), self.invite, id="invite",
                                compact=True)
-            yield Static(Text(f"{keymap.display('edit.save')} saves · esc cancels · "
+            yield Static(Text(f"{keymap.display('edit.save')} saves · "
+                              f"{keymap.key('edit.cancel')} cancels · "
                               "tab moves"), classes="dialog-hint")
 
     def on_mount(self) -> None:

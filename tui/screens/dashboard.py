@@ -179,7 +179,8 @@ class DashboardScreen(DesklineScreen):
         self.query_one("#mine", RowList).set_rows(rows, keep=True)
         more = "+" if mine.next_cursor else ""
         self.query_one("#my-title", Static).update(
-            Text(f"My open tickets ({len(mine.items)}{more}) · tab to switch"))
+            Text(f"My open tickets ({len(mine.items)}{more}) · "
+                 f"{keymap.key('dashboard.my_list')} to switch"))
         self.call_after_refresh(self.app.trace, "dashboard-figures")
 
     def _settings_hint(self) -> None:

@@ -11,11 +11,6 @@ from textual.widgets import Static
 from tui import keymap
 from tui.base import DesklineModal
 
-TITLES = {"dashboard": "Dashboard", "board": "Board", "ticket": "Ticket", "merge": "Merge",
-          "search": "Search", "dialog": "Dialog", "app": "Everywhere",
-          "customers": "Customers", "customer": "Customer", "organizations": "Organizations",
-          "organization": "Organization", "importer": "Import", "reports": "Reports"}
-
 
 class HelpScreen(DesklineModal):
     BINDINGS = keymap.bindings("help")
@@ -29,17 +24,18 @@ class HelpScreen(DesklineModal):
         table.add_column(no_wrap=True, style="bold")
         table.add_column()
         for scope in dict.fromkeys([self.scope, "app"]):
-            table.add_row(Text(TITLES.get(scope, scope), style="underline"), Text(""))
+            table.add_row(Text(keymap.HEADINGS.get(scope, scope), style="underline"), Text(""))
             for spec in keymap.SPECS:
                 if spec.scope == scope:
                     table.add_row(Text(keymap.display(spec.id)), Text(spec.description))
         with Vertical(classes="dialog"):
-            yield Static(Text(f"Keys · {TITLES.get(self.scope, self.scope)}"),
+            yield Static(Text(f"Keys · {keymap.HEADINGS.get(self.scope, self.scope)}"),
                          classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 yield Static(table)
             yield Static(Text("Remap any key in the config file: [keys] \"board.fold\" = "
-                              "\"z\". ctrl+p lists every action. esc closes."),
+                              f"\"z\". {keymap.key('app.palette')} lists every action. "
+                              f"{keymap.key('help.close')} closes."),
                          classes="dialog-hint")
 
     def action_close(self) -> None:

@@ -58,13 +58,15 @@ class ImportScreen(DesklineScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="title")
-        yield Static(Text("Choose a CSV file with f."), id="import-info", classes="dim")
-        yield Static(Text("Columns → fields   ←/→ change · enter choose · x ignore"),
-                     classes="section")
-        yield RowList("(no file yet: f chooses one)", id="import-columns")
+        yield Static(Text(f"Choose a CSV file with {keymap.key('importer.file')}."),
+                     id="import-info", classes="dim")
+        yield Static(Text("Columns → fields   ←/→ change · enter choose · "
+                          f"{keymap.key('importer.ignore')} ignore"), classes="section")
+        yield RowList(f"(no file yet: {keymap.key('importer.file')} chooses one)",
+                      id="import-columns")
         yield Static(Text(""), id="import-required")
         yield Static(Text("Dry run and import"), classes="section")
-        yield Static(Text("d checks every row without writing; "
+        yield Static(Text(f"{keymap.key('importer.check')} checks every row without writing; "
                           f"{keymap.display('importer.run', first=True)} imports."),
                      id="import-summary")
         yield ProgressBar(total=100, show_eta=False, id="import-progress")
@@ -77,7 +79,7 @@ class ImportScreen(DesklineScreen):
         self.query_one("#import-progress", ProgressBar).display = False
 
         async def start() -> None:
-            from tui.app import BackendUnavailable
+            from tui.base import BackendUnavailable
 
             try:
                 await self.app.backend_ready()
@@ -126,7 +128,8 @@ class ImportScreen(DesklineScreen):
                 f"{len(preview.columns)} columns · {how}"))
             self.query_one("#title", Static).update(self._title())
             self._paint_columns()
-            self._summary(Text("d checks every row without writing; "
+            self._summary(Text(f"{keymap.key('importer.check')} checks every row without "
+                               "writing; "
                                f"{keymap.display('importer.run', first=True)} imports."))
             self.query_one("#import-problems", RowList).set_rows([])
 
@@ -427,7 +430,8 @@ class ImportScreen(DesklineScreen):
 
         def show(found) -> None:
             if not found:
-                self.app.notify(f"No saved mapping for {kind} yet (s saves one).", timeout=5,
+                self.app.notify(f"No saved mapping for {kind} yet "
+                                f"({keymap.key('importer.save')} saves one).", timeout=5,
                                 markup=False)
                 return
             options = [(f"{m.name} · " + ", ".join(f"{c}→{f}" for c, f in m.columns.items()

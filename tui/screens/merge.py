@@ -63,7 +63,8 @@ class MergeScreen(DesklineScreen):
         target = next(t for t in self.preview.tickets if t.id == self.target)
         title = Text(f"Merge {len(self.preview.tickets)} tickets into ", style="")
         title.append(f"#{target.number}", "bold")
-        title.append(f" · ←/→ choose · {keymap.display('merge.confirm')} merges · esc cancels")
+        title.append(f" · ←/→ choose · {keymap.display('merge.confirm')} merges · "
+                     f"{keymap.key('merge.cancel')} cancels")
         self.query_one("#title", Static).update(title)
         self.query_one("#merge-table", Static).update(
             merge_table(self.preview, self.target, self.choices, self.row))

@@ -59,7 +59,8 @@ class OrganizationsScreen(DesklineScreen):
         rows_widget.empty = "(no organizations yet)"
         rows_widget.set_rows(rows, keep=True)
         self.query_one("#title", Static).update(
-            Text(f"Organizations ({len(self.organizations)}) · u: customers with "
+            Text(f"Organizations ({len(self.organizations)}) · "
+                 f"{keymap.key('organizations.unassigned')}: customers with "
                  f"{NO_ORG}"))
 
     def action_cursor(self, delta: int) -> None:

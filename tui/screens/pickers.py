@@ -42,7 +42,8 @@ class Picker(DesklineModal):
                                                                               one_line=True)))
                        for label, v in zip(self.labels, self.values, strict=True)]
             yield OptionList(*options, id="options")
-            yield Static(Text(self.hint or "enter chooses · esc cancels"), classes="dialog-hint")
+            yield Static(Text(self.hint or f"enter chooses · {keymap.key('dialog.cancel')} "
+                              "cancels"), classes="dialog-hint")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -68,7 +69,8 @@ class TextPrompt(DesklineModal):
         with Vertical(classes="dialog"):
             yield Static(Text(plain(self.title_text)), classes="dialog-title")
             yield SafeInput(self.value, placeholder=self.placeholder, id="prompt")
-            yield Static(Text(self.hint + "  enter confirms · esc cancels"),
+            yield Static(Text(f"{self.hint}  enter confirms · {keymap.key('dialog.cancel')} "
+                              "cancels"),
                          classes="dialog-hint")
 
     def on_mount(self) -> None:

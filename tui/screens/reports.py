@@ -112,7 +112,8 @@ class ReportsScreen(DesklineScreen):
         def failed(exc) -> None:
             if asked == self._asked:
                 self.query_one("#report-summary", Static).update(
-                    Text("The report could not be loaded; r tries again."))
+                    Text("The report could not be loaded; "
+                         f"{keymap.key('reports.refresh')} tries again."))
 
         self.call(lambda b: b.report(report_filter), show, "Loading the report",
                   group="report", exclusive=True, failed=failed)

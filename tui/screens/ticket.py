@@ -11,9 +11,8 @@ from textual.app import ComposeResult
 from textual.widgets import Static, TextArea
 
 from deskline.text import plain
-from tui import keymap
+from tui import files, keymap, triage
 from tui.base import DesklineScreen
-from tui.screens import files
 from widgets import glyphs
 from widgets.chatter import Chatter
 from widgets.composer import Composer
@@ -51,7 +50,8 @@ class TicketScreen(DesklineScreen):
                         "switch": keymap.display("ticket.switch_tab", first=True),
                         "editor": keymap.display("ticket.editor", first=True),
                         "complete": keymap.display("ticket.complete", first=True),
-                        "attach": keymap.display("ticket.attach", first=True)},
+                        "attach": keymap.display("ticket.attach", first=True),
+                        "back": keymap.key("ticket.back")},
                        id="composer")
         yield KeyBar(keymap.hints("ticket"))
 
@@ -256,7 +256,9 @@ class TicketScreen(DesklineScreen):
 
     @property
     def _live(self) -> bool:
-        return callable(getattr(self.app.backend, "set_presence", None))
+        """Presence means something: the backend is a server's (`LiveBackend.live`)."""
+        backend = self.app.backend
+        return backend is not None and backend.live
 
     def wants_event(self, event) -> bool:
         """Should the app fetch the ticket an event names? Ours, unless we show that
@@ -530,7 +532,7 @@ class TicketScreen(DesklineScreen):
         self.call(send, sent, "Sending the reply" if kind == "reply" else "Adding the comment")
 
     def action_editor(self) -> None:
-        from tui.app import editor_command
+        from tui.editor import editor_command
 
         command = editor_command(self.app.config)
         if not command:
@@ -592,43 +594,19 @@ class TicketScreen(DesklineScreen):
 
     def action_assign_me(self) -> None:
         if self._need_ticket():
-            t = self.ticket
-            self.call(lambda b: b.assign_to_me(t.id, t.version),
-                      lambda x: self._changed(x, "Assigned to you"), "Assigning",
-                      failed=lambda e: self._reload())
+            triage.take(self, self.ticket, lambda x: self._changed(x, "Assigned to you"),
+                        "Assigning", lambda e: self._reload())
 
     def action_assign(self) -> None:
-        if not self._need_ticket():
-            return
-        from tui.screens.pickers import pick_agent
-
-        t = self.ticket
-
-        def chosen(agent_id) -> None:
-            if agent_id is not None:
-                agent = None if agent_id == 0 else agent_id
-                self.call(lambda b: b.assign_ticket(t.id, t.version, agent),
-                          lambda x: self._changed(x, "Assignee changed"), "Assigning",
-                          failed=lambda e: self._reload())
-
-        pick_agent(self, chosen, t.assignee_id)
+        if self._need_ticket():
+            t = self.ticket
+            triage.assign(self, t, lambda x: self._changed(x, "Assignee changed"), "Assigning",
+                          lambda e: self._reload(), current=t.assignee_id)
 
     def action_priority(self) -> None:
-        if not self._need_ticket():
-            return
-        from tui.screens.pickers import pick_priority
-
-        t = self.ticket
-
-        def chosen(value) -> None:
-            if value is not None:
-                from deskline.models import TicketUpdate
-
-                self.call(lambda b: b.update_ticket(t.id, t.version, TicketUpdate(priority=value)),
-                          lambda x: self._changed(x, "Priority changed"), "Changing priority",
-                          failed=lambda e: self._reload())
-
-        pick_priority(self, t.priority, chosen)
+        if self._need_ticket():
+            triage.set_priority(self, self.ticket, lambda x: self._changed(x, "Priority changed"),
+                                "Changing priority", lambda e: self._reload())
 
     def action_follow(self) -> None:
         if not self._need_ticket():
@@ -677,7 +655,8 @@ class TicketScreen(DesklineScreen):
             return
         ids = [m.id for m in self.chatter.messages if m.id in self.chatter.marked]
         if not ids:
-            self.notify("Select messages with space first, then S splits them out.",
+            self.notify(f"Select messages with {keymap.key('ticket.mark')} first, then "
+                        f"{keymap.key('ticket.split')} splits them out.",
                         severity="warning", timeout=4)
             return
         from tui.screens.pickers import TextPrompt

@@ -1,0 +1,51 @@
+"""Triage of one ticket, the same from the board and from the ticket view: take it, assign
+it, change its priority. Each names the version the screen showed (a stale one is refused
+and `failed` reloads); `done` gets the changed ticket."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.base import BackendCalls
+
+Done = Callable[[Any], Any]
+Failed = Callable[[BaseException], Any]
+
+
+def take(screen: BackendCalls, ticket: Any, done: Done, what: str, failed: Failed) -> None:
+    """Assign the ticket (a Ticket or a TicketCard) to the agent at the console."""
+    screen.call(lambda b: b.assign_to_me(ticket.id, ticket.version), done, what, failed=failed)
+
+
+def assign(screen: BackendCalls, ticket: Any, done: Done, what: str, failed: Failed,
+           current: int | None = None) -> None:
+    """Pick an agent (or nobody), then assign; `current` is marked in the picker."""
+    from tui.screens.pickers import pick_agent
+
+    def chosen(agent_id) -> None:
+        if agent_id is None:
+            return
+        agent = None if agent_id == 0 else agent_id
+        screen.call(lambda b: b.assign_ticket(ticket.id, ticket.version, agent), done, what,
+                    failed=failed)
+
+    pick_agent(screen, chosen, current)
+
+
+def set_priority(screen: BackendCalls, ticket: Any, done: Done, what: str,
+                 failed: Failed) -> None:
+    """Pick a priority (the ticket's own marked), then change it."""
+    from tui.screens.pickers import pick_priority
+
+    def chosen(value) -> None:
+        if value is None:
+            return
+        from deskline.models import TicketUpdate
+
+        screen.call(lambda b: b.update_ticket(ticket.id, ticket.version,
+                                              TicketUpdate(priority=value)),
+                    done, what, failed=failed)
+
+    pick_priority(screen, ticket.priority, chosen)
