@@ -858,6 +858,27 @@ class ImportKind(StrEnum):
     customers = "customers"
     tickets = "tickets"
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The fields a column can map to, in the order a mapping screen lists them."""
+        return IMPORT_FIELDS[self]
+
+    def required_fields(self, default_team: bool = False) -> list[str]:
+        """What a file must map; a ticket file needs no team when one is given for all."""
+        if self is ImportKind.customers:
+            return ["email"]
+        return ["subject"] if default_team else ["subject", "team"]
+
+
+IMPORT_FIELDS: dict[ImportKind, tuple[str, ...]] = {
+    ImportKind.customers: ("email", "name", "first_name", "last_name", "organization", "phone",
+                           "projects"),
+    ImportKind.tickets: ("subject", "description", "team", "stage", "priority", "tags",
+                         "assignee", "customer_email", "created_at", "closed_at", "channel"),
+}
+DELIMITER_NAMES = {";": "semicolon", ",": "comma", "\t": "tab", "|": "pipe"}
+MAX_IMPORT_PROBLEMS = 10_000  # a report keeps at most this many problems (counts stay exact)
+
 
 class ColumnInfo(Model):
     name: str  # the header as written in the file
@@ -905,6 +926,42 @@ class ImportReport(Model):
     @property
     def ok(self) -> bool:
         return self.bad == 0
+
+    def describe(self, limit: int | None = 50) -> list[str]:
+        """The report as lines for people (the command line prints them; the import
+        screen shows the first ones)."""
+        what = self.kind.value
+        if self.dry_run:
+            head = (f"Dry run: {self.good} of {self.rows} {what} rows are good, {self.bad} "
+                    "bad; nothing was written.")
+        elif self.written:
+            head = f"Imported {self.written} of {self.rows} {what} rows"
+            head += f"; skipped {self.bad} bad rows." if self.bad else "."
+        elif self.bad:
+            head = (f"Nothing imported: {self.bad} of {self.rows} rows are bad. Fix them, or "
+                    "add --skip-bad to import the good rows.")
+        else:
+            head = f"Nothing to import: the file has no {what} rows."
+        delimiter = DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
+        lines = [head, f"File: {self.encoding}, {delimiter}-separated."]
+        used = [f"{c} → {f}" for c, f in self.mapping.items() if f]
+        lines.append("Columns: " + ", ".join(used))
+        ignored = [c for c, f in self.mapping.items() if not f]
+        if ignored:
+            lines.append("Ignored columns: " + ", ".join(ignored))
+        if self.organizations_created:
+            verb = "would be created" if self.dry_run or not self.written else "created"
+            lines.append(f"Organizations {verb}: " + ", ".join(self.organizations_created))
+        if self.kind is ImportKind.tickets and self.good:
+            lines.append(f"Not linked to a customer (no matching email): {self.unlinked}")
+        shown = self.problems if limit is None else self.problems[:limit]
+        for p in shown:
+            where = f" ({p.column})" if p.column else ""
+            lines.append(f"  line {p.line}{where}: {p.message}")
+        if len(shown) < len(self.problems):
+            lines.append(f"  … and {len(self.problems) - len(shown)} more problems (--json "
+                         f"lists up to {MAX_IMPORT_PROBLEMS:,})")
+        return lines
 
 
 class TicketExportFilter(Input):

@@ -82,6 +82,7 @@ def _import(args, open_service, error) -> int:
 
     from deskline.io import importer
     from deskline.io.mapping import parse_map_args
+    from deskline.models import ImportKind
 
     path = Path(args.file)
     if not path.is_file():
@@ -91,7 +92,7 @@ def _import(args, open_service, error) -> int:
     if args.fields:
         preview = importer.preview_file(path, args.kind, store=svc.store, chosen=chosen,
                                         saved=args.mapping)
-        print(f"Fields of {args.kind}: {', '.join(importer.fields(args.kind))}")
+        print(f"Fields of {args.kind}: {', '.join(ImportKind(args.kind).fields)}")
         print(f"File: {preview.encoding}, {preview.delimiter!r}, {preview.rows} rows")
         for column in preview.columns:
             # Cells are the file's text: stand-ins for control, never raw to the terminal.
@@ -105,7 +106,7 @@ def _import(args, open_service, error) -> int:
     if args.json:
         print(json_text(report.model_dump(mode="json"), indent=2))
     else:
-        for line in importer.describe(report):
+        for line in report.describe():
             print(plain(line))
         if args.save_mapping:
             print(f"Mapping saved as {args.save_mapping!r}; reuse it with --mapping "

@@ -13,7 +13,6 @@ from pathlib import Path
 from deskline.errors import ValidationFailed
 
 DELIMITERS = ";,\t|"
-DELIMITER_NAMES = {";": "semicolon", ",": "comma", "\t": "tab", "|": "pipe"}
 csv.field_size_limit(16 * 1024 * 1024)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +30,7 @@ from deskline.errors import ConflictError, ValidationFailed
 from deskline.io import mapping as mappings
 from deskline.io.csvfile import CsvFile, read_csv
 from deskline.models import (
+    MAX_IMPORT_PROBLEMS,
     ColumnInfo,
     FilePreview,
     ImportKind,
@@ -45,7 +46,6 @@ from deskline.store.bulk import TicketRows
 Progress = Callable[[str, int, int], None]  # (phase: "checking" | "writing", done, total)
 FTS_DEFER_ROWS = 1000  # from this many tickets, full-text indexing is done in one go
 BATCH = 5000  # rows per bulk write (and per progress report)
-MAX_PROBLEMS = 10_000  # a report keeps at most this many problems (the counts stay exact)
 
 PRIORITIES = {
     "0": 0, "1": 1, "2": 2, "3": 3, "low": 0, "medium": 1, "normal": 1, "high": 2,
@@ -154,7 +154,7 @@ class _Check:
 
     def add(self, line: int, field_name: str | None, column: str | None, message: str) -> None:
         self.bad_lines.add(line)
-        if len(self.problems) < MAX_PROBLEMS:
+        if len(self.problems) < MAX_IMPORT_PROBLEMS:
             self.problems.append(RowProblem(line=line, field=field_name, column=column,
                                             message=message))
 
@@ -520,59 +520,6 @@ def run_import(svc, source: str | Path | bytes, kind: ImportKind | str, *,
         seconds=round(time.perf_counter() - started, 3))
 
 
-def describe(report: ImportReport, limit: int | None = 50) -> list[str]:
-    """The report as lines for people (the CLI prints them)."""
-    what = report.kind.value
-    if report.dry_run:
-        head = f"Dry run: {report.good} of {report.rows} {what} rows are good, {report.bad} bad;"\
-               " nothing was written."
-    elif report.written:
-        head = f"Imported {report.written} of {report.rows} {what} rows"
-        head += f"; skipped {report.bad} bad rows." if report.bad else "."
-    elif report.bad:
-        head = (f"Nothing imported: {report.bad} of {report.rows} rows are bad. Fix them, or "
-                "add --skip-bad to import the good rows.")
-    else:
-        head = f"Nothing to import: the file has no {what} rows."
-    lines = [head, f"File: {report.encoding}, {_delimiter_name(report.delimiter)}-separated."]
-    used = [f"{c} → {f}" for c, f in report.mapping.items() if f]
-    lines.append("Columns: " + ", ".join(used))
-    ignored = [c for c, f in report.mapping.items() if not f]
-    if ignored:
-        lines.append("Ignored columns: " + ", ".join(ignored))
-    if report.organizations_created:
-        verb = "would be created" if report.dry_run or not report.written else "created"
-        lines.append(f"Organizations {verb}: " + ", ".join(report.organizations_created))
-    if report.kind is ImportKind.tickets and report.good:
-        lines.append(f"Not linked to a customer (no matching email): {report.unlinked}")
-    shown = report.problems if limit is None else report.problems[:limit]
-    for p in shown:
-        where = f" ({p.column})" if p.column else ""
-        lines.append(f"  line {p.line}{where}: {p.message}")
-    if len(shown) < len(report.problems):
-        lines.append(f"  … and {len(report.problems) - len(shown)} more problems (--json "
-                     f"lists up to {MAX_PROBLEMS:,})")
-    return lines
-
-
-def _delimiter_name(delimiter: str) -> str:
-    from deskline.io.csvfile import DELIMITER_NAMES
-
-    return DELIMITER_NAMES.get(delimiter, repr(delimiter))
-
-
-def fields(kind: ImportKind | str) -> Sequence[str]:
-    """The fields a column can map to, in the order a mapping screen lists them."""
-    return mappings.FIELDS[ImportKind(kind)]
-
-
-def required_fields(kind: ImportKind | str, default_team: bool = False) -> list[str]:
-    kind = ImportKind(kind)
-    if kind is ImportKind.customers:
-        return ["email"]
-    return ["subject"] if default_team else ["subject", "team"]
-
-
 def saved_mappings(svc, kind: ImportKind | str | None = None) -> list[SavedMapping]:
     access.require_agent(svc.scope(), "use import mappings")
     return svc.store.mappings(ImportKind(kind).value if kind else None)
@@ -586,7 +533,7 @@ def save_mapping(svc, name: str, kind: ImportKind | str,
     if not name.strip():
         raise ValidationFailed("a saved mapping needs a name", field="name")
     for column, field_name in columns.items():
-        if field_name and field_name not in mappings.FIELDS[kind]:
+        if field_name and field_name not in kind.fields:
             raise ValidationFailed(f"unknown field {field_name!r} for column {column!r}",
                                    field="columns")
     with svc.store.transaction():

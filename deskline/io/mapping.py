@@ -8,14 +8,9 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
 from deskline.errors import ValidationFailed
-from deskline.models import ImportKind
+from deskline.models import IMPORT_FIELDS, ImportKind
 
-FIELDS: dict[ImportKind, tuple[str, ...]] = {
-    ImportKind.customers: ("email", "name", "first_name", "last_name", "organization", "phone",
-                           "projects"),
-    ImportKind.tickets: ("subject", "description", "team", "stage", "priority", "tags",
-                         "assignee", "customer_email", "created_at", "closed_at", "channel"),
-}
+FIELDS = IMPORT_FIELDS  # the fields a column can map to, per kind (on the model)
 IGNORE = ("", "-", "ignore", "none")
 
 _ALIASES: dict[ImportKind, dict[str, tuple[str, ...]]] = {

@@ -206,8 +206,8 @@ def test_big_ticket_import_is_searchable_and_keeps_the_index_triggers(admin, sto
 def test_mapping_screen_helpers(admin):
     from deskline.io import importer
 
-    assert importer.required_fields("tickets") == ["subject", "team"]
-    assert importer.required_fields("customers") == ["email"]
+    assert ImportKind("tickets").required_fields() == ["subject", "team"]
+    assert ImportKind("customers").required_fields() == ["email"]
     saved = importer.save_mapping(admin, " helpdesk-x ", "tickets",
                                   {"Titel": "subject", "Gruppe": "team", "Notiz": None})
     assert saved.columns == {"Titel": "subject", "Gruppe": "team", "Notiz": ""}

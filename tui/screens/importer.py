@@ -22,6 +22,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import ProgressBar, Static
 
+from deskline.models import ImportKind
 from deskline.text import plain
 from tui import keymap
 from tui.base import DesklineScreen
@@ -214,10 +215,8 @@ class ImportScreen(DesklineScreen):
         self.query_one("#import-summary", Static).update(text)
 
     def _missing(self) -> list[str]:
-        from deskline.io import importer
-
         have = {f for f in self.fields.values() if f}
-        return [f for f in importer.required_fields(self.kind) if f not in have]
+        return [f for f in ImportKind(self.kind).required_fields() if f not in have]
 
     def _paint_columns(self) -> None:
         rows = self.query_one("#import-columns", RowList)
@@ -243,15 +242,11 @@ class ImportScreen(DesklineScreen):
             required.update(Text(f"✗ required: map a column to {', '.join(missing)}",
                                  style="bold reverse"))
         else:
-            from deskline.io import importer
-
             required.update(Text("✓ required fields mapped: "
-                                 + ", ".join(importer.required_fields(self.kind))))
+                                 + ", ".join(ImportKind(self.kind).required_fields())))
 
     def _show_report(self, report) -> None:
-        from deskline.io import importer
-
-        lines = importer.describe(report, limit=0)
+        lines = report.describe(limit=0)
         head = Text(plain(lines[0], one_line=True), style="bold")
         created = report.organizations_created
         if created:
@@ -304,18 +299,15 @@ class ImportScreen(DesklineScreen):
         self._paint_columns()
 
     def action_cycle(self, delta: int) -> None:
-        from deskline.io import importer
-
         column = self._column()
         if column is None:
             return
-        choices: list[str | None] = [None, *importer.fields(self.kind)]
+        choices: list[str | None] = [None, *ImportKind(self.kind).fields]
         current = self.fields.get(column)
         index = choices.index(current) if current in choices else 0
         self.set_field(column, choices[(index + delta) % len(choices)])
 
     def action_field(self) -> None:
-        from deskline.io import importer
         from tui.screens.pickers import Picker
 
         column = self._column()
@@ -323,10 +315,10 @@ class ImportScreen(DesklineScreen):
             if self.path is None:
                 self.action_file()
             return
-        required = importer.required_fields(self.kind)
+        required = ImportKind(self.kind).required_fields()
         options: list[tuple[str, Any]] = [("(ignore this column)", "")]
         options += [(f + (" (required)" if f in required else ""), f)
-                    for f in importer.fields(self.kind)]
+                    for f in ImportKind(self.kind).fields]
 
         def chosen(value) -> None:
             if value is not None:
