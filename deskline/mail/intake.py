@@ -29,6 +29,7 @@ from deskline.mail.parse import MailParseError, ParsedMail, parse_mail
 from deskline.models import Agent, Channel, MessageKind, Ticket, TicketCreate
 from deskline.rules import templates
 from deskline.service import Service
+from deskline.store.memo import DataVersionMemo
 from deskline.store.sqlite import SqliteStore
 
 SYSTEM_EMAIL = "mail-intake@deskline.invalid"
@@ -104,23 +105,22 @@ def _team_key(address: str) -> list[str]:
 
 class _RememberingStore:
     """The store as the service sees it during intake: the directory reads it repeats for
-    every ticket (teams, stages, SLA policies, templates, agents) are remembered for as
-    long as no other connection has written to the database (`PRAGMA data_version`).
-    Intake itself never changes those tables once `system_agent()` exists."""
+    every ticket (teams, stages, SLA policies, templates, agents) are kept in a
+    `DataVersionMemo` for as long as no other connection has written to the database.
+    Intake itself never changes those tables once `system_agent()` exists, so its own
+    writes keep them; data_version is looked at once per mail (`refresh`)."""
 
     _REMEMBERED = frozenset({"teams", "team", "stages", "stage", "sla_policies", "template",
                              "templates", "agents", "agent"})
 
     def __init__(self, store: SqliteStore) -> None:
         self._store = store
-        self._memo: dict = {}
-        self._version: int | None = None
+        self._memo = DataVersionMemo(store.conn, own_writes=False)
 
     def refresh(self) -> None:
-        version = self._store.data_version()
-        if version != self._version:
-            self._memo.clear()
-            self._version = version
+        """A new mail: look at data_version once, at its first kept read."""
+        self._memo.end_request()
+        self._memo.begin_request()
 
     def forget(self) -> None:
         self._memo.clear()
@@ -138,12 +138,10 @@ class _RememberingStore:
             try:
                 key = (name, tuple(tuple(a) if isinstance(a, list) else a for a in args),
                        tuple(sorted(kwargs.items())))
-                return memo[key]
-            except KeyError:
-                value = memo[key] = attr(*args, **kwargs)
-                return value
+                hash(key)
             except TypeError:  # unhashable arguments: just ask
                 return attr(*args, **kwargs)
+            return memo.get(key, lambda: attr(*args, **kwargs))
 
         self.__dict__[name] = remembered
         return remembered

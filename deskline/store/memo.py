@@ -24,8 +24,11 @@ class DataVersionMemo:
     count at once. Inside a transaction it is looked at on every kept read.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, own_writes: bool = True) -> None:
+        """`own_writes=False`: this connection's writes keep the values (a reader that
+        knows it never changes what it keeps: mail intake's directory reads)."""
         self._conn = conn
+        self._own_writes = own_writes
         self._values: dict[Hashable, Any] = {}
         self._stamp: tuple[int, int] | None = None  # (data_version, total_changes)
         self._in_request = False
@@ -60,7 +63,7 @@ class DataVersionMemo:
         self._in_transaction, self._looked = False, False
 
     def _current(self) -> dict[Hashable, Any]:
-        changes = self._conn.total_changes
+        changes = self._conn.total_changes if self._own_writes else 0
         stamp = self._stamp
         if self._looked and stamp is not None and stamp[1] == changes:
             return self._values
