@@ -37,6 +37,7 @@ from deskline.models import (
     Role,
     RowProblem,
     SavedMapping,
+    Team,
     normalize_email,
 )
 from deskline.rules import sla
@@ -237,7 +238,7 @@ def _check_customers(svc, csv_file: CsvFile, mapped, progress, total) -> _Check:
 
 def _by_name(items) -> dict:
     """Items by name (case-folded) and by id as text."""
-    index = {}
+    index: dict = {}
     for item in items:
         index.setdefault(item.name.casefold(), item)
         index.setdefault(str(item.id), item)
@@ -253,7 +254,7 @@ class _TicketLookups:
     stages: dict  # team id -> stages by name and id
     agents: dict  # active agents by email and name (case-folded)
     customers: dict[str, int]  # email (case-folded) -> id
-    fallback: object | None  # the team of rows that name none
+    fallback: Team | None  # the team of rows that name none
 
 
 def _ticket_lookups(svc, default_team: str | None) -> _TicketLookups:
