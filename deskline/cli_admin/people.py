@@ -346,7 +346,8 @@ def _audit_log(svc, args, error) -> int:
     if args.limit < 0:
         raise error("--limit: give a number of entries, or 0 for all")
     limit = args.limit or None
-    entries, cursor = [], None
+    entries: list = []
+    cursor = None
     while limit is None or len(entries) < limit:
         want = 200 if limit is None else min(200, limit - len(entries))
         page = svc.audit_log(kind=args.kind, cursor=cursor, limit=want)
