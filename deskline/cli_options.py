@@ -8,7 +8,7 @@ from __future__ import annotations
 def option_date(value: str | None, error, what: str):
     if value is None:
         return None
-    from deskline.io.importer import parse_date
+    from deskline.dates import parse_date
 
     try:
         return parse_date(value)
