@@ -65,7 +65,6 @@ def make_hostile(path: Path, value=hostile, email=hostile_email) -> Hostile:
         TeamUpdate,
         TicketCreate,
     )
-    from deskline.server.tokens import create_token
     from deskline.service import Service
     from deskline.store.sqlite import SqliteStore
 
@@ -135,7 +134,7 @@ def make_hostile(path: Path, value=hostile, email=hostile_email) -> Hostile:
             target_stage_id=stages[-1].id, hours=8, excluded_stage_ids=[stages[1].id]))
         v["token"] = value("Token", short=True)
         with store.transaction():
-            create_token(store.conn, agent.id, label=v["token"], now=NOW)
+            store.create_api_token(agent.id, label=v["token"], now=NOW)
         v["mapping"] = value("Mapping")
         svc.save_import_mapping(v["mapping"], "customers",
                                 {"E-Mail": "email", value("Column"): "name"})
