@@ -11,6 +11,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+# Shared with the subcommand modules, which therefore need not import this one.
+from deskline.cli_options import find_named as _find
+from deskline.cli_options import json_line as _json_line
+from deskline.cli_options import resolve_db as _resolve_db
+
 # Defined in errors.py so that the subcommand modules raise it without importing this one.
 from deskline.errors import CliError
 
@@ -234,21 +239,6 @@ def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
     return console(args)
 
 
-def _resolve_db(args: argparse.Namespace) -> Path:
-    from deskline.paths import NoDatabase, resolve_db
-
-    def configured() -> str | None:
-        from deskline.config import load_config
-
-        config, _problem = load_config(getattr(args, "config", None))
-        return config.db
-
-    try:
-        return resolve_db(args.db, configured, must_exist=getattr(args, "db_must_exist", True))
-    except NoDatabase as exc:
-        raise CliError(str(exc)) from None
-
-
 def _open_service(args: argparse.Namespace):
     from deskline.config import load_config
     from deskline.service import Service, resolve_agent
@@ -291,15 +281,6 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _find(items: list, key: str, what: str):
-    """An item by id or by name (case-insensitive)."""
-    for item in items:
-        if key.isdigit() and item.id == int(key) or item.name.lower() == key.lower():
-            return item
-    names = ", ".join(i.name for i in items) or "none"
-    raise CliError(f"no {what} {key!r} (known: {names})")
-
-
 def _tickets(args: argparse.Namespace) -> int:
     svc = _open_service(args)
     if args.stage and not args.team:
@@ -337,12 +318,6 @@ def _tickets(args: argparse.Namespace) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
-
-
-def _json_line(row: dict) -> str:
-    from deskline.text import json_text
-
-    return json_text(row) + "\n"
 
 
 def _text_line(card, team: str, stage: str) -> str:

@@ -36,6 +36,7 @@ from deskline.models import (
 )
 from deskline.rules import sla
 from deskline.service import Service
+from deskline.service.base import existing
 from deskline.store.bulk import NewCustomer, TicketRows
 from deskline.store.sqlite import SqliteStore
 
@@ -224,7 +225,7 @@ def build_demo(path: str | Path, tickets: int = 2000, seed: int = 7,
     with store.unsynced_writes():
         with store.transaction():
             store.insert_agent("admin@deskline.example", "Ada Admin", "admin", None)
-        admin = store.agent_by_email("admin@deskline.example")
+        admin = existing(store.agent_by_email("admin@deskline.example"))
         svc = Service(store, admin, clock=lambda: now)
         setup = _setup(svc, rng, max(60, min(tickets // 10, 20000)), now)
         messages = _bulk_tickets(store, rng, setup, tickets, now, progress)
@@ -396,7 +397,7 @@ def _clocks(world: _World, draft: _Draft, tid: int, created: datetime,
             closed_at: datetime | None, updated: datetime, now: datetime) -> list[tuple]:
     """SLA clocks as the service would have run them from the ticket's creation: reached
     (in time or not) once it got to the target stage, else running until now."""
-    rows = []
+    rows: list[tuple] = []
     team, stage = draft.team, draft.stage
     for policy in sla.matching_policies(world.policies[team.id], draft.priority, draft.tags,
                                         draft.customer.id):

@@ -221,7 +221,8 @@ class RemoteBackend:
         if json_body is not None:
             content = json.dumps(json_body).encode()
             headers["Content-Type"] = "application/json"
-        extra = {"timeout": httpx.Timeout(timeout, connect=5.0)} if timeout else {}
+        extra: dict[str, Any] = {"timeout": httpx.Timeout(timeout, connect=5.0)} if timeout \
+            else {}
         attempt = 0
         while True:
             try:

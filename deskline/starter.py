@@ -74,6 +74,7 @@ def init_helpdesk(path: Path, admin_email: str, admin_name: str = "", *, empty: 
                   timezone: str | None = None) -> NewHelpdesk:
     """Make a new helpdesk file. Refuses an existing file (nothing is touched then)."""
     from deskline.service import Service
+    from deskline.service.base import existing
     from deskline.store.sqlite import SqliteStore
 
     admin = AgentCreate(email=admin_email, name=admin_name, role=Role.admin)
@@ -88,7 +89,7 @@ def init_helpdesk(path: Path, admin_email: str, admin_name: str = "", *, empty: 
         with store.transaction():
             admin_id = store.insert_agent(admin.email, admin.name or admin.email.split("@")[0],
                                           Role.admin.value, None)
-            svc = Service(store, store.agent(admin_id))
+            svc = Service(store, existing(store.agent(admin_id)))
             svc._audit("agent", admin_id, admin.email, "created",
                        [EventData(field="role", new="admin"),
                         EventData(field="helpdesk", new="made with deskline init")])

@@ -47,7 +47,7 @@ def write_file(folder: Path, filename: str, content_type: str, content: bytes) -
 def save_files(screen: Any, files: Sequence[Any], first: Sequence[Any] = ()) -> None:
     """Ask which of `files` (AttachmentInfo) to save and where, then fetch and write them.
     `first`: the files of the selected message, listed first."""
-    from tui.screens.pickers import Picker, TextPrompt
+    from tui.pickers import Picker, TextPrompt
 
     app = screen.app
     ordered = [*first, *(f for f in files if f not in first)]

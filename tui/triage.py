@@ -22,7 +22,7 @@ def take(screen: BackendCalls, ticket: Any, done: Done, what: str, failed: Faile
 def assign(screen: BackendCalls, ticket: Any, done: Done, what: str, failed: Failed,
            current: int | None = None) -> None:
     """Pick an agent (or nobody), then assign; `current` is marked in the picker."""
-    from tui.screens.pickers import pick_agent
+    from tui.pickers import pick_agent
 
     def chosen(agent_id) -> None:
         if agent_id is None:
@@ -37,7 +37,7 @@ def assign(screen: BackendCalls, ticket: Any, done: Done, what: str, failed: Fai
 def set_priority(screen: BackendCalls, ticket: Any, done: Done, what: str,
                  failed: Failed) -> None:
     """Pick a priority (the ticket's own marked), then change it."""
-    from tui.screens.pickers import pick_priority
+    from tui.pickers import pick_priority
 
     def chosen(value) -> None:
         if value is None:

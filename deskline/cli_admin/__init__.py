@@ -293,7 +293,9 @@ def run(args: argparse.Namespace, open_service, error) -> int:
 
         return init(args, error)
     if args.command in ("agent", "org", "project", "tag", "audit"):
-        from deskline.cli_admin import people as handlers
-    else:
-        from deskline.cli_admin import setup as handlers
-    return handlers.run(args, open_service, error)
+        from deskline.cli_admin import people
+
+        return people.run(args, open_service, error)
+    from deskline.cli_admin import setup
+
+    return setup.run(args, open_service, error)

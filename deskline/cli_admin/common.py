@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from deskline.cli import _find, _json_line
+from deskline.cli_options import find_named, json_line
 from deskline.errors import DesklineError
 from deskline.text import plain
 
@@ -64,10 +64,10 @@ def items(text: str | None) -> list[str] | None:
 
 def find(things: Sequence, key: str, what: str, flag: str | None = None):
     """A team, stage, template… by name or id; unknown: one sentence naming the option."""
-    from deskline.cli import CliError
+    from deskline.errors import CliError
 
     try:
-        return _find(list(things), key, what)
+        return find_named(list(things), key, what)
     except CliError as exc:
         raise CliError(f"{flag}: {exc}" if flag else str(exc)) from None
 
@@ -108,7 +108,7 @@ def json_lines(models: Sequence, extra=None) -> None:
         data = model.model_dump(mode="json")
         if extra is not None:
             data |= extra(model)
-        out.write(_json_line(data))
+        out.write(json_line(data))
     out.flush()
 
 

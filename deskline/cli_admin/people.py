@@ -69,11 +69,11 @@ def init(args: argparse.Namespace, error) -> int:
 # --- agents -----------------------------------------------------------------------------
 
 def _agent_add(args, open_service, error) -> int:
-    from deskline.cli import _resolve_db
+    from deskline.cli_options import resolve_db
     from deskline.models import AgentCreate
     from deskline.store.sqlite import SqliteStore
 
-    store = SqliteStore.open(_resolve_db(args))
+    store = SqliteStore.open(resolve_db(args))
     try:
         bootstrap = not store.active_admins()
         if bootstrap:
@@ -110,10 +110,10 @@ def _time_off_text(agent) -> str:
 
 
 def _agent_list(args, open_service, error) -> int:
-    from deskline.cli import _resolve_db
+    from deskline.cli_options import resolve_db
     from deskline.store.sqlite import SqliteStore
 
-    store = SqliteStore.open(_resolve_db(args))
+    store = SqliteStore.open(resolve_db(args))
     try:
         # A file without an admin yet lists what `agent add` made so far.
         agents = None if store.active_admins() else store.agents()
@@ -346,7 +346,8 @@ def _audit_log(svc, args, error) -> int:
     if args.limit < 0:
         raise error("--limit: give a number of entries, or 0 for all")
     limit = args.limit or None
-    entries, cursor = [], None
+    entries: list = []
+    cursor = None
     while limit is None or len(entries) < limit:
         want = 200 if limit is None else min(200, limit - len(entries))
         page = svc.audit_log(kind=args.kind, cursor=cursor, limit=want)

@@ -115,11 +115,15 @@ def _import(args, open_service, error) -> int:
 
 
 def _export(args, open_service, error) -> int:
+    from collections.abc import Callable
+    from typing import TextIO, cast
+
     from deskline.io import export
     from deskline.models import CustomerExportFilter, TicketExportFilter
 
     svc = open_service(args)
     org = project = None
+    flt: TicketExportFilter | CustomerExportFilter
     if args.organization:
         org = named(svc.list_organizations(), args.organization, "organization", error)
     if args.project:
@@ -141,7 +145,10 @@ def _export(args, open_service, error) -> int:
         flt = CustomerExportFilter(organization_id=org.id if org else None,
                                    project_id=project.id if project else None,
                                    unassigned=args.unassigned)
-    run = export.export_tickets if args.kind == "tickets" else export.export_customers
+    # Each takes the filter of its kind, which `flt` is.
+    run: Callable[..., int] = export.export_tickets if args.kind == "tickets" \
+        else export.export_customers
+    out: TextIO
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as out:
             count = run(svc, out, args.format, flt, excel_safe=args.excel_safe)
@@ -149,7 +156,8 @@ def _export(args, open_service, error) -> int:
         return 0
     out = sys.stdout
     if out.isatty():  # customer text is data: no terminal control reaches a terminal
-        out = _SafeTerminal(out)
+        # it writes and flushes: all the export asks of a TextIO
+        out = cast(TextIO, _SafeTerminal(out))
     try:
         run(svc, out, args.format, flt, excel_safe=args.excel_safe)
         out.flush()

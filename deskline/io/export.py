@@ -81,12 +81,12 @@ def _write(rows: Iterator[tuple], columns: tuple[str, ...], out: TextIO, fmt: st
     dumps = json_text  # C1, DEL and line separators escaped too
     for row in rows:
         if fmt == "csv":
-            row = list(row)
+            cells = list(row)
             for i in lists:
-                row[i] = ", ".join(row[i])
+                cells[i] = ", ".join(cells[i])
             if excel_safe:
-                row = [_defuse(v) for v in row]
-            writer.writerow(row)
+                cells = [_defuse(v) for v in cells]
+            writer.writerow(cells)
         else:
             buffer.write(dumps(dict(zip(columns, row, strict=True))))
             buffer.write("\n")

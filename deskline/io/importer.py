@@ -21,11 +21,12 @@ import time
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from deskline import access
 from deskline.clock import to_db
+from deskline.dates import parse_date
 from deskline.errors import ConflictError, ValidationFailed
 from deskline.io import mapping as mappings
 from deskline.io.csvfile import CsvFile, read_csv
@@ -38,6 +39,7 @@ from deskline.models import (
     Role,
     RowProblem,
     SavedMapping,
+    Team,
     normalize_email,
 )
 from deskline.rules import sla
@@ -54,46 +56,6 @@ PRIORITIES = {
 }
 CHANNELS = ("email", "web", "api", "manual")
 _SPLIT = re.compile(r"\s*[,;|]\s*")
-_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})(?:[ T,]+(\d{1,2}):(\d{2})"
-                     r"(?::(\d{2}))?)?$")
-_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-DATE_HINT = "use YYYY-MM-DD or DD.MM.YYYY, optionally with HH:MM"
-
-
-def parse_date(text: str) -> datetime:
-    """A date or date-time as found in spreadsheets; times without a zone are UTC.
-    Raises ValueError with a message for people."""
-    text = text.strip()
-    match = _DOTTED.match(text)
-    if match:
-        day, month, year = int(match[1]), int(match[2]), int(match[3])
-        year += 2000 if year < 100 else 0
-        return _make(year, month, day, match, text)
-    match = _SLASHED.match(text)
-    if match:
-        first, second, year = int(match[1]), int(match[2]), int(match[3])
-        if first > 12 >= second:
-            day, month = first, second
-        elif second > 12 >= first or first == second:
-            day, month = second, first
-        else:
-            raise ValueError(f"ambiguous date {text!r} (day/month or month/day?); {DATE_HINT}")
-        return _make(year, month, day, match, text)
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"unparseable date {text!r}; {DATE_HINT}") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _make(year: int, month: int, day: int, match: re.Match, text: str) -> datetime:
-    try:
-        return datetime(year, month, day, int(match[4] or 0), int(match[5] or 0),
-                        int(match[6] or 0), tzinfo=UTC)
-    except ValueError:
-        raise ValueError(f"unparseable date {text!r}; {DATE_HINT}") from None
-
-
 # --- reading and mapping ------------------------------------------------------------------
 
 
@@ -237,7 +199,7 @@ def _check_customers(svc, csv_file: CsvFile, mapped, progress, total) -> _Check:
 
 def _by_name(items) -> dict:
     """Items by name (case-folded) and by id as text."""
-    index = {}
+    index: dict = {}
     for item in items:
         index.setdefault(item.name.casefold(), item)
         index.setdefault(str(item.id), item)
@@ -253,7 +215,7 @@ class _TicketLookups:
     stages: dict  # team id -> stages by name and id
     agents: dict  # active agents by email and name (case-folded)
     customers: dict[str, int]  # email (case-folded) -> id
-    fallback: object | None  # the team of rows that name none
+    fallback: Team | None  # the team of rows that name none
 
 
 def _ticket_lookups(svc, default_team: str | None) -> _TicketLookups:

@@ -57,7 +57,8 @@ def fetch(intake: Intake, client: imaplib.IMAP4, mailbox: str = "INBOX",
     _typ, flags = client.response("PERMANENTFLAGS")
     keywords = any(b"\\*" in (f or b"") for f in flags or [])
     criteria = f"UNKEYWORD {KEYWORD}" if keywords else "UNSEEN"
-    typ, data = client.uid("SEARCH", None, criteria)
+    # imaplib leaves out a None argument (no charset); typeshed types them all as str
+    typ, data = client.uid("SEARCH", None, criteria)  # type: ignore[arg-type]
     if typ != "OK":
         raise OSError(f"the IMAP server refused to search: {data!r}")
     uids = (data[0] or b"").split() if data else []
@@ -67,7 +68,8 @@ def fetch(intake: Intake, client: imaplib.IMAP4, mailbox: str = "INBOX",
     mark = f"(\\Seen {KEYWORD})" if keywords else "(\\Seen)"
     for uid in uids:
         label = f"imap:{mailbox}/{uid.decode()}"
-        typ, data = client.uid("FETCH", uid, "(BODY.PEEK[])")
+        # imaplib sends bytes arguments as they are; typeshed types them all as str
+        typ, data = client.uid("FETCH", uid, "(BODY.PEEK[])")  # type: ignore[arg-type]
         raw = _raw(data) if typ == "OK" else None
         if raw is None:
             results.append(IntakeResult(status="failed", source=label,
@@ -75,7 +77,7 @@ def fetch(intake: Intake, client: imaplib.IMAP4, mailbox: str = "INBOX",
             continue
         result = intake.take(raw, source=label)
         results.append(result)
-        client.uid("STORE", uid, "+FLAGS", mark)
+        client.uid("STORE", uid, "+FLAGS", mark)  # type: ignore[arg-type]  # bytes, as above
     return results
 
 

@@ -177,6 +177,7 @@ class Intake:
                 with self.store.transaction():
                     self.store.add_system_agent(SYSTEM_EMAIL, SYSTEM_NAME)
                 agent = self.store.agent_by_email(SYSTEM_EMAIL)
+                assert agent is not None, "the system agent was just added"
                 self._directory.forget()
             self._system = agent
         return self._system
@@ -279,12 +280,14 @@ class Intake:
         import threading
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_all_start_methods, get_context
+        from multiprocessing.context import BaseContext
 
         # fork when this process has no other threads (nothing to inherit half-locked),
         # else forkserver (spawn where neither exists); if the workers cannot start at all
         # (forkserver and spawn re-import a main script that has no
         # `if __name__ == "__main__"`), _drain parses here.
         methods = get_all_start_methods()
+        context: BaseContext
         if "fork" in methods and threading.active_count() == 1:
             context = get_context("fork")
         elif "forkserver" in methods:
@@ -435,7 +438,7 @@ class Intake:
     def _service(self, system: Agent) -> Service:
         """The service, acting as the intake's system agent, over the cached directory."""
         self._directory.refresh()
-        return Service(self._directory, system, clock=self.clock)  # type: ignore[arg-type]
+        return Service(self._directory, system, clock=self.clock)
 
     def _rating(self, mail: ParsedMail, ticket_id: int, body: str, system: Agent) -> bool:
         """An answer to our rating request ("Satisfied, thanks!") rates the ticket, through
@@ -509,7 +512,10 @@ class Intake:
             return
         name = ticket.customer_name or ""
         first = (name.split() or ["there"])[0]
-        template = (template_subject, template_body) if template_subject is not None else None
+        template = None
+        if template_subject is not None:
+            assert template_body is not None  # subject and body of one row, both NOT NULL
+            template = (template_subject, template_body)
         if template:
             context = {"ticket": ticket.model_dump(),
                        "customer": {"email": ticket.customer_email, "name": name,

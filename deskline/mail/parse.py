@@ -17,6 +17,7 @@ from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage, Message
 from email.policy import EmailPolicy
 from email.utils import getaddresses
+from typing import cast
 
 from deskline.mail.html import html_to_text
 from deskline.text import safe_filename
@@ -36,7 +37,7 @@ class _Policy(EmailPolicy):
     their Content-Type and Content-Transfer-Encoding values. Header objects are immutable,
     so sharing them is safe."""
 
-    def header_fetch_parse(self, name, value):  # type: ignore[override]
+    def header_fetch_parse(self, name, value):
         if name.lower() not in _SHARED or len(value) > 500:
             return super().header_fetch_parse(name, value)
         key = (name, value)
@@ -223,7 +224,8 @@ def decode_text(part: Message) -> str:
     """A text part's content: its transfer encoding undone, its charset (or a better
     guess when it lies or is unknown) decoded; never raises."""
     try:
-        payload = part.get_payload(decode=True)
+        # decode=True gives the bytes of a part that is no multipart, else None
+        payload = cast("bytes | None", part.get_payload(decode=True))
     except Exception:
         payload = None
     if payload is None:
@@ -248,9 +250,9 @@ def _filename(part: Message) -> str | None:
         name = None
     if name is None:
         try:
-            name = part.get_param("name")
-            if isinstance(name, tuple):
-                name = email.utils.collapse_rfc2231_value(name)
+            param = part.get_param("name")
+            name = email.utils.collapse_rfc2231_value(param) if isinstance(param, tuple) \
+                else param
         except Exception:
             name = None
     if not name:
@@ -324,7 +326,8 @@ class _Walker:
             texts.append(html_to_text(text) if ctype == "text/html" else text)
             return
         try:
-            content = part.get_payload(decode=True)
+            # decode=True gives the bytes of a part that is no multipart, else None
+            content = cast("bytes | None", part.get_payload(decode=True))
         except Exception:
             content = None
         if content is None:
@@ -534,7 +537,8 @@ def _bounce(msg: Message, walker: _Walker, sender_email: str, subject: str,
         return None
     report_type = ""
     try:
-        report_type = (msg.get_param("report-type") or "").lower()
+        param = msg.get_param("report-type") or ""
+        report_type = param.lower() if isinstance(param, str) else ""  # RFC 2231 form: none
     except Exception:
         report_type = ""
     if msg.get_content_type() == "multipart/report" and report_type not in (

@@ -39,7 +39,7 @@ def read(path: Path) -> Iterator[tuple[str, bytes | Exception]]:
             if child.is_file() and not child.name.startswith("."):
                 yield from read(child)
     elif kind == "mbox":
-        box = mailbox.mbox(path, create=False)
+        box: mailbox.Mailbox = mailbox.mbox(path, create=False)
         try:
             for n, key in enumerate(box.iterkeys(), start=1):
                 label = f"{path}#{n}"

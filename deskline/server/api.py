@@ -67,7 +67,8 @@ def to_json(value: Any) -> bytes:
             return json.dumps(value, ensure_ascii=False).encode()
         adapter = _adapters.get(kind)
         if adapter is None:
-            adapter = _adapters[kind] = TypeAdapter(list[kind])
+            # the list type of a model class known only at run time
+            adapter = _adapters[kind] = TypeAdapter(list[kind])  # type: ignore[valid-type]
         return adapter.dump_json(value)
     return json.dumps(value, ensure_ascii=False).encode()
 
@@ -153,7 +154,7 @@ class Api:
             wait = self.failures.blocked(client)
             if wait:
                 exc = TooMany("too many failed logins from this address; wait and try again")
-                exc.headers = {"Retry-After": str(int(wait) + 1)}  # type: ignore[attr-defined]
+                exc.headers = {"Retry-After": str(int(wait) + 1)}
                 raise exc
             if token:
                 self.failures.hit(client)
@@ -192,7 +193,8 @@ class Api:
                 service = ServerService(store, agent)
                 if key is None:
                     return self._answer(service, fn, status, version_of)
-                return idempotency.once(store, agent.id, key, fingerprint,  # type: ignore[arg-type]
+                assert fingerprint is not None  # taken with the key
+                return idempotency.once(store, agent.id, key, fingerprint,
                                         lambda: self._answer(service, fn, status, version_of))
             finally:
                 store.end_request()
@@ -242,7 +244,7 @@ class Api:
             if current is None:
                 raise
             stale = PreconditionFailed(exc.message, field=exc.field)
-            stale.current_version = current  # type: ignore[attr-defined]
+            stale.current_version = current
             raise stale from None
         headers = {}
         if isinstance(result, VERSIONED):

@@ -9,6 +9,7 @@ machinery (`fast_reads.py`), and — for the application's lifespan — the even
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ class DesklineApp(FastAPI):
 
     api: Api
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and \
                 await answer_fast_read(self.api, scope, receive, send):
             return
@@ -91,7 +92,7 @@ def create_app(db: str | Path, settings: Settings | None = None) -> FastAPI:
             app.openapi_schema = document_statuses(doc)
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's way to build the document
     install_error_handlers(app)
     for module in ROUTES:
         app.include_router(module.routes(api))

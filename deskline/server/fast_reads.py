@@ -7,7 +7,8 @@ the same reason; the OpenAPI document still lists the parameters (`query_doc`)."
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
+from typing import Any, overload
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -30,6 +31,10 @@ def board_filter(request: Request) -> BoardFilter | None:
     return BoardFilter.model_validate(values) if values else None
 
 
+@overload
+def int_param(request: Request, name: str, default: int) -> int: ...
+@overload
+def int_param(request: Request, name: str, default: None) -> int | None: ...
 def int_param(request: Request, name: str, default: int | None) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
@@ -83,7 +88,8 @@ FAST_READS: list[tuple[re.Pattern, Callable]] = [
 ]
 
 
-async def answer_fast_read(api: Api, scope: dict, receive: Callable, send: Callable) -> bool:
+async def answer_fast_read(api: Api, scope: MutableMapping[str, Any], receive: Callable,
+                           send: Callable) -> bool:
     """Answer a GET of the reads every console makes all day (board pages, a ticket, its
     thread, /me) straight from the same handlers as their FastAPI routes, without
     FastAPI's middleware, routing and parameter machinery (which cost as much as the read

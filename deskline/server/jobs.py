@@ -132,7 +132,7 @@ def mail(clock: Callable[[], datetime]) -> Callable[[SqliteStore], str | None]:
     from deskline.mail.outbox import Outbox
     from deskline.service.customers import mail_configured
 
-    state = {"configured": None}
+    state: dict[str, bool | None] = {"configured": None}
 
     def run(store: SqliteStore) -> str | None:
         configured = mail_configured(store)

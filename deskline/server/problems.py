@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -28,10 +29,12 @@ class Unauthorized(DesklineError):
 
 class TooMany(DesklineError):
     status, title = 429, "Too many requests"
+    headers: dict[str, str]  # set where raised: Retry-After
 
 
 class PreconditionFailed(DesklineError):
     status, title = 412, "Precondition failed"
+    current_version: int | None  # set where raised, like ConflictError's
 
 
 class PreconditionRequired(DesklineError):
@@ -58,7 +61,7 @@ def _field_of(loc: tuple | list) -> str:
     return ".".join(parts) or (str(loc[0]) if loc else "body")
 
 
-def _validation_problem(errors: list[dict]) -> Response:
+def _validation_problem(errors: Sequence[Mapping[str, Any]]) -> Response:
     items = [{"field": _field_of(e.get("loc", ())),
               "message": str(e.get("msg", "invalid")).removeprefix("Value error, ")}
              for e in errors]

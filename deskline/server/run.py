@@ -10,9 +10,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deskline.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from deskline.server.settings import Settings
 
 
 def is_loopback(host: str) -> bool:
@@ -82,15 +87,17 @@ def protocol_class() -> type:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as Base
         bound_head = True
     except ImportError:  # h11 bounds the head itself (h11_max_incomplete_event_size)
-        from uvicorn.protocols.http.h11_impl import H11Protocol as Base
+        # the other of uvicorn's two protocols, which the class below extends alike
+        from uvicorn.protocols.http.h11_impl import H11Protocol as Base  # type: ignore[assignment]
         bound_head = False
 
-    class CoalescingProtocol(Base):  # type: ignore[misc, valid-type]
+    class CoalescingProtocol(Base):
         _head_bytes = 0  # bytes of the current request's line and headers so far
         _in_head = bound_head
 
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
             loop = asyncio.get_running_loop()
+            # a wrapper with the transport's methods, not a subclass of it
             super().connection_made(_CoalescingTransport(transport, loop))  # type: ignore[arg-type]
 
         def data_received(self, data: bytes) -> None:
@@ -183,7 +190,9 @@ def server_class() -> type:
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:
-            self.config.app.state.api.broker.end_streams()
+            # our app is the DesklineApp (a Starlette app, with its state); uvicorn's
+            # Config types `app` as anything it could load
+            self.config.app.state.api.broker.end_streams()  # type: ignore[union-attr]
             super().handle_exit(sig, frame)
 
     return Server
@@ -194,21 +203,22 @@ class ServerThread:
     """A real uvicorn server on 127.0.0.1 and a free port, on a background thread."""
 
     url: str
-    server: object
+    server: uvicorn.Server
     thread: threading.Thread
 
     def stop(self) -> None:
-        self.server.config.app.state.api.broker.end_streams()  # type: ignore[attr-defined]
-        self.server.should_exit = True  # type: ignore[attr-defined]
+        # our app is the DesklineApp (see server_class)
+        self.server.config.app.state.api.broker.end_streams()  # type: ignore[union-attr]
+        self.server.should_exit = True
         self.thread.join(timeout=10)
 
 
-def start_in_thread(db: str | Path, settings: object | None = None) -> ServerThread:
+def start_in_thread(db: str | Path, settings: Settings | None = None) -> ServerThread:
     import uvicorn
 
     from deskline.server.app import create_app
 
-    app = create_app(db, settings)  # type: ignore[arg-type]
+    app = create_app(db, settings)
     # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on sockets that say so, and without
     # it every answer waits 40 ms for a delayed ACK.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

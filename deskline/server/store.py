@@ -42,7 +42,8 @@ class ServerStore(SqliteStore):
 
 
 def _known(found: tuple[Agent | None, str | None]) -> tuple[Agent, str | None] | None:
-    return found if found[0] is not None else None
+    agent, expires_at = found
+    return (agent, expires_at) if agent is not None else None
 
 
 class ServerService(Service):

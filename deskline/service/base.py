@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from deskline import access
 from deskline.access import Scope
@@ -28,6 +29,17 @@ from deskline.store import keyset
 from deskline.store.interface import Store
 
 MAX_PAGE = 200
+
+_Row = TypeVar("_Row")
+
+
+def existing(row: _Row | None) -> _Row:
+    """A row the caller knows is there — just written in this transaction, or named by
+    another stored row (a ticket's team, a stage of that team) — narrowed from the store's
+    optional answer. Where a row may be missing, the use case raises NotFound or
+    ValidationFailed itself instead."""
+    assert row is not None, "a row known to exist is missing"
+    return row
 
 
 def _limit(limit: int) -> int:

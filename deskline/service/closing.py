@@ -10,7 +10,7 @@ from deskline.clock import to_db
 from deskline.errors import ConflictError, PermissionDenied, ValidationFailed
 from deskline.models import AutoCloseResult, EventData, Stage, Team, Ticket
 from deskline.rules import closing
-from deskline.service.base import ServiceBase
+from deskline.service.base import ServiceBase, existing
 
 AUTO_CLOSE_BATCH = 200
 
@@ -66,7 +66,7 @@ class ClosingUseCases(ServiceBase):
         their own tickets, and only when the team allows it; agents may close any they see."""
         scope = self.scope()
         ticket = self._ticket(scope, ticket_id)
-        team = self.store.team(ticket.team_id)
+        team = existing(self.store.team(ticket.team_id))
         if scope.portal:
             if ticket.customer_id != self.actor.customer_id:
                 raise PermissionDenied("you can only close tickets you opened")

@@ -17,7 +17,7 @@ from deskline.models import (
     TicketCard,
 )
 from deskline.rules import templates
-from deskline.service.base import ServiceBase, _limit
+from deskline.service.base import ServiceBase, _limit, existing
 
 DEFAULT_INVITATION = (
     "Hello {first_name},\n\nyou now have an account with our helpdesk. Write to us at any "
@@ -66,7 +66,7 @@ class CustomerUseCases(ServiceBase):
                 raise ValidationFailed(f"project {pid} does not exist", field="project_ids")
         with self.store.transaction():
             self.store.update_customer(customer_id, values)
-        return self.store.customer(customer_id)
+        return existing(self.store.customer(customer_id))
 
     def invite_customer(self, data: CustomerCreate) -> InviteResult:
         """Create a customer and queue an invitation mail (kind 'invitation') when outbound
@@ -87,7 +87,7 @@ class CustomerUseCases(ServiceBase):
                 self.store.queue_mail(ticket_id=None, message_id=None, kind="invitation",
                                       to_addr=data.email, subject=subject, body=body,
                                       created_at=now, team_id=self._inviting_team())
-        customer = self.store.customer(cid)
+        customer = existing(self.store.customer(cid))
         if configured:
             note = f"Created {data.email}; the invitation is queued in the outbox."
         else:

@@ -24,7 +24,7 @@ from deskline.models import (
     Tag,
     TimeOff,
 )
-from deskline.service.base import ServiceBase, _limit
+from deskline.service.base import ServiceBase, _limit, existing
 from deskline.store import keyset
 
 
@@ -51,7 +51,7 @@ class DirectoryUseCases(ServiceBase):
             aid = self.store.insert_agent(data.email, name, data.role, data.customer_id)
             self._audit("agent", aid, data.email, "created", [
                 EventData(field="name", new=name), EventData(field="role", new=data.role.value)])
-        return self.store.agent(aid)
+        return existing(self.store.agent(aid))
 
     def set_time_off(self, agent_id: int, periods: Sequence[TimeOff]) -> Agent:
         if agent_id != self.actor.id:
@@ -60,7 +60,7 @@ class DirectoryUseCases(ServiceBase):
             raise NotFound(f"agent {agent_id} does not exist")
         with self.store.transaction():
             self.store.set_time_off(agent_id, periods)
-        return self.store.agent(agent_id)
+        return existing(self.store.agent(agent_id))
 
     def list_customers(self, text: str | None = None, organization_id: int | None = None,
                        cursor: str | None = None, limit: int = 50,
@@ -95,7 +95,7 @@ class DirectoryUseCases(ServiceBase):
                                     field="email")
             cid = self.store.insert_customer(data.email, data.name, data.organization_id,
                                              data.phone, to_db(self.clock()), data.project_ids)
-        return self.store.customer(cid)
+        return existing(self.store.customer(cid))
 
     def list_organizations(self) -> list[Organization]:
         access.require_agent(self.scope(), "list organizations")
@@ -108,7 +108,7 @@ class DirectoryUseCases(ServiceBase):
             oid = self.store.insert_organization(data.name, data.domain)
             self._audit("organization", oid, data.name, "created",
                         self._changes({}, data.model_dump(exclude_none=True)))
-        return self.store.organization(oid)
+        return existing(self.store.organization(oid))
 
     def _check_organization_name(self, org_id: int | None, name: str) -> None:
         if any(o.name.lower() == name.lower() and o.id != org_id
@@ -134,7 +134,7 @@ class DirectoryUseCases(ServiceBase):
             if changes:
                 self.store.update_organization(org_id, values)
                 self._audit("organization", org_id, org.name, "changed", changes)
-        return self.store.organization(org_id)
+        return existing(self.store.organization(org_id))
 
     def delete_organization(self, org_id: int) -> None:
         """Only an empty organization: no customers, tickets or projects."""

@@ -19,7 +19,7 @@ from deskline.models import (
     Ticket,
 )
 from deskline.rules import similarity
-from deskline.service.base import ServiceBase
+from deskline.service.base import ServiceBase, existing
 
 
 class MergeUseCases(ServiceBase):
@@ -89,7 +89,7 @@ class MergeUseCases(ServiceBase):
         if stage_id not in team.stage_ids:
             stage_id = team.stage_ids[0]
         if stage_id != target.stage_id:
-            stage = self.store.stage(stage_id)
+            stage = existing(self.store.stage(stage_id))  # one of the team's stages
             columns["stage_id"] = stage_id
             columns["closed_at"] = to_db(self.clock()) if stage.closing else None
             columns["is_open"] = int(not stage.closing and not target.archived)
@@ -138,7 +138,7 @@ class MergeUseCases(ServiceBase):
             raise ValidationFailed("splitting every message away would leave an empty ticket; "
                                    "keep at least one reply or comment", field="message_ids")
         self._check_version(ticket, request.version)
-        team = self.store.team(ticket.team_id)
+        team = existing(self.store.team(ticket.team_id))
         now = self.clock()
         with self.store.transaction():
             self._write(ticket, request.version, {})

@@ -6,7 +6,7 @@ from deskline.clock import to_db
 from deskline.errors import PermissionDenied, ValidationFailed
 from deskline.models import RATING_LABELS, EventData, RatingCreate, Ticket
 from deskline.rules import closing, templates
-from deskline.service.base import ServiceBase
+from deskline.service.base import ServiceBase, existing
 from deskline.service.customers import first_name
 
 DEFAULT_RATING_SUBJECT = "How did we do?"
@@ -56,7 +56,7 @@ class RatingUseCases(ServiceBase):
         customer rates their own tickets; an agent may record an answer given another way."""
         scope = self.scope()
         ticket = self._ticket(scope, ticket_id)
-        team = self.store.team(ticket.team_id)
+        team = existing(self.store.team(ticket.team_id))
         if scope.portal and ticket.customer_id != self.actor.customer_id:
             raise PermissionDenied("you can only rate tickets you opened")
         if not team.ratings:

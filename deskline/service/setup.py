@@ -8,6 +8,7 @@ Edits take the version the admin saw, like ticket edits.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from deskline import access
 from deskline.clock import to_db
@@ -31,7 +32,10 @@ from deskline.models import (
     Visibility,
 )
 from deskline.rules import templates
-from deskline.service.base import ServiceBase
+from deskline.service.base import ServiceBase, existing
+
+# The audit action of a change of `archived` alone.
+_ARCHIVING: dict[bool | None, str] = {True: "archived", False: "restored"}
 
 
 class SetupUseCases(ServiceBase):
@@ -108,7 +112,7 @@ class SetupUseCases(ServiceBase):
             self._audit("team", tid, data.name, "created",
                         self._changes({}, {k: v for k, v in values.items()
                                            if v not in (None, [], False, "")}, self._show))
-        return self.store.team(tid)
+        return existing(self.store.team(tid))
 
     def update_team(self, team_id: int, data: TeamUpdate, version: int | None = None) -> Team:
         """`version`: the one the admin saw (None: whatever is there now)."""
@@ -127,10 +131,11 @@ class SetupUseCases(ServiceBase):
                     (None, Visibility.public.value):
                 self.store.remove_portal_followers(team_id)
             self.store.save_team(team_id, values)
-            action = {True: "archived", False: "restored"}.get(values.get("archived")) \
+            action = _ARCHIVING.get(values.get("archived")) \
                 if len(values) == 1 and "archived" in values else "changed"
-            self._audit("team", team_id, team.name, action, changes)
-        return self.store.team(team_id)
+            # None only for a lone explicit `archived: null`; passed on as it always was.
+            self._audit("team", team_id, team.name, cast(str, action), changes)
+        return existing(self.store.team(team_id))
 
     def archive_team(self, team_id: int, archived: bool = True,
                      version: int | None = None) -> Team:
@@ -174,7 +179,7 @@ class SetupUseCases(ServiceBase):
             self._audit("stage", sid, data.name, "created",
                         self._changes({}, {k: v for k, v in values.items()
                                            if v not in (None, [], False)}, self._show))
-        return self.store.stage(sid)
+        return existing(self.store.stage(sid))
 
     def _check_stage_refs(self, team_ids: Iterable[int] | None, template_id: int | None) -> None:
         known = {t.id for t in self.store.teams()}
@@ -199,7 +204,7 @@ class SetupUseCases(ServiceBase):
                 dropped = set(stage.team_ids) - set(values["team_ids"])
                 used = dropped & set(self.store.stage_ticket_teams(stage_id))
                 if used:
-                    names = ", ".join(self.store.team(t).name for t in sorted(used))
+                    names = ", ".join(existing(self.store.team(t)).name for t in sorted(used))
                     raise ValidationFailed(f"tickets of {names} are in this stage; move them "
                                            "before taking the stage from the team",
                                            field="team_ids")
@@ -207,7 +212,7 @@ class SetupUseCases(ServiceBase):
             if "closing" in values and bool(values["closing"]) != stage.closing:
                 self._reclose_stage(stage_id, bool(values["closing"]))
             self._audit("stage", stage_id, stage.name, "changed", changes)
-        return self.store.stage(stage_id)
+        return existing(self.store.stage(stage_id))
 
     def _reclose_stage(self, stage_id: int, closing: bool) -> None:
         """A stage newly marked closing closes its tickets; unmarked, it reopens them."""
@@ -260,7 +265,8 @@ class SetupUseCases(ServiceBase):
             self.store.delete_stage(stage_id)
             self._audit("stage", stage_id, stage.name, "deleted",
                         [EventData(field="tickets moved", old=str(len(tickets)),
-                                   new=self.store.stage(move_to).name if tickets else None)])
+                                   new=existing(self.store.stage(move_to)).name
+                                   if tickets and move_to is not None else None)])
 
     def _move_all(self, stage: Stage, move_to: int, ticket_ids: list[int]) -> None:
         if move_to == stage.id:
@@ -271,14 +277,15 @@ class SetupUseCases(ServiceBase):
         for team_id in self.store.stage_ticket_teams(stage.id):
             if team_id not in target.team_ids:
                 raise ValidationFailed(f"stage {target.name} is not a stage of team "
-                                       f"{self.store.team(team_id).name}", field="move_to")
+                                       f"{existing(self.store.team(team_id)).name}",
+                                       field="move_to")
         now = self.clock()
         self.store.move_stage_tickets(stage.id, move_to, target.closing, to_db(now))
         teams = {t.id: t for t in self.store.teams()}
         change = EventData(field="stage", old=stage.name, new=target.name)
         for tid in ticket_ids:
             self._event(tid, [change], f"stage: {stage.name} → {target.name} (stage deleted)")
-            ticket = self.store.ticket(self._system_scope(), tid)
+            ticket = existing(self.store.ticket(self._system_scope(), tid))
             self._advance_slas(tid, teams[ticket.team_id], target, now)
 
     # --- mail templates -----------------------------------------------------------------
@@ -338,7 +345,7 @@ class SetupUseCases(ServiceBase):
             tid = self.store.insert_template(data.name, data.subject, data.body)
             self._audit("template", tid, data.name, "created",
                         self._changes({}, data.model_dump()))
-        return self.store.template(tid)
+        return existing(self.store.template(tid))
 
     def update_template(self, template_id: int, data: MailTemplateUpdate,
                         version: int | None = None) -> MailTemplate:
@@ -358,7 +365,7 @@ class SetupUseCases(ServiceBase):
                 return template
             self.store.update_template(template_id, values)
             self._audit("template", template_id, template.name, "changed", changes)
-        return self.store.template(template_id)
+        return existing(self.store.template(template_id))
 
     # --- SLA policies -------------------------------------------------------------------
 
@@ -442,7 +449,7 @@ class SetupUseCases(ServiceBase):
         scope = self._system_scope()
         ids = self.store.open_ticket_ids(team_id=team.id)
         for tid in ids:
-            ticket = self.store.ticket(scope, tid)
+            ticket = existing(self.store.ticket(scope, tid))
             keep = [row for row in self.store.sla_rows(tid)
                     if row[0] != policy_id or row[1] != "ongoing"]
             self._apply_slas(tid, team, ticket.stage_id, ticket.priority, ticket.tags,

@@ -21,7 +21,7 @@ from deskline.models import (
     Role,
     TimeOffCreate,
 )
-from deskline.service.base import ServiceBase, _limit
+from deskline.service.base import ServiceBase, _limit, existing
 from deskline.store import keyset
 
 LAST_ADMIN = ("a helpdesk needs an active admin: make another agent an admin first")
@@ -71,7 +71,7 @@ class StaffUseCases(ServiceBase):
             action = "deactivated" if values.get("active") is False else \
                 "reactivated" if values.get("active") is True else "changed"
             self._audit("agent", agent_id, agent.email, action, changes)
-        return self.store.agent(agent_id)
+        return existing(self.store.agent(agent_id))  # agents are never deleted
 
     def deactivate_agent(self, agent_id: int) -> AgentDeactivation:
         """Deactivate: the agent can no longer sign in (tokens revoked) and is skipped by
@@ -89,7 +89,7 @@ class StaffUseCases(ServiceBase):
                     EventData(field="active", old="True", new="False"),
                     EventData(field="tokens revoked", new=str(revoked))])
         open_tickets = self.store.assigned_page(self._system_scope(), agent_id, True, None, 200)
-        return AgentDeactivation(agent=self.store.agent(agent_id), tokens_revoked=revoked,
+        return AgentDeactivation(agent=existing(self.store.agent(agent_id)), tokens_revoked=revoked,
                                  open_tickets=open_tickets)
 
     def add_time_off(self, agent_id: int, period: TimeOffCreate) -> Agent:
@@ -104,7 +104,7 @@ class StaffUseCases(ServiceBase):
             self._audit("agent", agent_id, agent.email, "time off added", [EventData(
                 field="time off", new=f"{period.start:%Y-%m-%d %H:%M} → "
                                       f"{period.end:%Y-%m-%d %H:%M} UTC")])
-        return self.store.agent(agent_id)
+        return existing(self.store.agent(agent_id))  # agents are never deleted
 
     def remove_time_off(self, agent_id: int, time_off_id: int) -> Agent:
         access.require_agent(self.scope(), "take time off")
@@ -118,7 +118,7 @@ class StaffUseCases(ServiceBase):
             self._audit("agent", agent_id, agent.email, "time off removed", [EventData(
                 field="time off", old=f"{period.start:%Y-%m-%d %H:%M} → "
                                       f"{period.end:%Y-%m-%d %H:%M} UTC")])
-        return self.store.agent(agent_id)
+        return existing(self.store.agent(agent_id))  # agents are never deleted
 
     def set_agent_teams(self, agent_id: int, team_ids: list[int]) -> Agent:
         """The teams the agent is a member of (membership from the agent's side)."""
@@ -139,7 +139,7 @@ class StaffUseCases(ServiceBase):
             self.store.set_agent_teams(agent_id, team_ids)
             self._audit("agent", agent_id, agent.email, "teams changed", [EventData(
                 field="teams", old=", ".join(before) or None, new=", ".join(after) or None)])
-        return self.store.agent(agent_id)
+        return existing(self.store.agent(agent_id))  # agents are never deleted
 
     # --- API tokens ---------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from deskline.models import (
     TicketUpdate,
 )
 from deskline.rules import assignment, mentions
-from deskline.service.base import ServiceBase
+from deskline.service.base import ServiceBase, existing
 from deskline.text import media_type, safe_filename
 
 
@@ -84,7 +84,7 @@ class TicketUseCases(ServiceBase):
                                        field="customer_id")
         if data.assignee_id is not None:
             self._assignable(data.assignee_id)
-        stage = self.store.stage(stage_id)
+        stage = existing(self.store.stage(stage_id))  # one of the team's stages
         now = self.clock()
         with self.store.transaction():
             assignee = data.assignee_id if data.assignee_id is not None else \
@@ -109,7 +109,8 @@ class TicketUseCases(ServiceBase):
                 self.store.set_follower(tid, aid, True)
             changes = [EventData(field="stage", new=stage.name)]
             if assignee:
-                changes.append(EventData(field="assignee", new=self.store.agent(assignee).name))
+                changes.append(EventData(field="assignee",
+                                         new=existing(self.store.agent(assignee)).name))
             self._event(tid, changes, body="Ticket created")
             self._apply_slas(tid, team, stage_id, data.priority, tags, customer_id, now)
             self._stage_mail(tid, stage)
@@ -138,7 +139,8 @@ class TicketUseCases(ServiceBase):
             if {"priority", "customer_id", "team_id"} & edit.columns.keys() or \
                     edit.tags is not None:
                 fresh = self._ticket(scope, ticket.id)
-                self._apply_slas(ticket.id, self.store.team(fresh.team_id), fresh.stage_id,
+                self._apply_slas(ticket.id, existing(self.store.team(fresh.team_id)),
+                                 fresh.stage_id,
                                  fresh.priority, fresh.tags, fresh.customer_id, now,
                                  keep=self.store.sla_rows(ticket.id))
         return self._ticket(scope, ticket.id)
@@ -192,7 +194,8 @@ class TicketUseCases(ServiceBase):
                                    field="organization_id")
         edit.columns["organization_id"] = value
         edit.changes.append(EventData(field="organization",
-                                      new=self.store.organization(value).name if value else None))
+                                      new=existing(self.store.organization(value)).name
+                                      if value else None))
 
     def _change_team(self, edit: _Edit, value: int | None) -> None:
         ticket = edit.ticket
@@ -211,7 +214,7 @@ class TicketUseCases(ServiceBase):
         if ticket.stage_id not in team.stage_ids:  # into the new team's first stage
             edit.columns["stage_id"] = team.stage_ids[0]
             edit.changes.append(EventData(field="stage", old=ticket.stage_name,
-                                          new=self.store.stage(team.stage_ids[0]).name))
+                                          new=existing(self.store.stage(team.stage_ids[0])).name))
 
     def _change_tags(self, edit: _Edit, value: list[str] | None) -> None:
         tags = list(dict.fromkeys(t.strip() for t in value or [] if t.strip()))
@@ -224,7 +227,7 @@ class TicketUseCases(ServiceBase):
     def _reassign_for_team(self, edit: _Edit) -> None:
         """A ticket that moved to a team with automatic assignment, whose assignee is no
         member there, goes to the member the team's rule picks; inside the transaction."""
-        ticket, team = edit.ticket, edit.team
+        ticket, team = edit.ticket, existing(edit.team)  # called when the team changed
         if team.assignment.value == "manual" or ticket.assignee_id in team.member_ids:
             return
         assignee = self._auto_assignee(team)
@@ -232,7 +235,8 @@ class TicketUseCases(ServiceBase):
             return
         self.store.update_ticket(ticket.id, None, {"assignee_id": assignee})
         edit.changes.append(EventData(field="assignee", old=ticket.assignee_name,
-                                      new=self.store.agent(assignee).name if assignee else None))
+                                      new=existing(self.store.agent(assignee)).name
+                                      if assignee else None))
         if assignee:
             self.store.set_follower(ticket.id, assignee, True)
 
@@ -276,14 +280,14 @@ class TicketUseCases(ServiceBase):
         scope = self.scope()
         ticket = self._ticket(scope, ticket_id)
         access.require_agent(scope, "move tickets")
-        team = self.store.team(ticket.team_id)
+        team = existing(self.store.team(ticket.team_id))
         if stage_id not in team.stage_ids:
             raise ValidationFailed(f"stage {stage_id} is not a stage of team {team.name}",
                                    field="stage_id")
         if stage_id == ticket.stage_id:
             self._check_version(ticket, version)
             return ticket
-        stage = self.store.stage(stage_id)
+        stage = existing(self.store.stage(stage_id))  # one of the team's stages
         now = self.clock()
         with self.store.transaction():
             self._write(ticket, version, {
@@ -309,8 +313,9 @@ class TicketUseCases(ServiceBase):
         if ticket is None or ticket.closed_at is None or ticket.archived or \
                 ticket.merged_into is not None:
             return False
-        team = self.store.team(ticket.team_id)
-        stage = next((s for s in map(self.store.stage, team.stage_ids) if not s.closing), None)
+        team = existing(self.store.team(ticket.team_id))
+        stage = next((s for s in (existing(self.store.stage(i)) for i in team.stage_ids)
+                      if not s.closing), None)
         if stage is None:
             return False
         with self.store.transaction():

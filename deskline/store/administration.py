@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from deskline.models import AuditEntry, EventData, Tag
+from deskline.store.db import inserted_id
 
 
 class AdministrationQueries:
@@ -20,16 +21,17 @@ class AdministrationQueries:
     def insert_audit(self, *, at: str, actor_id: int | None, actor_name: str, kind: str,
                      object_id: int | None, object_name: str, action: str,
                      changes: Sequence[EventData] = ()) -> int:
-        return self.conn.execute(
+        return inserted_id(self.conn.execute(
             "INSERT INTO audit_log (at, actor_id, actor_name, kind, object_id, object_name,"
             " action, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (at, actor_id, actor_name, kind, object_id, object_name, action,
              json.dumps([c.model_dump() for c in changes])),
-        ).lastrowid
+        ))
 
     def audit_page(self, kind: str | None, before_id: int | None, limit: int) -> list[AuditEntry]:
         """Newest first, by keyset on id."""
-        where, params = ["1"], []
+        where: list[str] = ["1"]
+        params: list = []
         if kind:
             where.append("kind = ?")
             params.append(kind)
@@ -61,9 +63,9 @@ class AdministrationQueries:
                               [*columns.values(), agent_id])
 
     def add_time_off(self, agent_id: int, start: str, end: str) -> int:
-        return self.conn.execute(
+        return inserted_id(self.conn.execute(
             "INSERT INTO agent_time_off (agent_id, start_at, end_at) VALUES (?, ?, ?)",
-            (agent_id, start, end)).lastrowid
+            (agent_id, start, end)))
 
     def delete_time_off(self, agent_id: int, period_id: int) -> bool:
         return self.conn.execute(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from deskline.rules import sla
+from deskline.store.db import inserted_id
 
 # (id, number, subject, description, team_id, stage_id, assignee_id, customer_id,
 #  organization_id, priority, tags, channel, created_at, updated_at, closed_at, is_open,
@@ -102,10 +103,11 @@ class BulkQueries:
     def insert_customers(self, rows: Iterable[NewCustomer]) -> list[int]:
         """The new customers' ids, in order; their projects named once each."""
         insert = self.conn.execute
-        ids, projects = [], []
+        ids: list[int] = []
+        projects: list[tuple[int, int]] = []
         for email, name, organization_id, phone, created_at, project_ids in rows:
-            cid = insert(CUSTOMER_INSERT,
-                         (email, name, organization_id, phone, created_at)).lastrowid
+            cid = inserted_id(insert(CUSTOMER_INSERT,
+                                     (email, name, organization_id, phone, created_at)))
             ids.append(cid)
             projects.extend((cid, pid) for pid in dict.fromkeys(project_ids))
         self.conn.executemany(PROJECT_INSERT, projects)

@@ -10,13 +10,15 @@ from typing import Literal, Protocol
 
 from deskline.access import Scope
 from deskline.models import Customer, TicketCard
+from deskline.store.db import inserted_id
 from deskline.store.tickets import CARD_COLUMNS, CARD_FROM, card, scope_sql
 
 
 def customer_filter_sql(text: str | None, organization_id: int | None, project_id: int | None,
                         unassigned: bool, alias: str) -> tuple[list[str], list]:
     """WHERE fragments and parameters for the customer filters every list and export use."""
-    where, params = ["1"], []
+    where: list[str] = ["1"]
+    params: list = []
     if organization_id is not None:
         where.append(f"{alias}.organization_id = ?")
         params.append(organization_id)
@@ -80,10 +82,10 @@ class CustomerQueries:
 
     def insert_customer(self, email: str, name: str, organization_id: int | None,
                         phone: str | None, created_at: str, project_ids: Iterable[int]) -> int:
-        cid = self.conn.execute(
+        cid = inserted_id(self.conn.execute(
             "INSERT INTO customers (email, name, organization_id, phone, created_at) "
             "VALUES (?, ?, ?, ?, ?)", (email, name, organization_id, phone, created_at),
-        ).lastrowid
+        ))
         self.conn.executemany(
             "INSERT INTO customer_projects (customer_id, project_id) VALUES (?, ?)",
             [(cid, pid) for pid in project_ids],

@@ -15,6 +15,14 @@ BUSY_TIMEOUT_MS = 5000
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just wrote (sqlite3 types `lastrowid` as optional; after
+    an INSERT that wrote a row it is always set)."""
+    row_id = cursor.lastrowid
+    assert row_id is not None, "an INSERT that wrote a row has its id"
+    return row_id
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(number, file name, SQL) of every migration, in order."""
     found = []

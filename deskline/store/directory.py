@@ -20,6 +20,7 @@ from deskline.models import (
     Team,
     TimeOff,
 )
+from deskline.store.db import inserted_id
 from deskline.store.memo import DataVersionMemo
 
 
@@ -57,10 +58,10 @@ class DirectoryQueries:
         return self.agent(row[0]) if row else None
 
     def insert_agent(self, email: str, name: str, role: str, customer_id: int | None) -> int:
-        return self.conn.execute(
+        return inserted_id(self.conn.execute(
             "INSERT INTO agents (email, name, role, customer_id) VALUES (?, ?, ?, ?)",
             (email, name, role, customer_id),
-        ).lastrowid
+        ))
 
     def add_inactive_admin(self, email: str, name: str) -> None:
         """The inactive admin an automatic job acts as, unless that email exists already."""
@@ -89,9 +90,9 @@ class DirectoryQueries:
         return Organization(id=row[0], name=row[1], domain=row[2]) if row else None
 
     def insert_organization(self, name: str, domain: str | None) -> int:
-        return self.conn.execute(
+        return inserted_id(self.conn.execute(
             "INSERT INTO organizations (name, domain) VALUES (?, ?)", (name, domain)
-        ).lastrowid
+        ))
 
     def projects(self) -> list[Project]:
         return [
@@ -100,9 +101,9 @@ class DirectoryQueries:
         ]
 
     def insert_project(self, name: str, organization_id: int | None) -> int:
-        return self.conn.execute(
+        return inserted_id(self.conn.execute(
             "INSERT INTO projects (name, organization_id) VALUES (?, ?)", (name, organization_id)
-        ).lastrowid
+        ))
 
     # --- teams and stages ----------------------------------------------------------------
 
@@ -168,10 +169,10 @@ class DirectoryQueries:
         if team_id is None:
             columns.setdefault("calendar", Calendar().model_dump_json())
             names = ", ".join(columns)
-            team_id = self.conn.execute(
+            team_id = inserted_id(self.conn.execute(
                 f"INSERT INTO teams ({names}) VALUES ({', '.join('?' * len(columns))})",
                 list(columns.values()),
-            ).lastrowid
+            ))
         else:
             sets = "".join(f"{k} = ?, " for k in columns)
             self.conn.execute(f"UPDATE teams SET {sets}version = version + 1 WHERE id = ?",
@@ -207,10 +208,10 @@ class DirectoryQueries:
 
     def insert_stage(self, name: str, sequence: int, closing: bool,
                      template_id: int | None) -> int:
-        return self.conn.execute(
+        return inserted_id(self.conn.execute(
             "INSERT INTO stages (name, sequence, closing, template_id) VALUES (?, ?, ?, ?)",
             (name, sequence, int(closing), template_id),
-        ).lastrowid
+        ))
 
     def update_stage(self, stage_id: int, values: dict) -> None:
         columns = {k: v for k, v in values.items() if k in ("name", "closing", "template_id",
@@ -249,10 +250,10 @@ class DirectoryQueries:
         return next((t for t in self.templates() if t.id == template_id), None)
 
     def insert_template(self, name: str, subject: str, body: str) -> int:
-        return self.conn.execute(
+        return inserted_id(self.conn.execute(
             "INSERT INTO mail_templates (name, subject, body) VALUES (?, ?, ?)",
             (name, subject, body),
-        ).lastrowid
+        ))
 
     def sla_policies(self, team_id: int | None = None) -> list[SlaPolicy]:
         sql = ("SELECT id, team_id, name, priorities, tags, customer_ids, target_stage_id, hours,"
@@ -270,13 +271,13 @@ class DirectoryQueries:
         ]
 
     def insert_sla_policy(self, p: dict) -> int:
-        return self.conn.execute(
+        return inserted_id(self.conn.execute(
             "INSERT INTO sla_policies (team_id, name, priorities, tags, customer_ids,"
             " target_stage_id, hours, excluded_stage_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (p["team_id"], p["name"], json.dumps(p["priorities"]), json.dumps(p["tags"]),
              json.dumps(p["customer_ids"]), p["target_stage_id"], p["hours"],
              json.dumps(p["excluded_stage_ids"])),
-        ).lastrowid
+        ))
 
     # --- tags ----------------------------------------------------------------------------
 

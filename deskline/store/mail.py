@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
+
+from deskline.store.db import inserted_id
 
 
 class MailFile(Protocol):
@@ -40,7 +42,6 @@ class MailStore(Protocol):
     def customer_organization_id(self, email: str) -> int | None: ...
     def organization_by_domain(self, domain: str) -> int | None: ...
     # tickets a mail belongs to
-    def ticket_number(self, ticket_id: int) -> int: ...
     def ticket_customer_by_number(self, number: int
                                   ) -> tuple[int, str | None, int | None] | None: ...
     def surviving_ticket(self, ticket_id: int) -> int | None: ...
@@ -66,7 +67,7 @@ class MailStore(Protocol):
     def inbound_counts(self) -> dict[str, int]: ...
     def kept_mails(self, limit: int) -> list[dict]: ...
     # bulk imports
-    def bulk_checkpoints(self, pages: int) -> Iterator[None]: ...
+    def bulk_checkpoints(self, pages: int) -> AbstractContextManager[None]: ...
 
 
 class MailQueries:
@@ -129,9 +130,6 @@ class MailQueries:
 
     # --- tickets a mail belongs to -------------------------------------------------------
 
-    def ticket_number(self, ticket_id: int) -> int:
-        return self.conn.execute("SELECT number FROM tickets WHERE id = ?",
-                                 (ticket_id,)).fetchone()[0]
 
     def ticket_customer_by_number(self, number: int
                                   ) -> tuple[int, str | None, int | None] | None:
@@ -206,12 +204,12 @@ class MailQueries:
                             recipients: list[str], subject: str | None,
                             ticket_id: int | None, chatter_id: int | None, size: int,
                             raw: bytes | None) -> int:
-        return self.conn.execute(
+        return inserted_id(self.conn.execute(
             "INSERT INTO mail_inbound (received_at, source, status, reason, message_id, sender,"
             " recipients, subject, ticket_id, chatter_id, size, raw)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (received_at, source, status, reason, message_id, sender, json.dumps(recipients),
-             subject, ticket_id, chatter_id, size, raw)).lastrowid
+             subject, ticket_id, chatter_id, size, raw)))
 
     def insert_mail_files(self, ticket_id: int | None, chatter_id: int | None,
                           inbound_id: int, files: Iterable[MailFile]) -> None:

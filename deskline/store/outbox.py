@@ -8,6 +8,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Protocol
 
+from deskline.store.db import inserted_id
+
 
 class OutboxStore(Protocol):
     # queueing, and what is queued
@@ -45,12 +47,12 @@ class OutboxQueries:
                    to_addr: str, subject: str, body: str, created_at: str,
                    team_id: int | None = None) -> int:
         """`team_id`: the team a mail about no ticket speaks for (its From)."""
-        return self.conn.execute(
+        return inserted_id(self.conn.execute(
             "INSERT INTO outbox (ticket_id, message_id, kind, to_addr, subject, body, created_at,"
             " next_attempt_at, team_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (ticket_id, message_id, kind, to_addr, subject, body, created_at, created_at,
              team_id),
-        ).lastrowid
+        ))
 
     def mail_queued(self, ticket_id: int, kind: str) -> bool:
         return self.conn.execute("SELECT 1 FROM outbox WHERE ticket_id = ? AND kind = ?",

@@ -26,22 +26,10 @@ def _narrow(scope: Scope, f: ReportFilter) -> tuple[str, list]:
 class ReportStore(Protocol):
     """Times are stored text; [lo, hi) is the period."""
 
-    def opened_per_day(self, scope: Scope, f: ReportFilter, lo: str, hi: str) -> dict[str, int]:
-        """UTC date -> tickets created that day."""
-        return self._per_day("created_at", scope, f, lo, hi)
-
-    def closed_per_day(self, scope: Scope, f: ReportFilter, lo: str, hi: str) -> dict[str, int]:
-        """UTC date -> tickets closed that day."""
-        return self._per_day("closed_at", scope, f, lo, hi)
-
-    def _per_day(self, column: Literal["created_at", "closed_at"], scope: Scope,
-                 f: ReportFilter, lo: str, hi: str) -> dict[str, int]:
-        narrow, params = _narrow(scope, f)
-        return dict(self.conn.execute(
-            f"SELECT substr(t.{column}, 1, 10), count(*) FROM tickets t"
-            f" WHERE t.{column} >= ? AND t.{column} < ? AND {narrow} GROUP BY 1",
-            [lo, hi, *params]).fetchall())
-
+    def opened_per_day(self, scope: Scope, f: ReportFilter, lo: str,
+                       hi: str) -> dict[str, int]: ...
+    def closed_per_day(self, scope: Scope, f: ReportFilter, lo: str,
+                       hi: str) -> dict[str, int]: ...
     def open_per_stage(self, scope: Scope, f: ReportFilter) -> dict[int, int]: ...
     def settled_clocks(self, scope: Scope, f: ReportFilter, lo: str,
                        hi: str) -> dict[str, int]: ...
@@ -60,18 +48,18 @@ class ReportQueries:
 
     def opened_per_day(self, scope: Scope, f: ReportFilter, lo: str, hi: str) -> dict[str, int]:
         """UTC date -> tickets created that day."""
-        narrow, params = _narrow(scope, f)
-        return dict(self.conn.execute(
-            "SELECT substr(t.created_at, 1, 10), count(*) FROM tickets t"
-            f" WHERE t.created_at >= ? AND t.created_at < ? AND {narrow} GROUP BY 1",
-            [lo, hi, *params]).fetchall())
+        return self._per_day("created_at", scope, f, lo, hi)
 
     def closed_per_day(self, scope: Scope, f: ReportFilter, lo: str, hi: str) -> dict[str, int]:
         """UTC date -> tickets closed that day."""
+        return self._per_day("closed_at", scope, f, lo, hi)
+
+    def _per_day(self, column: Literal["created_at", "closed_at"], scope: Scope,
+                 f: ReportFilter, lo: str, hi: str) -> dict[str, int]:
         narrow, params = _narrow(scope, f)
         return dict(self.conn.execute(
-            "SELECT substr(t.closed_at, 1, 10), count(*) FROM tickets t"
-            f" WHERE t.closed_at >= ? AND t.closed_at < ? AND {narrow} GROUP BY 1",
+            f"SELECT substr(t.{column}, 1, 10), count(*) FROM tickets t"
+            f" WHERE t.{column} >= ? AND t.{column} < ? AND {narrow} GROUP BY 1",
             [lo, hi, *params]).fetchall())
 
     def open_per_stage(self, scope: Scope, f: ReportFilter) -> dict[int, int]:

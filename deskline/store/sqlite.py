@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from deskline.errors import ConflictError, DesklineError, ValidationFailed
 from deskline.store.administration import AdministrationQueries
@@ -52,7 +52,7 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True,
-             durable: bool = False) -> SqliteStore:
+             durable: bool = False) -> Self:
         """`durable` for writers that acknowledge to others (see `db.connect`)."""
         return cls(connect(path, create=create, durable=durable))
 

@@ -23,6 +23,7 @@ from deskline.models import (
     TicketSla,
 )
 from deskline.rules import sla
+from deskline.store.db import inserted_id
 
 CARD_COLUMNS = (
     "t.id, t.number, t.subject, t.team_id, t.stage_id, t.priority, t.assignee_id, a.name,"
@@ -352,10 +353,10 @@ class TicketQueries:
 
     def insert_ticket(self, values: dict) -> int:
         names = ", ".join(values)
-        return self.conn.execute(
+        return inserted_id(self.conn.execute(
             f"INSERT INTO tickets ({names}) VALUES ({', '.join('?' * len(values))})",
             list(values.values()),
-        ).lastrowid
+        ))
 
     def update_ticket(self, ticket_id: int, version: int | None, values: dict) -> bool:
         """Set columns and bump the version; False when `version` is stale."""
@@ -389,11 +390,11 @@ class TicketQueries:
                        agent_id: int | None = None, customer_id: int | None = None,
                        events: Sequence[EventData] = ()) -> int:
         payload = json.dumps([e.model_dump() for e in events]) if events else None
-        return self.conn.execute(
+        return inserted_id(self.conn.execute(
             "INSERT INTO messages (ticket_id, kind, author_agent_id, author_customer_id, body,"
             " events, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (ticket_id, kind, agent_id, customer_id, body, payload, created_at),
-        ).lastrowid
+        ))
 
     def insert_mentions(self, message_id: int, agent_ids: Iterable[int]) -> None:
         self.insert_mention_rows([(message_id, a) for a in agent_ids])

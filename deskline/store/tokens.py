@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from deskline.clock import to_db, utcnow
 from deskline.models import Agent, ApiToken
+from deskline.store.db import inserted_id
 
 PREFIX = "dl_"
 MAX_LENGTH = 200  # longer is no token of ours; not worth hashing
@@ -60,11 +61,11 @@ class TokenQueries:
         now = now or utcnow()
         token = PREFIX + secrets.token_urlsafe(32)
         expires = now + timedelta(days=expires_days) if expires_days else None
-        tid = self.conn.execute(
+        tid = inserted_id(self.conn.execute(
             "INSERT INTO api_tokens (agent_id, token_hash, prefix, label, created_at,"
             " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
             (agent_id, hash_token(token), token[:10], label, to_db(now),
-             to_db(expires) if expires else None)).lastrowid
+             to_db(expires) if expires else None)))
         return tid, token, expires
 
     def api_token_id(self, token: str) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.tui.helpers import make_app, screen_text, wait_for
 from tests.tui.test_pilot import ALICE, is_ready, open_ticket
-from tui.screens.pickers import Picker, TextPrompt
+from tui.pickers import Picker, TextPrompt
 
 
 async def attach(pilot, app, path) -> None:

@@ -8,7 +8,7 @@ import sqlite3
 from tests.contract.test_attachments import LOG, PDF, mail, take
 from tests.tui.helpers import make_app, screen_text, wait_for
 from tests.tui.test_pilot import ALICE, is_ready, open_ticket
-from tui.screens.pickers import Picker, TextPrompt
+from tui.pickers import Picker, TextPrompt
 
 
 def mailed_ticket(db) -> int:

@@ -13,9 +13,9 @@ import pytest
 from deskline.server.run import start_in_thread
 from tests.server_support import make_token
 from tests.tui.helpers import NOW, screen_text, wait_for
+from tui.pickers import Confirm
 from tui.screens.board import BoardScreen
 from tui.screens.dashboard import DashboardScreen
-from tui.screens.pickers import Confirm
 from tui.screens.ticket import TicketScreen
 
 ALICE = "alice.martin@deskline.example"  # agent: Customer Care and Billing

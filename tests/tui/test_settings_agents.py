@@ -8,7 +8,7 @@ from textual.widgets import Select
 from tests.tui.helpers import make_app, screen_text, wait_for
 from tests.tui.test_pilot import ALICE, is_ready
 from tests.tui.test_settings_teams import SIZE, flat, form_error, type_into
-from tui.screens.pickers import Confirm, Picker
+from tui.pickers import Confirm, Picker
 from tui.screens.settings import SettingsHub
 from tui.screens.settings.agents import (
     AgentForm,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.tui.helpers import make_app, screen_text, wait_for
 from tests.tui.test_pilot import is_ready
 from tests.tui.test_settings_teams import SIZE, flat, type_into
-from tui.screens.pickers import Confirm, Picker
+from tui.pickers import Confirm, Picker
 from tui.screens.settings import SettingsHub
 from tui.screens.settings.stages import StageForm, StageSettings
 

@@ -9,8 +9,8 @@ import pytest
 
 from tests.tui.helpers import make_app, screen_text, wait_for
 from tests.tui.test_pilot import ALICE, is_ready
+from tui.pickers import Confirm
 from tui.screens.dashboard import DashboardScreen
-from tui.screens.pickers import Confirm
 from tui.screens.settings import SECTIONS, SettingsHub
 from tui.screens.settings.teams import TeamForm, TeamSettings
 

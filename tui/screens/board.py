@@ -396,7 +396,7 @@ class BoardScreen(DesklineScreen):
     # --- filters and marks ------------------------------------------------------------
 
     def action_filter(self) -> None:
-        from tui.screens.pickers import TextPrompt
+        from tui.pickers import TextPrompt
 
         def done(text) -> None:
             if text is not None:
@@ -416,7 +416,7 @@ class BoardScreen(DesklineScreen):
         self.load()
 
     def action_filter_tag(self) -> None:
-        from tui.screens.pickers import pick_tag
+        from tui.pickers import pick_tag
 
         def done(tag) -> None:
             if tag is not None:
@@ -426,7 +426,7 @@ class BoardScreen(DesklineScreen):
         pick_tag(self, done)
 
     def action_filter_priority(self) -> None:
-        from tui.screens.pickers import pick_priority
+        from tui.pickers import pick_priority
 
         def done(value) -> None:
             if value is not None:
@@ -437,7 +437,7 @@ class BoardScreen(DesklineScreen):
                                                                  "(again to clear)")
 
     def action_filter_project(self) -> None:
-        from tui.screens.pickers import pick_project
+        from tui.pickers import pick_project
 
         def done(choice) -> None:
             if choice is not None:

@@ -68,7 +68,7 @@ def customer_row(customer, directory: Directory) -> Row:
 def pick_organization(screen, directory: Directory, done, *, current: int | None = None,
                       title: str = "Move into the organization",
                       none_label: str = "No organization (unassign)") -> None:
-    from tui.screens.pickers import Picker
+    from tui.pickers import Picker
 
     options: list[tuple[str, Any]] = [(none_label, NONE)]
     options += [(o.name + (f"  ({o.domain})" if o.domain else ""), o.id)
@@ -210,7 +210,7 @@ class CustomersScreen(DesklineScreen):
             self.organization_id = value if value not in (ANY, NONE) else None
             self.load()
 
-        from tui.screens.pickers import Picker
+        from tui.pickers import Picker
 
         options: list[tuple[str, Any]] = [("Any organization", ANY), (NO_ORG, NONE)]
         options += [(o.name, o.id) for o in sorted(self.directory.organizations.values(),
@@ -219,7 +219,7 @@ class CustomersScreen(DesklineScreen):
         self.app.push_screen(Picker("Show the customers of", options, current), chosen)
 
     def action_project(self) -> None:
-        from tui.screens.pickers import Picker
+        from tui.pickers import Picker
 
         def chosen(value) -> None:
             if value is None:

@@ -308,7 +308,7 @@ class ImportScreen(DesklineScreen):
         self.set_field(column, choices[(index + delta) % len(choices)])
 
     def action_field(self) -> None:
-        from tui.screens.pickers import Picker
+        from tui.pickers import Picker
 
         column = self._column()
         if column is None:
@@ -333,7 +333,7 @@ class ImportScreen(DesklineScreen):
             self.set_field(column, None)
 
     def action_file(self) -> None:
-        from tui.screens.pickers import TextPrompt
+        from tui.pickers import TextPrompt
 
         def chosen(value) -> None:
             if not value or not value.strip():
@@ -369,7 +369,7 @@ class ImportScreen(DesklineScreen):
             self._ask(report)
 
     def _ask(self, report) -> None:
-        from tui.screens.pickers import Picker
+        from tui.pickers import Picker
 
         if not report.good:
             self.app.notify("No row is good: nothing to import.", severity="error", timeout=6,
@@ -394,7 +394,7 @@ class ImportScreen(DesklineScreen):
     def action_save(self) -> None:
         if self.preview is None or not self._ready():
             return
-        from tui.screens.pickers import TextPrompt
+        from tui.pickers import TextPrompt
 
         kind, columns = self.kind, dict(self.fields)
 
@@ -416,7 +416,7 @@ class ImportScreen(DesklineScreen):
     def action_mappings(self) -> None:
         if not self._ready():
             return
-        from tui.screens.pickers import Picker
+        from tui.pickers import Picker
 
         kind = self.kind
 

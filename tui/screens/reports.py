@@ -119,7 +119,7 @@ class ReportsScreen(DesklineScreen):
                   group="report", exclusive=True, failed=failed)
 
     def action_team(self) -> None:
-        from tui.screens.pickers import Picker
+        from tui.pickers import Picker
 
         options = [("All teams", 0)] + [(t.name, t.id) for t in self.app.teams]
 
@@ -132,7 +132,7 @@ class ReportsScreen(DesklineScreen):
         self.app.push_screen(Picker("Report on the team", options, self.team_id or 0), chosen)
 
     def action_agent(self) -> None:
-        from tui.screens.pickers import Picker
+        from tui.pickers import Picker
 
         async def pick() -> None:
             try:
@@ -159,7 +159,7 @@ class ReportsScreen(DesklineScreen):
         self.run_worker(pick(), exit_on_error=False)
 
     def action_period(self) -> None:
-        from tui.screens.pickers import Picker
+        from tui.pickers import Picker
 
         options = [(f"Last {d} days", d) for d in PERIODS]
 

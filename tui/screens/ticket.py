@@ -425,7 +425,7 @@ class TicketScreen(DesklineScreen):
         if self.composer.kind != "reply":
             self.composer.set_kind("reply")
             self.notify("Files go with replies: switched to the Reply tab.", timeout=4)
-        from tui.screens.pickers import Picker, TextPrompt
+        from tui.pickers import Picker, TextPrompt
 
         def add(text) -> None:
             if not text or not text.strip():
@@ -492,7 +492,7 @@ class TicketScreen(DesklineScreen):
             if not names:
                 self._send(ticket, "reply", body)
                 return
-            from tui.screens.pickers import Confirm
+            from tui.pickers import Confirm
 
             def confirmed(yes) -> None:
                 if yes:
@@ -620,7 +620,7 @@ class TicketScreen(DesklineScreen):
     def action_archive(self) -> None:
         if not self._need_ticket():
             return
-        from tui.screens.pickers import Confirm
+        from tui.pickers import Confirm
 
         t = self.ticket
         archive = not t.archived
@@ -659,7 +659,7 @@ class TicketScreen(DesklineScreen):
                         f"{keymap.key('ticket.split')} splits them out.",
                         severity="warning", timeout=4)
             return
-        from tui.screens.pickers import TextPrompt
+        from tui.pickers import TextPrompt
 
         t = self.ticket
 

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 from deskline.text import plain
 from tui import keymap
 from tui.base import DesklineModal, DesklineScreen
-from tui.screens.pickers import away_until
+from tui.pickers import away_until
 from tui.screens.settings.form import (
     Checklist,
     FormCalls,
@@ -113,7 +113,7 @@ class AgentSettings(SettingsList):
             self.app.push_screen(AgentForm(agent), self._saved)
 
     def action_active(self) -> None:
-        from tui.screens.pickers import Confirm
+        from tui.pickers import Confirm
 
         agent = self.current
         if agent is None:

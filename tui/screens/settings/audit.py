@@ -126,7 +126,7 @@ class AuditSettings(SettingsList):
             self.app.push_screen(AuditEntryView(self.entries[i]))
 
     def action_kind(self) -> None:
-        from tui.screens.pickers import Picker
+        from tui.pickers import Picker
 
         def chosen(kind) -> None:
             if kind is not None and kind != self.kind:

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from deskline.text import plain
 from tui import keymap
-from tui.screens.pickers import Confirm, Picker
+from tui.pickers import Confirm, Picker
 from tui.screens.settings.form import DASH, Field, FieldsForm, SettingsList
 from widgets.rows import Row
 

@@ -144,7 +144,7 @@ class SlaSettings(SettingsList):
     # --- keys -------------------------------------------------------------------------
 
     def action_team(self) -> None:
-        from tui.screens.pickers import Picker
+        from tui.pickers import Picker
 
         def chosen(team_id) -> None:
             team = next((t for t in self.teams if t.id == team_id), None)
@@ -175,7 +175,7 @@ class SlaSettings(SettingsList):
         policy = self.current
         if policy is None:
             return
-        from tui.screens.pickers import Confirm
+        from tui.pickers import Confirm
 
         def confirmed(yes) -> None:
             if not yes:

@@ -106,7 +106,7 @@ class StageSettings(SettingsList):
             self.load(select_id=stage.id)
 
     def action_delete(self) -> None:
-        from tui.screens.pickers import Confirm
+        from tui.pickers import Confirm
 
         stage = self.current
         if stage is None:
@@ -141,7 +141,7 @@ class StageSettings(SettingsList):
 
     def _choose_destination(self, stage, why: str) -> None:
         """The stage holds tickets: they go to a stage of the same teams, chosen here."""
-        from tui.screens.pickers import Picker
+        from tui.pickers import Picker
 
         teams = set(stage.team_ids)
         options = [(f"{s.name}{'  (closing)' if s.closing else ''} · teams: "

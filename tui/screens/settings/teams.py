@@ -326,7 +326,7 @@ class TeamForm(SettingsForm):
     def _confirm_visibility(self, data) -> None:
         """A public team made private or company loses its customers' follows: say how
         many before saving, and ask."""
-        from tui.screens.pickers import Confirm
+        from tui.pickers import Confirm
 
         team = self.team
         new = value_of(data.visibility)

@@ -6,7 +6,7 @@ from rich.text import Text
 
 from deskline.text import plain
 from tui import keymap
-from tui.screens.pickers import Confirm
+from tui.pickers import Confirm
 from tui.screens.settings.form import DASH, SettingsList, when
 from widgets.lines import truncate
 from widgets.rows import Row
