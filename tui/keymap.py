@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
@@ -370,7 +370,7 @@ FORBIDDEN = ("ctrl+enter", "shift+enter", "alt+", "ctrl+h", "ctrl+i", "ctrl+m", 
 _active: dict[str, str] = {}
 
 
-def bindings(scope: str) -> list[Binding]:
+def bindings(scope: str) -> list[BindingType]:
     """The Textual bindings of one scope, with their ids (the keymap remaps them)."""
     return [Binding(spec.keys, spec.action, spec.label,
                     show=spec.show, id=spec.id, tooltip=spec.description)
