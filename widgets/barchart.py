@@ -11,7 +11,9 @@ already went through `deskline.text.plain`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -37,7 +39,7 @@ def hbar(value: float, maximum: float, width: int) -> str:
     return out[:width] or "▏"
 
 
-def columns(values: list[float], height: int) -> list[str]:
+def columns(values: Sequence[float], height: int) -> list[str]:
     """Vertical bars, one character per value, `height` rows from top to bottom."""
     top = max(values, default=0)
     rows = []
@@ -163,6 +165,9 @@ class DayColumns(CachedStyles, Widget):
 
     COMPONENT_CLASSES = {"days--opened", "days--closed", "days--label", "days--dim",
                          "days--num"}
+    # (name, index of the count in a day's tuple, component class)
+    SERIES: tuple[tuple[str, Literal[1, 2], str], ...] = (
+        ("opened", 1, "days--opened"), ("closed", 2, "days--closed"))
     DEFAULT_CSS = """
     DayColumns { height: auto; padding: 0 1; }
     DayColumns > .days--opened { color: $primary; }
@@ -208,8 +213,7 @@ class DayColumns(CachedStyles, Widget):
         cut = len(shown) > fit
         shown = shown[-fit:]
         out = Text(no_wrap=True, overflow="crop")
-        for n, (name, index, role) in enumerate((("opened", 1, "days--opened"),
-                                                 ("closed", 2, "days--closed"))):
+        for n, (name, index, role) in enumerate(self.SERIES):
             values = [d[index] for d in shown]
             total = sum(d[index] for d in self.days)
             peak = max(shown, key=lambda d: d[index])
