@@ -11,6 +11,8 @@ from textual.screen import ModalScreen, Screen
 from deskline.text import plain
 
 if TYPE_CHECKING:
+    from textual import getters
+
     from deskline.backend import Backend
     from tui.app import DesklineApp
 
@@ -37,10 +39,20 @@ def describe_error(exc: BaseException, what: str) -> str:
     return f"{what} failed: {plain(type(exc).__name__)}: {plain(exc)}. Retry, or check the log."
 
 
-class BackendCalls:
-    """Mixin for screens: `self.call(lambda b: b.x(...), done, what)` runs in a worker."""
+if TYPE_CHECKING:
+    _ScreenBase = Screen
+else:
+    _ScreenBase = object
 
-    app: DesklineApp
+
+class BackendCalls(_ScreenBase):
+    """Mixin for screens: `self.call(lambda b: b.x(...), done, what)` runs in a worker.
+
+    For the type checker it is a Screen (it uses `run_worker`) whose `app` is the
+    DesklineApp; at run time a plain mixin, so that screens never import tui/app.py."""
+
+    if TYPE_CHECKING:  # Textual's typed `app` (textual.getters.app), for the checker only
+        app = getters.app(DesklineApp)
 
     def call(self, fn: Callable[[Backend], Awaitable[T]],
              done: Callable[[T], Any] | None = None, what: str = "Loading", *,
@@ -68,8 +80,7 @@ class BackendCalls:
                 if asyncio.iscoroutine(out):
                     await out
 
-        self.run_worker(work(), group=group, exclusive=exclusive,  # type: ignore[attr-defined]
-                        exit_on_error=False)
+        self.run_worker(work(), group=group, exclusive=exclusive, exit_on_error=False)
 
 
 class DesklineScreen(BackendCalls, Screen):
