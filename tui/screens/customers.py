@@ -14,6 +14,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from deskline.text import plain
@@ -99,7 +100,7 @@ class CustomersScreen(DesklineScreen):
         self.customers: list = []
         self.cursor: str | None = None
         self._generation = 0
-        self._timer = None
+        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Customers"), id="title")

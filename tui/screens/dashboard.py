@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
+from textual.timer import Timer
 from textual.widgets import Static
 
 from deskline.text import plain
@@ -44,7 +45,7 @@ class DashboardScreen(DesklineScreen):
 
     def on_mount(self) -> None:
         self.query_one("#mine", RowList).can_focus = True
-        self._live_timer = None
+        self._live_timer: Timer | None = None
         self.app.server_event.subscribe(self, self._on_server_event)
         if self._given:
             self._fill(*self._given)

@@ -20,6 +20,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.timer import Timer
 from textual.widgets import ProgressBar, Static
 
 from deskline.models import ImportKind
@@ -55,7 +56,7 @@ class ImportScreen(DesklineScreen):
         self.busy = False
         self._progress: tuple[str, int, int] | None = None
         self._lock = threading.Lock()
-        self._timer = None
+        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="title")

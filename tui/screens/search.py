@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from deskline.text import plain
@@ -27,7 +28,7 @@ class SearchScreen(DesklineScreen):
         self.pick = pick
         self.title_text = title
         self.hits: list = []
-        self._timer = None
+        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"{plain(self.title_text, one_line=True)} · a number, a customer "

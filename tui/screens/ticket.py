@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
 from deskline.text import plain
@@ -37,7 +38,8 @@ class TicketScreen(DesklineScreen):
         self._moved = False  # the agent moved in the chatter: do not jump to the end
         # Presence (a server only): what we last said, and who else is here.
         self._presence_sent: str | None = None
-        self._presence_timer = None
+        self._presence_timer: Timer | None = None
+        self._save_timer: Timer | None = None  # the drafts are written when it fires
         self.others: list = []
 
     def compose(self) -> ComposeResult:
@@ -721,11 +723,10 @@ class TicketScreen(DesklineScreen):
     def on_key(self, event) -> None:
         # Keep the draft file current while typing without writing on every key.
         if isinstance(self.focused, TextArea):
-            timer = getattr(self, "_save_timer", None)
-            if timer is None:
+            if self._save_timer is None:
                 self._save_timer = self.set_timer(2.0, self._save_drafts, name="save-drafts")
             else:
-                timer.reset()
+                self._save_timer.reset()
 
     def _save_drafts(self) -> None:
         self._save_timer = None

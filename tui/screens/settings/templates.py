@@ -9,6 +9,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Input, Label, Static, TextArea
 
 from deskline.text import plain
@@ -118,7 +119,7 @@ class TemplateEditor(FormCalls, DesklineScreen):
         self.template = template
         self.error: tuple[str | None, str] | None = None  # the problem of what is typed
         self.ticket = None  # the ticket the preview renders against
-        self._timer = None
+        self._timer: Timer | None = None
         self._looked_up: int | None = None  # the number `ticket` was found by
 
     def compose(self) -> ComposeResult:
