@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +19,9 @@ from widgets import glyphs
 from widgets.chatter import Chatter
 from widgets.composer import Composer
 from widgets.keybar import KeyBar
+
+if TYPE_CHECKING:
+    from deskline.models import Ticket
 
 PAGE = 50  # the first frame shows this many; the rest loads behind it
 HEARTBEAT = 10.0  # seconds between presence heartbeats (the server forgets after 30)
@@ -33,7 +37,7 @@ class TicketScreen(DesklineScreen):
         self._prefetched = prefetched
         self.ticket_id = ticket_id
         self.number = number
-        self.ticket = None
+        self.ticket: Ticket | None = None  # None until the first load
         self.cursor: str | None = None
         self._moved = False  # the agent moved in the chatter: do not jump to the end
         # Presence (a server only): what we last said, and who else is here.
@@ -137,7 +141,7 @@ class TicketScreen(DesklineScreen):
 
     # --- header -----------------------------------------------------------------------
 
-    def _show_ticket(self, ticket) -> None:
+    def _show_ticket(self, ticket: Ticket) -> None:
         self.ticket = ticket
         self.composer.recipient = ticket.customer_email or ticket.customer_name or ""
         self.composer._paint()
@@ -208,15 +212,16 @@ class TicketScreen(DesklineScreen):
 
     def _reload(self) -> None:
         if self.ticket is not None:
-            self.call(lambda b: b.get_ticket(self.ticket.id), self._changed, "Reloading")
+            ticket_id = self.ticket.id
+            self.call(lambda b: b.get_ticket(ticket_id), self._changed, "Reloading")
 
     # --- keys -------------------------------------------------------------------------
 
-    def _need_ticket(self) -> bool:
+    def _need_ticket(self) -> Ticket | None:
+        """The ticket a key acts on, or None (and a word) while it is still loading."""
         if self.ticket is None:
             self.notify("The ticket is still loading.", severity="warning", timeout=3)
-            return False
-        return True
+        return self.ticket
 
     def action_cursor(self, delta: int) -> None:
         self._moved = True
@@ -242,9 +247,10 @@ class TicketScreen(DesklineScreen):
         self.app.drafts.save()
         for signal in (self.app.ticket_changed, self.app.ticket_removed, self.app.server_event):
             signal.unsubscribe(self)
-        if self._presence_sent is not None and self.ticket is not None:
+        backend = self.app.backend  # set: presence was sent through it
+        if self._presence_sent is not None and self.ticket is not None and backend is not None:
             self._presence_sent = None
-            backend, ticket_id = self.app.backend, self.ticket.id
+            ticket_id = self.ticket.id
 
             async def gone() -> None:
                 try:
@@ -463,18 +469,20 @@ class TicketScreen(DesklineScreen):
         self.app.push_screen(Picker("Files of the reply", options, "add"), chosen)
 
     def _set_files(self, chosen: list[tuple[str, int]]) -> None:
+        # Reached from the attach dialog and a sent reply: the ticket is loaded.
+        assert self.ticket is not None
         self.composer.set_files(chosen)
         self.app.drafts.put(self.ticket.id, "files", files.to_draft(chosen))
 
     def action_send(self) -> None:
-        if not self._need_ticket():
+        ticket = self._need_ticket()
+        if ticket is None:
             return
         body = self.composer.text.strip()
         kind = self.composer.kind
         if not body and not (kind == "reply" and self.composer.files):
             self.notify(f"Write the {kind} first.", severity="warning", timeout=3)
             return
-        ticket = self.ticket
         if kind == "reply" and self._live:
             self._check_collision(ticket, body)
             return
@@ -573,9 +581,9 @@ class TicketScreen(DesklineScreen):
     # --- fields ---------------------------------------------------------------------
 
     def action_move(self, delta: int) -> None:
-        if not self._need_ticket():
+        ticket = self._need_ticket()
+        if ticket is None:
             return
-        ticket = self.ticket
 
         async def move(backend):
             stages = await self.app.team_stages(ticket.team_id)
@@ -595,36 +603,36 @@ class TicketScreen(DesklineScreen):
         self.call(move, moved, "Moving the ticket", failed=lambda e: self._reload())
 
     def action_assign_me(self) -> None:
-        if self._need_ticket():
-            triage.take(self, self.ticket, lambda x: self._changed(x, "Assigned to you"),
+        if (ticket := self._need_ticket()) is not None:
+            triage.take(self, ticket, lambda x: self._changed(x, "Assigned to you"),
                         "Assigning", lambda e: self._reload())
 
     def action_assign(self) -> None:
-        if self._need_ticket():
-            t = self.ticket
+        if (t := self._need_ticket()) is not None:
             triage.assign(self, t, lambda x: self._changed(x, "Assignee changed"), "Assigning",
                           lambda e: self._reload(), current=t.assignee_id)
 
     def action_priority(self) -> None:
-        if self._need_ticket():
-            triage.set_priority(self, self.ticket, lambda x: self._changed(x, "Priority changed"),
+        if (ticket := self._need_ticket()) is not None:
+            triage.set_priority(self, ticket, lambda x: self._changed(x, "Priority changed"),
                                 "Changing priority", lambda e: self._reload())
 
     def action_follow(self) -> None:
-        if not self._need_ticket():
+        ticket = self._need_ticket()
+        if ticket is None:
             return
         me = self.app.me
-        following = me is not None and me.id in self.ticket.follower_ids
-        self.call(lambda b: b.follow_ticket(self.ticket.id, not following),
+        following = me is not None and me.id in ticket.follower_ids
+        self.call(lambda b: b.follow_ticket(ticket.id, not following),
                   lambda x: self._changed(x, "Unfollowed" if following else "Following"),
                   "Following")
 
     def action_archive(self) -> None:
-        if not self._need_ticket():
+        t = self._need_ticket()
+        if t is None:
             return
         from tui.pickers import Confirm
 
-        t = self.ticket
         archive = not t.archived
 
         def confirmed(yes) -> None:
@@ -642,10 +650,11 @@ class TicketScreen(DesklineScreen):
             self.chatter.select(self.chatter.selected + 1)
 
     def action_files(self) -> None:
-        if not self._need_ticket():
+        ticket = self._need_ticket()
+        if ticket is None:
             return
         selected = self.chatter.current
-        found = [*self.ticket.attachments,
+        found = [*ticket.attachments,
                  *(f for m in self.chatter.messages for f in m.attachments)]
         if not found:
             self.notify("No file came with this ticket's mails.", timeout=4)
@@ -653,7 +662,8 @@ class TicketScreen(DesklineScreen):
         files.save_files(self, found, first=selected.attachments if selected is not None else ())
 
     def action_split(self) -> None:
-        if not self._need_ticket():
+        t = self._need_ticket()
+        if t is None:
             return
         ids = [m.id for m in self.chatter.messages if m.id in self.chatter.marked]
         if not ids:
@@ -662,8 +672,6 @@ class TicketScreen(DesklineScreen):
                         severity="warning", timeout=4)
             return
         from tui.pickers import TextPrompt
-
-        t = self.ticket
 
         def named(subject) -> None:
             if subject is None:
@@ -686,11 +694,11 @@ class TicketScreen(DesklineScreen):
                                         "Subject of the new ticket.", t.subject), named)
 
     def action_merge(self) -> None:
-        if not self._need_ticket():
+        t = self._need_ticket()
+        if t is None:
             return
         from tui.screens.search import SearchScreen
 
-        t = self.ticket
 
         def picked(other) -> None:
             if other is None or other == t.id:
@@ -710,7 +718,8 @@ class TicketScreen(DesklineScreen):
         self.call(lambda b: b.get_ticket(ticket_id), self._changed, "Reloading")
 
     def action_edit(self) -> None:
-        if not self._need_ticket():
+        t = self._need_ticket()
+        if t is None:
             return
         from tui.screens.edit import EditTicketScreen
 
@@ -718,7 +727,7 @@ class TicketScreen(DesklineScreen):
             if ticket is not None:
                 self._changed(ticket, "Saved")
 
-        self.app.push_screen(EditTicketScreen(self.ticket), edited)
+        self.app.push_screen(EditTicketScreen(t), edited)
 
     def on_key(self, event) -> None:
         # Keep the draft file current while typing without writing on every key.
