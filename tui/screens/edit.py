@@ -8,6 +8,8 @@ rewritten by merely saving. Select labels are `Text` (a str label is parsed as m
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -109,7 +111,7 @@ class EditTicketScreen(DesklineModal):
         customer_field = self.query_one("#customer", SafeInput)
         customer = customer_field.value.strip() if customer_field.changed else ""
         organization = self.query_one("#organization", SafeInput)
-        fields = {}
+        fields: dict[str, Any] = {}  # TicketEdit's fields, by name
         if subject.changed and subject.value.strip():
             fields["subject"] = subject.value.strip()
         if description.changed:
