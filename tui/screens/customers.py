@@ -150,8 +150,8 @@ class CustomersScreen(DesklineScreen):
             rows.reset("loading customers…")
         text = self.text.strip() or None
         cursor = self.cursor if more else None
-        args = dict(text=text, organization_id=None if self.unassigned else self.organization_id,
-                    project_id=self.project_id, unassigned=self.unassigned)
+        organization_id = None if self.unassigned else self.organization_id
+        project_id, unassigned = self.project_id, self.unassigned
 
         def show(page) -> None:
             if generation != self._generation:
@@ -167,8 +167,10 @@ class CustomersScreen(DesklineScreen):
             if generation == self._generation:
                 rows.set_page([], False, append=more)
 
-        self.call(lambda b: b.list_customers(cursor=cursor, limit=PAGE, **args), show,
-                  "Loading customers", group="customers", exclusive=True, failed=failed)
+        self.call(lambda b: b.list_customers(text=text, organization_id=organization_id,
+                                             cursor=cursor, limit=PAGE, project_id=project_id,
+                                             unassigned=unassigned),
+                  show, "Loading customers", group="customers", exclusive=True, failed=failed)
 
     def on_paged_rows_need_more(self, event: PagedRows.NeedMore) -> None:
         if self.cursor:
@@ -584,9 +586,11 @@ class CustomerForm(DesklineModal):
             self.query_one("#email", Input).focus()
             return
         c = self.customer
+        new: CustomerCreate | None = None  # a new customer, or
+        changes: CustomerUpdate | None = None  # the fields of `c` the agent changed
         try:
             if c is None:
-                data = CustomerCreate(email=email, name=name, phone=phone,
+                new = CustomerCreate(email=email, name=name, phone=phone,
                                       organization_id=org_id, project_ids=projects)
             else:
                 # Only what the agent edited: an untouched field shows stand-ins for the
@@ -602,23 +606,23 @@ class CustomerForm(DesklineModal):
                     fields["organization_id"] = org_id
                 if sorted(projects) != sorted(c.project_ids):
                     fields["project_ids"] = projects
-                data = CustomerUpdate(**fields)
+                changes = CustomerUpdate(**fields)
         except ValidationError as exc:
             problem = exc.errors()[0]
             where = ".".join(str(x) for x in problem.get("loc", ())) or "value"
             self.app.notify(f"{where}: {plain(problem.get('msg', 'not valid'))}",
                             severity="error", timeout=6, markup=False)
             return
-        if c is None:
+        if new is not None:
             invite = self.query_one("#invite", Checkbox).value
             if invite:
-                self.call(lambda b: b.invite_customer(data), self.dismiss,
+                self.call(lambda b: b.invite_customer(new), self.dismiss,
                           "Creating and inviting the customer")
             else:
-                self.call(lambda b: b.create_customer(data), self.dismiss,
+                self.call(lambda b: b.create_customer(new), self.dismiss,
                           "Creating the customer")
-        elif not data.model_fields_set:
-            self.dismiss(None)
-        else:
-            self.call(lambda b: b.update_customer(c.id, data), self.dismiss,
+        elif c is not None and changes is not None and changes.model_fields_set:
+            self.call(lambda b: b.update_customer(c.id, changes), self.dismiss,
                       "Saving the customer")
+        else:  # nothing changed
+            self.dismiss(None)
