@@ -124,7 +124,7 @@ class FormCalls:
     result."""
 
     app: Any
-    LABELS: ClassVar[dict[str, str]] = {}
+    LABELS: dict[str, str] = {}  # a field's name as people read it; FieldsForm sets its own
     FIELD_PREFIX: ClassVar[str] = "f-"  # a field's widget id is prefix + the model's name
 
     def show_problem(self, field: str | None, message: str, *, focus: bool = True) -> None:
@@ -239,8 +239,10 @@ class Tick(Checkbox):
     def __init__(self, label: str, value: bool = False, **kwargs: Any) -> None:
         super().__init__(Text(shown(label)), value, **kwargs)
 
-    @property  # type: ignore[override]
-    def BUTTON_INNER(self) -> str:  # noqa: N802 (Textual's name)
+    # Textual declares BUTTON_INNER a class attribute but reads it at each render; the
+    # mark follows the value, so here it is a read-only property.
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 (Textual's name)
         return "X" if self.value else " "
 
 
@@ -347,7 +349,7 @@ class FieldsForm(FormCalls, DesklineModal):
         self.save = save
         self.note = note
         self.what = what
-        self.LABELS = {f.key: f.label for f in fields}  # type: ignore[misc]
+        self.LABELS = {f.key: f.label for f in fields}
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
@@ -374,14 +376,16 @@ class FieldsForm(FormCalls, DesklineModal):
 
     def changed(self) -> dict[str, Any]:
         """{key: value} of the fields the admin changed."""
-        out = {}
-        for f in self.fields:
-            widget = self.query_one(f"#f-{f.key}")
-            if isinstance(widget, SafeInput):
-                if widget.changed:
-                    out[f.key] = widget.value.strip()
-            elif widget.value != f.value:
-                out[f.key] = widget.value
+        out: dict[str, Any] = {}
+        for f in self.fields:  # a field is a Select or a SafeInput, as compose made it
+            if f.options is not None:
+                select = self.query_one(f"#f-{f.key}", Select)
+                if select.value != f.value:
+                    out[f.key] = select.value
+            else:
+                text = self.query_one(f"#f-{f.key}", SafeInput)
+                if text.changed:
+                    out[f.key] = text.value.strip()
         return out
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
