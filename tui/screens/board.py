@@ -33,6 +33,7 @@ class BoardScreen(DesklineScreen):
         self.columns: list[TicketColumn] = []
         self.active = 0
         self.marked: dict[int, object] = {}  # ticket id -> card, in marking order
+        self._marked_set: set[int] = set()  # their ids; every column holds this one set
         self.folded: set[int] = set()  # stage ids folded or unfolded by hand: toggled
         self.cursors: dict[int, str | None] = {}
         self._generation = 0
@@ -154,10 +155,7 @@ class BoardScreen(DesklineScreen):
 
     @property
     def _marked_ids(self) -> set[int]:
-        ids = getattr(self, "_marked_set", None)
-        if ids is None:
-            ids = self._marked_set = set()
-        return ids
+        return self._marked_set
 
     def _load_page(self, column: TicketColumn, generation: int | None = None) -> None:
         generation = generation or self._generation
