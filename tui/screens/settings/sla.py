@@ -4,7 +4,7 @@ change applies to new tickets only or recomputes the clocks of the open ones."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,6 +25,9 @@ from tui.screens.settings.form import (
 )
 from widgets.rows import Row
 from widgets.safe_input import SafeInput
+
+if TYPE_CHECKING:
+    from deskline.models import Team
 
 PRIORITIES = ("low", "medium", "high", "urgent")
 NEW_ONLY = ("Applies to tickets created from now on; the open tickets keep their clocks. "
@@ -50,7 +53,7 @@ class SlaSettings(SettingsList):
     def __init__(self) -> None:
         super().__init__()
         self.teams: list = []
-        self.team = None
+        self.team: Team | None = None  # whose policies are listed; None before the teams load
         self.stages: list = []
         self.policies: list = []
         self.emails: dict[int, str] = {}  # customer id → email, for the policies shown
@@ -87,7 +90,7 @@ class SlaSettings(SettingsList):
             if team is not self.team:
                 return
             self.stages, self.policies, self.emails = result
-            self.set_context(self._team_line())
+            self.set_context(self._team_line(team))
             self.set_rows([self._row(p) for p in self.policies], keep=True)
             if select_id is not None:
                 at = next((i for i, p in enumerate(self.policies) if p.id == select_id), 0)
@@ -96,10 +99,10 @@ class SlaSettings(SettingsList):
 
         self.call(fetch, show, "Loading the SLA policies", group="load", exclusive=True)
 
-    def _team_line(self) -> Text:
+    def _team_line(self, team: Team) -> Text:
         out = Text(no_wrap=True, overflow="ellipsis")
         out.append("Team: ")
-        out.append(plain(self.team.name, one_line=True), "bold")
+        out.append(plain(team.name, one_line=True), "bold")
         count = len(self.policies)
         out.append(f"  ({count} {'policy' if count == 1 else 'policies'} · "
                    f"{keymap.display('sla.team', True)} another team)")
