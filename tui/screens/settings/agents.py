@@ -122,9 +122,12 @@ class AgentSettings(SettingsList):
         if not agent.active:
             from deskline.models import AgentUpdate
 
+            def reactivated(saved) -> None:
+                self._saved(saved)
+                self.say(f"Reactivated {email}")
+
             self.submit(lambda b: b.update_agent(agent.id, AgentUpdate(active=True)),
-                        "Reactivating the agent",
-                        lambda a: (self._saved(a), self.say(f"Reactivated {email}")))
+                        "Reactivating the agent", reactivated)
             return
 
         def answered(yes) -> None:
