@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from deskline.backend import Backend
     from deskline.config import Config
     from deskline.models import Agent, Stage, Team, Ticket
+    from tui import prefetch
 
 
 # Live events that name a ticket to fetch again, when a screen shown wants it.
@@ -82,9 +83,10 @@ class DesklineApp(App):
         self.backend: Backend | None = None
         self._backend_event = asyncio.Event()
         self._backend_error: BaseException | None = None
-        self.me: Agent | None = None
+        # Until the backend answers, the start-up helper's light copies (tui/prefetch.py).
+        self.me: Agent | prefetch.Agent | None = None
         self.agents: list[Agent] = []
-        self.teams: list[Team] = []
+        self.teams: list[Team] | list[prefetch.Team] = []
         self._stages: dict[int, list[Stage]] = {}
         self.ticket_changed: Signal[Ticket] = Signal(self, "ticket-changed")
         # Live updates (a `live` backend, i.e. a server): each event as it comes,
@@ -108,7 +110,8 @@ class DesklineApp(App):
                                  f"{themes.DEFAULT_THEME}")
             wanted = themes.DEFAULT_THEME
         self._first_theme(wanted)
-        raw_keys = raw.get("keys") if isinstance(raw.get("keys"), dict) else {}
+        keys = raw.get("keys")
+        raw_keys: dict[str, str] = keys if isinstance(keys, dict) else {}
         overrides, key_problems = keymap.resolve(dict(config.keys) if config else raw_keys)
         for problem in key_problems:
             self.problems.append(self._where(problem))
@@ -252,7 +255,7 @@ class DesklineApp(App):
             self.connection_state = state
             self.connection_changed.publish(state)
 
-    async def _follow_events(self, backend) -> None:
+    async def _follow_events(self, backend: Backend) -> None:
         """Events are hints: each names a ticket, which is fetched again through the backend
         (the same authorization as every read) and published on `ticket_changed`."""
         from deskline.errors import PermissionDenied
@@ -263,14 +266,14 @@ class DesklineApp(App):
                 if event.type in TICKET_EVENTS and event.id is not None and any(
                         getattr(screen, "wants_event", _no)(event)
                         for screen in self.screen_stack):
-                    self._refetch(int(event.id))
+                    self._refetch(backend, int(event.id))
                 self.server_event.publish(event)
         except PermissionDenied as exc:
             self._connection("offline")
             self.notify(f"Live updates stopped: {plain(exc.message)}. Restart with a valid "
                         "token.", severity="error", timeout=30, markup=False)
 
-    def _refetch(self, ticket_id: int) -> None:
+    def _refetch(self, backend: Backend, ticket_id: int) -> None:
         """Fetch the ticket again (once at a time per ticket; again if more events came)."""
         if ticket_id in self._refetching:
             self._refetch_again.add(ticket_id)
@@ -285,7 +288,7 @@ class DesklineApp(App):
                     self._refetch_again.discard(ticket_id)
                     try:
                         async with self._refetch_slots:
-                            ticket = await self.backend.get_ticket(ticket_id)
+                            ticket = await backend.get_ticket(ticket_id)
                     except NotFound:  # deleted, or no longer visible to this agent
                         self.ticket_removed.publish(ticket_id)
                     except Exception as exc:  # a hint lost; the next event fetches again
@@ -431,8 +434,10 @@ class DesklineApp(App):
                 backend = await self.backend_ready()
                 if ticket_id is not None:
                     ticket = await backend.get_ticket(ticket_id)
-                else:
+                elif number is not None:
                     ticket = await backend.get_ticket_by_number(number)
+                else:  # no ticket named: nothing to fetch first
+                    raise LookupError("neither a ticket id nor a number")
                 prefetched = (ticket, await backend.ticket_messages(ticket.id, limit=PAGE))
             except Exception:  # the screen asks again and reports the problem
                 prefetched = None
