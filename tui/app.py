@@ -411,14 +411,14 @@ class DesklineApp(App):
         self.theme = names[(current + 1) % len(names)]
         self.notify(f"Theme: {themes.THEME_LABELS[self.theme]}", timeout=3)
 
-    def run_spec(self, spec: keymap.KeySpec) -> None:
+    async def run_spec(self, spec: keymap.KeySpec) -> None:
         """Run a binding's action from the command palette, where it applies."""
         if spec.scope == "app":
-            self.run_action(spec.action)
+            await self.run_action(spec.action)
             return
         screen = self.screen
         if getattr(screen, "SCOPE", None) == spec.scope:
-            self.run_action(spec.action, screen)
+            await self.run_action(spec.action, screen)
         else:
             self.notify(f"“{spec.description}” works on the {spec.scope} screen.",
                         severity="warning", timeout=4)

@@ -364,6 +364,19 @@ async def test_palette_jumps_to_a_ticket_and_a_board(demo_db):
         await wait_for(pilot, lambda: app.theme == "deskline-light")
 
 
+async def test_palette_runs_a_binding(demo_db):
+    app = make_app(demo_db, email=ALICE)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: is_ready(app))
+        before = app.theme
+        await open_palette(pilot)
+        await pilot.press(*"next theme")
+        await wait_for(pilot, lambda: "Next theme" in screen_text(app))
+        await pilot.pause(0.3)  # let the fuzzy search settle on its best match
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.theme != before)
+
+
 async def test_editor_falls_back_to_the_box_and_missing_ticket_is_reported(demo_db,
                                                                            monkeypatch):
     monkeypatch.delenv("EDITOR", raising=False)
