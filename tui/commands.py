@@ -4,6 +4,7 @@ ticket by number, to a team's board, or to a customer's tickets."""
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -12,6 +13,9 @@ import themes
 from deskline.text import plain
 from tui import keymap
 from tui.navigation import PLACES
+
+if TYPE_CHECKING:
+    from tui.app import DesklineApp
 
 
 def action_commands() -> list[tuple[str, keymap.KeySpec]]:
@@ -40,6 +44,10 @@ def highlight(matcher, candidate: str) -> Text:
 
 
 class DesklineCommands(Provider):
+    if TYPE_CHECKING:  # the palette runs in the DesklineApp
+        @property
+        def app(self) -> DesklineApp: ...
+
     def _commands(self):
         app = self.app
         for text, spec in action_commands():
@@ -69,9 +77,10 @@ class DesklineCommands(Provider):
             if score > 0:
                 yield Hit(score, highlight(matcher, text), run, help=help_text)
         words = query.strip()
-        if len(words) >= 3 and not number.isdigit() and getattr(app, "backend", None):
+        backend = app.backend  # None until the helpdesk is open
+        if len(words) >= 3 and not number.isdigit() and backend is not None:
             try:
-                page = await app.backend.list_customers(text=words, limit=5)
+                page = await backend.list_customers(text=words, limit=5)
             except Exception:
                 return
             from tui.screens.search import SearchScreen
