@@ -29,7 +29,7 @@ from textual.widgets.option_list import Option
 
 from deskline.text import plain
 from tui import keymap
-from tui.base import DesklineModal, DesklineScreen, describe_error
+from tui.base import BackendCalls, DesklineModal, DesklineScreen, describe_error
 from widgets.keybar import KeyBar
 from widgets.rows import Row, RowList
 from widgets.safe_input import SafeInput
@@ -117,19 +117,18 @@ def problem_text(field: str | None, message: str,
     return text
 
 
-class FormCalls:
+class FormCalls(BackendCalls):
     """For settings screens and dialogs: `self.submit(fn, what, done)` runs the call in a
     worker. A refusal goes to the problem line (`show_problem`, naming the field) and to a
     notification; what was typed stays. With no `done`, a dialog is dismissed with the
     result."""
 
-    app: Any
     LABELS: dict[str, str] = {}  # a field's name as people read it; FieldsForm sets its own
     FIELD_PREFIX: ClassVar[str] = "f-"  # a field's widget id is prefix + the model's name
 
     def show_problem(self, field: str | None, message: str, *, focus: bool = True) -> None:
         """Say what is wrong under the form, naming the field, and (with `focus`) go to it."""
-        line = self.query_one("#form-problem", Static)  # type: ignore[attr-defined]
+        line = self.query_one("#form-problem", Static)
         line.update(problem_text(field, message, self.LABELS) if message else Text(""))
         widget = self.field_widget(field) if field and focus else None
         if widget is not None and widget.focusable:
@@ -140,7 +139,7 @@ class FormCalls:
         self.show_problem(None, "")
 
     def field_widget(self, field: str) -> Widget | None:
-        found = self.query(f"#{self.FIELD_PREFIX}{field}")  # type: ignore[attr-defined]
+        found = self.query(f"#{self.FIELD_PREFIX}{field}")
         return found.first() if found else None
 
     def finished(self, result: Any) -> None:
@@ -173,8 +172,7 @@ class FormCalls:
                 return
             (done or self.finished)(result)
 
-        self.run_worker(work(), group="submit", exclusive=True,  # type: ignore[attr-defined]
-                        exit_on_error=False)
+        self.run_worker(work(), group="submit", exclusive=True, exit_on_error=False)
 
 
 # --- widgets ----------------------------------------------------------------------------

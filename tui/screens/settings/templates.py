@@ -4,7 +4,7 @@ shown with its line as they type, and saving is refused while there is one."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,6 +24,9 @@ from tui.screens.settings.form import (
 from widgets.keybar import KeyBar
 from widgets.rows import Row
 from widgets.safe_input import SafeInput, SafeTextArea
+
+if TYPE_CHECKING:
+    from deskline.models import Ticket
 
 DEBOUNCE = 0.3  # seconds of quiet typing before the preview is asked for
 LABELS = {"name": "Name", "subject": "Subject", "body": "Body"}
@@ -118,7 +121,7 @@ class TemplateEditor(FormCalls, DesklineScreen):
         super().__init__()
         self.template = template
         self.error: tuple[str | None, str] | None = None  # the problem of what is typed
-        self.ticket = None  # the ticket the preview renders against
+        self.ticket: Ticket | None = None  # the ticket the preview renders against
         self._timer: Timer | None = None
         self._looked_up: int | None = None  # the number `ticket` was found by
 
