@@ -70,6 +70,7 @@ class Channel(StrEnum):
     web = "web"
     api = "api"
     manual = "manual"
+    phone = "phone"  # opened by an agent from a call (or a walk-in) in the console
 
 
 class MessageKind(StrEnum):

@@ -81,6 +81,8 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("dashboard.import", "i", "app.open_screen('import')", "Import a CSV file…"),
         KeySpec("dashboard.reports", "R", "app.open_screen('reports')", "Reports…"),
         KeySpec("dashboard.new_team", "n", "new_team", "Create a team (admins)…"),
+        KeySpec("dashboard.new_ticket", "N", "new_ticket",
+                "New ticket in the team (a call, a walk-in)…"),
     )),
     Scope("board", "Board: ", "Board", (
         KeySpec("board.left", "left,h", "column(-1)", "Previous column"),
@@ -108,6 +110,8 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("board.clear", "c", "clear_filter", "Clear the filters"),
         KeySpec("board.mark", "space", "mark", "Mark for merge", True, short="mark"),
         KeySpec("board.merge", "M", "merge", "Merge the marked tickets", True, short="merge"),
+        KeySpec("board.new_ticket", "N", "new_ticket", "New ticket in this column's stage…"),
+        KeySpec("board.delete", "D", "delete", "Delete the ticket (admins)…"),
         KeySpec("board.refresh", "r", "refresh", "Reload the board"),
         KeySpec("board.back", "escape", "back", "Back"),
     )),

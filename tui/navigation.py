@@ -13,6 +13,7 @@ class Place(NamedTuple):
 
 
 PLACES: tuple[Place, ...] = (
+    Place("new_ticket", "Open: New ticket", "a call or a walk-in: subject, customer, team…"),
     Place("customers", "Open: Customers", "list, filter, edit, create and invite"),
     Place("unassigned", "Open: Customers without organization", "move them into one"),
     Place("organizations", "Open: Organizations", "their customers and tickets"),
@@ -31,7 +32,11 @@ PLACES: tuple[Place, ...] = (
 
 def open_screen(app: Any, name: str) -> None:
     """Push the screen of `PLACES` called `name`; each module is imported when opened."""
-    if name in ("customers", "unassigned"):
+    if name == "new_ticket":  # the shown screen's team, if it has one
+        from tui.screens.new_ticket import open_new_ticket
+
+        open_new_ticket(app.screen)
+    elif name in ("customers", "unassigned"):
         from tui.screens.customers import CustomersScreen
 
         app.push_screen(CustomersScreen(unassigned=name == "unassigned"))

@@ -32,6 +32,7 @@ from deskline.io import mapping as mappings
 from deskline.io.csvfile import CsvFile, read_csv
 from deskline.models import (
     MAX_IMPORT_PROBLEMS,
+    Channel,
     ColumnInfo,
     FilePreview,
     ImportKind,
@@ -54,7 +55,7 @@ PRIORITIES = {
     "urgent": 3, "niedrig": 0, "mittel": 1, "hoch": 2, "dringend": 3, "basse": 0,
     "moyenne": 1, "haute": 2, "urgente": 3, "kritisch": 3, "critical": 3,
 }
-CHANNELS = ("email", "web", "api", "manual")
+CHANNELS = tuple(c.value for c in Channel)
 _SPLIT = re.compile(r"\s*[,;|]\s*")
 # --- reading and mapping ------------------------------------------------------------------
 

@@ -93,6 +93,9 @@ class BulkQueries:
             clocks.setdefault(row[0], []).append(row[1:])
         self.conn.executemany(TICKET_INSERT, [(*t, *sla.summary(clocks.get(t[0], ())))
                                               for t in rows.tickets])
+        if rows.tickets:  # the numbers written are given: never handed out again
+            self.conn.execute("UPDATE ticket_numbers SET last = max(last, ?) WHERE id = 1",
+                              (max(t[1] for t in rows.tickets),))
         self.insert_ticket_tags(rows.tags)
         self.insert_followers(rows.followers)
         self.conn.executemany(MESSAGE_INSERT, rows.messages)

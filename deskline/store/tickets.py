@@ -349,7 +349,11 @@ class TicketQueries:
     # --- writing -------------------------------------------------------------------------
 
     def next_number(self) -> int:
-        return self.conn.execute("SELECT coalesce(max(number), 0) + 1 FROM tickets").fetchone()[0]
+        """The next ticket number, taken (call it inside the write's transaction): one
+        above the highest ever given, so a deleted ticket's number is never reused."""
+        return self.conn.execute(
+            "UPDATE ticket_numbers SET last = max(last, (SELECT coalesce(max(number), 0)"
+            " FROM tickets)) + 1 WHERE id = 1 RETURNING last").fetchone()[0]
 
     def insert_ticket(self, values: dict) -> int:
         names = ", ".join(values)

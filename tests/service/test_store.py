@@ -96,3 +96,27 @@ def test_sanitizer_makes_control_visible(raw, shown):
 
 def test_sanitizer_one_line():
     assert plain("a\nb\tc\r\nd", one_line=True) == "a b c d"
+
+
+def test_the_number_counter_starts_from_an_old_files_tickets(tmp_path):
+    """Migration 0008 seeds the counter from the highest number there is; deleting the
+    newest ticket then leaves its number taken."""
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    for number, _name, sql in db.migrations()[:7]:
+        for statement in db._statements(sql):
+            old.execute(statement)
+        old.execute(f"PRAGMA user_version = {number}")
+    old.execute("INSERT INTO teams (id, name, visibility, assignment, calendar)"
+                " VALUES (1, 'Old', 'company', 'manual', '{}')")
+    old.execute("INSERT INTO stages (id, name, sequence) VALUES (1, 'New', 1)")
+    for number in (7, 41):
+        old.execute("INSERT INTO tickets (number, subject, team_id, stage_id, created_at,"
+                    " updated_at) VALUES (?, 'x', 1, 1, '2024', '2024')", (number,))
+    old.close()
+    store = SqliteStore.open(path)
+    assert store.conn.execute("SELECT last FROM ticket_numbers").fetchone()[0] == 41
+    store.conn.execute("DELETE FROM tickets WHERE number = 41")
+    assert store.next_number() == 42
+    assert store.next_number() == 43
+    store.close()

@@ -327,6 +327,38 @@ class BoardScreen(DesklineScreen):
                 t, f"#{t.number}: {glyphs.priority(t.priority)}"),
                 f"Changing #{card.number}", lambda e: self._reload_card(card.id))
 
+    def action_new_ticket(self) -> None:
+        """The new ticket form, in this team and the focused column's stage."""
+        from tui.screens.new_ticket import open_new_ticket
+
+        column = self.column
+        open_new_ticket(self, self.team_id, column.stage_id if column is not None else None)
+
+    def action_delete(self) -> None:
+        """Admins: delete the selected ticket, once confirmed by its number and subject."""
+        from tui.screens.settings import is_admin
+
+        if not is_admin(self.app):
+            self.notify("Deleting tickets is for admins.", severity="warning", timeout=4)
+            return
+        card = self._selected()
+        if card is None:
+            return
+        from tui.pickers import Confirm
+
+        def done(yes) -> None:
+            if yes:
+                self.call(lambda b: b.delete_ticket(card.id, card.version),
+                          lambda _none: self._deleted(card), f"Deleting #{card.number}",
+                          failed=lambda e: self._reload_card(card.id))
+
+        self.app.push_screen(Confirm(f"Delete #{card.number} {card.subject}? It cannot be "
+                                     "undone.", f"Delete #{card.number}"), done)
+
+    def _deleted(self, card) -> None:
+        self.app.ticket_removed.publish(card.id)
+        self.notify(f"#{card.number} deleted", timeout=3)
+
     def _reload_card(self, ticket_id: int) -> None:
         self.call(lambda b: b.get_ticket(ticket_id), self.app.ticket_changed.publish,
                   "Reloading the ticket")

@@ -143,6 +143,13 @@ class DashboardScreen(DesklineScreen):
 
         self.call(load, show, "Loading agents and stages")
 
+    def action_new_ticket(self) -> None:
+        """The new ticket form, in the selected team."""
+        from tui.screens.new_ticket import open_new_ticket
+
+        team_id = self.figures[self.selected].team_id if self.figures else None
+        open_new_ticket(self, team_id)
+
     def _team_created(self, team) -> None:
         if team is None:
             return

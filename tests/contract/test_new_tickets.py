@@ -1,0 +1,34 @@
+"""Contract: tickets opened by an agent (a phone call), and numbers never given twice."""
+
+from __future__ import annotations
+
+from deskline.models import Channel, CustomerCreate, TicketCreate
+from tests.conftest import ADMIN, ALICE
+
+
+async def _care(backend):
+    return next(t for t in await backend.list_teams() if t.name == "Customer Care")
+
+
+async def test_a_phone_ticket_is_created_with_its_channel(open_backend):
+    alice = await open_backend(ALICE)
+    care = await _care(alice)
+    customer = await alice.create_customer(CustomerCreate(
+        email="caller@phone.example", name="Cal Ler"))
+    ticket = await alice.create_ticket(TicketCreate(
+        team_id=care.id, subject="Called: the printer is on fire", customer_id=customer.id,
+        channel=Channel.phone, priority=3, tags=["hardware"]))
+    assert ticket.channel is Channel.phone
+    assert (await alice.get_ticket(ticket.id)).channel is Channel.phone
+    assert ticket.customer_id == customer.id
+    assert ticket.assignee_id is not None  # Customer Care assigns automatically
+    assert ticket.sla_status is not None  # the team's SLA applies as for mail
+
+
+async def test_a_deleted_tickets_number_is_not_given_again(open_backend):
+    admin = await open_backend(ADMIN)
+    care = await _care(admin)
+    newest = await admin.create_ticket(TicketCreate(team_id=care.id, subject="Newest"))
+    await admin.delete_ticket(newest.id, newest.version)
+    after = await admin.create_ticket(TicketCreate(team_id=care.id, subject="After"))
+    assert after.number > newest.number
