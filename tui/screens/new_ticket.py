@@ -7,7 +7,7 @@ a refusal names the field and what was typed stays."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -37,7 +37,7 @@ class NewTicketForm(SettingsForm):
     """Opened by `open_new_ticket`, which fetches what the choices need first."""
 
     TALL = True
-    LABELS: ClassVar[dict[str, str]] = {
+    LABELS: dict[str, str] = {
         "subject": "Subject", "customer": "Customer (name or email)",
         "organization_id": "Organization", "team_id": "Team", "stage_id": "Stage",
         "priority": "Priority", "tags": "Tags (comma separated)", "channel": "Channel",
