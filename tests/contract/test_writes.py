@@ -196,6 +196,24 @@ async def test_merge_keeps_everything_and_refuses_bad_merges(open_backend):
                                        versions={a.id: a.version, c.id: c.version}))
 
 
+async def test_no_reply_or_comment_on_a_merged_ticket(open_backend):
+    alice = await open_backend(ALICE)
+    care = await _care(alice)
+    a = await alice.create_ticket(TicketCreate(team_id=care.id, subject="Printer offline"))
+    b = await alice.create_ticket(TicketCreate(team_id=care.id, subject="Printer is offline"))
+    await alice.merge(MergeRequest(target_id=a.id, source_ids=[b.id],
+                                   versions={a.id: a.version, b.id: b.version}))
+    before = (await alice.get_ticket(b.id)).message_count
+    for write in (lambda: alice.reply(b.id, "are you still there?"),
+                  lambda: alice.comment(b.id, "note to self")):
+        with pytest.raises(ValidationFailed) as err:
+            await write()
+        assert err.value.field == "ticket_id"
+        assert f"merged into #{a.number}" in err.value.message
+    assert (await alice.get_ticket(b.id)).message_count == before
+    await alice.reply(a.id, "the target still takes replies")
+
+
 async def test_split_moves_messages_and_links_both_ways(open_backend):
     alice = await open_backend(ALICE)
     care = await _care(alice)

@@ -1,0 +1,30 @@
+"""Friction found trying an agent's day: writing on a merged ticket, the focus after
+sending, taking a colleague's ticket, and the assign picker."""
+
+from __future__ import annotations
+
+from deskline.models import MergeRequest
+from tests.tui.helpers import make_app, screen_text, wait_for
+from tests.tui.test_pilot import ALICE, is_ready, open_ticket
+from tui.pickers import Confirm
+
+
+async def test_a_merged_ticket_offers_the_one_it_was_merged_into(demo_db):
+    app = make_app(demo_db, email=ALICE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: is_ready(app))
+        backend = app.holder["backend"]
+        target = await backend.get_ticket_by_number(1)
+        source = await backend.get_ticket_by_number(2)
+        screen = await open_ticket(pilot, app, 2)  # opened before a colleague merges it
+        await backend.merge(MergeRequest(target_id=target.id, source_ids=[source.id],
+                                         versions={target.id: target.version,
+                                                   source.id: source.version}))
+        await pilot.press("r", *"Any news?", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        assert f"merged into #{target.number}" in screen_text(app)
+        assert any("draft is kept" in str(n.message) for n in app._notifications)
+        assert app.drafts.get(source.id).get("reply") == "Any news?"
+        await pilot.press("enter")  # the first choice: open it
+        await wait_for(pilot, lambda: app.screen is not screen and getattr(
+            app.screen, "ticket", None) is not None and app.screen.ticket.id == target.id)
