@@ -9,6 +9,19 @@ from tests.tui.test_pilot import ALICE, is_ready, open_ticket
 from tui.pickers import Confirm
 
 
+async def test_sending_gives_the_focus_back_to_the_thread(demo_db):
+    app = make_app(demo_db, email=ALICE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: is_ready(app))
+        screen = await open_ticket(pilot, app, 1)
+        backend = app.holder["backend"]
+        await pilot.press("c", *"checked the logs", "ctrl+s")
+        await wait_for(pilot, lambda: backend.writes("comment"))
+        await wait_for(pilot, lambda: screen.chatter.has_focus)
+        await pilot.press("c")  # the key bar's key again, not a letter in the box
+        assert screen.composer.kind == "comment" and screen.composer.text == ""
+
+
 async def test_a_merged_ticket_offers_the_one_it_was_merged_into(demo_db):
     app = make_app(demo_db, email=ALICE)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -525,6 +525,8 @@ class TicketScreen(DesklineScreen):
             self.app.drafts.put(ticket.id, kind, "")
             self.app.drafts.save()
             self._moved = False
+            # Back to the thread, so the key bar's keys are keys again, not text.
+            self.chatter.focus()
             self.notify("Reply sent to the customer." if kind == "reply"
                         else "Internal comment added.", timeout=3)
             self._reload()
