@@ -183,8 +183,13 @@ async def test_merge_keeps_everything_and_refuses_bad_merges(open_backend):
     assert "first thread" in bodies and "second thread" in bodies
     kept = next(m for m in (await alice.ticket_messages(a.id, limit=200)).items
                 if m.body.startswith(f"Merged #{b.number}"))
-    assert {"field": "subject", "old": "VPN drops hourly", "new": None} in \
+    assert kept.body.startswith(f"Merged #{b.number} into this ticket; kept the subject of "
+                                f"#{a.number}, ")
+    assert kept.body.endswith(f" and the priority of #{b.number}")
+    assert {"field": f"subject of #{b.number}", "old": "VPN drops hourly", "new": None} in \
         [e.model_dump() for e in kept.events]
+    gone = [m.body for m in await _events(alice, b.id)]
+    assert f"Merged into #{a.number}; its messages are there now" in gone
     source = await alice.get_ticket(b.id)
     assert source.merged_into == a.id and source.archived
     c = await alice.create_ticket(TicketCreate(team_id=care.id, subject="third"))
@@ -236,7 +241,9 @@ async def test_split_moves_messages_and_links_both_ways(open_backend):
     assert "about the invoice" in new_bodies
     old_bodies = [m.body for m in (await alice.ticket_messages(ticket.id)).items]
     assert "about the invoice" not in old_bodies and "about the printer" in old_bodies
-    assert f"Split 1 message(s) into #{new.number}" in old_bodies
+    assert f"Split into #{new.number}: 1 message" in old_bodies
+    assert f"Split from #{ticket.number}: 1 message" in \
+        [m.body for m in await _events(alice, new.id)]
     with pytest.raises(ConflictError):
         await alice.split(ticket.id, SplitRequest(message_ids=[third.id],
                                                   version=ticket.version))
