@@ -41,3 +41,29 @@ async def test_a_merged_ticket_offers_the_one_it_was_merged_into(demo_db):
         await pilot.press("enter")  # the first choice: open it
         await wait_for(pilot, lambda: app.screen is not screen and getattr(
             app.screen, "ticket", None) is not None and app.screen.ticket.id == target.id)
+
+
+async def test_taking_a_colleagues_ticket_asks_first(demo_db):
+    app = make_app(demo_db, email=ALICE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: is_ready(app))
+        backend = app.holder["backend"]
+        bruno = next(a for a in await backend.list_agents() if a.name == "Bruno Okafor")
+        ticket = await backend.get_ticket_by_number(3)
+        await backend.assign_ticket(ticket.id, ticket.version, bruno.id)
+        screen = await open_ticket(pilot, app, 3)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        assert "#3 is assigned to Bruno Okafor. Take it?" in screen_text(app)
+        await pilot.press("escape")  # left with Bruno: nothing written
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert not backend.writes("assign_to_me")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("enter")  # "Take it"
+        await wait_for(pilot, lambda: backend.writes("assign_to_me"))
+        await wait_for(pilot, lambda: screen.ticket.assignee_name == "Alice Martin")
+        # Mine now: taking it again asks nothing.
+        await pilot.press("a")
+        await wait_for(pilot, lambda: len(backend.writes("assign_to_me")) == 2)
+        assert app.screen is screen
