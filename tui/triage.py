@@ -48,7 +48,8 @@ def assign(screen: BackendCalls, ticket: Any, done: Done, what: str, failed: Fai
         screen.call(lambda b: b.assign_ticket(ticket.id, ticket.version, agent), done, what,
                     failed=failed)
 
-    pick_agent(screen, chosen, current)
+    pick_agent(screen, chosen, current if current is not None else ticket.assignee_id,
+               team_id=ticket.team_id)
 
 
 def set_priority(screen: BackendCalls, ticket: Any, done: Done, what: str,

@@ -67,3 +67,38 @@ async def test_taking_a_colleagues_ticket_asks_first(demo_db):
         await pilot.press("a")
         await wait_for(pilot, lambda: len(backend.writes("assign_to_me")) == 2)
         assert app.screen is screen
+
+
+async def test_assign_picker_team_first_filters_and_leaves_out_inactive(demo_db):
+    from textual.widgets import OptionList
+
+    from tui.pickers import AgentPicker
+
+    app = make_app(demo_db, email=ALICE)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(pilot, lambda: is_ready(app))
+        backend = app.holder["backend"]
+        screen = await open_ticket(pilot, app, 3)
+        team = next(t for t in app.teams if t.id == screen.ticket.team_id)
+        agents = await app.agent_list()
+        gone = next(a for a in agents if a.id not in team.member_ids)
+        app.agents = [a.model_copy(update={"active": False}) if a.id == gone.id else a
+                      for a in agents]
+        await pilot.press("A")
+        await wait_for(pilot, lambda: isinstance(app.screen, AgentPicker))
+        picker = app.screen
+        members = [a.id for a in agents if a.id in team.member_ids]
+        others = [a.id for a in agents if a.id not in team.member_ids and a.id != gone.id]
+        assert picker.values == [0, *members, *others]
+        assert members and others
+        if members and others:  # a separator line between the team and everyone else
+            options = picker.query_one(OptionList)
+            assert options.option_count == len(picker.values)
+            assert f"not in {team.name}" in screen_text(app)
+        assert gone.name not in screen_text(app)
+        bruno = next(a for a in agents if a.name == "Bruno Okafor")
+        await pilot.press(*"okafor")
+        await wait_for(pilot, lambda: picker.values == [bruno.id])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: backend.writes("assign_ticket"))
+        assert backend.writes("assign_ticket")[0][0][2] == bruno.id
