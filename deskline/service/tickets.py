@@ -108,10 +108,12 @@ class TicketUseCases(ServiceBase):
             for aid in followers:
                 self.store.set_follower(tid, aid, True)
             changes = [EventData(field="stage", new=stage.name)]
+            sentence = f"Ticket created in {stage.name}"
             if assignee:
-                changes.append(EventData(field="assignee",
-                                         new=existing(self.store.agent(assignee)).name))
-            self._event(tid, changes, body="Ticket created")
+                name = existing(self.store.agent(assignee)).name
+                changes.append(EventData(field="assignee", new=name))
+                sentence += f", assigned to {name}"
+            self._event(tid, changes, body=sentence)
             self._apply_slas(tid, team, stage_id, data.priority, tags, customer_id, now)
             self._stage_mail(tid, stage)
         return self._ticket(scope, tid)

@@ -46,7 +46,7 @@ async def test_create_ticket_lands_in_first_column(open_backend):
     assert ticket.id in {c.id for c in page.items}
     assert "new-tag" in await alice.list_tags()
     events = await _events(alice, ticket.id)
-    assert events[0].body == "Ticket created"
+    assert events[0].body == f"Ticket created in New, assigned to {ticket.assignee_name}"
 
 
 async def test_create_ticket_refuses_bad_input(open_backend):
