@@ -118,6 +118,7 @@ class AgentPicker(DesklineModal):
         self.groups = (first, members, others)
         self.current = current
         self.values: list[Any] = []
+        self.labels: list[str] = []  # of the agents shown
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -140,7 +141,7 @@ class AgentPicker(DesklineModal):
             [e for e in group if all(w in e[2].casefold() for w in words)]
             for group in self.groups)
         content: list[Option | None] = []
-        self.values = []
+        self.values, self.labels = [], []
 
         def add(entries: list[tuple[str, Any, str]]) -> None:
             for label, value, _match in entries:
@@ -148,6 +149,7 @@ class AgentPicker(DesklineModal):
                 content.append(Option(Text(mark + plain(label, one_line=True)),
                                       id=str(len(self.values))))
                 self.values.append(value)
+                self.labels.append(label)
 
         add(first)
         add(members)
