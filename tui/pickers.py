@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -101,20 +102,110 @@ def away_until(agent, now) -> Any:
     return max(ends) if ends else None
 
 
-def pick_agent(screen, done: Callable[[Any], None], current: int | None = None) -> None:
+class AgentPicker(DesklineModal):
+    """Agents to assign: the team's members, a separator line, the other agents; typing
+    filters by name or email (the list keeps its arrows and enter)."""
+
+    BINDINGS = [*keymap.bindings("dialog"),
+                Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False)]
+
+    def __init__(self, title: str, first: list[tuple[str, Any, str]],
+                 members: list[tuple[str, Any, str]], others: list[tuple[str, Any, str]],
+                 current: Any = None) -> None:
+        """Each entry is (label, value, what the filter matches)."""
+        super().__init__()
+        self.title_text = title
+        self.groups = (first, members, others)
+        self.current = current
+        self.values: list[Any] = []
+        self.labels: list[str] = []  # of the agents shown
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(plain(self.title_text)), classes="dialog-title")
+            yield SafeInput("", placeholder="type to filter by name or email", id="filter")
+            yield OptionList(id="options")
+            yield Static(Text(f"enter chooses · {keymap.key('dialog.cancel')} cancels"),
+                         classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self._fill("")
+        options = self.query_one(OptionList)
+        if self.current in self.values:
+            options.highlighted = self.values.index(self.current)
+        self.query_one(SafeInput).focus()
+
+    def _fill(self, typed: str) -> None:
+        words = typed.casefold().split()
+        first, members, others = (
+            [e for e in group if all(w in e[2].casefold() for w in words)]
+            for group in self.groups)
+        content: list[Option | None] = []
+        self.values, self.labels = [], []
+
+        def add(entries: list[tuple[str, Any, str]]) -> None:
+            for label, value, _match in entries:
+                mark = "● " if value == self.current else "  "
+                content.append(Option(Text(mark + plain(label, one_line=True)),
+                                      id=str(len(self.values))))
+                self.values.append(value)
+                self.labels.append(label)
+
+        add(first)
+        add(members)
+        if members and others:
+            content.append(None)  # the separator: above, the team; below, everyone else
+        add(others)
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(content)
+        if self.values:
+            options.highlighted = 0
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self._choose(options.get_option_at_index(options.highlighted))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option)
+
+    def _choose(self, option: Option) -> None:
+        self.dismiss(self.values[int(option.id or 0)])
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        options.action_cursor_down() if step > 0 else options.action_cursor_up()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def pick_agent(screen, done: Callable[[Any], None], current: int | None = None,
+               team_id: int | None = None) -> None:
+    """Choose an agent (0: nobody) for a ticket of `team_id`: its members first."""
     async def show() -> None:
-        agents = await screen.app.agent_list()
+        agents = [a for a in await screen.app.agent_list() if getattr(a, "active", True)]
         me = screen.app.me
-        options = [("Nobody (unassign)", 0)]
+        team = next((t for t in screen.app.teams if t.id == team_id), None)
+        member_ids = set(getattr(team, "member_ids", None) or [])
         now = screen.app.now()
+        members, others = [], []
         for agent in agents:
             label = f"{agent.name} <{agent.email}>" + (" (me)" if me and agent.id == me.id
                                                         else "")
             away = away_until(agent, now)
             if away is not None:  # automatic assignment skips them; a person may not
                 label += f" · away until {away:%Y-%m-%d}"
-            options.append((label, agent.id))
-        screen.app.push_screen(Picker("Assign to", options, current or 0), done)
+            if team is not None and agent.id not in member_ids:
+                label += f" · not in {team.name}"
+            entry = (label, agent.id, f"{agent.name} {agent.email}")
+            (members if team is None or agent.id in member_ids else others).append(entry)
+        screen.app.push_screen(AgentPicker("Assign to", [("Nobody (unassign)", 0, "nobody")],
+                                           members, others, current or 0), done)
 
     screen.run_worker(show(), exit_on_error=False)
 

@@ -15,8 +15,25 @@ Failed = Callable[[BaseException], Any]
 
 
 def take(screen: BackendCalls, ticket: Any, done: Done, what: str, failed: Failed) -> None:
-    """Assign the ticket (a Ticket or a TicketCard) to the agent at the console."""
-    screen.call(lambda b: b.assign_to_me(ticket.id, ticket.version), done, what, failed=failed)
+    """Assign the ticket (a Ticket or a TicketCard) to the agent at the console; a ticket a
+    colleague holds is taken only once the agent confirms."""
+
+    def go() -> None:
+        screen.call(lambda b: b.assign_to_me(ticket.id, ticket.version), done, what,
+                    failed=failed)
+
+    me = screen.app.me
+    holder = ticket.assignee_id
+    if holder is None or (me is not None and holder == me.id):
+        go()
+        return
+    from deskline.text import plain
+    from tui.pickers import Confirm
+
+    name = plain(ticket.assignee_name or "another agent", one_line=True)
+    screen.app.push_screen(Confirm(f"#{ticket.number} is assigned to {name}. Take it?",
+                                   "Take it", f"Leave it with {name}"),
+                           lambda yes: go() if yes else None)
 
 
 def assign(screen: BackendCalls, ticket: Any, done: Done, what: str, failed: Failed,
@@ -31,7 +48,8 @@ def assign(screen: BackendCalls, ticket: Any, done: Done, what: str, failed: Fai
         screen.call(lambda b: b.assign_ticket(ticket.id, ticket.version, agent), done, what,
                     failed=failed)
 
-    pick_agent(screen, chosen, current)
+    pick_agent(screen, chosen, current if current is not None else ticket.assignee_id,
+               team_id=ticket.team_id)
 
 
 def set_priority(screen: BackendCalls, ticket: Any, done: Done, what: str,

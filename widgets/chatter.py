@@ -135,7 +135,7 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
             age = _age(msg.created_at, now)
             mark = "☑ " if msg.id in self.marked else ""
             if kind == "event":
-                if msg.events:
+                if msg.events and not msg.body:  # the body is the event's own sentence
                     what = "; ".join(
                         f"{plain(e.field, one_line=True)}: {plain(e.old or '—', one_line=True)}"
                         f" → {plain(e.new or '—', one_line=True)}" for e in msg.events)

@@ -21,6 +21,10 @@ from deskline.models import (
 from deskline.rules import similarity
 from deskline.service.base import ServiceBase, existing
 
+# How a sentence names a field that a merge chooses.
+MERGE_FIELD_NAMES = {"customer_id": "customer", "assignee_id": "assignee", "stage_id": "stage",
+                     "team_id": "team"}
+
 
 class MergeUseCases(ServiceBase):
 
@@ -99,13 +103,12 @@ class MergeUseCases(ServiceBase):
             columns["organization_id"] = customer.organization_id if customer else None
         now = to_db(self.clock())
         with self.store.transaction():
-            for sid in sources:
-                source = tickets[sid]
-                kept = [EventData(field=f.removesuffix("_id"), old=self._field_value(source, f))
-                        for f in MERGE_FIELDS] + [EventData(field="tags",
-                                                            old=", ".join(source.tags) or None)]
-                self._event(target.id, kept, body=f"Merged #{source.number} into this ticket; "
-                            f"its original values are kept here")
+            # The sources' own values stay on record (structured), under one sentence.
+            kept = [EventData(field=f"{f.removesuffix('_id')} of #{tickets[sid].number}",
+                              old=self._field_value(tickets[sid], f))
+                    for sid in sources for f in MERGE_FIELDS]
+            self._event(target.id, kept, body=_merged_sentence(target, sources, tickets,
+                                                               request.choices))
             self._write(target, request.versions[target.id], columns)
             if changes:
                 self._event(target.id, changes)
@@ -120,7 +123,7 @@ class MergeUseCases(ServiceBase):
                 self._write(source, request.versions[sid], {
                     "merged_into": target.id, "archived": 1, "is_open": 0, "updated_at": now})
                 self._event(sid, [EventData(field="merged_into", new=f"#{target.number}")],
-                            body=f"Merged into #{target.number}")
+                            body=f"Merged into #{target.number}; its messages are there now")
             self.store.recount_messages([target.id, *sources])
         return self._ticket(scope, target.id)
 
@@ -157,11 +160,35 @@ class MergeUseCases(ServiceBase):
                 self.store.set_follower(new_id, aid, True)
             self.store.move_messages(chosen, [ticket.id], new_id)
             new_number = self.store.ticket_number(new_id)
+            moved = _messages(len(chosen))
             self._event(new_id, [EventData(field="split_from", new=f"#{ticket.number}")],
-                        body=f"Split from #{ticket.number}")
+                        body=f"Split from #{ticket.number}: {moved}")
             self._event(ticket.id, [EventData(field="split_into", new=f"#{new_number}")],
-                        body=f"Split {len(chosen)} message(s) into #{new_number}")
+                        body=f"Split into #{new_number}: {moved}")
             self.store.recount_messages([ticket.id, new_id])
             self._apply_slas(new_id, team, team.stage_ids[0], ticket.priority, ticket.tags,
                              ticket.customer_id, now)
         return self._ticket(scope, new_id)
+
+
+def _messages(n: int) -> str:
+    return f"{n} message" if n == 1 else f"{n} messages"
+
+
+def _merged_sentence(target: Ticket, sources: list[int], tickets: dict[int, Ticket],
+                     choices: dict[str, int]) -> str:
+    """"Merged #12 and #15 into this ticket; kept the subject of #12 and the priority of
+    #15": for each field whose values differed, the ticket whose value the target keeps."""
+    numbers = [f"#{tickets[s].number}" for s in sources]
+    names = numbers[0] if len(numbers) == 1 else \
+        ", ".join(numbers[:-1]) + " and " + numbers[-1]
+    kept = []
+    for field in MERGE_FIELDS:
+        if len({repr(getattr(t, field)) for t in tickets.values()}) > 1:
+            owner = tickets[choices.get(field, target.id)]
+            kept.append(f"the {MERGE_FIELD_NAMES.get(field, field)} of #{owner.number}")
+    sentence = f"Merged {names} into this ticket"
+    if kept:
+        sentence += "; kept " + (kept[0] if len(kept) == 1 else
+                                 ", ".join(kept[:-1]) + " and " + kept[-1])
+    return sentence

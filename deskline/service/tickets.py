@@ -108,10 +108,12 @@ class TicketUseCases(ServiceBase):
             for aid in followers:
                 self.store.set_follower(tid, aid, True)
             changes = [EventData(field="stage", new=stage.name)]
+            sentence = f"Ticket created in {stage.name}"
             if assignee:
-                changes.append(EventData(field="assignee",
-                                         new=existing(self.store.agent(assignee)).name))
-            self._event(tid, changes, body="Ticket created")
+                name = existing(self.store.agent(assignee)).name
+                changes.append(EventData(field="assignee", new=name))
+                sentence += f", assigned to {name}"
+            self._event(tid, changes, body=sentence)
             self._apply_slas(tid, team, stage_id, data.priority, tags, customer_id, now)
             self._stage_mail(tid, stage)
         return self._ticket(scope, tid)
@@ -380,11 +382,22 @@ class TicketUseCases(ServiceBase):
         with self.store.transaction():
             self.store.delete_ticket(ticket.id)
 
+    def _refuse_merged(self, ticket: Ticket, what: str) -> None:
+        """A merged ticket is archived and its thread lives in the target: a message
+        written here would never be read there."""
+        if ticket.merged_into is None:
+            return
+        target = self.store.ticket(self.scope(), ticket.merged_into)
+        where = f"#{target.number}" if target else "another ticket"
+        raise ValidationFailed(f"ticket #{ticket.number} was merged into {where}; write "
+                               f"the {what} there", field="ticket_id")
+
     def reply(self, ticket_id: int, body: str, files: Sequence[FileUpload] = ()) -> Message:
         """A public answer, with `files` attached; mailed to the customer through the
         outbox."""
         scope = self.scope()
         ticket = self._ticket(scope, ticket_id)
+        self._refuse_merged(ticket, "reply")
         body = body.strip()
         if not body and not files:
             raise ValidationFailed("the reply is empty", field="body")
@@ -418,6 +431,7 @@ class TicketUseCases(ServiceBase):
         scope = self.scope()
         ticket = self._ticket(scope, ticket_id)
         access.require_agent(scope, "write internal comments")
+        self._refuse_merged(ticket, "comment")
         body = body.strip()
         if not body:
             raise ValidationFailed("the comment is empty", field="body")

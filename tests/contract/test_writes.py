@@ -46,7 +46,7 @@ async def test_create_ticket_lands_in_first_column(open_backend):
     assert ticket.id in {c.id for c in page.items}
     assert "new-tag" in await alice.list_tags()
     events = await _events(alice, ticket.id)
-    assert events[0].body == "Ticket created"
+    assert events[0].body == f"Ticket created in New, assigned to {ticket.assignee_name}"
 
 
 async def test_create_ticket_refuses_bad_input(open_backend):
@@ -183,8 +183,13 @@ async def test_merge_keeps_everything_and_refuses_bad_merges(open_backend):
     assert "first thread" in bodies and "second thread" in bodies
     kept = next(m for m in (await alice.ticket_messages(a.id, limit=200)).items
                 if m.body.startswith(f"Merged #{b.number}"))
-    assert {"field": "subject", "old": "VPN drops hourly", "new": None} in \
+    assert kept.body.startswith(f"Merged #{b.number} into this ticket; kept the subject of "
+                                f"#{a.number}, ")
+    assert kept.body.endswith(f" and the priority of #{b.number}")
+    assert {"field": f"subject of #{b.number}", "old": "VPN drops hourly", "new": None} in \
         [e.model_dump() for e in kept.events]
+    gone = [m.body for m in await _events(alice, b.id)]
+    assert f"Merged into #{a.number}; its messages are there now" in gone
     source = await alice.get_ticket(b.id)
     assert source.merged_into == a.id and source.archived
     c = await alice.create_ticket(TicketCreate(team_id=care.id, subject="third"))
@@ -194,6 +199,24 @@ async def test_merge_keeps_everything_and_refuses_bad_merges(open_backend):
     with pytest.raises(ConflictError):  # stale version of the target
         await alice.merge(MergeRequest(target_id=a.id, source_ids=[c.id],
                                        versions={a.id: a.version, c.id: c.version}))
+
+
+async def test_no_reply_or_comment_on_a_merged_ticket(open_backend):
+    alice = await open_backend(ALICE)
+    care = await _care(alice)
+    a = await alice.create_ticket(TicketCreate(team_id=care.id, subject="Printer offline"))
+    b = await alice.create_ticket(TicketCreate(team_id=care.id, subject="Printer is offline"))
+    await alice.merge(MergeRequest(target_id=a.id, source_ids=[b.id],
+                                   versions={a.id: a.version, b.id: b.version}))
+    before = (await alice.get_ticket(b.id)).message_count
+    for write in (lambda: alice.reply(b.id, "are you still there?"),
+                  lambda: alice.comment(b.id, "note to self")):
+        with pytest.raises(ValidationFailed) as err:
+            await write()
+        assert err.value.field == "ticket_id"
+        assert f"merged into #{a.number}" in err.value.message
+    assert (await alice.get_ticket(b.id)).message_count == before
+    await alice.reply(a.id, "the target still takes replies")
 
 
 async def test_split_moves_messages_and_links_both_ways(open_backend):
@@ -218,7 +241,9 @@ async def test_split_moves_messages_and_links_both_ways(open_backend):
     assert "about the invoice" in new_bodies
     old_bodies = [m.body for m in (await alice.ticket_messages(ticket.id)).items]
     assert "about the invoice" not in old_bodies and "about the printer" in old_bodies
-    assert f"Split 1 message(s) into #{new.number}" in old_bodies
+    assert f"Split into #{new.number}: 1 message" in old_bodies
+    assert f"Split from #{ticket.number}: 1 message" in \
+        [m.body for m in await _events(alice, new.id)]
     with pytest.raises(ConflictError):
         await alice.split(ticket.id, SplitRequest(message_ids=[third.id],
                                                   version=ticket.version))

@@ -46,7 +46,8 @@ def test_the_service_rules_apply_and_the_system_agent_stays_out_of_the_way(
     assert followers == [agnes.id]
     event = store.conn.execute("SELECT kind, body FROM messages WHERE ticket_id = ?",
                                (result.ticket_id,)).fetchone()
-    assert event == ("event", "Ticket created")
+    assert event[0] == "event" and event[1].startswith("Ticket created in ")
+    assert event[1].endswith(f", assigned to {agnes.name}")
 
 
 def test_routing_prefers_the_envelope_then_headers_and_plus_tags(intake: Intake) -> None:

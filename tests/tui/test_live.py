@@ -133,7 +133,7 @@ async def alice(pilot, steps: Steps, server) -> None:
     steps.done("alice: replied")
 
     await steps.wait("dmitri: saw the reply")
-    await pilot.press("escape")  # out of the composer (the draft is empty now)
+    await wait_for(pilot, lambda: screen.chatter.has_focus)  # sent: back in the thread
     steps.shared["stage"] = screen.ticket.stage_id
     await pilot.press("greater_than_sign")
     await wait_for(pilot, lambda: screen.ticket.stage_id != steps.shared["stage"])

@@ -8,7 +8,7 @@ from textual.widgets import Select
 from tests.tui.helpers import make_app, screen_text, wait_for
 from tests.tui.test_pilot import ALICE, is_ready
 from tests.tui.test_settings_teams import SIZE, flat, form_error, type_into
-from tui.pickers import Confirm, Picker
+from tui.pickers import AgentPicker, Confirm
 from tui.screens.settings import SettingsHub
 from tui.screens.settings.agents import (
     AgentForm,
@@ -184,7 +184,7 @@ async def test_assign_picker_marks_agents_on_time_off(demo_db):
         await wait_for(pilot, lambda: is_ready(app))
         await open_ticket(pilot, app, 386)
         await pilot.press("A")
-        await wait_for(pilot, lambda: isinstance(app.screen, Picker) and app.screen.labels)
+        await wait_for(pilot, lambda: isinstance(app.screen, AgentPicker) and app.screen.labels)
         labels = app.screen.labels
         assert any(label.startswith("Chloé Schmidt") and "away until 2026-03-03" in label
                    for label in labels)

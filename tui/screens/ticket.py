@@ -535,11 +535,40 @@ class TicketScreen(DesklineScreen):
             self.app.drafts.put(ticket.id, kind, "")
             self.app.drafts.save()
             self._moved = False
+            # Back to the thread, so the key bar's keys are keys again, not text.
+            self.chatter.focus()
             self.notify("Reply sent to the customer." if kind == "reply"
                         else "Internal comment added.", timeout=3)
             self._reload()
 
-        self.call(send, sent, "Sending the reply" if kind == "reply" else "Adding the comment")
+        self.call(send, sent, "Sending the reply" if kind == "reply" else "Adding the comment",
+                  failed=lambda exc: self._refused_merged(ticket, exc))
+
+    def _refused_merged(self, ticket, exc: BaseException) -> None:
+        """The ticket was merged away (perhaps by a colleague while the agent wrote): offer
+        the ticket it was merged into. The draft stays."""
+        from deskline.errors import ValidationFailed
+
+        if not (isinstance(exc, ValidationFailed) and exc.field == "ticket_id"):
+            return
+        from tui.pickers import Confirm
+
+        def offer(fresh) -> None:
+            target = fresh.merged_into
+            if target is None:
+                return
+            self._keep_draft(notify=False)
+
+            def chosen(yes) -> None:
+                if yes:
+                    self.app.open_ticket_screen(ticket_id=target)
+
+            self.notify("Your draft is kept here. Choose \"Open the ticket it was merged "
+                        "into\" to write there.", severity="warning", timeout=8)
+            self.app.push_screen(Confirm(f"{exc}", "Open the ticket it was merged into",
+                                         "Stay here (keep the draft)"), chosen)
+
+        self.call(lambda b: b.get_ticket(ticket.id), offer, "Finding the merged ticket")
 
     def action_editor(self) -> None:
         from tui.editor import editor_command
