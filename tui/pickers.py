@@ -193,7 +193,8 @@ def pick_agent(screen, done: Callable[[Any], None], current: int | None = None,
         team = next((t for t in screen.app.teams if t.id == team_id), None)
         member_ids = set(getattr(team, "member_ids", None) or [])
         now = screen.app.now()
-        members, others = [], []
+        members: list[tuple[str, int, str]] = []
+        others: list[tuple[str, int, str]] = []
         for agent in agents:
             label = f"{agent.name} <{agent.email}>" + (" (me)" if me and agent.id == me.id
                                                         else "")
