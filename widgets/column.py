@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.style import Style
 from textual.geometry import Size
 from textual.message import Message
@@ -19,7 +20,7 @@ from textual.strip import Strip
 
 from deskline.text import plain
 from widgets import glyphs
-from widgets.lines import CachedStyles, strip
+from widgets.lines import CachedStyles, strip, truncate
 
 if TYPE_CHECKING:
     from deskline.models import TicketCard
@@ -158,7 +159,7 @@ class TicketColumn(CachedStyles, ScrollView, can_focus=False, inherit_bindings=F
     def set_count(self, count: int | None) -> None:
         """The column's total (None while it is being counted)."""
         self.count = count
-        self.refresh_lines(0, 1)
+        self.refresh_lines(0, HEADER + 1)  # the header, or a folded strip's count under it
 
     def reset(self) -> None:
         """Forget the cards (a new filter): the screen loads the first page again."""
@@ -250,22 +251,19 @@ class TicketColumn(CachedStyles, ScrollView, can_focus=False, inherit_bindings=F
 
     def _header(self, width: int) -> Strip:
         style = self._style("header-active" if self.active else "header")
-        if self.folded:
-            return strip([(f"▸{_short(self.count)}", style)], width, style)
+        if self.folded:  # a narrow strip: the name, cut to fit, read left to right
+            return strip([(f"▸{self.stage_name}", style)], width, style)
         count = "…" if self.count is None else f"{self.count:,}"
         arrow = "▾ " if self.active else "  "
         name = self.stage_name + (" (closing)" if self.closing and width > 30 else "")
         room = width - len(count) - 4
-        from widgets.lines import truncate
-
         name = truncate(name, room)
         pad = " " * max(width - len(name) - len(count) - 4, 0)
         return strip([(f"{arrow}{name}{pad} {count} ", style)], width, style)
 
     def _folded_line(self, y: int, width: int, base: Style) -> Strip:
-        name = self.stage_name
-        if y < len(name):
-            return strip([(f" {name[y]}", self._style("header"))], width, base)
+        if y == 0:  # the count under the name: what a folded column still tells
+            return strip([(f" {_short(self.count)}", self._style("dim"))], width, base)
         return Strip.blank(width, base)
 
     def _card(self, index: int, width: int) -> list[Strip]:
@@ -292,9 +290,8 @@ class TicketColumn(CachedStyles, ScrollView, can_focus=False, inherit_bindings=F
         if selected:
             sla_style = base + Style(bold=level in ("failed", "late"))
         tags = " ".join("#" + plain(t, one_line=True) for t in card.tags)
-        who = plain(card.customer_name or "no customer", one_line=True)
-        assignee = ("@" + plain(card.assignee_name, one_line=True)) if card.assignee_name \
-            else "unassigned"
+        who, assignee = _people(plain(card.customer_name or "no customer", one_line=True),
+                                plain(card.assignee_name or "", one_line=True), width - 1)
         lines = [
             [(bar, base), (mark, self._style("marked") if not selected else base),
              (f"#{card.number} ", base + Style(bold=True)),
@@ -316,3 +313,27 @@ def _short(n: int | None) -> str:
     if n is None:
         return "…"
     return f"{n}" if n < 1000 else f"{n // 1000}k" if n < 1_000_000 else f"{n // 1_000_000}M"
+
+
+def _people(customer: str, assignee: str, room: int) -> tuple[str, str]:
+    """A card's "customer → assignee" fitted to `room` cells.
+
+    The assignee is what an agent scans a board for, so it stays whole as long as it can:
+    the customer is cut first (down to a few letters), then the assignee goes to their
+    first name, then to initials. "unassigned" becomes "nobody" on the narrowest cards.
+    """
+    if assignee:
+        words = assignee.split()
+        forms = ["@" + assignee]
+        if len(words) > 1:
+            forms.append("@" + words[0])
+        forms.append("@" + "".join(w[0] for w in words if w))
+    else:
+        forms = ["unassigned", "nobody"]
+    keep = min(cell_len(customer), 8)  # of the customer, at least this much before cutting
+    for form in forms:
+        left = room - 3 - cell_len(form)
+        if left >= keep:
+            return truncate(customer, left), form
+    form = forms[-1]
+    return truncate(customer, max(room - 3 - cell_len(form), 2)), form
