@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -17,6 +18,7 @@ from textual.widgets import Static, TextArea
 
 from deskline.text import plain
 from widgets import glyphs
+from widgets.lines import truncate
 
 _MENTION = re.compile(r"@([\w.\-]*)$")
 
@@ -59,6 +61,9 @@ class Composer(Vertical):
         self.area = self.query_one("#body", TextArea)
         self._paint()
 
+    def on_resize(self) -> None:
+        self._paint()
+
     @property
     def text(self) -> str:
         return self.area.text
@@ -85,17 +90,30 @@ class Composer(Vertical):
         self.area.move_cursor(self.area.document.end)
 
     def _paint(self, hint: str | None = None) -> None:
-        tabs = Text()
-        for kind, label in (("reply", " Reply to customer "), ("comment", " Comment (internal) ")):
+        tabs = Text(no_wrap=True, overflow="ellipsis")
+        width = self.size.width - 2 or 78  # inside the padding; 78 before the first layout
+        if self.kind == "reply":
+            tail = f" to {plain(self.recipient, one_line=True)}" if self.recipient else ""
+            tails = [tail]
+        else:
+            tails = [" ■ internal: never mailed to the customer", " ■ internal: not mailed",
+                     " ■ internal"]
+        # Long labels while the line has room for them and what follows; else short ones.
+        for labels in ((("reply", "Reply to customer"), ("comment", "Comment (internal)")),
+                       (("reply", "Reply"), ("comment", "Comment"))):
+            used = sum(len(label) + 3 for _, label in labels)
+            tail = next((t for t in tails if used + cell_len(t) <= width), tails[-1])
+            if used + cell_len(tail) <= width:
+                break
+        for kind, label in labels:
             if kind == self.kind:
-                tabs.append(f"[{label.strip()}]", "bold reverse")
+                tabs.append(f"[{label}]", "bold reverse")
             else:
-                tabs.append(f" {label.strip()} ", "dim")
+                tabs.append(f" {label} ", "dim")
             tabs.append(" ")
-        if self.kind == "reply" and self.recipient:
-            tabs.append(f" to {plain(self.recipient, one_line=True)}", "dim")
-        elif self.kind == "comment":
-            tabs.append(" ■ internal: never mailed to the customer", "bold")
+        # What is left of the line for the address, cut with an ellipsis if need be.
+        tail = truncate(tail, max(width - used, 0))
+        tabs.append(tail, "dim" if self.kind == "reply" else "bold")
         self.query_one("#tabs", Static).update(tabs)
         drafts = [k for k, v in self.texts.items() if v.strip() and k != self.kind]
         if hint is None:

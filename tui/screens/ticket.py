@@ -162,9 +162,10 @@ class TicketScreen(DesklineScreen):
         t.append(" · @" + plain(ticket.assignee_name, one_line=True) if ticket.assignee_name
                  else " · unassigned")
         t.append(" · customer: ")
-        t.append(plain(ticket.customer_name or "none", one_line=True))
-        if ticket.customer_email:
-            t.append(f" <{plain(ticket.customer_email, one_line=True)}>")
+        name = plain(ticket.customer_name or "", one_line=True)
+        email = plain(ticket.customer_email or "", one_line=True)
+        # A customer known by address only is that address, not "none <x@y>".
+        t.append(f"{name} <{email}>" if name and email else name or email or "none")
         if ticket.organization_name:
             t.append(f" · org: {plain(ticket.organization_name, one_line=True)}")
         t.append("\n")
