@@ -377,7 +377,7 @@ class TicketUseCases(ServiceBase):
     def delete_ticket(self, ticket_id: int, version: int) -> None:
         scope = self.scope()
         ticket = self._ticket(scope, ticket_id)
-        access.require_agent(scope, "delete tickets")
+        access.require_admin(scope, "delete tickets")
         self._check_version(ticket, version)
         with self.store.transaction():
             self.store.delete_ticket(ticket.id)
