@@ -623,6 +623,8 @@ class TicketCreate(Input):
     tags: list[str] = Field(default_factory=list)
     channel: Channel = Channel.manual
     assignee_id: int | None = None  # default: the team's automatic assignment, if any
+    # not set: the customer's organization; set (None too: no organization), that one
+    organization_id: int | None = None
 
 
 class TicketUpdate(Input):

@@ -323,7 +323,8 @@ class RemoteBackend:
         return AttachmentFile(info=info, content=response.content)
 
     async def create_ticket(self, data: TicketCreate) -> Ticket:
-        return await self._send(Ticket, "POST", "/tickets", data.model_dump(mode="json"))
+        # only the fields set: an organization_id left out means the customer's
+        return await self._send(Ticket, "POST", "/tickets", data)
 
     async def update_ticket(self, ticket_id: int, version: int, data: TicketUpdate) -> Ticket:
         return await self._send(Ticket, "PATCH", f"/tickets/{int(ticket_id)}", data, version)

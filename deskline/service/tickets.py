@@ -82,6 +82,14 @@ class TicketUseCases(ServiceBase):
             if customer is None:
                 raise ValidationFailed(f"customer {customer_id} does not exist",
                                        field="customer_id")
+        organization_id = customer.organization_id if customer else None
+        if "organization_id" in data.model_fields_set:
+            if scope.portal:
+                raise PermissionDenied("a customer account cannot set the organization")
+            organization_id = data.organization_id
+            if organization_id is not None and self.store.organization(organization_id) is None:
+                raise ValidationFailed(f"organization {organization_id} does not exist",
+                                       field="organization_id")
         if data.assignee_id is not None:
             self._assignable(data.assignee_id)
         stage = existing(self.store.stage(stage_id))  # one of the team's stages
@@ -94,7 +102,7 @@ class TicketUseCases(ServiceBase):
                 "number": self.store.next_number(), "subject": data.subject,
                 "description": data.description, "team_id": team.id, "stage_id": stage_id,
                 "assignee_id": assignee, "customer_id": customer_id,
-                "organization_id": customer.organization_id if customer else None,
+                "organization_id": organization_id,
                 "priority": data.priority, "channel": data.channel.value,
                 "created_at": to_db(now), "updated_at": to_db(now),
                 "closed_at": to_db(now) if closing else None, "is_open": int(not closing),
@@ -377,7 +385,7 @@ class TicketUseCases(ServiceBase):
     def delete_ticket(self, ticket_id: int, version: int) -> None:
         scope = self.scope()
         ticket = self._ticket(scope, ticket_id)
-        access.require_agent(scope, "delete tickets")
+        access.require_admin(scope, "delete tickets")
         self._check_version(ticket, version)
         with self.store.transaction():
             self.store.delete_ticket(ticket.id)

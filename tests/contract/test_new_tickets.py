@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from deskline.models import Channel, CustomerCreate, TicketCreate
+import pytest
+
+from deskline.errors import ValidationFailed
+from deskline.models import Channel, CustomerCreate, OrganizationCreate, TicketCreate
 from tests.conftest import ADMIN, ALICE
 
 
@@ -32,3 +35,32 @@ async def test_a_deleted_tickets_number_is_not_given_again(open_backend):
     await admin.delete_ticket(newest.id, newest.version)
     after = await admin.create_ticket(TicketCreate(team_id=care.id, subject="After"))
     assert after.number > newest.number
+
+
+async def test_a_ticket_takes_the_organization_it_is_given_in_one_write(open_backend):
+    admin = await open_backend(ADMIN)
+    alice = await open_backend(ALICE)
+    care = await _care(alice)
+    home = await admin.create_organization(OrganizationCreate(name="Home Org"))
+    other = await admin.create_organization(OrganizationCreate(name="Other Org"))
+    customer = await alice.create_customer(CustomerCreate(
+        email="member@org.example", organization_id=home.id))
+    default = await alice.create_ticket(TicketCreate(
+        team_id=care.id, subject="The customer's", customer_id=customer.id))
+    assert default.organization_id == home.id
+    chosen = await alice.create_ticket(TicketCreate(
+        team_id=care.id, subject="Another's", customer_id=customer.id,
+        organization_id=other.id))
+    assert chosen.organization_id == other.id
+    assert chosen.version == default.version  # created, never updated afterwards
+    events = [m for m in (await alice.ticket_messages(chosen.id, limit=50)).items
+              if m.kind.value == "event"]
+    assert len(events) == 1
+    none = await alice.create_ticket(TicketCreate(
+        team_id=care.id, subject="No one's", customer_id=customer.id, organization_id=None))
+    assert none.organization_id is None
+    with pytest.raises(ValidationFailed) as unknown:
+        await alice.create_ticket(TicketCreate(
+            team_id=care.id, subject="Nowhere", customer_id=customer.id,
+            organization_id=10 ** 6))
+    assert unknown.value.field == "organization_id"

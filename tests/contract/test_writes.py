@@ -123,11 +123,27 @@ async def test_assign_edit_follow_archive_delete(open_backend):
     assert ticket.id not in {c.id for c in board.items}
     restored = await alice.archive_ticket(ticket.id, archived.version, False)
     assert not restored.archived
-    await alice.delete_ticket(ticket.id, restored.version)
+    admin = await open_backend(ADMIN)
+    await admin.delete_ticket(ticket.id, restored.version)
     from deskline.errors import NotFound
 
     with pytest.raises(NotFound):
         await alice.get_ticket(ticket.id)
+
+
+async def test_only_an_admin_deletes_a_ticket(open_backend):
+    alice = await open_backend(ALICE)
+    portal = await open_backend(PORTAL)
+    onboarding = next(t for t in await portal.list_teams() if t.name == "Onboarding")
+    theirs = await portal.create_ticket(TicketCreate(team_id=onboarding.id, subject="Mine"))
+    ours = await alice.create_ticket(TicketCreate(team_id=(await _care(alice)).id,
+                                                  subject="Keep me"))
+    for backend, ticket in ((alice, ours), (alice, theirs), (portal, theirs)):
+        with pytest.raises(PermissionDenied) as refused:
+            await backend.delete_ticket(ticket.id, ticket.version)
+        assert "only an admin can delete tickets" in str(refused.value)
+    assert (await alice.get_ticket(ours.id)).version == ours.version
+    assert (await portal.get_ticket(theirs.id)).id == theirs.id
 
 
 async def test_reply_comment_and_mentions(open_backend):

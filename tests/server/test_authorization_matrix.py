@@ -46,7 +46,9 @@ def _requests(world: World, role: str, name: str | None, tid: int) -> dict:
                                    {"stage_id": cur["stage_id"]})),
         "archive_noop": ((200, 403), ("POST", f"/tickets/{tid}/archive", v,
                                       {"archived": False})),
-        "delete_stale": ((412, 403), ("DELETE", f"/tickets/{tid}", {"If-Match": '"0"'}, None)),
+        # only an admin deletes: an agent is refused before the version is looked at
+        "delete_stale": ((412 if role == "admin" else 403, 403),
+                         ("DELETE", f"/tickets/{tid}", {"If-Match": '"0"'}, None)),
         "follow": ((200, 200), ("PUT", f"/tickets/{tid}/following", {}, {"following": True})),
         "reply": ((201, 201), ("POST", f"/tickets/{tid}/messages", {},
                                {"kind": "reply", "body": "matrix reply"})),

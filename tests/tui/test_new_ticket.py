@@ -87,6 +87,35 @@ async def test_customer_search_by_name_chooses_one_and_its_organization(demo_db)
         assert backend.writes("create_customer") == []
 
 
+async def test_an_organization_changed_from_the_customers_goes_in_the_one_create_call(demo_db):
+    app = make_app(demo_db, email=ALICE)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: is_ready(app))
+        form = await open_form(pilot)
+        backend = app.holder["backend"]
+        someone = next(c for c in (await backend.list_customers(limit=50)).items
+                       if c.organization_id is not None)
+        other = next(o for o in form.organizations if o.id != someone.organization_id)
+        await pilot.press(*"Calling for another company")
+        await type_customer(pilot, form, someone.email)
+        chosen = next(c for c in form.matches if c.id == someone.id)
+        matches = form.query_one("#customer-matches", OptionList)
+        matches.focus()
+        matches.highlighted = form.matches.index(chosen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert form.query_one("#organization_id", Select).value == someone.organization_id
+        form.query_one("#organization_id", Select).value = other.id
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen)
+                       and app.screen.ticket is not None)
+        assert app.screen.ticket.organization_id == other.id
+        [(args, _kw)] = backend.writes("create_ticket")
+        assert args[0].organization_id == other.id
+        assert args[0].customer_id == someone.id
+        assert backend.writes("update_ticket") == []
+
+
 async def test_an_empty_subject_is_refused_naming_the_field_and_typing_stays(demo_db):
     app = make_app(demo_db, email=ALICE)
     async with app.run_test(size=SIZE) as pilot:

@@ -1,9 +1,10 @@
 """A new ticket from the console (a phone call, a walk-in): subject, customer found by name
 or email as it is typed (a new email creates the customer), organization (the customer's,
 changeable), team, stage (the team's first open one), priority, tags, channel, description.
-Saving calls `create_ticket` — automatic assignment and SLA apply as for mail — and opens
-the ticket. Built like the settings forms (`tui/screens/settings/form.py`): it fits 80×24,
-a refusal names the field and what was typed stays."""
+Saving makes one `create_ticket` call, the organization shown included — automatic
+assignment and SLA apply as for mail — and opens the ticket. Built like the settings forms
+(`tui/screens/settings/form.py`): it fits 80×24, a refusal names the field and what was
+typed stays."""
 
 from __future__ import annotations
 
@@ -205,7 +206,7 @@ class NewTicketForm(SettingsForm):
     def action_save(self) -> None:
         from pydantic import ValidationError
 
-        from deskline.models import CustomerCreate, TicketCreate, TicketUpdate
+        from deskline.models import CustomerCreate, TicketCreate
 
         def value(widget_id: str) -> Any:
             chosen = self.query_one(f"#{widget_id}", Select).value
@@ -246,12 +247,10 @@ class NewTicketForm(SettingsForm):
                     except ValidationError as exc:
                         raise FieldProblem("customer", str(exc.errors()[0].get("msg", exc))
                                            .removeprefix("Value error, ")) from exc
-            ticket = await backend.create_ticket(data.model_copy(
-                update={"customer_id": customer.id if customer else None}))
-            if ticket.organization_id != organization_id:  # changed from the customer's
-                ticket = await backend.update_ticket(
-                    ticket.id, ticket.version, TicketUpdate(organization_id=organization_id))
-            return ticket
+            # the organization as shown, the customer's or the one chosen: one write
+            return await backend.create_ticket(data.model_copy(update={
+                "customer_id": customer.id if customer else None,
+                "organization_id": organization_id}))
 
         self.submit(create, "Creating the ticket")
 
