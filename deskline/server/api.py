@@ -101,8 +101,6 @@ class Api:
         self.db = str(db)
         self.settings = settings
         self._local = threading.local()
-        self._stores: list[ServerStore] = []
-        self._stores_lock = threading.Lock()
         self.failures = Window(settings.auth_failures, settings.auth_window)
         self.token_creations = Window(settings.token_creations, 60.0)
         self.presence = PresenceBoard(settings.presence_ttl)
@@ -113,18 +111,15 @@ class Api:
         if store is None:
             store = ServerStore.open(self.db, create=False, durable=True)
             self._local.store = store
-            with self._stores_lock:
-                self._stores.append(store)
         return store
 
     def close(self) -> None:
-        with self._stores_lock:
-            for store in self._stores:
-                try:
-                    store.close()
-                except Exception:  # noqa: BLE001 - closing at shutdown, nothing to report
-                    pass
-            self._stores.clear()
+        """Let go of every thread's store. A store is closed where it is no longer in use:
+        at shutdown a worker thread may still be inside a query for a stream or a request
+        being cut short, and closing its connection from here, under that query, crashes
+        SQLite. Dropping the references instead closes each connection when its last user
+        lets go (the thread-local values go with the old `threading.local`)."""
+        self._local = threading.local()
 
     # authentication --------------------------------------------------------------------
 
