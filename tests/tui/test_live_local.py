@@ -148,3 +148,33 @@ async def test_board_and_ticket_follow_another_console(demo_db):
             await wait_for(pilot, lambda: "Seen without r" in screen_text(app))
     finally:
         await other.close()
+
+
+async def test_view_opened_while_the_thread_changes_shows_the_news(demo_db):
+    """The view opens with the thread read just before: a message committed after that
+    read, whose event came before the view listened, is still appended (it used to show
+    only on the next open)."""
+    import asyncio
+
+    other = await open_local(demo_db, ALICE)
+    app = make_app(demo_db, ALICE)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: ready(app))
+            ticket_id = app.screen.my_cards[0].id
+            backend = app.backend
+            read = backend.ticket_messages
+
+            async def read_then_mail_arrives(*args, **kwargs):
+                page = await read(*args, **kwargs)
+                del backend.ticket_messages  # once
+                await other.comment(ticket_id, "Arrived while opening")
+                await asyncio.sleep(1.5)  # its event is told before the view exists
+                return page
+
+            backend.ticket_messages = read_then_mail_arrives
+            screen = await open_ticket(pilot, ticket_id)
+            await within(pilot, lambda: "Arrived while opening"
+                         in screen.chatter.messages[-1].body)
+    finally:
+        await other.close()
