@@ -5,11 +5,12 @@ its latest thread at once."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
-from tests.tui.helpers import open_local, screen_text, wait_for
 from tests.tui.helpers import make_app as _make_app
+from tests.tui.helpers import open_local, screen_text, wait_for
 from tui.screens.board import BoardScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.ticket import TicketScreen
@@ -64,8 +65,6 @@ async def test_reopened_ticket_shows_the_latest_thread(demo_db):
 async def test_events_of_another_writer_on_the_same_file(demo_db):
     """The contract of `LocalBackend.events()`: what another connection writes to the file
     comes out within ~2 s, shaped like the server's events; nothing without a change."""
-    import asyncio
-
     reader = await open_local(demo_db, ALICE)
     writer = await open_local(demo_db, ALICE)
     try:
@@ -98,8 +97,6 @@ async def test_events_of_another_writer_on_the_same_file(demo_db):
 async def test_events_skip_what_the_agent_may_not_see(demo_db):
     """The server's rule (`service/changes.py`): a ticket of a team Dmitri is not in is
     never told to him."""
-    import asyncio
-
     reader = await open_local(demo_db, DMITRI)
     writer = await open_local(demo_db, ALICE)
     try:
@@ -154,8 +151,6 @@ async def test_view_opened_while_the_thread_changes_shows_the_news(demo_db):
     """The view opens with the thread read just before: a message committed after that
     read, whose event came before the view listened, is still appended (it used to show
     only on the next open)."""
-    import asyncio
-
     other = await open_local(demo_db, ALICE)
     app = make_app(demo_db, ALICE)
     try:
