@@ -2,6 +2,12 @@
 
 SQLite work runs on one dedicated thread that owns the connection, so the event loop (the
 console's UI thread) never waits on the disk, and writes stay in order.
+
+Live events come from the file itself: every writer (mail intake, another console, the
+command line, a server) fills `change_log` through triggers, and `events()` polls it on the
+DB thread — `PRAGMA data_version` first, the log only when something was committed — and
+yields what this agent may see (`service/changes.py`, the server's rule too). Presence needs
+a server: locally nobody else is ever seen.
 """
 
 from __future__ import annotations
@@ -11,19 +17,28 @@ import functools
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deskline.backend import BACKEND_METHODS
 from deskline.service import Service, resolve_agent  # noqa: F401 - also offered here
+from deskline.service.changes import visible_changes
+from deskline.store.changes import Change
 from deskline.store.sqlite import SqliteStore
+
+if TYPE_CHECKING:
+    from deskline.server.schemas import ServerEvent
+
+POLL = 0.5  # seconds between looks at the file for other writers' changes
+BATCH = 1000  # change log rows read at a time
 
 
 class LocalBackend:
     """Every Backend method, run as the service's method of the same name on the DB thread."""
 
-    # LiveBackend: no server behind, so no live events and nobody else's presence.
-    live = False
+    # LiveBackend: events from the change log of the file; no presence without a server.
+    live = True
     state = "connected"
+    poll = POLL
 
     def __init__(self, service: Service, executor: ThreadPoolExecutor) -> None:
         self._service = service
@@ -73,9 +88,56 @@ class LocalBackend:
     def on_state(self, listener: Callable[[str], None]) -> None:
         """The state never changes: nothing to tell `listener`."""
 
-    async def events(self, last_event_id: int | None = None) -> AsyncIterator[Any]:
-        return
-        yield  # an async generator that ends at once
+    async def events(self, last_event_id: int | None = None) -> AsyncIterator[ServerEvent]:
+        """Every change committed to the file after `last_event_id` (None: from now on),
+        by any writer, that this agent may see; a `reset` when the log no longer reaches
+        back that far. Runs until cancelled."""
+        from deskline.server.schemas import ServerEvent
+
+        after, stamp = await self.run(self._head, last_event_id)
+        if after is None:
+            yield ServerEvent(type="reset")
+            after, stamp = await self.run(self._head, None)
+        assert after is not None
+        while True:
+            rows, after, stamp = await self.run(self._changes, after, stamp)
+            for row in rows:
+                yield ServerEvent(type=row[1], id=row[2], version=row[3], event_id=row[0])
+            if stamp is not None:  # read everything there was: wait for more
+                await asyncio.sleep(self.poll)
+
+    def _stamp(self) -> tuple[int, int]:
+        """Changes when any connection commits (data_version: the others; total_changes:
+        this one's own writes)."""
+        store = self._service.store
+        assert isinstance(store, SqliteStore)
+        return store.data_version(), store.conn.total_changes
+
+    def _head(self, after: int | None) -> tuple[int | None, tuple[int, int] | None]:
+        """Where to start reading (None when `after` is older than the kept log), and the
+        stamp to compare with (None: read the log at once)."""
+        store = self._service.store
+        if after is None:
+            stamp = self._stamp()
+            return store.last_change_id(), stamp
+        oldest = store.oldest_change_id()
+        if oldest and after < oldest - 1:
+            return None, None
+        return after, None
+
+    def _changes(self, after: int, stamp: tuple[int, int] | None
+                 ) -> tuple[list[Change], int, tuple[int, int] | None]:
+        """The visible changes after `after`, the id read up to and the new stamp (None
+        when a full batch came: read again at once). Nothing is read while the stamp
+        holds."""
+        now = self._stamp()
+        if now == stamp:
+            return [], after, stamp
+        rows = self._service.store.changes_after(after, BATCH)
+        if not rows:
+            return [], after, now
+        kept = visible_changes(self._service, rows)
+        return kept, rows[-1][0], (None if len(rows) == BATCH else now)
 
     async def presence(self, ticket_id: int) -> list[Any]:
         return []

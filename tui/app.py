@@ -97,6 +97,11 @@ class DesklineApp(App):
         self.connection_state = "connected"
         self._refetching: set[int] = set()
         self._refetch_again: set[int] = set()
+        # How many events came, and at which count each ticket was last named: a ticket
+        # view that opens with data read before an event it never heard (it was not shown
+        # yet) asks for the news once it is (`open_ticket_screen`).
+        self._events_heard = 0
+        self._ticket_heard: dict[int, int] = {}
         self._refetch_slots = asyncio.Semaphore(REFETCH_AT_ONCE)
         for theme in themes.THEMES.values():
             self.register_theme(theme)
@@ -263,6 +268,7 @@ class DesklineApp(App):
         try:
             async for event in backend.events():
                 self.trace(f"event-{event.type}-{event.id}")
+                self._heard(event)
                 if event.type in TICKET_EVENTS and event.id is not None and any(
                         getattr(screen, "wants_event", _no)(event)
                         for screen in self.screen_stack):
@@ -272,6 +278,19 @@ class DesklineApp(App):
             self._connection("offline")
             self.notify(f"Live updates stopped: {plain(exc.message)}. Restart with a valid "
                         "token.", severity="error", timeout=30, markup=False)
+
+    def _heard(self, event: Any) -> None:
+        self._events_heard += 1
+        if event.type in TICKET_EVENTS and event.id is not None:
+            heard = self._ticket_heard
+            heard.pop(int(event.id), None)  # newest last: the oldest are forgotten first
+            heard[int(event.id)] = self._events_heard
+            if len(heard) > 1000:
+                del heard[next(iter(heard))]
+
+    def _heard_since(self, ticket_id: int, mark: int) -> bool:
+        """Whether an event named the ticket after the count `mark`."""
+        return self._ticket_heard.get(ticket_id, 0) > mark
 
     def _refetch(self, backend: Backend, ticket_id: int) -> None:
         """Fetch the ticket again (once at a time per ticket; again if more events came)."""
@@ -301,6 +320,16 @@ class DesklineApp(App):
                 self._refetching.discard(ticket_id)
 
         self.run_worker(fetch(), group="live-refetch", exit_on_error=False)
+
+    def _tell_again(self, screen: Any, ticket_id: int) -> None:
+        """A view that missed the events of its ticket fetches the news: new messages (it
+        keeps those it shows) and the ticket itself."""
+        from deskline.server.schemas import ServerEvent
+
+        event = ServerEvent(type="message.created", id=ticket_id)
+        if self.backend is not None and getattr(screen, "wants_event", _no)(event):
+            self._refetch(self.backend, ticket_id)
+        self.server_event.publish(event)
 
     async def _open_with_retry(self):
         """The backend; an import that met another thread's import (Python reports a
@@ -430,6 +459,7 @@ class DesklineApp(App):
 
         async def fetch() -> None:
             prefetched = None
+            mark = self._events_heard
             try:
                 backend = await self.backend_ready()
                 if ticket_id is not None:
@@ -441,8 +471,12 @@ class DesklineApp(App):
                 prefetched = (ticket, await backend.ticket_messages(ticket.id, limit=PAGE))
             except Exception:  # the screen asks again and reports the problem
                 prefetched = None
-            self.push_screen(TicketScreen(ticket_id=ticket_id, number=number,
-                                          prefetched=prefetched))
+            screen = TicketScreen(ticket_id=ticket_id, number=number, prefetched=prefetched)
+            await self.push_screen(screen)
+            if prefetched is not None and self._heard_since(prefetched[0].id, mark):
+                # Another writer changed the ticket while it was read and before the view
+                # listened: what it shows may be older than the event. Tell it again.
+                self._tell_again(screen, prefetched[0].id)
 
         self.run_worker(fetch(), group="open-ticket", exclusive=True, exit_on_error=False)
 

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from starlette.requests import Request
 
-from deskline import access
 from deskline.models import Agent
 from deskline.service import Service
+from deskline.service.changes import visible_changes
 from deskline.store.changes import Change
 
 if TYPE_CHECKING:
@@ -153,24 +153,7 @@ class EventBroker:
 
     def visible(self, agent: Agent, rows: list[Row]) -> list[Row]:
         """The rows this agent may hear about, decided by the service's scope."""
-        if not rows:
-            return []
-        service = Service(self.store(), agent)
-        scope = service.scope()
-        live = service.visible_ticket_ids(r[2] for r in rows if r[1] != "ticket.deleted")
-        kept = []
-        for row in rows:
-            _id, kind, ticket_id, _version, team_id, customer_id, message_kind = row
-            if kind == "ticket.deleted":
-                ok = access.team_visible(scope, team_id) and (
-                    not scope.portal or customer_id == scope.customer_id)
-            else:
-                ok = ticket_id in live
-            if ok and scope.portal and kind == "message.created" and message_kind != "reply":
-                ok = False  # internal comments and tracked changes are never told
-            if ok:
-                kept.append(row)
-        return kept
+        return visible_changes(Service(self.store(), agent), rows)
 
     async def _frames(self, agent: Agent, rows: list[Row]) -> bytes:
         """The SSE frames of the rows this agent may hear about (b"" when none)."""

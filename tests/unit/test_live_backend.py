@@ -1,4 +1,5 @@
-"""Every backend offers LiveBackend: a server's for real, the local one as no-ops."""
+"""Every backend offers LiveBackend: both follow events (a server's stream, the local file's
+change log: tests/tui/test_live_local.py); presence only with a server."""
 
 from __future__ import annotations
 
@@ -18,15 +19,14 @@ def test_both_backends_have_the_live_members_with_the_protocols_parameters():
             want = inspect.signature(getattr(LiveBackend, name))
             got = inspect.signature(getattr(backend, name))
             assert list(got.parameters) == list(want.parameters), (backend, name)
-    assert RemoteBackend.live is True and LocalBackend.live is False
+    assert RemoteBackend.live is True and LocalBackend.live is True
     assert LocalBackend.state == "connected"
 
 
-def test_a_local_backend_sends_no_event_and_sees_nobody():
-    local = LocalBackend.__new__(LocalBackend)  # the live members need no database
+def test_a_local_backend_sees_nobody():
+    local = LocalBackend.__new__(LocalBackend)  # presence needs no database
 
     async def run():
-        assert [e async for e in local.events()] == []
         assert await local.presence(1) == [] and await local.set_presence(1, "viewing") == []
 
     local.on_state(lambda state: None)
