@@ -438,7 +438,7 @@ class DesklineApp(App):
         names = list(themes.THEMES)
         current = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(current + 1) % len(names)]
-        self.notify(f"Theme: {themes.THEME_LABELS[self.theme]}", timeout=3)
+        self.notify(f"Theme: {themes.THEME_LABELS[self.theme]}", timeout=3, markup=False)
 
     async def run_spec(self, spec: keymap.KeySpec) -> None:
         """Run a binding's action from the command palette, where it applies."""
@@ -450,7 +450,7 @@ class DesklineApp(App):
             await self.run_action(spec.action, screen)
         else:
             self.notify(f"“{spec.description}” works on the {spec.scope} screen.",
-                        severity="warning", timeout=4)
+                        severity="warning", timeout=4, markup=False)
 
     def open_ticket_screen(self, ticket_id: int | None = None, number: int | None = None) -> None:
         """Fetch the ticket and its first messages, then show the screen with them: one

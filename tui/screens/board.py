@@ -264,7 +264,7 @@ class BoardScreen(DesklineScreen):
         if not column.folded and column.stage_id not in self.cursors:
             self._load_page(column)
         self.notify(f"{column.stage_name} {'folded' if column.folded else 'unfolded'} "
-                    "(this view only; nothing is closed)", timeout=3)
+                    "(this view only; nothing is closed)", timeout=3, markup=False)
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -290,7 +290,7 @@ class BoardScreen(DesklineScreen):
     def _apply(self, ticket, what: str) -> None:
         """Show a changed ticket where it now belongs, without reloading the board."""
         self.app.ticket_changed.publish(ticket)
-        self.notify(what, timeout=3)
+        self.notify(what, timeout=3, markup=False)
 
     def action_move(self, delta: int) -> None:
         card = self._selected()
@@ -357,7 +357,7 @@ class BoardScreen(DesklineScreen):
 
     def _deleted(self, card) -> None:
         self.app.ticket_removed.publish(card.id)
-        self.notify(f"#{card.number} deleted", timeout=3)
+        self.notify(f"#{card.number} deleted", timeout=3, markup=False)
 
     def _reload_card(self, ticket_id: int) -> None:
         self.call(lambda b: b.get_ticket(ticket_id), self.app.ticket_changed.publish,
