@@ -985,3 +985,38 @@ class CustomerExportFilter(Input):
     project_id: int | None = None
     unassigned: bool = False  # only customers without an organization
     text: str | None = None
+
+
+# --- canned replies ----------------------------------------------------------------------
+
+
+class CannedReply(Model):
+    """A reply kept for the composer: personal (its agent's own) or a team's (admins keep
+    those). `body` is a template with the mail templates' placeholders."""
+
+    id: int
+    name: str
+    body: str
+    agent_id: int | None = None  # set for a personal reply
+    team_id: int | None = None  # set for a team's reply
+    team_name: str | None = None
+    updated_at: datetime
+
+
+class CannedReplyCreate(Input):
+    name: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=20_000)
+    team_id: int | None = None  # None: a personal reply of the one who creates it
+
+
+class CannedReplyUpdate(Input):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    body: str | None = Field(None, min_length=1, max_length=20_000)
+
+
+class CannedRender(Model):
+    """A canned reply rendered for one ticket. `problem` says why `text` is the body as
+    written (rendering failed); the agent still gets the text, never an error."""
+
+    text: str
+    problem: str | None = None

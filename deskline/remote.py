@@ -52,6 +52,10 @@ from deskline.models import (
     AuditEntry,
     BoardColumn,
     BoardFilter,
+    CannedRender,
+    CannedReply,
+    CannedReplyCreate,
+    CannedReplyUpdate,
     Customer,
     CustomerCreate,
     CustomerUpdate,
@@ -624,6 +628,31 @@ class RemoteBackend:
                         limit: int = 50) -> Page[AuditEntry]:
         return await self._get(Page[AuditEntry], "/audit", kind=kind, cursor=cursor,
                                limit=limit)
+
+    # --- canned replies -------------------------------------------------------------------
+
+    async def list_canned_replies(self, team_id: int | None = None,
+                                  ticket_id: int | None = None) -> list[CannedReply]:
+        return await self._get(list[CannedReply], "/canned-replies", team_id=team_id,
+                               ticket_id=ticket_id)
+
+    async def get_canned_reply(self, reply_id: int) -> CannedReply:
+        return await self._get(CannedReply, f"/canned-replies/{int(reply_id)}")
+
+    async def create_canned_reply(self, data: CannedReplyCreate) -> CannedReply:
+        return await self._send(CannedReply, "POST", "/canned-replies",
+                                data.model_dump(mode="json"))
+
+    async def update_canned_reply(self, reply_id: int,
+                                  data: CannedReplyUpdate) -> CannedReply:
+        return await self._send(CannedReply, "PATCH", f"/canned-replies/{int(reply_id)}", data)
+
+    async def delete_canned_reply(self, reply_id: int) -> None:
+        await self._send(None, "DELETE", f"/canned-replies/{int(reply_id)}")
+
+    async def render_canned_reply(self, reply_id: int, ticket_id: int) -> CannedRender:
+        return await self._send(CannedRender, "POST", f"/tickets/{int(ticket_id)}"
+                                f"/canned-replies/{int(reply_id)}/render")
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -9,6 +9,7 @@ the modules of this package and put together here.
 from deskline.errors import NotFound
 from deskline.models import Agent, Role
 from deskline.service.base import MAX_PAGE, ServiceBase, snippet
+from deskline.service.canned import CannedUseCases
 from deskline.service.clocks import ClockUseCases
 from deskline.service.closing import ClosingUseCases
 from deskline.service.customers import CustomerUseCases
@@ -26,7 +27,8 @@ from deskline.store.interface import Store
 
 class Service(DirectoryUseCases, SetupUseCases, StaffUseCases, ReadingUseCases,
               TicketUseCases, ClockUseCases, MergeUseCases, CustomerUseCases, ClosingUseCases,
-              RatingUseCases, ReportUseCases, ImportUseCases, ServiceBase):
+              RatingUseCases, ReportUseCases, ImportUseCases,
+              CannedUseCases, ServiceBase):
     """Every use case, for one actor."""
 
 

@@ -1,0 +1,50 @@
+"""Routes of canned replies: an agent's own and the teams' (which admins keep), and a
+reply rendered for a ticket. Each is one use case of `service/canned.py`; the service
+decides who may (another agent's reply is a 404, a team's reply changed by an agent a 403).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from deskline.models import CannedRender, CannedReply, CannedReplyCreate, CannedReplyUpdate
+from deskline.server.api import Api, router
+
+
+def routes(api: Api) -> APIRouter:
+    r = router()
+    run = api.run
+
+    @r.get("/canned-replies", response_model=list[CannedReply], tags=["canned"])
+    async def list_canned(request: Request, team_id: int | None = None,
+                          ticket_id: int | None = None) -> Response:
+        """Your own replies and those of the teams you see; `team_id`: that team's only;
+        `ticket_id`: your own and those of the ticket's team."""
+        return await run(request, lambda s: s.list_canned_replies(team_id, ticket_id))
+
+    @r.post("/canned-replies", response_model=CannedReply, status_code=201, tags=["canned"])
+    async def create_canned(request: Request, data: CannedReplyCreate) -> Response:
+        """Without `team_id` a personal reply; with it a team's (admins only)."""
+        return await run(request, lambda s: s.create_canned_reply(data), status=201)
+
+    @r.get("/canned-replies/{reply_id}", response_model=CannedReply, tags=["canned"])
+    async def canned(request: Request, reply_id: int) -> Response:
+        return await run(request, lambda s: s.get_canned_reply(reply_id))
+
+    @r.patch("/canned-replies/{reply_id}", response_model=CannedReply, tags=["canned"])
+    async def update_canned(request: Request, reply_id: int,
+                            data: CannedReplyUpdate) -> Response:
+        return await run(request, lambda s: s.update_canned_reply(reply_id, data))
+
+    @r.delete("/canned-replies/{reply_id}", status_code=204, tags=["canned"])
+    async def delete_canned(request: Request, reply_id: int) -> Response:
+        return await run(request, lambda s: s.delete_canned_reply(reply_id))
+
+    @r.post("/tickets/{ticket_id}/canned-replies/{reply_id}/render",
+            response_model=CannedRender, tags=["canned"])
+    async def render_canned(request: Request, ticket_id: int, reply_id: int) -> Response:
+        """The reply filled in for the ticket; nothing is saved or sent."""
+        return await run(request, lambda s: s.render_canned_reply(reply_id, ticket_id))
+
+    return r
