@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 
 COMMANDS = ("init", "team", "stage", "sla", "template", "agent", "org", "project", "tag",
-            "audit")
+            "audit",
+            "canned")
 
 ASSIGNMENTS = ["manual", "balanced_total", "balanced_open"]
 VISIBILITIES = ["private", "company", "public"]
@@ -64,6 +65,9 @@ def add_parsers(sub, db_arg) -> None:
     _template_parsers(sub, db_arg)
     _agent_parsers(sub, db_arg)
     _directory_parsers(sub, db_arg)
+    from deskline.cli_admin.canned import add_parsers as add_canned_parsers  # argparse only
+
+    add_canned_parsers(sub, db_arg)
 
     audit = sub.add_parser("audit", help="the audit trail of configuration changes, newest "
                                          "first")
@@ -296,6 +300,10 @@ def run(args: argparse.Namespace, open_service, error) -> int:
         from deskline.cli_admin import people
 
         return people.run(args, open_service, error)
+    if args.command == "canned":
+        from deskline.cli_admin import canned
+
+        return canned.run(args, open_service, error)
     from deskline.cli_admin import setup
 
     return setup.run(args, open_service, error)
