@@ -20,6 +20,8 @@ PLACES: tuple[Place, ...] = (
     Place("import", "Open: Import customers or tickets from CSV", "map, check, import"),
     Place("reports", "Open: Reports", "charts by team, agent and period"),
     Place("settings", "Open: Settings", "teams, stages, agents, SLA, templates… (admins)"),
+    Place("canned", "Open: Canned replies", "your own replies for the composer, and your "
+          "teams'"),
     # Settings sections (admins): tui/screens/settings SECTIONS.
     Place("sla", "Settings: SLA policies", "per team: targets, hours, recompute"),
     Place("templates", "Settings: Mail templates", "edit with a live preview"),
@@ -27,6 +29,8 @@ PLACES: tuple[Place, ...] = (
           "create, rename, merge tags, delete"),
     Place("tokens", "Settings: API tokens", "every agent's tokens; revoke"),
     Place("audit", "Settings: Audit trail", "who changed what, newest first"),
+    Place("team_canned", "Settings: Canned replies of the teams", "offered to the teams' "
+          "agents in the composer"),
 )
 
 
@@ -52,6 +56,10 @@ def open_screen(app: Any, name: str) -> None:
         from tui.screens.reports import ReportsScreen
 
         app.push_screen(ReportsScreen())
+    elif name == "canned":  # every agent: their own replies (and admins the teams')
+        from tui.screens.canned import CannedReplies
+
+        app.push_screen(CannedReplies())
     else:  # the settings hub or one of its sections: admins only (open_settings tells)
         from tui.screens.settings import open_settings
 

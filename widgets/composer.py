@@ -1,7 +1,8 @@
 """The composer of the ticket view: two tabs, Reply (to the customer) and Comment (internal).
 
 It only edits text and posts messages; the screen sends, keeps drafts and runs $EDITOR.
-`@` in a comment completes agent names (ctrl+n, see the keymap).
+`@` in a comment completes agent names (ctrl+n, see the keymap). `::` typed at the start
+of a line asks the screen for a canned reply (`CannedWanted`); `insert_canned` puts it in.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from widgets import glyphs
 from widgets.lines import truncate
 
 _MENTION = re.compile(r"@([\w.\-]*)$")
+CANNED_TRIGGER = "::"  # typed at the start of a line: pick a canned reply
 
 
 class ComposerArea(TextArea, inherit_bindings=False):
@@ -37,6 +39,9 @@ class Composer(Vertical):
             super().__init__()
             self.kind = kind
             self.text = text
+
+    class CannedWanted(Message):
+        """`::` was typed at the start of a line: the screen offers the canned replies."""
 
     def __init__(self, keys: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -132,6 +137,8 @@ class Composer(Vertical):
         event.stop()
         self.texts[self.kind] = self.area.text
         self.post_message(self.Changed(self.kind, self.area.text))
+        if self.area.has_focus and self._before_cursor() == CANNED_TRIGGER:
+            self.post_message(self.CannedWanted())
         matches = self._matches()
         if matches:
             names = ", ".join(f"@{h} ({plain(n, one_line=True)})" for h, n in matches[:3])
@@ -165,3 +172,18 @@ class Composer(Vertical):
         handle = matches[0][0]
         self.area.replace(f"{handle} ", (row, col - len(partial)), (row, col))
         return True
+
+    # --- canned replies ---------------------------------------------------------------
+
+    def _before_cursor(self) -> str:
+        row, col = self.area.cursor_location
+        return self.area.document.get_line(row)[:col]
+
+    def insert_canned(self, text: str) -> None:
+        """Insert `text` at the cursor, in place of a `::` that asked for it."""
+        row, col = self.area.cursor_location
+        if self._before_cursor() == CANNED_TRIGGER:
+            self.area.replace(text, (row, 0), (row, col))
+        else:
+            self.area.insert(text)
+        self.area.focus()

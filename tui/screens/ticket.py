@@ -427,6 +427,29 @@ class TicketScreen(DesklineScreen):
             self.notify("Type @ and the start of an agent's name in a comment first.",
                         timeout=3)
 
+    # --- canned replies ---------------------------------------------------------------
+
+    def action_canned(self) -> None:
+        """Pick a canned reply, rendered for this ticket, into the composer at the cursor."""
+        ticket = self._need_ticket()
+        if ticket is None:
+            return
+        from tui.canned import pick_canned
+
+        if not self.composer.area.has_focus:  # from the thread: into the tab shown
+            self.composer.area.focus()
+
+        def insert(text: str | None) -> None:
+            if text is not None:
+                self.composer.insert_canned(text)
+            self.composer.area.focus()
+
+        pick_canned(self, ticket.id, insert)
+
+    def on_composer_canned_wanted(self, event: Composer.CannedWanted) -> None:
+        event.stop()
+        self.action_canned()
+
     def action_attach(self) -> None:
         """Add a file to the reply (asks for its path), or remove one already added."""
         if not self._need_ticket():
