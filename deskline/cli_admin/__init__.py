@@ -76,7 +76,7 @@ def add_parsers(sub, db_arg) -> None:
     _json(audit)
     audit.add_argument("--kind", metavar="K",
                        help="only this kind: team, stage, sla_policy, template, agent, "
-                            "organization, project, tag, token")
+                            "organization, project, tag, token, canned_reply")
     audit.add_argument("--limit", type=int, default=50, metavar="N",
                        help="at most N entries (default 50; 0 for all)")
 

@@ -95,9 +95,16 @@ async def test_canned_replies_kept_checked_shared_and_rendered(open_backend):
         "Refunds take 5 days, ."
     with pytest.raises(NotFound):
         await jonas.render_canned_reply(mine.id, ticket.id)
+    # A body that compiles but fails on its data is inserted as written, with the problem.
+    odd = await alice.create_canned_reply(CannedReplyCreate(name="Odd",
+                                                            body="{{ ticket.number / 0 }}"))
+    failed = await alice.render_canned_reply(odd.id, ticket.id)
+    assert (failed.text, failed.problem) == ("{{ ticket.number / 0 }}", "line 1: division by zero")
 
     await alice.delete_canned_reply(mine.id)
     with pytest.raises(NotFound):
         await alice.get_canned_reply(mine.id)
     await admin.delete_canned_reply(team_reply.id)
     assert team_reply.id not in {r.id for r in await alice.list_canned_replies()}
+    assert [e.action for e in (await admin.audit_log(kind="canned_reply")).items] == \
+        ["deleted", "created", "created"]  # team replies only: configuration

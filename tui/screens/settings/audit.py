@@ -18,7 +18,8 @@ from widgets.rows import Row, RowList
 
 PAGE = 50
 KINDS = ("team", "stage", "sla_policy", "template", "agent", "organization", "project", "tag",
-         "token")
+         "token",
+         "canned_reply")
 ALL = ""
 
 
