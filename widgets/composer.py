@@ -52,6 +52,7 @@ class Composer(Vertical):
         self.files: list[tuple[str, int]] = []  # (path, size) to send with the reply
         self.people: list[tuple[str, str]] = []  # (handle, name) for @ completion
         self.recipient = ""
+        self._last_text = ""  # what the box held at the last change: `::` must be typed
 
     def compose(self) -> ComposeResult:
         yield Static(id="tabs")
@@ -137,7 +138,10 @@ class Composer(Vertical):
         event.stop()
         self.texts[self.kind] = self.area.text
         self.post_message(self.Changed(self.kind, self.area.text))
-        if self.area.has_focus and self._before_cursor() == CANNED_TRIGGER:
+        # Typed (one more character), not loaded with a draft that happens to hold it.
+        typed = len(self.area.text) == len(self._last_text) + 1
+        self._last_text = self.area.text
+        if typed and self.area.has_focus and self._before_cursor() == CANNED_TRIGGER:
             self.post_message(self.CannedWanted())
         matches = self._matches()
         if matches:
