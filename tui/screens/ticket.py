@@ -761,6 +761,55 @@ class TicketScreen(DesklineScreen):
 
         self.app.push_screen(EditTicketScreen(t), edited)
 
+    # --- copy and links ---------------------------------------------------------------
+
+    def action_copy(self, what: str) -> None:
+        """Copy the ticket number, the customer's email or the selected message."""
+        ticket = self._need_ticket()
+        if ticket is None:
+            return
+        from tui.clipboard import copy
+
+        if what == "number":
+            copy(self, f"#{ticket.number}", "the ticket number")
+        elif what == "email":
+            if ticket.customer_email:
+                copy(self, plain(ticket.customer_email, one_line=True), "the customer's email")
+            else:
+                self.notify("This ticket has no customer email.", timeout=3)
+        else:
+            message = self.chatter.current
+            body = message.body if message is not None else ticket.description
+            if body.strip():
+                copy(self, plain(body), "the message" if message else "the description")
+            else:
+                self.notify("Nothing to copy: the message is empty.", timeout=3)
+
+    def action_links(self) -> None:
+        """The http(s) addresses of the description and the messages loaded: open or copy."""
+        ticket = self._need_ticket()
+        if ticket is None:
+            return
+        from deskline.links import web_addresses
+
+        urls = web_addresses([ticket.description, *(m.body for m in self.chatter.messages)])
+        if not urls:
+            self.notify("No http(s) address in this ticket's messages.", timeout=3)
+            return
+        from tui.clipboard import copy, follow
+        from tui.link_picker import LinkPicker
+
+        def chosen(choice) -> None:
+            if choice is None:
+                return
+            action, url = choice
+            if action == "open":
+                follow(self, url)
+            else:
+                copy(self, url, "the address")
+
+        self.app.push_screen(LinkPicker(f"Links in #{ticket.number}", urls), chosen)
+
     def on_key(self, event) -> None:
         # Keep the draft file current while typing without writing on every key.
         if isinstance(self.focused, TextArea):
