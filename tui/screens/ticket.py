@@ -761,6 +761,16 @@ class TicketScreen(DesklineScreen):
 
         self.app.push_screen(EditTicketScreen(t), edited)
 
+    def action_preview(self) -> None:
+        """The reply or comment being written, its Markdown drawn as it will be seen."""
+        composer = self.composer
+        if not composer.text.strip():
+            self.notify(f"Write the {composer.kind} first, then preview it.", timeout=3)
+            return
+        from tui.preview import MarkdownPreview
+
+        self.app.push_screen(MarkdownPreview(composer.kind, composer.text, composer.recipient))
+
     # --- copy and links ---------------------------------------------------------------
 
     def action_copy(self, what: str) -> None:
