@@ -65,9 +65,10 @@ def to_html(text: str) -> str:
     return parser().render(text.translate(_CONTROLS))
 
 
-def mail_html(text: str) -> str:
-    """A whole HTML document for the text/html part of a mail."""
-    return _PAGE.format(to_html(text))
+def mail_html(text: str) -> str | None:
+    """A whole HTML document for the text/html part of a mail; None without text (a
+    reply of files only)."""
+    return _PAGE.format(to_html(text)) if text.strip() else None
 
 
 def has_formatting(text: str) -> bool:

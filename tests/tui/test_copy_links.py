@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tui.helpers import make_app, wait_for
-from tests.tui.test_pilot import ALICE, is_ready
-from tests.tui.test_ticket_header import COMMENT, EMAIL, add_long_ticket
+from tests.tui.helpers import wait_for
+from tests.tui.test_ticket_header import COMMENT, EMAIL, long_ticket_view
 from tui import clipboard
 from tui.link_picker import LinkPicker
-from tui.screens.ticket import TicketScreen
 
 
 @pytest.mark.parametrize(("env", "platform", "here"), [
@@ -26,17 +24,12 @@ def test_a_browser_is_started_only_where_it_can_show_the_page(env, platform, her
 
 
 async def test_copy_keys_and_the_links_of_a_ticket(demo_db, monkeypatch):
-    number = add_long_ticket(demo_db)
-    app = make_app(demo_db, email=ALICE)
     notices: list[str] = []
     opened: list[str] = []
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with long_ticket_view(demo_db) as (app, pilot, screen):
         monkeypatch.setattr(app, "notify", lambda message, **kw: notices.append(message))
         monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
-        await wait_for(pilot, lambda: is_ready(app))
-        app.open_ticket_screen(number=number)
-        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.ticket)
-        screen = app.screen
+        number = screen.ticket.number
         await pilot.press("y")
         assert app.clipboard == f"#{number}" and notices[-1].startswith("Copied the ticket")
         await pilot.press("Y")

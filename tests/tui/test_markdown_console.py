@@ -3,11 +3,9 @@ preview of a reply before it is sent; customers' text stays as written."""
 
 from __future__ import annotations
 
-from tests.tui.helpers import make_app, screen_text, wait_for
-from tests.tui.test_pilot import ALICE, is_ready
-from tests.tui.test_ticket_header import add_long_ticket
+from tests.tui.helpers import screen_text, wait_for
+from tests.tui.test_ticket_header import long_ticket_view
 from tui.preview import MarkdownPreview
-from tui.screens.ticket import TicketScreen
 
 WRITTEN = ("# Steps\n**Restart** it <b>now</b> [x](javascript:alert(1))\n"
            "see [docs](https://docs.example/a) ![pic](https://img.example/p.png)\n"
@@ -15,13 +13,7 @@ WRITTEN = ("# Steps\n**Restart** it <b>now</b> [x](javascript:alert(1))\n"
 
 
 async def test_comments_are_drawn_and_a_reply_previewed(demo_db):
-    number = add_long_ticket(demo_db)
-    app = make_app(demo_db, email=ALICE)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: is_ready(app))
-        app.open_ticket_screen(number=number)
-        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.ticket)
-        screen = app.screen
+    async with long_ticket_view(demo_db) as (app, pilot, screen):
         chatter = screen.chatter
         comment = next(i for i, m in enumerate(chatter.messages) if m.kind == "comment")
         chatter.scroll_to(y=0, animate=False, immediate=True)

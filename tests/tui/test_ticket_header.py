@@ -3,12 +3,13 @@ ellipsis, whatever long and hostile values it holds."""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from rich.cells import cell_len
 from rich.text import Text
 
 from tests.tui.helpers import HOSTILE, NOW, make_app, wait_for
-from tests.tui.test_pilot import ALICE, is_ready
-from tui.screens.ticket import TicketScreen
+from tests.tui.test_pilot import ALICE, is_ready, open_ticket
 from widgets.fields import Field, FieldLines, lay_out
 
 NAME = "Maximilian-Alexander [bold]von Hohenzollern-Sigmaringen[/bold] the Third of Many"
@@ -44,6 +45,16 @@ def add_long_ticket(path) -> int:
     return ticket.number
 
 
+@asynccontextmanager
+async def long_ticket_view(path):
+    """(app, pilot, ticket screen) of `add_long_ticket`'s ticket at 80×24."""
+    number = add_long_ticket(path)
+    app = make_app(path, email=ALICE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: is_ready(app))
+        yield app, pilot, await open_ticket(pilot, app, number)
+
+
 def test_fields_wrap_whole_and_long_ones_are_cut():
     rows = [[Field(Text("#7 " + "word " * 30))],
             [Field("team › New"), Field("urgent"), Field("customer: ", "N" * 60, " <a@b.c>"),
@@ -58,14 +69,10 @@ def test_fields_wrap_whole_and_long_ones_are_cut():
 
 
 async def test_header_fields_are_whole_at_80x24(demo_db):
-    number = add_long_ticket(demo_db)
-    app = make_app(demo_db, email=ALICE)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: is_ready(app))
-        app.open_ticket_screen(number=number)
-        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.ticket)
+    async with long_ticket_view(demo_db) as (_app, pilot, screen):
         await pilot.pause()
-        header = app.screen.query_one("#ticket-header", FieldLines)
+        number = screen.ticket.number
+        header = screen.query_one("#ticket-header", FieldLines)
         lines = str(header.render()).split("\n")
         assert header.size.height == len(lines) <= 6
         assert all(cell_len(line) <= 78 for line in lines)

@@ -66,7 +66,8 @@ def test_markdown_is_rendered_and_line_breaks_kept():
     assert "<strong>Carla</strong>,<br />\nthanks" in html
     assert "<li>one</li>" in html
     assert '<a href="https://x.example/a_(b)">https://x.example/a_(b)</a>.' in html
-    assert markdown.mail_html("x").startswith("<!DOCTYPE html>")
+    assert (markdown.mail_html("x") or "").startswith("<!DOCTYPE html>")
+    assert markdown.mail_html(" \n") is None
 
 
 def test_plain_paragraphs_have_nothing_to_format():
