@@ -143,6 +143,12 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("ticket.merge", "M", "merge", "Merge with a ticket found by search"),
         KeySpec("ticket.archive", "X", "archive", "Archive / restore"),
         KeySpec("ticket.files", "d", "files", "Save the files that came with the mails…"),
+        KeySpec("ticket.copy_number", "y", "copy('number')", "Copy the ticket number"),
+        KeySpec("ticket.copy_email", "Y", "copy('email')", "Copy the customer's email"),
+        KeySpec("ticket.copy_message", "m", "copy('message')", "Copy the selected message"),
+        KeySpec("ticket.links", "o", "links", "Links in the messages: open or copy…"),
+        KeySpec("ticket.preview", "f7,ctrl+r", "preview",
+                "Preview the reply or comment (Markdown)"),
         KeySpec("ticket.attach", "f8,ctrl+l", "attach", "Attach a file to the reply…"),
         KeySpec("ticket.back", "escape", "back", "Back (keeps the draft)", True, short="back"),
     )),
@@ -166,6 +172,12 @@ SCOPES: tuple[Scope, ...] = (
     )),
     Scope("dialog", "Dialog: ", "Dialog", (
         KeySpec("dialog.cancel", "escape", "cancel", "Cancel", True, short="cancel"),
+    )),
+    Scope("links", "Links: ", "Links", (
+        KeySpec("links.open", "enter", "open", "Open the address (copy it without a browser)",
+                True, short="open"),
+        KeySpec("links.copy", "c", "copy", "Copy the address", True, short="copy"),
+        KeySpec("links.cancel", "escape", "cancel", "Cancel", True, short="cancel"),
     )),
     Scope("help", "Help: ", "help", (
         KeySpec("help.close", "escape,f1,q", "close", "Close", True, short="close"),

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from rich.segment import Segment
 from textual.geometry import Size
 from textual.message import Message as TextualMessage
 from textual.scroll_view import ScrollView
@@ -23,6 +24,9 @@ from widgets.lines import CachedStyles, strip, wrap
 if TYPE_CHECKING:
     from deskline.models import AttachmentInfo, Message
 
+
+# A line's text: plain, or a line of drawn Markdown (the bar, then its segments).
+Line = str | tuple[str, tuple[Segment, ...]]
 
 OPENING = -2  # the message index of the description's lines: no message, never selected
 
@@ -51,7 +55,8 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
         self._now = now or (lambda: datetime.now(UTC))
         # (heading, text, files) above the messages
         self._opening: tuple[str, str, tuple[AttachmentInfo, ...]] | None = None
-        self._lines: list[tuple[int, str, str]] = []  # (message index, role, text)
+        self._lines: list[tuple[int, str, Line]] = []  # (message index, role, text)
+        self._rendered: dict[tuple[str, int], tuple[tuple[Segment, ...], ...] | None] = {}
         self._starts: list[int] = []  # first line of each message
         self._width = 0
 
@@ -145,6 +150,11 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
                 continue
             if kind == "comment":
                 lines.append((i, "internal-head", f"{mark}■ INTERNAL note by {author} · {age}"))
+                rendered = self._markdown(msg.body, width - 4)
+                if rendered is not None:  # agents' Markdown, drawn (widgets/markdown_lines.py)
+                    lines += [(i, "internal", ("┃ ", segments)) for segments in rendered]
+                    lines.append((i, "gap", ""))
+                    continue
                 for text in wrap(plain(msg.body), width - 4):
                     lines.append((i, "internal", "┃ " + text))
             else:
@@ -162,7 +172,24 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(width, len(lines))
         self.refresh()
 
-    def _opening_lines(self, width: int) -> list[tuple[int, str, str]]:
+    def _markdown(self, body: str, width: int) -> tuple[tuple[Segment, ...], ...] | None:
+        """A comment's lines as Markdown draws them; None when there is nothing to format
+        (then it is wrapped as written). Kept per body and width: layouts repeat."""
+        key = (body, width)
+        if key not in self._rendered:
+            from deskline.markdown import has_formatting
+
+            if len(self._rendered) > 500:
+                self._rendered.clear()
+            self._rendered[key] = None
+            if has_formatting(body):
+                from widgets.markdown_lines import lines as markdown_lines
+
+                self._rendered[key] = tuple(
+                    tuple(line) for line in markdown_lines(body, width, self.app.console))
+        return self._rendered[key]
+
+    def _opening_lines(self, width: int) -> list[tuple[int, str, Line]]:
         if self._opening is None:
             return []
         heading, text, files = self._opening
@@ -178,6 +205,11 @@ class Chatter(CachedStyles, ScrollView, can_focus=True, inherit_bindings=False):
         if row >= len(self._lines):
             return Strip.blank(width, base)
         index, role, text = self._lines[row]
+        if not isinstance(text, str):  # a line of a comment's Markdown: (bar, segments)
+            style = self.cstyle(f"chatter--{role}")
+            bar, segments = text
+            return Strip([Segment(bar, style), *Segment.apply_style(segments, style)]
+                         ).crop_extend(0, width, style)
         if role == "more":
             if not self.fetching:
                 self.fetching = True

@@ -65,8 +65,10 @@ def build(*, from_addr: str, from_name: str | None, to_addr: str, to_name: str |
           subject: str, body: str, message_id: str, date: datetime,
           in_reply_to: str | None = None, references: list[str] | None = None,
           ticket_number: int | None = None, automatic: bool = False,
-          files: Sequence[tuple[str, str, bytes]] = ()) -> EmailMessage:
-    """A mail; `files` are (filename, content type, content) attached after the text."""
+          files: Sequence[tuple[str, str, bytes]] = (),
+          html: str | None = None) -> EmailMessage:
+    """A mail; `files` are (filename, content type, content) attached after the text.
+    With `html`, the text and the HTML are the two parts of a multipart/alternative."""
     msg = EmailMessage(policy=BUILD_POLICY)
     msg["From"] = address(from_addr, from_name)
     msg["To"] = address(to_addr, to_name)
@@ -92,6 +94,10 @@ def build(*, from_addr: str, from_name: str | None, to_addr: str, to_name: str |
     else:
         msg.set_content(body, charset="utf-8",
                         cte="quoted-printable" if len(body) < 100_000 else "base64")
+    if html is not None:
+        # After the text: a reader shows the last alternative it understands.
+        msg.add_alternative(html, subtype="html", charset="utf-8",
+                            cte="quoted-printable" if len(html) < 100_000 else "base64")
     for filename, content_type, content in files:
         maintype, _, subtype = media_type(content_type).partition("/")
         msg.add_attachment(content, maintype=maintype, subtype=subtype,

@@ -37,6 +37,7 @@ from typing import NamedTuple
 
 from deskline.clock import to_db, utcnow
 from deskline.mail import compose
+from deskline.markdown import MAIL_KINDS, mail_html
 from deskline.store.sqlite import SqliteStore
 
 INTERRUPTED = ("interrupted during delivery: the server may have accepted it, so it is not "
@@ -259,7 +260,8 @@ class Outbox:
             ticket_number=due.number,
             automatic=due.kind != "reply",  # confirmations, stage mail, ratings, invitations
             files=self.store.message_files(due.chatter_id) if due.chatter_id is not None
-            else ())
+            else (),
+            html=mail_html(due.body) if due.kind in MAIL_KINDS else None)
         return msg, compose.to_wire(msg)
 
     def _open_envelope(self, due: _DueRow, sender: str,

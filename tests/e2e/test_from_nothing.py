@@ -112,7 +112,7 @@ def test_a_helpdesk_from_nothing(tmp_path: Path, capsys, sink: Sink) -> None:
             assert f"#{ticket.number}" in confirmation["Subject"]
             assert ALIAS in reply["From"]
             assert reply["Subject"] == f"Re: [#{ticket.number}] The printer prints blank pages"
-            assert "toner cartridge" in reply.get_content()
+            assert "toner cartridge" in reply.get_body(("plain",)).get_content()
 
             # 5. Solved: the stage's "Solved" template goes to the customer.
             clock.advance(hours=1)
@@ -126,7 +126,7 @@ def test_a_helpdesk_from_nothing(tmp_path: Path, capsys, sink: Sink) -> None:
         assert solved.rcpt_tos == [CUSTOMER]
         assert solved.message["Subject"] == \
             f"[#{ticket.number}] Solved: The printer prints blank pages"
-        body = solved.message.get_content()
+        body = solved.message.get_body(("plain",)).get_content()
         assert body.startswith("Hello Carla,") and f"ticket #{ticket.number} solved" in body
         # The SLA's target (In Progress) lies before Solved: reached, in time.
         assert bob.get_ticket(ticket.id).slas[0].status.value == "reached"

@@ -57,7 +57,7 @@ def test_mail_to_alias_reply_and_answer_over_smtp(db_path, clock: Clock, sink: S
             confirmation, reply = inbox
             assert f"#{ticket.number}" in confirmation["Subject"]
             assert reply["Subject"] == f"Re: [#{ticket.number}] The printer prints blank pages"
-            assert "toner cartridge" in reply.get_content()
+            assert "toner cartridge" in reply.get_body(("plain",)).get_content()
             assert all("replaced last week" not in m.as_string() for m in inbox)
 
             # 3. Her mail client answers the reply: same ticket.
@@ -68,8 +68,9 @@ def test_mail_to_alias_reply_and_answer_over_smtp(db_path, clock: Clock, sink: S
             answer["Message-ID"] = "<answer@client.example>"
             answer["In-Reply-To"] = reply["Message-ID"]
             answer["References"] = reply["References"] + " " + reply["Message-ID"]
+            quoted = reply.get_body(("plain",)).get_content()
             answer.set_content("The toner was fine, it works now. Thanks!\n\n"
-                               f"On Monday Support wrote:\n> {reply.get_content()}")
+                               f"On Monday Support wrote:\n> {quoted}")
             send(receiver.address[1], answer)
             # 4. The same mail again (a resending server): still one reply.
             send(receiver.address[1], answer)

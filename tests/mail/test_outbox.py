@@ -42,7 +42,7 @@ def test_reply_is_delivered_threaded_with_the_ticket_number(store, clock, outbox
     assert reply["References"].split() == ["<m1@client.example>", confirmation["Message-ID"]]
     assert reply["X-Deskline-Ticket"] == "1"
     assert reply["Auto-Submitted"] is None and confirmation["Auto-Submitted"] == "auto-generated"
-    assert reply.get_content().strip() == "Please restart the printer."
+    assert reply.get_body(("plain",)).get_content().strip() == "Please restart the printer."
     # every Message-ID we sent is remembered on its row and for threading
     for row in rows(store):
         assert row[2] == "sent" and row[4]

@@ -116,7 +116,7 @@ def test_the_running_server_delivers_a_queued_reply_exactly_once(demo_db: Path,
     finally:
         server.stop()
     assert len(sink.received) == 1
-    assert "restart the router" in sink.received[0].message.get_content()
+    assert "restart the router" in sink.received[0].message.get_body(("plain",)).get_content()
     store = SqliteStore.open(demo_db)
     status = store.conn.execute("SELECT status FROM outbox WHERE body LIKE '%restart the"
                                 " router%'").fetchall()

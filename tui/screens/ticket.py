@@ -18,6 +18,7 @@ from tui.base import DesklineScreen
 from widgets import glyphs
 from widgets.chatter import Chatter
 from widgets.composer import Composer
+from widgets.fields import Field, FieldLines
 from widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class TicketScreen(DesklineScreen):
         self.others: list = []
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Loading the ticket…"), id="ticket-header")
+        yield FieldLines(Text("Loading the ticket…"), id="ticket-header")
         presence = Static(id="presence")
         presence.display = False  # only with a server, when someone else is here
         yield presence
@@ -147,44 +148,45 @@ class TicketScreen(DesklineScreen):
         self.composer._paint()
         now = self.app.now()
         me = self.app.me
-        t = Text(no_wrap=False)
-        t.append(f"#{ticket.number} ", "bold")
-        t.append(plain(ticket.subject, one_line=True), "bold")
+        # Fields, each kept whole when the header wraps (widgets/fields.py).
+        title = [Field(Text(f"#{ticket.number} {plain(ticket.subject, one_line=True)}",
+                            "bold"))]
         if ticket.archived:
-            t.append("  [archived]", "bold reverse")
+            title.append(Field(Text("[archived]", "bold reverse")))
         if ticket.merged_into:
-            t.append(f"  [merged into ticket id {ticket.merged_into}]", "bold reverse")
-        t.append("\n")
-        t.append(f"{plain(ticket.team_name, one_line=True)} › ")
-        t.append(plain(ticket.stage_name, one_line=True), "bold")
-        t.append(" · ")
-        t.append(glyphs.priority(ticket.priority), "bold" if ticket.priority >= 2 else "")
-        t.append(" · @" + plain(ticket.assignee_name, one_line=True) if ticket.assignee_name
-                 else " · unassigned")
-        t.append(" · customer: ")
+            title.append(Field(Text(f"[merged into ticket id {ticket.merged_into}]",
+                                    "bold reverse")))
+        where = Text(f"{plain(ticket.team_name, one_line=True)} › ")
+        where.append(plain(ticket.stage_name, one_line=True), "bold")
+        fields = [Field(where),
+                  Field(Text(glyphs.priority(ticket.priority),
+                             "bold" if ticket.priority >= 2 else "")),
+                  Field("@" + plain(ticket.assignee_name, one_line=True)
+                        if ticket.assignee_name else "unassigned")]
         name = plain(ticket.customer_name or "", one_line=True)
         email = plain(ticket.customer_email or "", one_line=True)
-        # A customer known by address only is that address, not "none <x@y>".
-        t.append(f"{name} <{email}>" if name and email else name or email or "none")
+        # A customer known by address only is that address, not "none <x@y>"; a long name
+        # is shortened before the address is.
+        fields.append(Field("customer: ", name, f" <{email}>") if name and email else
+                      Field("customer: ", name or email or "none"))
         if ticket.organization_name:
-            t.append(f" · org: {plain(ticket.organization_name, one_line=True)}")
-        t.append("\n")
+            fields.append(Field("org: ", plain(ticket.organization_name, one_line=True)))
+        facts = []
         sla_text, level = glyphs.sla(ticket.sla_status, ticket.sla_deadline, now)
         if ticket.closed_at:
             sla_text = f"✓ closed {glyphs.when(ticket.closed_at, now)}"
         if sla_text:
-            t.append(sla_text, "bold" if level in ("failed", "late") else "")
-            t.append(" · ")
-        t.append("tags: " + (", ".join("#" + plain(x, one_line=True) for x in ticket.tags)
-                             or "none"))
-        t.append(f" · via {getattr(ticket.channel, 'value', ticket.channel)}")
-        t.append(f" · opened {glyphs.when(ticket.created_at, now)}")
+            facts.append(Field(Text(sla_text, "bold" if level in ("failed", "late") else "")))
+        facts.append(Field("tags: ", ", ".join("#" + plain(x, one_line=True)
+                                               for x in ticket.tags) or "none"))
+        facts.append(Field(f"via {getattr(ticket.channel, 'value', ticket.channel)}"))
+        facts.append(Field(f"opened {glyphs.when(ticket.created_at, now)}"))
         following = me is not None and me.id in ticket.follower_ids
-        t.append(f" · {'★ following' if following else '☆ not following'}"
-                 f" ({len(ticket.follower_ids)} followers)")
+        facts.append(Field(f"{'★ following' if following else '☆ not following'}"
+                           f" ({len(ticket.follower_ids)} followers)"))
         if ticket.split_from:
-            t.append(f" · split from ticket id {ticket.split_from}")
-        self.query_one("#ticket-header", Static).update(t)
+            facts.append(Field(f"split from ticket id {ticket.split_from}"))
+        self.query_one("#ticket-header", FieldLines).set_rows([title, fields, facts])
         channel = getattr(ticket.channel, "value", ticket.channel)
         self.chatter.set_opening(f"Description · opened via {channel}", ticket.created_at,
                                  ticket.description, ticket.attachments)
@@ -781,6 +783,65 @@ class TicketScreen(DesklineScreen):
                 self._changed(ticket, "Saved")
 
         self.app.push_screen(EditTicketScreen(t), edited)
+
+    def action_preview(self) -> None:
+        """The reply or comment being written, its Markdown drawn as it will be seen."""
+        composer = self.composer
+        if not composer.text.strip():
+            self.notify(f"Write the {composer.kind} first, then preview it.", timeout=3)
+            return
+        from tui.preview import MarkdownPreview
+
+        self.app.push_screen(MarkdownPreview(composer.kind, composer.text, composer.recipient))
+
+    # --- copy and links ---------------------------------------------------------------
+
+    def action_copy(self, what: str) -> None:
+        """Copy the ticket number, the customer's email or the selected message."""
+        ticket = self._need_ticket()
+        if ticket is None:
+            return
+        from tui.clipboard import copy
+
+        if what == "number":
+            copy(self, f"#{ticket.number}", "the ticket number")
+        elif what == "email":
+            if ticket.customer_email:
+                copy(self, plain(ticket.customer_email, one_line=True), "the customer's email")
+            else:
+                self.notify("This ticket has no customer email.", timeout=3)
+        else:
+            message = self.chatter.current
+            body = message.body if message is not None else ticket.description
+            if body.strip():
+                copy(self, plain(body), "the message" if message else "the description")
+            else:
+                self.notify("Nothing to copy: the message is empty.", timeout=3)
+
+    def action_links(self) -> None:
+        """The http(s) addresses of the description and the messages loaded: open or copy."""
+        ticket = self._need_ticket()
+        if ticket is None:
+            return
+        from deskline.links import web_addresses
+
+        urls = web_addresses([ticket.description, *(m.body for m in self.chatter.messages)])
+        if not urls:
+            self.notify("No http(s) address in this ticket's messages.", timeout=3)
+            return
+        from tui.clipboard import copy, follow
+        from tui.link_picker import LinkPicker
+
+        def chosen(choice) -> None:
+            if choice is None:
+                return
+            action, url = choice
+            if action == "open":
+                follow(self, url)
+            else:
+                copy(self, url, "the address")
+
+        self.app.push_screen(LinkPicker(f"Links in #{ticket.number}", urls), chosen)
 
     def on_key(self, event) -> None:
         # Keep the draft file current while typing without writing on every key.
