@@ -147,7 +147,7 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("ticket.copy_email", "Y", "copy('email')", "Copy the customer's email"),
         KeySpec("ticket.copy_message", "m", "copy('message')", "Copy the selected message"),
         KeySpec("ticket.links", "o", "links", "Links in the messages: open or copy…"),
-        KeySpec("ticket.preview", "f7,ctrl+r", "preview",
+        KeySpec("ticket.preview", "ctrl+g", "preview",
                 "Preview the reply or comment (Markdown)"),
         KeySpec("ticket.attach", "f8,ctrl+l", "attach", "Attach a file to the reply…"),
         KeySpec("ticket.back", "escape", "back", "Back (keeps the draft)", True, short="back"),

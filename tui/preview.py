@@ -1,4 +1,4 @@
-"""The preview of a reply or comment before it is sent (f7 / ctrl+r on the ticket view):
+"""The preview of a reply or comment before it is sent (ctrl+g on the ticket view):
 its Markdown drawn as the customer's mail client shows the HTML part (a reply) or as the
 thread shows it (a comment), by the same parser (`widgets/markdown_lines.py`)."""
 

@@ -29,7 +29,7 @@ class ComposerArea(TextArea, inherit_bindings=False):
     """The text box, without its own f6 ("select line"): f6 is the screen's key for
     switching Reply / Comment. (A priority binding on the screen would not do: it runs
     before the keys typed just before it have reached the box.) Nor f7 ("select all"):
-    the screen's preview key."""
+    the console's inbox key."""
 
     BINDINGS = [b for b in TextArea.BINDINGS if getattr(b, "key", None) not in ("f6", "f7")]
 

@@ -30,7 +30,7 @@ async def test_comments_are_drawn_and_a_reply_previewed(demo_db):
 
         await pilot.press("r")
         screen.composer.set_text(WRITTEN)
-        await pilot.press("f7")
+        await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: isinstance(app.screen, MarkdownPreview))
         await pilot.pause()
         box = app.screen.query_one("#preview-dialog").region
