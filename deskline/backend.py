@@ -21,6 +21,8 @@ from deskline.models import (
     AuditEntry,
     BoardColumn,
     BoardFilter,
+    BulkOutcome,
+    BulkRequest,
     Customer,
     CustomerCreate,
     CustomerUpdate,
@@ -214,6 +216,12 @@ class Backend(LiveBackend, Protocol):
     async def revoke_token(self, token_id: int) -> ApiToken: ...
     async def audit_log(self, kind: str | None = None, cursor: str | None = None,
                         limit: int = 50) -> Page[AuditEntry]: ...
+
+    # Many tickets at once (service/bulk_actions.py): a preview, the action, and one undo
+    # of the agent's last bulk action.
+    async def bulk_preview(self, request: BulkRequest) -> BulkOutcome: ...
+    async def bulk_apply(self, request: BulkRequest) -> BulkOutcome: ...
+    async def undo_last_bulk(self) -> BulkOutcome: ...
 
     async def close(self) -> None: ...
 

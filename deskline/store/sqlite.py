@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Self
 from deskline.errors import ConflictError, DesklineError, ValidationFailed
 from deskline.store.administration import AdministrationQueries
 from deskline.store.bulk import BulkQueries
+from deskline.store.bulk_actions import BulkActionQueries
 from deskline.store.changes import ChangeQueries
 from deskline.store.customers import CustomerQueries
 from deskline.store.db import connect
@@ -44,7 +45,7 @@ def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
 class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQueries,
                   MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
                   BulkQueries, ReportQueries, ExportQueries, TokenQueries,
-                  IdempotencyQueries, ChangeQueries):
+                  IdempotencyQueries, ChangeQueries, BulkActionQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0
