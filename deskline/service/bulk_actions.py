@@ -11,7 +11,8 @@ all back, so it says exactly what applying would do at that moment.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from deskline import access
@@ -26,6 +27,7 @@ from deskline.models import (
     BulkSkip,
     MergeRequest,
     Ticket,
+    TicketCard,
     TicketUpdate,
 )
 from deskline.service.base import ServiceBase
@@ -59,52 +61,46 @@ class BulkActionUseCases(_Base):
         """What `bulk_apply` would do now: how many change, which are left out and why."""
         # A savepoint, not the transaction, rolls it back: the transaction may be an outer
         # one (the server's, which keeps an idempotent answer), and a nested use only joins.
-        with self.store.transaction():
+        with self.store.transaction(), self.store.ticket_writes_only():
             try:
                 with self.store.savepoint():
-                    raise _DryRun(self._bulk(request, keep_undo=False))
+                    raise _DryRun(self._bulk(request, preview=True))
             except _DryRun as dry:
                 return dry.outcome
 
     def bulk_apply(self, request: BulkRequest) -> BulkOutcome:
         """Run the action on every ticket that can take it, in one transaction; it becomes
         the agent's last bulk action (what `undo_last_bulk` undoes), a merge excepted."""
-        with self.store.transaction():
-            return self._bulk(request, keep_undo=True)
+        with self.store.transaction(), self.store.ticket_writes_only():
+            return self._bulk(request, preview=False)
 
     def undo_last_bulk(self) -> BulkOutcome:
         """Put back each ticket of the agent's last bulk action that is still as that
         action left it; the others (changed since, no longer visible) are listed."""
         scope = self.scope()
         access.require_agent(scope, "undo bulk actions")
-        with self.store.transaction():
+        with self.store.transaction(), self.store.ticket_writes_only():
             found = self.store.bulk_undo(self.actor.id)
             if found is None:
                 raise NotFound("there is no bulk action of yours to undo")
             action, entries = BulkAction(found[0]), found[1]
             outcome = BulkOutcome(action=action, total=len(entries), undoable=False)
-            for ticket_id, version, before in entries:
-                ticket = self.store.ticket(scope, ticket_id)
-                if ticket is None:
-                    outcome.skipped.append(_not_visible(ticket_id))
-                elif ticket.version != version:
-                    outcome.skipped.append(BulkSkip(
-                        ticket_id=ticket_id, number=ticket.number, reason="changed_since",
-                        detail=f"#{ticket.number} changed after the bulk action"))
+            before = {tid: was for tid, _v, was in entries}
+            for ticket in self._still_as_seen(scope, [(tid, v) for tid, v, _b in entries],
+                                              outcome, "after the bulk action"):
+                try:
+                    with self.store.savepoint():
+                        self._revert(action, ticket, before[ticket.id])
+                except DesklineError as exc:
+                    outcome.skipped.append(_refused(ticket, exc))
                 else:
-                    try:
-                        with self.store.savepoint():
-                            self._revert(action, ticket, before)
-                    except DesklineError as exc:
-                        outcome.skipped.append(_refused(ticket, exc))
-                    else:
-                        outcome.changed.append(ticket_id)
+                    outcome.changed.append(ticket.id)
             self.store.drop_bulk_undo(self.actor.id)
         return outcome
 
     # --- one batch ----------------------------------------------------------------------
 
-    def _bulk(self, request: BulkRequest, *, keep_undo: bool) -> BulkOutcome:
+    def _bulk(self, request: BulkRequest, *, preview: bool) -> BulkOutcome:
         scope = self.scope()
         access.require_agent(scope, "change tickets in bulk")
         self._check_argument(request)
@@ -112,27 +108,20 @@ class BulkActionUseCases(_Base):
         outcome = BulkOutcome(action=request.action, total=len(named),
                               undoable=request.action is not BulkAction.merge,
                               note=_MERGE_NOTE if request.action is BulkAction.merge else "")
-        fresh: list[Ticket] = []
-        for ticket_id, version in named:
-            ticket = self.store.ticket(scope, ticket_id)
-            if ticket is None:
-                outcome.skipped.append(_not_visible(ticket_id))
-            elif ticket.version != version:
-                outcome.skipped.append(BulkSkip(
-                    ticket_id=ticket_id, number=ticket.number, reason="changed_since",
-                    detail=f"#{ticket.number} changed since you saw it (version {version}, "
-                           f"now {ticket.version})"))
-            else:
-                fresh.append(ticket)
+        fresh = self._still_as_seen(scope, named, outcome, "since you saw it")
         if request.action is BulkAction.merge:
-            self._bulk_merge(request, fresh, outcome)
-            if keep_undo:
+            self._bulk_merge(request, [self._ticket(scope, c.id) for c in fresh], outcome)
+            if not preview:
                 self.store.drop_bulk_undo(self.actor.id)  # the last bulk action: not undoable
             return outcome
         undo: list[UndoEntry] = []
+        # A preview rolls everything back at its end; a savepoint per ticket inside its
+        # own would cost more than the writes (SQLite keeps every page for both).
+        one: Callable[[], AbstractContextManager[None]] = \
+            nullcontext if preview else self.store.savepoint
         for ticket in fresh:
             try:
-                with self.store.savepoint():
+                with one():
                     changed = self._apply_one(request, ticket)
             except DesklineError as exc:
                 outcome.skipped.append(_refused(ticket, exc))
@@ -142,10 +131,29 @@ class BulkActionUseCases(_Base):
             else:
                 outcome.changed.append(ticket.id)
                 undo.append((ticket.id, changed.version, _before(request.action, ticket)))
-        if keep_undo and undo:
+        if not preview and undo:
             self.store.save_bulk_undo(self.actor.id, request.action.value,
                                       to_db(self.clock()), undo)
         return outcome
+
+    def _still_as_seen(self, scope: Scope, named: list[tuple[int, int]],
+                       outcome: BulkOutcome, since: str) -> list[TicketCard]:
+        """The tickets still at the version named, in order, read in one query (whether
+        each is visible, its version, what it is now); the others go to the skipped."""
+        cards = {c.id: c for c in self.store.cards(scope, [tid for tid, _v in named])}
+        fresh = []
+        for ticket_id, version in named:
+            ticket = cards.get(ticket_id)
+            if ticket is None:
+                outcome.skipped.append(_not_visible(ticket_id))
+            elif ticket.version != version:
+                outcome.skipped.append(BulkSkip(
+                    ticket_id=ticket_id, number=ticket.number, reason="changed_since",
+                    detail=f"#{ticket.number} changed {since} (version {version}, now "
+                           f"{ticket.version})"))
+            else:
+                fresh.append(ticket)
+        return fresh
 
     def _check_argument(self, request: BulkRequest) -> None:
         """The action's argument, once for the batch: a bad one refuses the whole request,
@@ -194,43 +202,35 @@ class BulkActionUseCases(_Base):
                 last = cards[-1]
                 after = (last.priority, to_db(last.created_at), last.id)
 
-    def _apply_one(self, request: BulkRequest, ticket: Ticket) -> Ticket | None:
+    def _apply_one(self, request: BulkRequest, ticket: TicketCard) -> Ticket | None:
         """The action on one ticket through its single-ticket use case; None when the
-        ticket is already as asked."""
+        ticket was already as asked (the use case then writes nothing: same version)."""
         action, tid, version = request.action, ticket.id, ticket.version
         tag = (request.tag or "").strip()
         if action is BulkAction.assign:
-            if ticket.assignee_id == request.agent_id:
-                return None
-            return self.assign_ticket(tid, version, request.agent_id)
-        if action is BulkAction.move:
+            done = self.assign_ticket(tid, version, request.agent_id)
+        elif action is BulkAction.move:
             assert request.stage_id is not None  # _check_argument
-            if ticket.stage_id == request.stage_id:
-                return None
-            return self.move_ticket(tid, version, request.stage_id)
-        if action is BulkAction.priority:
-            if ticket.priority == request.priority:
-                return None
-            return self.update_ticket(tid, version, TicketUpdate(priority=request.priority))
-        if action is BulkAction.add_tag:
+            done = self.move_ticket(tid, version, request.stage_id)
+        elif action is BulkAction.priority:
+            done = self.update_ticket(tid, version, TicketUpdate(priority=request.priority))
+        elif action is BulkAction.add_tag:
             if tag in ticket.tags:
                 return None
-            return self.update_ticket(tid, version, TicketUpdate(tags=[*ticket.tags, tag]))
-        if action is BulkAction.remove_tag:
+            done = self.update_ticket(tid, version, TicketUpdate(tags=[*ticket.tags, tag]))
+        elif action is BulkAction.remove_tag:
             if tag not in ticket.tags:
                 return None
-            return self.update_ticket(tid, version,
+            done = self.update_ticket(tid, version,
                                       TicketUpdate(tags=[t for t in ticket.tags if t != tag]))
-        if action is BulkAction.close:
-            if ticket.closed_at is not None:
-                return None
-            return self.close_my_ticket(tid, version)
-        assert action is BulkAction.archive  # merge is _bulk_merge
-        if ticket.archived:
-            return None
-        return self.archive_ticket(tid, version, True)
+        elif action is BulkAction.close:
+            done = self.close_my_ticket(tid, version)
+        else:
+            assert action is BulkAction.archive  # merge is _bulk_merge
+            done = self.archive_ticket(tid, version, True)
+        return None if done.version == version else done
 
-    def _revert(self, action: BulkAction, ticket: Ticket, before: Any) -> None:
+    def _revert(self, action: BulkAction, ticket: TicketCard, before: Any) -> None:
         tid, version = ticket.id, ticket.version
         if action is BulkAction.assign:
             self.assign_ticket(tid, version, before)
@@ -278,12 +278,12 @@ def _not_visible(ticket_id: int) -> BulkSkip:
                     detail=f"ticket {ticket_id} does not exist or is not visible to you")
 
 
-def _refused(ticket: Ticket, exc: DesklineError) -> BulkSkip:
+def _refused(ticket: TicketCard, exc: DesklineError) -> BulkSkip:
     return BulkSkip(ticket_id=ticket.id, number=ticket.number, reason="refused",
                     detail=f"#{ticket.number}: {exc.message}")
 
 
-def _before(action: BulkAction, ticket: Ticket) -> Any:
+def _before(action: BulkAction, ticket: TicketCard) -> Any:
     """What `_revert` needs to put the ticket back (JSON)."""
     if action is BulkAction.assign:
         return ticket.assignee_id

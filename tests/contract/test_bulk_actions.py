@@ -15,10 +15,7 @@ from deskline.models import (
     TicketUpdate,
 )
 from tests.conftest import ADMIN, ALICE, PORTAL
-
-
-async def _team(backend, name):
-    return next(t for t in await backend.list_teams() if t.name == name)
+from tests.contract.test_administration import _team
 
 
 async def _open_cards(backend, team, count):
