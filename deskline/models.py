@@ -989,7 +989,9 @@ class CustomerExportFilter(Input):
 
 # --- many tickets at once (service/bulk_actions.py) -------------------------------------
 
-MAX_BULK_TICKETS = 5000  # one request's tickets, named or matched
+# One request's tickets, named or matched: the batch holds the file's write lock, and
+# other writers wait at most 5 s (the busy timeout).
+MAX_BULK_TICKETS = 2000
 
 
 class BulkAction(StrEnum):

@@ -131,9 +131,12 @@ class BulkActionUseCases(_Base):
             else:
                 outcome.changed.append(ticket.id)
                 undo.append((ticket.id, changed.version, _before(request.action, ticket)))
-        if not preview and undo:
-            self.store.save_bulk_undo(self.actor.id, request.action.value,
-                                      to_db(self.clock()), undo)
+        if not preview:  # the last bulk action, even one that changed nothing
+            if undo:
+                self.store.save_bulk_undo(self.actor.id, request.action.value,
+                                          to_db(self.clock()), undo)
+            else:
+                self.store.drop_bulk_undo(self.actor.id)
         return outcome
 
     def _still_as_seen(self, scope: Scope, named: list[tuple[int, int]],
