@@ -36,8 +36,11 @@ class Marked:
     team_id: int | None = None  # the board's team: its stages for a move
 
     @property
-    def size(self) -> int:
-        return len(self.tickets) if self.match is None else (self.count or 0)
+    def size(self) -> str:
+        """How many, as the menu says it (a match still being counted: "all")."""
+        if self.match is None:
+            return f"{len(self.tickets):,} marked"
+        return "all" + (f" {self.count:,}" if self.count is not None else "") + " matching"
 
     def request(self, action: str, **argument: Any) -> BulkRequest:
         from deskline.models import BulkItem, BulkRequest
@@ -54,7 +57,7 @@ def open_menu(screen: DesklineScreen, marked: Marked,
     """The menu of actions, then the action's argument, the preview, and the action."""
     from tui.pickers import Picker
 
-    if marked.size == 0:
+    if marked.match is None and not marked.tickets:
         screen.notify(f"Mark tickets first ({keymap.key(f'{screen.SCOPE}.mark')}).",
                       severity="warning", timeout=4, markup=False)
         return
@@ -63,9 +66,8 @@ def open_menu(screen: DesklineScreen, marked: Marked,
         if action is not None:
             _argument(screen, marked, action, done)
 
-    many = "all that match" if marked.match is not None else "marked"
-    screen.app.push_screen(Picker(f"Bulk action on {marked.size:,} {many} tickets",
-                                  list(ACTIONS)), chosen)
+    screen.app.push_screen(Picker(f"Bulk action on {marked.size} tickets", list(ACTIONS)),
+                           chosen)
 
 
 def _argument(screen: DesklineScreen, marked: Marked, action: str,

@@ -81,6 +81,9 @@ async def test_mark_all_that_match_the_filter(demo_db):
     app = make_app(demo_db, email=ALICE)
     async with app.run_test(size=(80, 24)) as pilot:
         board = await open_board(pilot)
+        await pilot.press("b")  # nothing marked yet: said, nothing opens
+        await wait_for(pilot, lambda: any("Mark tickets first (space)" in n.message
+                                          for n in app._notifications))
         await pilot.press("u")  # only unassigned
         await wait_for(pilot, lambda: all(c.count is not None for c in board.columns))
         total = sum(c.count or 0 for c in board.columns)
