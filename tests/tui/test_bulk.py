@@ -104,6 +104,18 @@ async def test_mark_all_that_match_the_filter(demo_db):
         await pilot.press("V")
         assert not board.mark_all and "matching marked" not in screen_text(app)
 
+        # Merge two marked cards into the one chosen; the preview says it has no undo.
+        await pilot.press("g", "space", "j", "space", "b")
+        keep = board.column.cards[1]
+        await _choose(pilot, app, "Merge into one")
+        await _choose(pilot, app, f"#{keep.number}")
+        await wait_for(pilot, lambda: "will change" in screen_text(app))
+        assert f"Merge into #{keep.number} · 2 tickets" in screen_text(app)
+        assert "A merge cannot be undone." in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(backend.writes("bulk_apply")) == 2)
+        assert backend.writes("bulk_apply")[1][0][0].target_id == keep.id
+
 
 async def test_search_rows_are_marked_for_a_bulk_action(demo_db):
     app = make_app(demo_db, email=ALICE)
