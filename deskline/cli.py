@@ -87,6 +87,9 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     tickets.add_argument("--limit", type=int, default=200, metavar="N",
                          help="at most N tickets (default 200; 0 for all)")
     tickets.add_argument("--json", action="store_true", help="one JSON object per line")
+    from deskline.cli_bulk import add_parser as add_bulk_parser  # argparse only
+
+    add_bulk_parser(tickets, _db_arg)
 
     _server_commands(sub)
     from deskline.io.commands import add_parsers as add_io_parsers  # argparse only
@@ -205,6 +208,10 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
 def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
     if args.command == "demo":
         return _demo(args)
+    if args.command == "tickets" and getattr(args, "tickets_command", None) == "bulk":
+        from deskline.cli_bulk import run as run_bulk
+
+        return run_bulk(args, _open_service, CliError)
     if args.command == "tickets":
         return _tickets(args)
     from deskline.cli_admin import COMMANDS as ADMIN_COMMANDS  # argparse only

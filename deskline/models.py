@@ -1020,3 +1020,74 @@ class CannedRender(Model):
 
     text: str
     problem: str | None = None
+# --- many tickets at once (service/bulk_actions.py) -------------------------------------
+
+# One request's tickets, named or matched: the batch holds the file's write lock, and
+# other writers wait at most 5 s (the busy timeout).
+MAX_BULK_TICKETS = 2000
+
+
+class BulkAction(StrEnum):
+    assign = "assign"  # to `agent_id` (None: unassign)
+    move = "move"  # into `stage_id`
+    priority = "priority"  # to `priority`
+    add_tag = "add_tag"  # `tag`
+    remove_tag = "remove_tag"  # `tag`
+    close = "close"  # into the team's closing stage
+    archive = "archive"
+    merge = "merge"  # into `target_id`, else the oldest; cannot be undone
+
+
+class BulkItem(Input):
+    ticket_id: int
+    version: int  # what the caller saw: a ticket changed since is left out
+
+
+class BulkMatch(Input):
+    """Every ticket a board shows: the team, one stage or all, the board's filter."""
+
+    team_id: int
+    stage_id: int | None = None
+    filter: BoardFilter | None = None
+
+
+class BulkRequest(Input):
+    """One action on marked tickets (`tickets`) or on all that match (`match`)."""
+
+    action: BulkAction
+    tickets: list[BulkItem] = Field(default_factory=list, max_length=MAX_BULK_TICKETS)
+    match: BulkMatch | None = None
+    agent_id: int | None = None
+    stage_id: int | None = None
+    priority: int | None = Field(None, ge=0, le=3)
+    tag: str | None = Field(None, max_length=100)
+    target_id: int | None = None
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> BulkRequest:
+        if bool(self.tickets) == (self.match is not None):
+            raise ValueError("name the tickets or a match, one of the two")
+        return self
+
+
+class BulkSkip(Model):
+    """A ticket the action leaves out, and why. `not_visible` says nothing more than the
+    id the caller sent."""
+
+    ticket_id: int
+    number: int | None = None
+    reason: Literal["not_visible", "changed_since", "refused"]
+    detail: str = ""
+
+
+class BulkOutcome(Model):
+    """What a bulk action will do (preview), did (apply) or undid (undo)."""
+
+    action: BulkAction
+    total: int  # tickets named or matched
+    changed: list[int] = Field(default_factory=list)  # ticket ids changed (or to change)
+    unchanged: list[int] = Field(default_factory=list)  # already as asked
+    skipped: list[BulkSkip] = Field(default_factory=list)
+    undoable: bool = True
+    target_id: int | None = None  # a merge's target
+    note: str = ""

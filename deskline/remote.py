@@ -52,6 +52,8 @@ from deskline.models import (
     AuditEntry,
     BoardColumn,
     BoardFilter,
+    BulkOutcome,
+    BulkRequest,
     CannedRender,
     CannedReply,
     CannedReplyCreate,
@@ -156,6 +158,7 @@ def error_from(response: httpx.Response) -> DesklineError:
 
 
 IMPORT_TIMEOUT = 600.0  # seconds: a large CSV import is checked and written in one request
+BULK_TIMEOUT = 120.0  # seconds: a bulk action over thousands of tickets is one request
 
 
 def _filter_params(f: BoardFilter | None) -> dict[str, Any]:
@@ -653,6 +656,18 @@ class RemoteBackend:
     async def render_canned_reply(self, reply_id: int, ticket_id: int) -> CannedRender:
         return await self._send(CannedRender, "POST", f"/tickets/{int(ticket_id)}"
                                 f"/canned-replies/{int(reply_id)}/render")
+    # Many tickets at once: a thousand tickets take longer than one, hence the timeout.
+    async def bulk_preview(self, request: BulkRequest) -> BulkOutcome:
+        return await self._send(BulkOutcome, "POST", "/tickets/bulk/preview", request,
+                                timeout=BULK_TIMEOUT)
+
+    async def bulk_apply(self, request: BulkRequest) -> BulkOutcome:
+        return await self._send(BulkOutcome, "POST", "/tickets/bulk", request,
+                                timeout=BULK_TIMEOUT)
+
+    async def undo_last_bulk(self) -> BulkOutcome:
+        return await self._send(BulkOutcome, "POST", "/tickets/bulk/undo",
+                                timeout=BULK_TIMEOUT)
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -108,12 +108,18 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("board.priority_filter", "P", "filter_priority", "Filter by priority…"),
         KeySpec("board.project_filter", "o", "filter_project", "Filter by project…"),
         KeySpec("board.clear", "c", "clear_filter", "Clear the filters"),
-        KeySpec("board.mark", "space", "mark", "Mark for merge", True, short="mark"),
+        KeySpec("board.mark", "space", "mark", "Mark or unmark the ticket (merge, bulk actions)",
+                True, short="mark"),
         KeySpec("board.merge", "M", "merge", "Merge the marked tickets", True, short="merge"),
         KeySpec("board.new_ticket", "N", "new_ticket", "New ticket in this column's stage…"),
         KeySpec("board.delete", "D", "delete", "Delete the ticket (admins)…"),
         KeySpec("board.refresh", "r", "refresh", "Reload the board"),
         KeySpec("board.back", "escape", "back", "Back"),
+        # Bulk actions (tui/bulk.py)
+        KeySpec("board.mark_all", "V", "mark_all",
+                "Mark all tickets that match the filter (again: clear the marks)"),
+        KeySpec("board.bulk", "b", "bulk", "Bulk action on the marked tickets…"),
+        KeySpec("board.undo_bulk", "U", "undo_bulk", "Undo my last bulk action"),
     )),
     Scope("ticket", "Ticket: ", "Ticket", (
         KeySpec("ticket.up", "up,k", "cursor(-1)", "Previous message"),
@@ -165,6 +171,10 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("search.down", "down", "cursor(1)", "Next result"),
         KeySpec("search.open", "enter", "open", "Open the ticket", True, short="open"),
         KeySpec("search.back", "escape", "back", "Back", True, short="back"),
+        # Bulk actions (tui/bulk.py): the line keeps the letters for the search
+        KeySpec("search.mark", "ctrl+t,f6", "mark", "Mark or unmark the result"),
+        KeySpec("search.bulk", "ctrl+b,f7", "bulk", "Bulk action on the marked results…"),
+        KeySpec("search.undo_bulk", "f8", "undo_bulk", "Undo my last bulk action"),
     )),
     Scope("edit", "Edit: ", "edit", (
         KeySpec("edit.save", "ctrl+s,f5", "save", "Save the fields", True, short="save"),

@@ -65,6 +65,7 @@ class TicketColumn(CachedStyles, ScrollView, can_focus=False, inherit_bindings=F
         self.selected = 0
         self.active = False
         self.marked: set[int] = set()
+        self.marks_all = False  # every card shows marked: "all that match" (bulk actions)
         self._now = now or (lambda: datetime.now(UTC))
         self._cache: dict[tuple, list[Strip]] = {}
         if folded:
@@ -188,6 +189,12 @@ class TicketColumn(CachedStyles, ScrollView, can_focus=False, inherit_bindings=F
             self.refresh_card(self.selected)
         return card
 
+    def set_marks_all(self, on: bool) -> None:
+        if on != self.marks_all:
+            self.marks_all = on
+            self._cache.clear()
+            self.refresh()
+
     # --- rendering -------------------------------------------------------------------
 
     def _resize(self) -> None:
@@ -273,7 +280,7 @@ class TicketColumn(CachedStyles, ScrollView, can_focus=False, inherit_bindings=F
         if cached is not None and cached[0].cell_length == width:
             return cached
         selected = self.active and index == self.selected
-        marked = card.id in self.marked
+        marked = self.marks_all or card.id in self.marked
         base = self._style("selected") if selected else self._style("card")
         dim = base + self._style("dim") if not selected else base
         bar = "▌" if selected else " "

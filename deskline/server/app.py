@@ -21,6 +21,7 @@ from deskline.server import (
     jobs,
     routes_admin,
     routes_board,
+    routes_bulk,
     routes_canned,
     routes_directory,
     routes_imports,
@@ -38,7 +39,7 @@ __all__ = ["API", "Api", "Settings", "create_app"]
 
 ROUTES = (routes_directory, routes_board, routes_tickets, routes_live, routes_tokens,
           routes_imports, routes_admin,
-          routes_canned)
+          routes_canned, routes_bulk)
 
 
 class DesklineApp(FastAPI):

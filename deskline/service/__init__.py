@@ -9,6 +9,7 @@ the modules of this package and put together here.
 from deskline.errors import NotFound
 from deskline.models import Agent, Role
 from deskline.service.base import MAX_PAGE, ServiceBase, snippet
+from deskline.service.bulk_actions import BulkActionUseCases
 from deskline.service.canned import CannedUseCases
 from deskline.service.clocks import ClockUseCases
 from deskline.service.closing import ClosingUseCases
@@ -25,7 +26,9 @@ from deskline.service.tickets import TicketUseCases
 from deskline.store.interface import Store
 
 
-class Service(DirectoryUseCases, SetupUseCases, StaffUseCases, ReadingUseCases,
+# Bulk actions first: they build on the single-ticket use cases mixed in after them.
+class Service(BulkActionUseCases,
+              DirectoryUseCases, SetupUseCases, StaffUseCases, ReadingUseCases,
               TicketUseCases, ClockUseCases, MergeUseCases, CustomerUseCases, ClosingUseCases,
               RatingUseCases, ReportUseCases, ImportUseCases,
               CannedUseCases, ServiceBase):

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from deskline.store.administration import AdministrationStore
 from deskline.store.bulk import BulkStore
+from deskline.store.bulk_actions import BulkActionStore
 from deskline.store.canned import CannedStore
 from deskline.store.changes import ChangeStore
 from deskline.store.customers import CustomerStore
@@ -37,7 +38,7 @@ class TransactionStore(Protocol):
 class Store(DirectoryStore, CustomerStore, TicketStore, SearchStore, MappingStore,
             AdministrationStore, MailStore, OutboxStore, BulkStore, ReportStore, ExportStore,
             TokenStore, IdempotencyStore, ChangeStore, TransactionStore,
-            CannedStore, Protocol):
+            CannedStore, BulkActionStore, Protocol):
     """Everything the service asks of a store."""
 
 

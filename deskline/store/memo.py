@@ -10,7 +10,8 @@ read inside the rolled-back transaction).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -61,6 +62,17 @@ class DataVersionMemo:
     def transaction_ended(self) -> None:
         # the next kept read looks at data_version again, as at the start of a request
         self._in_transaction, self._looked = False, False
+
+    @contextmanager
+    def through_own_writes(self) -> Iterator[None]:
+        """Inside a transaction whose writes never touch what is kept (a batch of ticket
+        writes): keep the values through them. Nobody else commits meanwhile (the
+        transaction holds the write lock); afterwards the writes count as usual."""
+        own, self._own_writes = self._own_writes, False
+        try:
+            yield
+        finally:
+            self._own_writes = own
 
     def _current(self) -> dict[Hashable, Any]:
         changes = self._conn.total_changes if self._own_writes else 0

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Self
 from deskline.errors import ConflictError, DesklineError, ValidationFailed
 from deskline.store.administration import AdministrationQueries
 from deskline.store.bulk import BulkQueries
+from deskline.store.bulk_actions import BulkActionQueries
 from deskline.store.canned import CannedQueries
 from deskline.store.changes import ChangeQueries
 from deskline.store.customers import CustomerQueries
@@ -46,7 +47,7 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
                   MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
                   BulkQueries, ReportQueries, ExportQueries, TokenQueries,
                   IdempotencyQueries, ChangeQueries,
-                  CannedQueries):
+                  CannedQueries, BulkActionQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0

@@ -160,9 +160,11 @@ async def test_mark_and_merge(demo_db):
     async with app.run_test(size=(120, 40)) as pilot:
         board = await open_board(pilot)
         a, b = board.column.cards[0], board.column.cards[1]
-        await pilot.press("space", "space")
+        await pilot.press("space")  # marks without moving
+        assert board.column.selected == 0 and set(board.marked) == {a.id}
+        await pilot.press("j", "space")
         assert set(board.marked) == {a.id, b.id}
-        assert "2 marked for merge" in screen_text(app)
+        assert "2 marked (M merge" in screen_text(app)
         await pilot.press("M")
         await wait_for(pilot, lambda: isinstance(app.screen, MergeScreen) and app.screen.preview)
         text = screen_text(app)
@@ -443,4 +445,4 @@ async def test_texts_that_name_a_key_name_the_remapped_one(demo_db):
                                           for n in app._notifications))
         await pilot.press("x")
         await wait_for(pilot, lambda: board.marked)
-        assert "1 marked for merge (G)" in screen_text(app)
+        assert "1 marked (G merge" in screen_text(app)

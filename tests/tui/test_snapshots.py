@@ -50,7 +50,7 @@ def _ticket(number: int, keys: tuple[str, ...] = ()):
 async def _merge(pilot):
     app = pilot.app
     await _board(pilot)
-    await pilot.press("h", "g", "space", "space", "M")
+    await pilot.press("h", "g", "space", "j", "space", "M")
     await wait_for(pilot, lambda: isinstance(app.screen, MergeScreen) and app.screen.preview)
     await pilot.press("down", "right")
     await pilot.pause()

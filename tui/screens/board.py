@@ -33,6 +33,7 @@ class BoardScreen(DesklineScreen):
         self.columns: list[TicketColumn] = []
         self.active = 0
         self.marked: dict[int, object] = {}  # ticket id -> card, in marking order
+        self.mark_all = False  # every ticket that matches the filter is marked (bulk)
         self._marked_set: set[int] = set()  # their ids; every column holds this one set
         self.folded: set[int] = set()  # stage ids folded or unfolded by hand: toggled
         self.cursors: dict[int, str | None] = {}
@@ -143,6 +144,8 @@ class BoardScreen(DesklineScreen):
             counts = {c.stage.id: c.count for c in columns}
             for column in self.columns:
                 column.set_count(counts.get(column.stage_id, 0))
+            if self.mark_all:  # the title says how many "all that match" are
+                self._paint_title()
             self.call_after_refresh(self.app.trace, "board-counts")
 
         def count() -> None:
@@ -218,9 +221,13 @@ class BoardScreen(DesklineScreen):
         text.append(plain(self.app.team_name(self.team_id), one_line=True), "bold")
         text.append(" · board")
         text.append(" · filter: " + ", ".join(parts) if parts else " · all tickets")
-        if self.marked:
-            text.append(f" · ◆ {len(self.marked)} marked for merge "
-                        f"({keymap.key('board.merge')})", "bold")
+        if self.mark_all:
+            count = self._match_count()
+            text.append(f" · ◆ all {'…' if count is None else f'{count:,}'} matching marked "
+                        f"({keymap.key('board.bulk')} acts)", "bold")
+        elif self.marked:
+            text.append(f" · ◆ {len(self.marked)} marked ({keymap.key('board.merge')} merge · "
+                        f"{keymap.key('board.bulk')} bulk)", "bold")
         self.query_one("#title", Static).update(text)
 
     # --- moving around ----------------------------------------------------------------
@@ -487,6 +494,8 @@ class BoardScreen(DesklineScreen):
         column = self.column
         if column is None or column.folded:
             return
+        if self.mark_all:  # marking one by one again starts from none
+            self._clear_marks()
         card = column.toggle_mark()
         if card is None:
             return
@@ -494,7 +503,6 @@ class BoardScreen(DesklineScreen):
             self.marked[card.id] = card
         else:
             self.marked.pop(card.id, None)
-        column.select(column.selected + 1)
         self._paint_title()
 
     def action_merge(self) -> None:
@@ -514,3 +522,55 @@ class BoardScreen(DesklineScreen):
                 self._paint_title()
 
         self.app.push_screen(MergeScreen(list(self.marked)), merged)
+
+    # --- bulk actions (tui/bulk.py) -----------------------------------------------------
+
+    def _match_count(self) -> int | None:
+        counts = [c.count for c in self.columns]
+        return None if None in counts else sum(c or 0 for c in counts)
+
+    def _clear_marks(self) -> None:
+        self.mark_all = False
+        self.marked.clear()
+        self._marked_ids.clear()
+        for column in self.columns:
+            column.set_marks_all(False)
+        self._paint_title()
+
+    def action_mark_all(self) -> None:
+        """Mark every ticket that matches the board's filter, loaded or not; again: clear."""
+        if self.mark_all or self.marked:
+            self._clear_marks()
+            return
+        self.mark_all = True
+        for column in self.columns:
+            column.set_marks_all(True)
+        self._paint_title()
+
+    def _marked(self):
+        from deskline.models import BulkMatch
+        from tui.bulk import Marked
+
+        if self.mark_all:
+            return Marked(match=BulkMatch(team_id=self.team_id, filter=self._board_filter()),
+                          count=self._match_count(), team_id=self.team_id)
+        cards: list = list(self.marked.values())  # TicketCard (typed object here)
+        return Marked(tickets=[(c.id, c.version, c.number) for c in cards],
+                      team_id=self.team_id)
+
+    def action_bulk(self) -> None:
+        from tui import bulk
+
+        bulk.open_menu(self, self._marked(), self._bulk_done)
+
+    def _bulk_done(self, outcome) -> None:
+        from tui import bulk
+
+        self.notify(bulk.summary(outcome), timeout=8, markup=False)
+        self._clear_marks()
+        self.load()
+
+    def action_undo_bulk(self) -> None:
+        from tui import bulk
+
+        bulk.undo(self, lambda _outcome: self.load())

@@ -28,6 +28,7 @@ class SearchScreen(DesklineScreen):
         self.pick = pick
         self.title_text = title
         self.hits: list = []
+        self.marked: dict[int, object] = {}  # ticket id -> card, for a bulk action
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -71,19 +72,20 @@ class SearchScreen(DesklineScreen):
                 return
             self.hits = hits
             rows.empty = "(no ticket matches)"
-            now = self.app.now()
-            out = []
-            for hit in hits:
-                row = card_row(hit.ticket, now, team=self.app.team_name(hit.ticket.team_id))
-                row.append((f"  [{MATCHED.get(hit.matched, hit.matched)}]", "dim"))
-                if hit.snippet and hit.matched == "message":
-                    row.append((" “" + plain(hit.snippet, one_line=True) + "”", "dim"))
-                out.append(row)
-            rows.set_rows(out)
+            rows.set_rows([self._row(hit) for hit in hits])
             self.app.trace("search-results")
 
         self.call(lambda b: b.search(text, limit=100), show, "Searching", group="search",
                   exclusive=True)
+
+    def _row(self, hit) -> list[tuple[str, str]]:
+        row = card_row(hit.ticket, self.app.now(), team=self.app.team_name(hit.ticket.team_id))
+        row.append((f"  [{MATCHED.get(hit.matched, hit.matched)}]", "dim"))
+        if hit.snippet and hit.matched == "message":
+            row.append((" “" + plain(hit.snippet, one_line=True) + "”", "dim"))
+        if hit.ticket.id in self.marked:
+            row.insert(0, ("◆ ", "strong"))
+        return row
 
     def action_cursor(self, delta: int) -> None:
         rows = self.query_one(RowList)
@@ -106,3 +108,43 @@ class SearchScreen(DesklineScreen):
             self.dismiss(None)
         else:
             self.app.pop_screen()
+
+    # --- bulk actions (tui/bulk.py) -----------------------------------------------------
+
+    def _show_marks(self) -> None:
+        self.query_one(RowList).set_rows([self._row(hit) for hit in self.hits], keep=True)
+        title = f"{plain(self.title_text, one_line=True)} · a number, a customer email, or words"
+        if self.marked:
+            title = (f"{plain(self.title_text, one_line=True)} · ◆ {len(self.marked)} marked "
+                     f"({keymap.key('search.bulk')} bulk action)")
+        self.query_one("#title", Static).update(Text(title))
+
+    def action_mark(self) -> None:
+        if not self.hits:
+            return
+        card = self.hits[self.query_one(RowList).selected].ticket
+        if self.marked.pop(card.id, None) is None:
+            self.marked[card.id] = card
+        self._show_marks()
+
+    def action_bulk(self) -> None:
+        from tui import bulk
+
+        cards: list = list(self.marked.values())  # TicketCard (typed object here)
+        teams = {c.team_id for c in cards}
+        bulk.open_menu(self, bulk.Marked(tickets=[(c.id, c.version, c.number) for c in cards],
+                                         team_id=teams.pop() if len(teams) == 1 else None),
+                       self._bulk_done)
+
+    def _bulk_done(self, outcome) -> None:
+        from tui import bulk
+
+        self.notify(bulk.summary(outcome), timeout=8, markup=False)
+        self.marked.clear()
+        self._show_marks()
+        self._search()
+
+    def action_undo_bulk(self) -> None:
+        from tui import bulk
+
+        bulk.undo(self, lambda _outcome: self._search())
