@@ -24,6 +24,7 @@ from deskline.server import (
     routes_directory,
     routes_imports,
     routes_live,
+    routes_notifications,
     routes_tickets,
     routes_tokens,
 )
@@ -36,7 +37,8 @@ from deskline.server.settings import API, Settings
 __all__ = ["API", "Api", "Settings", "create_app"]
 
 ROUTES = (routes_directory, routes_board, routes_tickets, routes_live, routes_tokens,
-          routes_imports, routes_admin)
+          routes_imports, routes_admin,
+          routes_notifications)
 
 
 class DesklineApp(FastAPI):

@@ -15,6 +15,7 @@ from deskline.service.customers import CustomerUseCases
 from deskline.service.directory import DirectoryUseCases
 from deskline.service.imports import ImportUseCases
 from deskline.service.merging import MergeUseCases
+from deskline.service.notifications import NotificationUseCases
 from deskline.service.ratings import RatingUseCases
 from deskline.service.reading import ReadingUseCases
 from deskline.service.reports import ReportUseCases
@@ -26,7 +27,8 @@ from deskline.store.interface import Store
 
 class Service(DirectoryUseCases, SetupUseCases, StaffUseCases, ReadingUseCases,
               TicketUseCases, ClockUseCases, MergeUseCases, CustomerUseCases, ClosingUseCases,
-              RatingUseCases, ReportUseCases, ImportUseCases, ServiceBase):
+              RatingUseCases, ReportUseCases, ImportUseCases,
+              NotificationUseCases, ServiceBase):
     """Every use case, for one actor."""
 
 
