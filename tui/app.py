@@ -317,10 +317,22 @@ class DesklineApp(App):
         return keymap.key("app.inbox")
 
     def action_inbox(self) -> None:
-        from tui.screens.inbox import InboxScreen
+        """Like the ticket: the inbox's first page comes with its first frame."""
+        from tui.screens.inbox import PAGE, InboxScreen
 
-        if not isinstance(self.screen, InboxScreen):
-            self.push_screen(InboxScreen())
+        if isinstance(self.screen, InboxScreen):
+            return
+
+        async def fetch() -> None:
+            first = None
+            try:
+                backend = await self.backend_ready()
+                first = await backend.notifications(order="unread", limit=PAGE)
+            except Exception:  # the screen asks again and reports the problem
+                first = None
+            await self.push_screen(InboxScreen(first))
+
+        self.run_worker(fetch(), group="open-inbox", exclusive=True, exit_on_error=False)
 
     def _heard(self, event: Any) -> None:
         self._events_heard += 1

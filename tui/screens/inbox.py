@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.widgets import Static
 
 from deskline.text import plain
 from tui import keymap
-from tui.screens.settings.form import Checklist, SettingsForm, SettingsList, YesNo, field
+from tui.base import DesklineScreen
+from widgets.keybar import KeyBar
 from widgets.pagedrows import PagedRows
 from widgets.rows import Row, RowList
 
@@ -22,27 +24,57 @@ KIND_TAGS = {"mention": "@mention", "assigned": "assigned", "customer_wrote": "c
              "sla_due": "SLA soon", "sla_failed": "SLA failed", "team_ticket": "team"}
 
 
-class InboxScreen(SettingsList):
+class InboxScreen(DesklineScreen):
     SCOPE = "inbox"
     BINDINGS = keymap.bindings("inbox")
-    TITLE_TEXT = "Notifications"
-    EMPTY = "(no notifications)"
+    AUTO_FOCUS = "#inbox-list"
+    # Its styles are in themes/deskline.tcss: parsed with the app's, not when first opened.
 
-    def __init__(self) -> None:
+    def __init__(self, first=None) -> None:
+        """`first`: the first page (unread first), fetched before the screen is shown."""
         super().__init__()
         self.items: list = []
         self.cursor: str | None = None
         self.unread_only = False
         self.order = "unread"  # unread first; `o` switches to newest first
         self._generation = 0
+        self._first = first
 
-    def make_list(self) -> RowList:
-        return PagedRows(self.EMPTY, id="settings-list")
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Notifications"), id="title")
+        yield Static(Text(""), id="inbox-context")
+        yield PagedRows("(no notifications)", id="inbox-list")
+        yield Static(Text(""), id="inbox-details")
+        yield Static(Text(""), id="inbox-status")
+        yield KeyBar(keymap.hints("inbox"))
+
+    @property
+    def rows(self) -> PagedRows:
+        return self.query_one("#inbox-list", PagedRows)
+
+    @property
+    def selected(self) -> int:
+        return self.rows.selected
+
+    def set_context(self, text: Text) -> None:
+        self.query_one("#inbox-context", Static).update(text)
+
+    def say(self, text: str) -> None:
+        self.query_one("#inbox-status", Static).update(Text("✓ " + text))
+
+    def show_details(self) -> None:
+        rows = self.rows
+        text = self.details(rows.selected) if rows.rows else Text("")
+        self.query_one("#inbox-details", Static).update(text)
 
     def on_mount(self) -> None:
         self.app.unread_changed.subscribe(self, self._on_unread)
-        self.rows.focus()
-        self.load()
+        if self._first is not None:
+            first, self._first = self._first, None
+            self._show_page(first, more=False)
+            self.app.refresh_unread()
+        else:
+            self.load()
 
     def on_unmount(self) -> None:
         self.app.unread_changed.unsubscribe(self)
@@ -70,17 +102,8 @@ class InboxScreen(SettingsList):
         unread, order, cursor = self.unread_only, self.order, self.cursor if more else None
 
         def show(page) -> None:
-            if generation != self._generation:
-                return
-            self.items.extend(page.items)
-            self.cursor = page.next_cursor
-            rows.set_page([self._row(n) for n in page.items], page.next_cursor is not None,
-                          append=more, keep=not more)
-            self.set_context(self._heading())
-            self.show_details()
-            if self.focused is None:
-                rows.focus()
-            self.app.trace("inbox-page")
+            if generation == self._generation:
+                self._show_page(page, more)
 
         self.call(lambda b: b.notifications(unread=unread, order=order, cursor=cursor,
                                             limit=PAGE),
@@ -88,6 +111,19 @@ class InboxScreen(SettingsList):
                   failed=lambda _exc: rows.set_page([], False, append=more))
         if not more:
             self.app.refresh_unread()
+
+    def _show_page(self, page, more: bool) -> None:
+        rows = self.rows
+        self.items.extend(page.items)
+        self.cursor = page.next_cursor
+        rows.set_page([self._row(n) for n in page.items], page.next_cursor is not None,
+                      append=more, keep=not more)
+        self.set_context(self._heading())
+        self.show_details()
+        if self.focused is None:
+            rows.focus()
+        self.app.trace("inbox-page")
+        self.call_after_refresh(self.app.trace, "inbox-frame")
 
     def on_paged_rows_need_more(self, event: PagedRows.NeedMore) -> None:
         if self.cursor:
@@ -132,8 +168,20 @@ class InboxScreen(SettingsList):
             self._mark([n.id])
         self.app.open_ticket_screen(n.ticket_id, message_id=n.message_id)
 
-    def action_edit(self) -> None:  # enter or a click on a row
+    def on_row_list_chosen(self, event: RowList.Chosen) -> None:  # a click on a row
+        self.show_details()
         self.action_open()
+
+    def action_cursor(self, delta: int) -> None:
+        self.rows.select(self.rows.selected + delta)
+        self.show_details()
+
+    def action_top(self) -> None:
+        self.rows.select(0)
+        self.show_details()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
 
     def _mark(self, ids: list[int]) -> None:
         self._marked(set(ids))
@@ -167,6 +215,8 @@ class InboxScreen(SettingsList):
         self.load()
 
     def action_settings(self) -> None:
+        from tui.screens.inbox_settings import NotificationSettingsForm
+
         def saved(settings) -> None:
             if settings is not None:
                 self.app.bell_on = settings.bell
@@ -176,34 +226,3 @@ class InboxScreen(SettingsList):
                   lambda current: self.app.push_screen(NotificationSettingsForm(current),
                                                        saved),
                   "Loading the notification settings")
-
-
-class NotificationSettingsForm(SettingsForm):
-    """The agent's own choice: which kinds also come by mail (to their address, with the
-    ticket's number), and whether the terminal bell rings when one arrives."""
-
-    title_text = "Notification settings"
-    LABELS = {"mail_kinds": "Also by mail", "bell": "Bell"}
-
-    def __init__(self, current) -> None:
-        super().__init__()
-        self.current = current
-
-    def fields(self) -> ComposeResult:
-        from deskline.models import NOTIFICATION_LABELS
-
-        items = [(label, kind) for kind, label in NOTIFICATION_LABELS.items()]
-        yield from field("Also by mail (space toggles)",
-                         Checklist(items, self.current.mail_kinds, id="mail_kinds"),
-                         "sent to your own address, with the ticket's number")
-        yield YesNo("Ring the terminal bell for a new notification", self.current.bell,
-                    id="bell")
-
-    def action_save(self) -> None:
-        from deskline.models import NOTIFICATION_LABELS, NotificationSettings
-
-        chosen = self.query_one("#mail_kinds", Checklist).chosen
-        bell = self.query_one("#bell", YesNo).value
-        data = NotificationSettings(mail_kinds=[k for k in NOTIFICATION_LABELS if k in chosen],
-                                    bell=bell)
-        self.submit(lambda b: b.update_notification_settings(data), "Saving the settings")
