@@ -106,6 +106,13 @@ async def test_unread_count_and_bell_follow_another_writer(demo_db):
         await wait_for(pilot, lambda: app.unread == 1 and "✉ 1 unread" in _bar(app),
                        timeout=5)
         assert rings == [1]
+        # News while the inbox is shown come into its list.
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen)
+                       and len(app.screen.items) == 1)
+        _mention_alice(demo_db)
+        await wait_for(pilot, lambda: len(app.screen.items) == 2, timeout=5)
+        assert rings == [1, 1]
 
 
 async def _inbox(pilot):

@@ -39,6 +39,7 @@ class InboxScreen(DesklineScreen):
         self.order = "unread"  # unread first; `o` switches to newest first
         self._generation = 0
         self._first = first
+        self._unread_seen = 0
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Notifications"), id="title")
@@ -67,7 +68,13 @@ class InboxScreen(DesklineScreen):
         text = self.details(rows.selected) if rows.rows else Text("")
         self.query_one("#inbox-details", Static).update(text)
 
+    @property
+    def cursor_moved_down(self) -> bool:
+        """The agent is reading further down: news wait for `r` (or the top)."""
+        return self.rows.selected > 0
+
     def on_mount(self) -> None:
+        self._unread_seen = self.app.unread
         self.app.unread_changed.subscribe(self, self._on_unread)
         if self._first is not None:
             first, self._first = self._first, None
@@ -79,8 +86,14 @@ class InboxScreen(DesklineScreen):
     def on_unmount(self) -> None:
         self.app.unread_changed.unsubscribe(self)
 
-    def _on_unread(self, _count: int) -> None:
-        self.set_context(self._heading())
+    def _on_unread(self, count: int) -> None:
+        """The count changed: say it; when it grew (news while the inbox is shown), the
+        first page again."""
+        grew, self._unread_seen = count > self._unread_seen, count
+        if grew and self.is_current and not self.cursor_moved_down:
+            self.load()
+        else:
+            self.set_context(self._heading())
 
     def _heading(self) -> Text:
         out = Text(no_wrap=True, overflow="ellipsis")
@@ -149,9 +162,7 @@ class InboxScreen(DesklineScreen):
 
     def _marked(self, ids: set[int] | None) -> None:
         """Show entries read (`ids`, None: all) without reloading the list."""
-        from datetime import UTC, datetime
-
-        now = datetime.now(UTC)
+        now = self.app.now()
         rows = self.query_one(PagedRows)
         for i, n in enumerate(self.items):
             if n.read_at is None and (ids is None or n.id in ids):
@@ -186,7 +197,8 @@ class InboxScreen(DesklineScreen):
     def _mark(self, ids: list[int]) -> None:
         self._marked(set(ids))
         self.call(lambda b: b.mark_notifications_read(ids),
-                  lambda count: self.app.set_unread(count.unread), "Marking read")
+                  lambda count: self.app.set_unread(count.unread), "Marking read",
+                  failed=lambda _exc: self.load())  # show what is stored again
 
     def action_mark_read(self) -> None:
         i = self.selected
