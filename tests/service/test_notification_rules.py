@@ -79,6 +79,8 @@ def test_who_hears_of_what(desk):
     assert got.kind is NotificationKind.assigned and got.unread
     assert got.text == f"Root assigned new ticket #{ticket.number} Printer [red]down to you"
     assert _inbox(root) == []  # never the actor's own action
+    assert bob.mark_notifications_read([got.id]).unread == 0  # not his: nothing happens
+    assert ann.unread_notifications().unread == 1
 
     comment = ann.comment(ticket.id, "@bob can you look?")
     [mention] = _inbox(bob)
