@@ -136,7 +136,6 @@ class InboxScreen(DesklineScreen):
         if self.focused is None:
             rows.focus()
         self.app.trace("inbox-page")
-        self.call_after_refresh(self.app.trace, "inbox-frame")
 
     def on_paged_rows_need_more(self, event: PagedRows.NeedMore) -> None:
         if self.cursor:
