@@ -11,6 +11,7 @@ from deskline.errors import NotFound, PermissionDenied
 from deskline.models import (
     Calendar,
     CustomerCreate,
+    MergeRequest,
     NotificationKind,
     NotificationSettings,
     SlaPolicyCreate,
@@ -104,9 +105,17 @@ def test_who_hears_of_what(desk):
         cid.follow_team(desk["secret"].id)
     root.update_ticket(ticket.id, ticket.version, TicketUpdate(team_id=desk["secret"].id))
     assert cid.unread_notifications().unread == 0 and _inbox(cid) == []
+    # Merging, splitting and closing are changes too.
+    one, two = (root.create_ticket(TicketCreate(team_id=care.id, subject=s))
+                for s in ("One", "Two"))
+    cid.mark_all_notifications_read()
+    root.merge(MergeRequest(target_id=one.id, source_ids=[two.id],
+                            versions={one.id: one.version, two.id: two.version}))
+    [merged] = _inbox(cid)[:1]
+    assert merged.kind is NotificationKind.team_ticket and f"#{one.number}" in merged.text
     cid.follow_team(care.id, following=False)
     root.create_ticket(TicketCreate(team_id=care.id, subject="Quiet"))
-    assert _inbox(cid) == []
+    assert len(_inbox(cid)) == 3  # the two new tickets and the merge: nothing more
 
 
 def test_customer_writes_and_mail_by_choice(desk):
