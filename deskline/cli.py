@@ -101,6 +101,9 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     from deskline.cli_maintenance import add_parsers as add_maintenance_parsers  # argparse only
 
     add_maintenance_parsers(sub, _db_arg)
+    from deskline.cli_notifications import add_parsers as add_notification_parsers  # argparse
+
+    add_notification_parsers(sub, _db_arg)
     from deskline.mail.commands import add_mail_parser  # argparse only; handlers are lazy
 
     add_mail_parser(sub, _db_arg)
@@ -232,6 +235,10 @@ def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
         from deskline.cli_maintenance import run as run_maintenance
 
         return run_maintenance(args, _open_service, CliError)
+    if args.command == "notifications":
+        from deskline.cli_notifications import run as run_notifications
+
+        return run_notifications(args, _open_service, CliError)
     if args.command == "mail":
         from deskline.mail.commands import run as run_mail
 

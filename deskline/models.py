@@ -1091,3 +1091,49 @@ class BulkOutcome(Model):
     undoable: bool = True
     target_id: int | None = None  # a merge's target
     note: str = ""
+# --- notifications ---------------------------------------------------------------------
+
+
+class NotificationKind(StrEnum):
+    mention = "mention"  # @mentioned in an internal comment
+    assigned = "assigned"  # a ticket assigned to me by someone else, or automatically
+    customer_wrote = "customer_wrote"  # on a ticket I am assigned to or follow
+    sla_due = "sla_due"  # an SLA deadline of my ticket within the next working hour
+    sla_failed = "sla_failed"
+    team_ticket = "team_ticket"  # created or changed in a team whose tickets I follow
+
+
+NOTIFICATION_LABELS = {
+    NotificationKind.mention: "mentions",
+    NotificationKind.assigned: "assignments",
+    NotificationKind.customer_wrote: "customer messages",
+    NotificationKind.sla_due: "SLA deadlines within the hour",
+    NotificationKind.sla_failed: "SLA failures",
+    NotificationKind.team_ticket: "followed teams' tickets",
+}
+
+
+class Notification(Model):
+    id: int
+    kind: NotificationKind
+    ticket_id: int
+    ticket_number: int
+    message_id: int | None = None  # the chatter row that caused it (the view opens there)
+    text: str  # what happened, in a sentence (stored text: show it through `text.plain`)
+    created_at: datetime
+    read_at: datetime | None = None
+
+    @property
+    def unread(self) -> bool:
+        return self.read_at is None
+
+
+class NotificationCount(Model):
+    unread: int
+
+
+class NotificationSettings(Input):
+    """Which kinds also come by mail (to the agent's own address), and the bell."""
+
+    mail_kinds: list[NotificationKind] = Field(default_factory=list)
+    bell: bool = True

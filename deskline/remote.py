@@ -72,6 +72,9 @@ from deskline.models import (
     MergePreview,
     MergeRequest,
     Message,
+    Notification,
+    NotificationCount,
+    NotificationSettings,
     Organization,
     OrganizationCreate,
     OrganizationUpdate,
@@ -668,6 +671,37 @@ class RemoteBackend:
     async def undo_last_bulk(self) -> BulkOutcome:
         return await self._send(BulkOutcome, "POST", "/tickets/bulk/undo",
                                 timeout=BULK_TIMEOUT)
+    # --- notifications ----------------------------------------------------------------------
+
+    async def notifications(self, unread: bool = False, order: str = "newest",
+                            cursor: str | None = None,
+                            limit: int = 50) -> Page[Notification]:
+        return await self._get(Page[Notification], "/me/notifications",
+                               unread=str(unread).lower(), order=order, cursor=cursor,
+                               limit=limit)
+
+    async def unread_notifications(self) -> NotificationCount:
+        return await self._get(NotificationCount, "/me/notifications/unread")
+
+    async def mark_notifications_read(self, ids: Sequence[int]) -> NotificationCount:
+        return await self._send(NotificationCount, "POST", "/me/notifications/read",
+                                {"ids": [int(i) for i in ids]})
+
+    async def mark_all_notifications_read(self) -> NotificationCount:
+        return await self._send(NotificationCount, "POST", "/me/notifications/read",
+                                {"all": True})
+
+    async def notification_settings(self) -> NotificationSettings:
+        return await self._get(NotificationSettings, "/me/notification-settings")
+
+    async def update_notification_settings(self, data: NotificationSettings
+                                           ) -> NotificationSettings:
+        return await self._send(NotificationSettings, "PUT", "/me/notification-settings",
+                                data.model_dump(mode="json"))
+
+    async def follow_team(self, team_id: int, following: bool = True) -> Team:
+        return await self._send(Team, "PUT", f"/teams/{int(team_id)}/following",
+                                {"following": following})
 
     async def close(self) -> None:
         await self._client.aclose()

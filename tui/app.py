@@ -103,6 +103,11 @@ class DesklineApp(App):
         self._events_heard = 0
         self._ticket_heard: dict[int, int] = {}
         self._refetch_slots = asyncio.Semaphore(REFETCH_AT_ONCE)
+        # The notification inbox: the unread count every key bar shows, and the bell
+        # (the agent's setting) when it grows.
+        self.unread = 0
+        self.unread_changed: Signal[int] = Signal(self, "unread-changed")
+        self.bell_on = False
         for theme in themes.THEMES.values():
             self.register_theme(theme)
         raw = raw_config or {}
@@ -238,6 +243,7 @@ class DesklineApp(App):
                 self.notify(f"The config file could not be checked: {exc!r}",
                             severity="warning", timeout=8, markup=False)
         self.call_later(lambda: self.run_worker(self._prefetch_stages(), exit_on_error=False))
+        self.refresh_unread(first=True)
         self._follow_backend(backend)
         if self.open_ticket is not None:
             from tui.screens.ticket import TicketScreen
@@ -269,6 +275,8 @@ class DesklineApp(App):
             async for event in backend.events():
                 self.trace(f"event-{event.type}-{event.id}")
                 self._heard(event)
+                if event.type == "notification":  # only ever our own agent's
+                    self.refresh_unread()
                 if event.type in TICKET_EVENTS and event.id is not None and any(
                         getattr(screen, "wants_event", _no)(event)
                         for screen in self.screen_stack):
@@ -278,6 +286,53 @@ class DesklineApp(App):
             self._connection("offline")
             self.notify(f"Live updates stopped: {plain(exc.message)}. Restart with a valid "
                         "token.", severity="error", timeout=30, markup=False)
+
+    def refresh_unread(self, first: bool = False) -> None:
+        """Ask for the unread count (and, the first time, the bell setting); ring when it
+        grew and the agent wants the bell."""
+        async def fetch() -> None:
+            backend = self.backend
+            if backend is None:
+                return
+            try:
+                if first:
+                    self.bell_on = (await backend.notification_settings()).bell
+                count = (await backend.unread_notifications()).unread
+            except Exception as exc:  # e.g. a portal account: no inbox, no count
+                self.log.warning(f"unread notifications: {exc!r}")
+                return
+            self.set_unread(count, ring=not first)
+
+        self.run_worker(fetch(), group="unread", exit_on_error=False)
+
+    def set_unread(self, count: int, ring: bool = False) -> None:
+        grew = count > self.unread
+        self.unread = count
+        self.unread_changed.publish(count)
+        if grew and ring and self.bell_on:
+            self.bell()
+
+    @staticmethod
+    def inbox_key() -> str:
+        return keymap.key("app.inbox")
+
+    def action_inbox(self) -> None:
+        """Like the ticket: the inbox's first page comes with its first frame."""
+        from tui.screens.inbox import PAGE, InboxScreen
+
+        if isinstance(self.screen, InboxScreen):
+            return
+
+        async def fetch() -> None:
+            first = None
+            try:
+                backend = await self.backend_ready()
+                first = await backend.notifications(order="unread", limit=PAGE)
+            except Exception:  # the screen asks again and reports the problem
+                first = None
+            await self.push_screen(InboxScreen(first))
+
+        self.run_worker(fetch(), group="open-inbox", exclusive=True, exit_on_error=False)
 
     def _heard(self, event: Any) -> None:
         self._events_heard += 1
@@ -452,9 +507,11 @@ class DesklineApp(App):
             self.notify(f"“{spec.description}” works on the {spec.scope} screen.",
                         severity="warning", timeout=4, markup=False)
 
-    def open_ticket_screen(self, ticket_id: int | None = None, number: int | None = None) -> None:
+    def open_ticket_screen(self, ticket_id: int | None = None, number: int | None = None,
+                           message_id: int | None = None) -> None:
         """Fetch the ticket and its first messages, then show the screen with them: one
-        frame with everything instead of an empty screen that fills in."""
+        frame with everything instead of an empty screen that fills in. `message_id`: the
+        message to show selected (a notification's cause)."""
         from tui.screens.ticket import PAGE, TicketScreen
 
         async def fetch() -> None:
@@ -471,7 +528,8 @@ class DesklineApp(App):
                 prefetched = (ticket, await backend.ticket_messages(ticket.id, limit=PAGE))
             except Exception:  # the screen asks again and reports the problem
                 prefetched = None
-            screen = TicketScreen(ticket_id=ticket_id, number=number, prefetched=prefetched)
+            screen = TicketScreen(ticket_id=ticket_id, number=number, prefetched=prefetched,
+                                  message_id=message_id)
             await self.push_screen(screen)
             if prefetched is not None and self._heard_since(prefetched[0].id, mark):
                 # Another writer changed the ticket while it was read and before the view

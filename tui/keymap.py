@@ -54,6 +54,8 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("app.dashboard", "f3", "dashboard", "Go to the dashboard"),
         KeySpec("app.theme", "f9", "next_theme", "Next theme"),
         KeySpec("app.quit", "ctrl+q,f10", "quit", "Quit"),
+        # The key bar names it next to the unread count (tui/screens/inbox.py).
+        KeySpec("app.inbox", "f7", "inbox", "Notifications: open the inbox"),
     )),
     Scope("dashboard", "Dashboard: ", "Dashboard", (
         KeySpec("dashboard.up", "up,k", "cursor(-1)", "Previous team"),
@@ -83,6 +85,9 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("dashboard.new_team", "n", "new_team", "Create a team (admins)…"),
         KeySpec("dashboard.new_ticket", "N", "new_ticket",
                 "New ticket in the team (a call, a walk-in)…"),
+        KeySpec("dashboard.follow_team", "F", "follow_team",
+                "Follow the team's tickets in the inbox (again: stop)"),
+        KeySpec("dashboard.inbox", "I", "app.inbox", "Notifications: open the inbox"),
     )),
     Scope("board", "Board: ", "Board", (
         KeySpec("board.left", "left,h", "column(-1)", "Previous column"),
@@ -173,7 +178,7 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("search.back", "escape", "back", "Back", True, short="back"),
         # Bulk actions (tui/bulk.py): the line keeps the letters for the search
         KeySpec("search.mark", "ctrl+t,f6", "mark", "Mark or unmark the result"),
-        KeySpec("search.bulk", "ctrl+b,f7", "bulk", "Bulk action on the marked results…"),
+        KeySpec("search.bulk", "ctrl+b", "bulk", "Bulk action on the marked results…"),
         KeySpec("search.undo_bulk", "f8", "undo_bulk", "Undo my last bulk action"),
     )),
     Scope("edit", "Edit: ", "edit", (
@@ -394,6 +399,25 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("audit.kind", "f", "kind", "Filter by kind…", True, short="kind"),
         KeySpec("audit.refresh", "r", "refresh", "Reload the audit trail", True, short="reload"),
         KeySpec("audit.back", "escape", "back", "Back", True, short="back"),
+    )),
+    Scope("inbox", "Inbox: ", "Notifications", (
+        KeySpec("inbox.up", "up,k", "cursor(-1)", "Previous notification"),
+        KeySpec("inbox.down", "down,j", "cursor(1)", "Next notification"),
+        KeySpec("inbox.page_up", "pageup", "cursor(-10)", "Page up"),
+        KeySpec("inbox.page_down", "pagedown", "cursor(10)", "Page down"),
+        KeySpec("inbox.top", "home,g", "top", "Newest notification"),
+        KeySpec("inbox.open", "enter", "open", "Open the ticket at its message (marks read)",
+                True, short="open"),
+        KeySpec("inbox.read", "x,space", "mark_read", "Mark read"),
+        KeySpec("inbox.all_read", "a", "all_read", "Mark all read", True, short="all read"),
+        KeySpec("inbox.unread", "u", "unread_only", "Unread only, or everything", True,
+                short="unread"),
+        KeySpec("inbox.order", "o", "order", "Unread first, or newest first", True,
+                short="order"),
+        KeySpec("inbox.settings", "s", "settings", "Mail and bell settings…", True,
+                short="settings"),
+        KeySpec("inbox.refresh", "r", "refresh", "Reload the inbox"),
+        KeySpec("inbox.back", "escape", "back", "Back", True, short="back"),
     )),
 )
 

@@ -1,6 +1,8 @@
 """One line of key hints at the bottom of a screen: a single cheap widget (Textual's
 Footer mounts a widget per key). While the app says it is not connected to its server, the
-line starts with that state in words ("reconnecting…", "offline")."""
+line starts with that state in words ("reconnecting…", "offline"). When the agent has
+unread notifications it starts with their count and the key of the inbox ("✉ 3 unread
+f7"): every screen has this line."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ class KeyBar(Static):
         super().__init__(**kwargs)
         self.hints = hints
         self.connection = "connected"
+        self.unread = 0
 
     def on_mount(self) -> None:
         # The app may publish its connection state (a console on a server); the bar
@@ -27,6 +30,15 @@ class KeyBar(Static):
         if signal is not None:
             self.connection = getattr(self.app, "connection_state", "connected")
             signal.subscribe(self, self.set_connection)
+        unread = getattr(self.app, "unread_changed", None)
+        if unread is not None:
+            self.unread = getattr(self.app, "unread", 0)
+            unread.subscribe(self, self.set_unread)
+
+    def set_unread(self, count: int) -> None:
+        if count != self.unread:
+            self.unread = count
+            self.refresh()
 
     def set_connection(self, state: str) -> None:
         if state != self.connection:
@@ -39,6 +51,10 @@ class KeyBar(Static):
         if note:
             text.append(f" {note} ", "bold reverse")
             text.append("  ")
+        if self.unread:
+            text.append(f" ✉ {self.unread:,} unread ", "bold reverse")
+            key = getattr(self.app, "inbox_key", None)  # the app's keymap, as remapped
+            text.append(f" {key()}  " if callable(key) else "  ")
         for i, (keys, label) in enumerate(self.hints):
             if i:
                 text.append("  ")

@@ -408,6 +408,7 @@ class Intake:
             inbound = self._inbound("threaded", source, raw, mail, envelope_to,
                                     ticket_id=ticket_id, chatter_id=chatter)
             self._attachments(mail, ticket_id, chatter, inbound)
+            self._service(system).customer_message_arrived(ticket_id, chatter, customer_id)
             # A closed ticket reopens, unless the mail only rated it or is an autoreply.
             if not self._rating(mail, ticket_id, body, system) and not mail.auto_submitted:
                 self._service(system).customer_wrote(ticket_id, customer_id)

@@ -26,6 +26,7 @@ from deskline.server import (
     routes_directory,
     routes_imports,
     routes_live,
+    routes_notifications,
     routes_tickets,
     routes_tokens,
 )
@@ -39,7 +40,7 @@ __all__ = ["API", "Api", "Settings", "create_app"]
 
 ROUTES = (routes_directory, routes_board, routes_tickets, routes_live, routes_tokens,
           routes_imports, routes_admin,
-          routes_canned, routes_bulk)
+          routes_canned, routes_bulk, routes_notifications)
 
 
 class DesklineApp(FastAPI):

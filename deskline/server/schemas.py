@@ -149,6 +149,8 @@ class ServerEvent(BaseModel):
     `type` is ticket.created, ticket.updated, ticket.deleted, message.created (`id` is the
     ticket's), presence (who views or replies changed; `version` is the ticket's) or reset
     (the stream could not resume: refetch everything). `event_id` is the SSE id.
+    `notification` goes to one agent only: their unread count changed (`id` the ticket or
+    0, `version` the count); the console asks for the count again.
     """
 
     type: str

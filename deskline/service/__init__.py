@@ -17,6 +17,7 @@ from deskline.service.customers import CustomerUseCases
 from deskline.service.directory import DirectoryUseCases
 from deskline.service.imports import ImportUseCases
 from deskline.service.merging import MergeUseCases
+from deskline.service.notifications import NotificationUseCases
 from deskline.service.ratings import RatingUseCases
 from deskline.service.reading import ReadingUseCases
 from deskline.service.reports import ReportUseCases
@@ -31,7 +32,7 @@ class Service(BulkActionUseCases,
               DirectoryUseCases, SetupUseCases, StaffUseCases, ReadingUseCases,
               TicketUseCases, ClockUseCases, MergeUseCases, CustomerUseCases, ClosingUseCases,
               RatingUseCases, ReportUseCases, ImportUseCases,
-              CannedUseCases, ServiceBase):
+              CannedUseCases, NotificationUseCases, ServiceBase):
     """Every use case, for one actor."""
 
 

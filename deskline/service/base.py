@@ -206,6 +206,31 @@ class ServiceBase:
         (closing.py)."""
         raise NotImplementedError
 
+    # Notifications (notifications.py), each inside the caller's transaction.
+
+    def _notify_created(self, ticket_id: int, message_id: int, automatic: bool) -> None:
+        """A new ticket: its assignee and its team's followers hear of it."""
+        raise NotImplementedError
+
+    def _notify_changed(self, before: Ticket, message_id: int, automatic: bool = False
+                        ) -> None:
+        """A changed ticket (`before`: as it was): a new assignee, the team's followers."""
+        raise NotImplementedError
+
+    def _notify_message(self, ticket_id: int, message_id: int,
+                        mentioned: Sequence[int] = (), customer: str | None = None) -> None:
+        """A reply or comment: mentioned agents; when a customer wrote, the assignee and
+        followers; the team's followers."""
+        raise NotImplementedError
+
+    def _notify_sla_due(self, now: datetime) -> None:
+        """SLA deadlines within the next working hour: their assignees hear, once."""
+        raise NotImplementedError
+
+    def _notify_sla_failed(self, now: datetime) -> None:
+        """SLA clocks about to fail: their assignees hear, once."""
+        raise NotImplementedError
+
     def create_customer(self, data: CustomerCreate) -> Customer:
         """A new customer (directory.py)."""
         raise NotImplementedError

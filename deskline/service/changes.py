@@ -24,11 +24,18 @@ def visible_changes(service: Service, rows: Sequence[Change]) -> list[Change]:
     if not rows:
         return []
     scope = service.scope()
-    live = service.visible_ticket_ids(r[2] for r in rows if r[1] != "ticket.deleted")
+    live = service.visible_ticket_ids(r[2] for r in rows
+                                      if r[1] not in ("ticket.deleted", "notification"))
+    # A notification row (the unread count changed) is for its one agent only.
+    mine = {i for i, agent_id in service.store.change_agents(
+        [r[0] for r in rows if r[1] == "notification"]).items()
+        if agent_id == scope.agent_id} if any(r[1] == "notification" for r in rows) else set()
     kept = []
     for row in rows:
         _id, kind, ticket_id, _version, team_id, customer_id, message_kind = row
-        if kind == "ticket.deleted":
+        if kind == "notification":
+            ok = _id in mine
+        elif kind == "ticket.deleted":
             ok = access.team_visible(scope, team_id) and (
                 not scope.portal or customer_id == scope.customer_id)
         else:

@@ -22,8 +22,9 @@ class ClosingUseCases(ServiceBase):
         """Move an open ticket into a closing stage, inside the caller's transaction."""
         self._write(ticket, version, {"stage_id": stage.id, "closed_at": to_db(now),
                                       "is_open": 0, "updated_at": to_db(now)})
-        self._event(ticket.id, [EventData(field="stage", old=ticket.stage_name,
-                                          new=stage.name)], body=body)
+        mid = self._event(ticket.id, [EventData(field="stage", old=ticket.stage_name,
+                                                new=stage.name)], body=body)
+        self._notify_changed(ticket, mid)
         self._advance_slas(ticket.id, team, stage, now)
         self._stage_mail(ticket.id, stage)
         self._rating_request(ticket.id)

@@ -107,8 +107,8 @@ class MergeUseCases(ServiceBase):
             kept = [EventData(field=f"{f.removesuffix('_id')} of #{tickets[sid].number}",
                               old=self._field_value(tickets[sid], f))
                     for sid in sources for f in MERGE_FIELDS]
-            self._event(target.id, kept, body=_merged_sentence(target, sources, tickets,
-                                                               request.choices))
+            mid = self._event(target.id, kept, body=_merged_sentence(target, sources, tickets,
+                                                                     request.choices))
             self._write(target, request.versions[target.id], columns)
             if changes:
                 self._event(target.id, changes)
@@ -125,6 +125,7 @@ class MergeUseCases(ServiceBase):
                 self._event(sid, [EventData(field="merged_into", new=f"#{target.number}")],
                             body=f"Merged into #{target.number}; its messages are there now")
             self.store.recount_messages([target.id, *sources])
+            self._notify_changed(target, mid)
         return self._ticket(scope, target.id)
 
     def split(self, ticket_id: int, request: SplitRequest) -> Ticket:
@@ -161,13 +162,14 @@ class MergeUseCases(ServiceBase):
             self.store.move_messages(chosen, [ticket.id], new_id)
             new_number = self.store.ticket_number(new_id)
             moved = _messages(len(chosen))
-            self._event(new_id, [EventData(field="split_from", new=f"#{ticket.number}")],
-                        body=f"Split from #{ticket.number}: {moved}")
+            mid = self._event(new_id, [EventData(field="split_from", new=f"#{ticket.number}")],
+                              body=f"Split from #{ticket.number}: {moved}")
             self._event(ticket.id, [EventData(field="split_into", new=f"#{new_number}")],
                         body=f"Split into #{new_number}: {moved}")
             self.store.recount_messages([ticket.id, new_id])
             self._apply_slas(new_id, team, team.stage_ids[0], ticket.priority, ticket.tags,
                              ticket.customer_id, now)
+            self._notify_created(new_id, mid, automatic=False)
         return self._ticket(scope, new_id)
 
 

@@ -26,10 +26,13 @@ class ReadingUseCases(ServiceBase):
 
     def refresh_sla(self) -> int:
         """Fail the SLA clocks whose deadline passed; how many tickets changed."""
-        now = to_db(self.clock())
+        moment = self.clock()
+        now = to_db(moment)
+        self._notify_sla_due(moment)  # once per deadline, however often this runs
         if not self.store.has_overdue_slas(now):
             return 0
         with self.store.transaction():
+            self._notify_sla_failed(moment)
             return len(self.store.fail_overdue_slas(now))
 
     def dashboard(self) -> list[TeamFigures]:

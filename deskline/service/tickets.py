@@ -121,9 +121,10 @@ class TicketUseCases(ServiceBase):
                 name = existing(self.store.agent(assignee)).name
                 changes.append(EventData(field="assignee", new=name))
                 sentence += f", assigned to {name}"
-            self._event(tid, changes, body=sentence)
+            mid = self._event(tid, changes, body=sentence)
             self._apply_slas(tid, team, stage_id, data.priority, tags, customer_id, now)
             self._stage_mail(tid, stage)
+            self._notify_created(tid, mid, automatic=data.assignee_id is None)
         return self._ticket(scope, tid)
 
     def update_ticket(self, ticket_id: int, version: int, data: TicketUpdate) -> Ticket:
@@ -145,7 +146,8 @@ class TicketUseCases(ServiceBase):
                 self.store.set_tags(ticket.id, self.store.tag_ids(edit.tags), edit.tags)
             if edit.team is not None:
                 self._reassign_for_team(edit)
-            self._event(ticket.id, edit.changes)
+            mid = self._event(ticket.id, edit.changes)
+            self._notify_changed(ticket, mid, automatic=True)  # only a team's rule assigns
             if {"priority", "customer_id", "team_id"} & edit.columns.keys() or \
                     edit.tags is not None:
                 fresh = self._ticket(scope, ticket.id)
@@ -306,8 +308,9 @@ class TicketUseCases(ServiceBase):
                 "is_open": int(not stage.closing and not ticket.archived
                                and ticket.merged_into is None),
             })
-            self._event(ticket.id, [EventData(field="stage", old=ticket.stage_name,
-                                              new=stage.name)])
+            mid = self._event(ticket.id, [EventData(field="stage", old=ticket.stage_name,
+                                                    new=stage.name)])
+            self._notify_changed(ticket, mid)
             self._advance_slas(ticket.id, team, stage, now)
             self._stage_mail(ticket.id, stage)
             if stage.closing and ticket.closed_at is None:
@@ -349,8 +352,9 @@ class TicketUseCases(ServiceBase):
             self._write(ticket, version, {"assignee_id": agent_id})
             if agent_id is not None:
                 self.store.set_follower(ticket.id, agent_id, True)
-            self._event(ticket.id, [EventData(field="assignee", old=ticket.assignee_name,
-                                              new=name)])
+            mid = self._event(ticket.id, [EventData(field="assignee",
+                                                    old=ticket.assignee_name, new=name)])
+            self._notify_changed(ticket, mid)
         return self._ticket(scope, ticket.id)
 
     def assign_to_me(self, ticket_id: int, version: int) -> Ticket:
@@ -378,8 +382,10 @@ class TicketUseCases(ServiceBase):
                 "archived": int(archived),
                 "is_open": int(not archived and ticket.closed_at is None),
             })
-            self._event(ticket.id, [EventData(field="archived", old=str(not archived).lower(),
-                                              new=str(archived).lower())])
+            mid = self._event(ticket.id, [EventData(field="archived",
+                                                    old=str(not archived).lower(),
+                                                    new=str(archived).lower())])
+            self._notify_changed(ticket, mid)
         return self._ticket(scope, ticket.id)
 
     def delete_ticket(self, ticket_id: int, version: int) -> None:
@@ -430,6 +436,8 @@ class TicketUseCases(ServiceBase):
                     subject=f"Re: [#{ticket.number}] {ticket.subject}", body=body,
                     created_at=now)
             self.store.touch(ticket.id, now, 1)
+            self._notify_message(ticket.id, mid, customer=(self.actor.name or self.actor.email)
+                                 if scope.portal else None)
             if scope.portal:
                 self.customer_wrote(ticket.id, self.actor.customer_id)
         return self._message(scope, ticket.id, mid)
@@ -452,6 +460,7 @@ class TicketUseCases(ServiceBase):
             for aid in mentioned:
                 self.store.set_follower(ticket.id, aid, True)
             self.store.touch(ticket.id, now, 1)
+            self._notify_message(ticket.id, mid, mentioned)
         return self._message(scope, ticket.id, mid)
 
 

@@ -21,6 +21,7 @@ from deskline.store.export import ExportStore
 from deskline.store.idempotency import IdempotencyStore
 from deskline.store.mail import MailStore
 from deskline.store.mappings import MappingStore
+from deskline.store.notifications import NotificationStore
 from deskline.store.outbox import OutboxStore
 from deskline.store.reports import ReportStore
 from deskline.store.search import SearchStore
@@ -38,7 +39,7 @@ class TransactionStore(Protocol):
 class Store(DirectoryStore, CustomerStore, TicketStore, SearchStore, MappingStore,
             AdministrationStore, MailStore, OutboxStore, BulkStore, ReportStore, ExportStore,
             TokenStore, IdempotencyStore, ChangeStore, TransactionStore,
-            CannedStore, BulkActionStore, Protocol):
+            CannedStore, BulkActionStore, NotificationStore, Protocol):
     """Everything the service asks of a store."""
 
 

@@ -22,6 +22,7 @@ from deskline.store.idempotency import IdempotencyQueries
 from deskline.store.mail import MailQueries
 from deskline.store.mappings import MappingQueries
 from deskline.store.memo import DataVersionMemo
+from deskline.store.notifications import NotificationQueries
 from deskline.store.outbox import OutboxQueries
 from deskline.store.reports import ReportQueries
 from deskline.store.search import SearchQueries
@@ -47,7 +48,7 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
                   MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
                   BulkQueries, ReportQueries, ExportQueries, TokenQueries,
                   IdempotencyQueries, ChangeQueries,
-                  CannedQueries, BulkActionQueries):
+                  CannedQueries, BulkActionQueries, NotificationQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0

@@ -152,6 +152,8 @@ async def test_the_palette_place_opens_the_form(demo_db):
         await wait_for(pilot, lambda: is_ready(app))
         app.action_open_screen("new_ticket")
         await wait_for(pilot, lambda: isinstance(app.screen, NewTicketForm))
+        # Let the form's selects settle: leaving mid-mount races Textual's Select label.
+        await pilot.pause()
 
 
 async def test_an_admin_deletes_a_ticket_after_confirming(demo_db):

@@ -150,6 +150,25 @@ class DashboardScreen(DesklineScreen):
         team_id = self.figures[self.selected].team_id if self.figures else None
         open_new_ticket(self, team_id)
 
+    def action_follow_team(self) -> None:
+        """Follow the selected team's tickets (their news come to the inbox), or stop."""
+        if not self.figures:
+            return
+        team_id = self.figures[self.selected].team_id
+        me = self.app.me
+        team = next((t for t in self.app.teams if t.id == team_id), None)
+        following = not (me is not None and team is not None and
+                         me.id in getattr(team, "follower_ids", ()))
+
+        def done(team) -> None:
+            self.app.teams = [team if t.id == team.id else t for t in self.app.teams]
+            name = plain(team.name, one_line=True)
+            self.app.notify(f"Following the tickets of {name} in your inbox." if following
+                            else f"No longer following the tickets of {name}.",
+                            timeout=4, markup=False)
+
+        self.call(lambda b: b.follow_team(team_id, following), done, "Following the team")
+
     def _team_created(self, team) -> None:
         if team is None:
             return

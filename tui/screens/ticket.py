@@ -33,9 +33,10 @@ class TicketScreen(DesklineScreen):
     BINDINGS = keymap.bindings("ticket")
 
     def __init__(self, ticket_id: int | None = None, number: int | None = None,
-                 prefetched: tuple | None = None) -> None:
+                 prefetched: tuple | None = None, message_id: int | None = None) -> None:
         super().__init__()
         self._prefetched = prefetched
+        self._cause = message_id  # a notification's message: shown selected once loaded
         self.ticket_id = ticket_id
         self.number = number
         self.ticket: Ticket | None = None  # None until the first load
@@ -102,6 +103,7 @@ class TicketScreen(DesklineScreen):
         self._show_ticket(ticket)
         self.cursor = page.next_cursor
         self.chatter.set_messages(page.items, page.next_cursor is not None)
+        self.call_after_refresh(self._to_cause)
         draft = self.app.drafts.get(ticket.id)
         if draft:
             self.composer.set_texts(draft.get("reply", ""), draft.get("comment", ""))
@@ -126,6 +128,7 @@ class TicketScreen(DesklineScreen):
         def more(page) -> None:
             self.cursor = page.next_cursor
             self.chatter.set_messages(page.items, page.next_cursor is not None, append=True)
+            self.call_after_refresh(self._to_cause)
             if page.next_cursor is None:
                 self.call_after_refresh(self._to_end)
             else:
@@ -134,6 +137,17 @@ class TicketScreen(DesklineScreen):
 
         self.call(lambda b: b.ticket_messages(ticket_id, cursor=cursor, limit=PAGE), more,
                   "Loading messages", group="more", exclusive=True)
+
+    def _to_cause(self) -> None:
+        """Select the message a notification pointed at, once a page holding it came."""
+        if self._cause is None:
+            return
+        for index, message in enumerate(self.chatter.messages):
+            if message.id == self._cause:
+                self._cause = None
+                self._moved = True  # stay there: no jump to the end of the thread
+                self.chatter.select(index)
+                return
 
     def _to_end(self) -> None:
         if not self._moved:
