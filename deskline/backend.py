@@ -21,6 +21,7 @@ from deskline.models import (
     AuditEntry,
     BoardColumn,
     BoardFilter,
+    ChangePage,
     Customer,
     CustomerCreate,
     CustomerUpdate,
@@ -64,6 +65,8 @@ from deskline.models import (
     TicketCard,
     TicketCreate,
     TicketEdit,
+    TicketListFilter,
+    TicketSummary,
     TicketUpdate,
     TimeOffCreate,
 )
@@ -214,6 +217,13 @@ class Backend(LiveBackend, Protocol):
     async def revoke_token(self, token_id: int) -> ApiToken: ...
     async def audit_log(self, kind: str | None = None, cursor: str | None = None,
                         limit: int = 50) -> Page[AuditEntry]: ...
+
+    # Integrations (service/ticket_lists.py): the filtered ticket list and the change feed.
+    async def list_tickets(self, filter: TicketListFilter | None = None,
+                           cursor: str | None = None,
+                           limit: int = 50) -> Page[TicketSummary]: ...
+    async def ticket_changes(self, cursor: str | None = None,
+                             limit: int = 500) -> ChangePage: ...
 
     async def close(self) -> None: ...
 

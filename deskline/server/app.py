@@ -24,6 +24,7 @@ from deskline.server import (
     routes_directory,
     routes_imports,
     routes_live,
+    routes_ticket_lists,
     routes_tickets,
     routes_tokens,
 )
@@ -35,7 +36,9 @@ from deskline.server.settings import API, Settings
 
 __all__ = ["API", "Api", "Settings", "create_app"]
 
-ROUTES = (routes_directory, routes_board, routes_tickets, routes_live, routes_tokens,
+# routes_ticket_lists before routes_tickets: its /tickets/{id} would take /tickets/changes
+ROUTES = (routes_ticket_lists,
+          routes_directory, routes_board, routes_tickets, routes_live, routes_tokens,
           routes_imports, routes_admin)
 
 

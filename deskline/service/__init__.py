@@ -20,13 +20,15 @@ from deskline.service.reading import ReadingUseCases
 from deskline.service.reports import ReportUseCases
 from deskline.service.setup import SetupUseCases
 from deskline.service.staff import StaffUseCases
+from deskline.service.ticket_lists import TicketListUseCases
 from deskline.service.tickets import TicketUseCases
 from deskline.store.interface import Store
 
 
 class Service(DirectoryUseCases, SetupUseCases, StaffUseCases, ReadingUseCases,
               TicketUseCases, ClockUseCases, MergeUseCases, CustomerUseCases, ClosingUseCases,
-              RatingUseCases, ReportUseCases, ImportUseCases, ServiceBase):
+              RatingUseCases, ReportUseCases, ImportUseCases,
+              TicketListUseCases, ServiceBase):
     """Every use case, for one actor."""
 
 

@@ -22,6 +22,7 @@ from deskline.store.mappings import MappingStore
 from deskline.store.outbox import OutboxStore
 from deskline.store.reports import ReportStore
 from deskline.store.search import SearchStore
+from deskline.store.ticket_lists import TicketListStore
 from deskline.store.tickets import TicketStore
 from deskline.store.tokens import TokenStore
 
@@ -35,7 +36,8 @@ class TransactionStore(Protocol):
 
 class Store(DirectoryStore, CustomerStore, TicketStore, SearchStore, MappingStore,
             AdministrationStore, MailStore, OutboxStore, BulkStore, ReportStore, ExportStore,
-            TokenStore, IdempotencyStore, ChangeStore, TransactionStore, Protocol):
+            TokenStore, IdempotencyStore, ChangeStore, TransactionStore,
+            TicketListStore, Protocol):
     """Everything the service asks of a store."""
 
 

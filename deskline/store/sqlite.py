@@ -23,6 +23,7 @@ from deskline.store.memo import DataVersionMemo
 from deskline.store.outbox import OutboxQueries
 from deskline.store.reports import ReportQueries
 from deskline.store.search import SearchQueries
+from deskline.store.ticket_lists import TicketListQueries
 from deskline.store.tickets import TicketQueries
 from deskline.store.tokens import TokenQueries
 
@@ -44,7 +45,8 @@ def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
 class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQueries,
                   MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
                   BulkQueries, ReportQueries, ExportQueries, TokenQueries,
-                  IdempotencyQueries, ChangeQueries):
+                  IdempotencyQueries, ChangeQueries,
+                  TicketListQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0
