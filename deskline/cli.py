@@ -126,6 +126,9 @@ def _server_commands(sub) -> None:
                        help="allow a non-loopback address without TLS (behind a TLS proxy)")
     serve.add_argument("--max-body", type=int, metavar="BYTES",
                        help="largest request body accepted (default 1 MiB)")
+    serve.add_argument("--log-format", choices=["text", "json"], default="text",
+                       help="the access log (one line per request, on stderr) and the "
+                            "server's other log lines: text (default) or JSON lines")
     from deskline.server.cli import add_job_arguments  # argparse only
 
     add_job_arguments(serve)

@@ -18,6 +18,8 @@ import anyio
 from fastapi import FastAPI
 
 from deskline.server import (
+    access_log,
+    health,
     jobs,
     routes_admin,
     routes_board,
@@ -37,7 +39,7 @@ from deskline.server.settings import API, Settings
 __all__ = ["API", "Api", "Settings", "create_app"]
 
 # routes_ticket_lists before routes_tickets: its /tickets/{id} would take /tickets/changes
-ROUTES = (routes_ticket_lists,
+ROUTES = (routes_ticket_lists, health,
           routes_directory, routes_board, routes_tickets, routes_live, routes_tokens,
           routes_imports, routes_admin)
 
@@ -48,6 +50,13 @@ class DesklineApp(FastAPI):
     api: Api
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        fmt = self.api.settings.access_log
+        if fmt and scope["type"] == "http":  # every request, fast reads too
+            await access_log.logged(fmt, self._answer, scope, receive, send)
+            return
+        await self._answer(scope, receive, send)
+
+    async def _answer(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and \
                 await answer_fast_read(self.api, scope, receive, send):
             return
