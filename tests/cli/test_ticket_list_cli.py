@@ -1,0 +1,75 @@
+"""`deskline tickets` with the list's filters, on the file and on a server (`--server`,
+`$DESKLINE_SERVER`, the token from `$DESKLINE_TOKEN`), and `deskline report` on a server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from deskline.cli import main
+from deskline.server.run import start_in_thread
+from tests.conftest import ADMIN, ALICE
+from tests.server_support import make_token
+
+
+def rows(capsys) -> list[dict]:
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_filters_on_the_file(demo_db, capsys):
+    assert main(["tickets", "--db", str(demo_db), "--as", ALICE, "--assignee", "me",
+                 "--status", "open", "--sort", "priority", "--limit", "0", "--json"]) == 0
+    mine = rows(capsys)
+    assert mine and {r["assignee_name"] for r in mine} == {"Alice Martin"}
+    assert all(r["closed_at"] is None for r in mine)
+    assert [r["priority"] for r in mine] == sorted((r["priority"] for r in mine), reverse=True)
+    assert main(["tickets", "--db", str(demo_db), "--team", "Customer Care", "--priority",
+                 "urgent", "--updated-since", "2026-01-01", "--json", "--limit", "0"]) == 0
+    urgent = rows(capsys)
+    assert urgent and {(r["team"], r["priority"]) for r in urgent} == {("Customer Care", 3)}
+    assert main(["tickets", "--db", str(demo_db), "--assignee", "none", "--limit", "5"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and all(line.split("\t")[4] == "-" for line in lines)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--priority", "huge"], "--priority: 'huge' is not one of"),
+    (["--assignee", "ghost@example.com"], "--assignee: no agent"),
+    (["--created-since", "someday"], "--created-since:"),
+    (["--customer", "nobody@example.com"], "--customer: no customer"),
+])
+def test_refusals_name_the_option(demo_db, capsys, args, message):
+    assert main(["tickets", "--db", str(demo_db), *args]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_tickets_and_report_on_a_server(demo_db, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("DESKLINE_CONFIG", str(tmp_path / "none.toml"))
+    server = start_in_thread(demo_db)
+    try:
+        monkeypatch.setenv("DESKLINE_TOKEN", make_token(demo_db, ALICE))
+        assert main(["tickets", "--server", server.url, "--assignee", "me", "--json",
+                     "--limit", "0"]) == 0
+        remote = rows(capsys)
+        assert main(["tickets", "--db", str(demo_db), "--as", ALICE, "--assignee", "me",
+                     "--json", "--limit", "0"]) == 0
+        assert remote == rows(capsys) and remote
+        monkeypatch.setenv("DESKLINE_SERVER", server.url)
+        assert main(["tickets", "--team", "Customer Care", "--stage", "New", "--limit",
+                     "3"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) == 3 and {line.split("\t")[2] for line in lines} == {"New"}
+        assert main(["report", "--team", "Customer Care"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert main(["report", "--db", str(demo_db), "--as", ALICE, "--team",
+                     "Customer Care"]) == 0
+        local = json.loads(capsys.readouterr().out)
+        assert report["opened"] == local["opened"] and report["filter"]["team_id"]
+        assert main(["tickets", "--as", ADMIN]) == 1
+        assert "--as: on a server the token says who you are" in capsys.readouterr().err
+        monkeypatch.delenv("DESKLINE_TOKEN")
+        assert main(["tickets"]) == 1
+        assert "needs a token" in capsys.readouterr().err
+    finally:
+        server.stop()
