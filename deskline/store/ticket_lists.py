@@ -36,6 +36,15 @@ SORTS: dict[str, tuple[str, ...]] = {
     "created": ("t.created_at", "t.id"),
     "priority": ("t.priority", "t.created_at", "t.id"),
 }
+# sort name -> (the index walked in that order over all tickets, over one team's)
+SORT_INDEXES = {
+    "updated": ("ix_tickets_updated", "ix_tickets_team_updated"),
+    "created": ("ix_tickets_created", "ix_tickets_team_created"),
+    "priority": ("ix_tickets_priority", "ix_tickets_team_priority"),
+}
+# A tag on more tickets than this is looked up per row while walking the sort's index; a
+# rarer one is read whole, then sorted.
+COMMON_TAG = 2000
 
 
 def _summary_columns(scope: Scope) -> str:
@@ -52,7 +61,8 @@ def _summary(row: Sequence) -> TicketSummary:
     return TicketSummary.model_validate(values)
 
 
-def _list_where(scope: Scope, f: TicketListFilter) -> tuple[list[str], list]:
+def _list_where(scope: Scope, f: TicketListFilter,
+                common_tag: bool = False) -> tuple[list[str], list]:
     where = [scope_sql(scope, team_id=f.team_id)]
     params: list = []
 
@@ -76,14 +86,20 @@ def _list_where(scope: Scope, f: TicketListFilter) -> tuple[list[str], list]:
         where.append("t.customer_id IN (SELECT customer_id FROM customer_projects"
                      " WHERE project_id = ?)")
         params.append(f.project_id)
-    if f.tag:
+    if f.tag and common_tag:
+        where.append("EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id"
+                     " AND tt.tag_id = (SELECT id FROM tags WHERE name = ?))")
+        params.append(f.tag)
+    elif f.tag:
         where.append("t.id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags g"
                      " ON g.id = tt.tag_id WHERE g.name = ?)")
         params.append(f.tag)
     if f.status == "open":
         where.append("t.is_open = 1")
-    elif f.status == "closed":
-        where.append("t.closed_at IS NOT NULL AND t.archived = 0")
+    elif f.status == "closed":  # is_open = 0 too: an agent's closed tickets by index
+        where.append("t.is_open = 0 AND t.closed_at IS NOT NULL AND t.archived = 0")
+    if f.status in ("open", "closed"):  # is_open = 1 implies it; said for the board's index
+        where.append("t.archived = 0")
     elif f.status == "archived":
         where.append("t.archived = 1")
     for column, op, value in (("created_at", ">=", f.created_since),
@@ -107,6 +123,23 @@ def _list_where(scope: Scope, f: TicketListFilter) -> tuple[list[str], list]:
     return where, params
 
 
+def _sort_index(f: TicketListFilter, common_tag: bool) -> str:
+    """The INDEXED BY clause that walks the list in its order, unless a filter picks out
+    few tickets (a customer, an organization, a project, an agent, a rare tag, words):
+    then the planner reads those by their own index and sorts them. Without statistics it
+    would otherwise take any index of the team and sort the whole team for one page."""
+    selective = (f.customer_id, f.organization_id, f.project_id, f.text,
+                 f.assignee if f.assignee != "none" else None,
+                 f.tag if f.tag and not common_tag else None)
+    if any(v is not None for v in selective):
+        return ""
+    if f.team_id is not None and f.stage_id is not None and f.sort == "priority" and \
+            f.status in ("open", "closed"):  # the board's index leaves archived tickets out
+        return " INDEXED BY ix_tickets_board"
+    every, team = SORT_INDEXES[f.sort]
+    return f" INDEXED BY {team if f.team_id is not None else every}"
+
+
 class TicketListQueries:
     conn: sqlite3.Connection
 
@@ -114,17 +147,25 @@ class TicketListQueries:
                     limit: int) -> list[TicketSummary]:
         """A page of the filtered list, newest (or most urgent) first, by keyset: `after`
         holds the sort columns of the last row shown (`SORTS`)."""
-        where, params = _list_where(scope, f)
+        common_tag = bool(f.tag) and self._tag_count(f.tag or "") > COMMON_TAG
+        where, params = _list_where(scope, f, common_tag)
         keys = SORTS[f.sort]
         if after is not None:
             where.append(f"({', '.join(keys)}) < ({', '.join('?' * len(keys))})")
             params += list(after)
         order = ", ".join(f"{k} DESC" for k in keys)
         rows = self.conn.execute(
-            f"SELECT {_summary_columns(scope)} FROM tickets t{_SUMMARY_FROM}"
-            f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?", [*params, limit],
+            f"SELECT {_summary_columns(scope)} FROM tickets t{_sort_index(f, common_tag)}"
+            f"{_SUMMARY_FROM} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",
+            [*params, limit],
         ).fetchall()
         return [_summary(r) for r in rows]
+
+    def _tag_count(self, name: str) -> int:
+        """How many tickets carry the tag, counted up to just past COMMON_TAG."""
+        return self.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM ticket_tags WHERE tag_id ="
+            " (SELECT id FROM tags WHERE name = ?) LIMIT ?)", (name, COMMON_TAG + 1)).fetchone()[0]
 
     def sync_position(self) -> tuple[int, int]:
         """(the newest change number committed, the newest number of a dropped tombstone).

@@ -7,6 +7,7 @@ import pytest
 
 from deskline.errors import ValidationFailed
 from deskline.models import TicketListFilter, TicketUpdate
+from deskline.store import ticket_lists
 from tests.conftest import ADMIN, JONAS, PORTAL
 
 
@@ -30,7 +31,7 @@ async def _drain(backend, cursor=None, limit=1000):
             return items, cursor
 
 
-async def test_list_filters_sorts_and_pages(open_backend):
+async def test_list_filters_sorts_and_pages(open_backend, monkeypatch):
     admin = await open_backend(ADMIN)
     first = (await admin.list_tickets(TicketListFilter(status="closed"), limit=1)).items[0]
     await admin.archive_ticket(first.id, first.version)
@@ -79,6 +80,9 @@ async def test_list_filters_sorts_and_pages(open_backend):
         text=str(sample.number)))}
     words = await _all(admin, TicketListFilter(text=sample.subject.split()[0]))
     assert sample.id in {t.id for t in words}
+    tagged = await _all(admin, TicketListFilter(tag=sample.tags[0], sort="created"))
+    monkeypatch.setattr(ticket_lists, "COMMON_TAG", 0)  # looked up per row instead
+    assert await _all(admin, TicketListFilter(tag=sample.tags[0], sort="created")) == tagged
     me = await admin.me()
     mine = await _all(admin, TicketListFilter(assignee="me"))
     assert {t.id for t in mine} == {t.id for t in everything if t.assignee_id == me.id}

@@ -1,0 +1,234 @@
+"""Ticket list and change feed benchmark. Prints one JSON object per line:
+{"metric", "value", "unit", ...}.
+
+    .venv/bin/python bench/ticket_sync.py [--tickets 100000] [--repeat 30] [--rebuild]
+
+- what the change feed's triggers (migration 0014) cost: the demo build (the bulk writer)
+  and the engine's writes (bench/engine.py's move, assign, comment, reply) on a file
+  without them ("off": the schema before 0014) and with them ("on"), side by side;
+- `GET /api/v1/tickets` first page with two filters, over HTTP against `deskline serve`
+  in its own process (median and p90 round trip), and the same page in the service;
+- draining the change feed from the start (every ticket once) over HTTP, 1,000 a page:
+  tickets/s.
+
+Everything reads as an agent (not an admin), so the authorization clause is part of every
+query; the feed is drained as an admin too (every ticket).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from deskline.demo import build_demo  # noqa: E402
+from deskline.models import TicketListFilter  # noqa: E402
+from deskline.server.tokens import make_token  # noqa: E402
+from deskline.service import Service, resolve_agent  # noqa: E402
+from deskline.store import db as store_db  # noqa: E402
+from deskline.store.sqlite import SqliteStore  # noqa: E402
+
+AGENT = "alice.martin@deskline.example"
+ADMIN = "admin@deskline.example"
+SYNC_MIGRATION = 14
+
+
+def emit(metric: str, value: float, unit: str, **extra: object) -> None:
+    print(json.dumps({"metric": metric, "value": round(value, 3), "unit": unit, **extra}),
+          flush=True)
+
+
+def timings(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """(median, p90) in milliseconds; one warm-up call first."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return times[len(times) // 2], times[int(len(times) * 0.9) - 1]
+
+
+@contextmanager
+def without_sync() -> Iterator[None]:
+    """The schema as it was before the change feed: migrations up to 0013 only."""
+    everything = store_db.migrations
+    store_db.migrations = lambda: [m for m in everything() if m[0] < SYNC_MIGRATION]
+    try:
+        yield
+    finally:
+        store_db.migrations = everything
+
+
+def build(path: Path, tickets: int, rebuild: bool, sync: bool) -> Path:
+    info = path.with_suffix(".json")
+    if rebuild or not path.exists() or not info.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        if sync:
+            summary = build_demo(path, tickets=tickets, seed=7)
+        else:
+            with without_sync():
+                summary = build_demo(path, tickets=tickets, seed=7)
+        info.write_text(json.dumps({"seconds": summary.seconds}))
+    seconds = json.loads(info.read_text())["seconds"]
+    emit("demo_build_seconds", seconds, "s", tickets=tickets, sync="on" if sync else "off")
+    return path
+
+
+def writes(path: Path, repeat: int, sync: bool) -> dict[str, float]:
+    """bench/engine.py's writes on one open ticket of the biggest team."""
+    store = SqliteStore.open(path)
+    svc = Service(store, resolve_agent(store, AGENT))
+    teams = svc.list_teams()
+    team = max(teams, key=lambda t: sum(c.count for c in svc.board_columns(t.id)))
+    columns = svc.board_columns(team.id)
+    ticket = svc.board_page(team.id, columns[0].stage.id, limit=1).items[0]
+    stage_ids = [c.stage.id for c in columns if not c.stage.closing][:2]
+    members = team.member_ids
+    state = {"n": 0}
+
+    def move() -> None:
+        current = svc.get_ticket(ticket.id)
+        state["n"] += 1
+        svc.move_ticket(ticket.id, current.version, stage_ids[state["n"] % 2])
+
+    def assign() -> None:
+        current = svc.get_ticket(ticket.id)
+        state["n"] += 1
+        svc.assign_ticket(ticket.id, current.version, members[state["n"] % len(members)])
+
+    figures = {}
+    for name, fn in (("write_move_with_read", move), ("write_assign_with_read", assign),
+                     ("write_comment", lambda: svc.comment(ticket.id, "checking the logs")),
+                     ("write_reply", lambda: svc.reply(ticket.id, "We are on it."))):
+        figures[name] = timings(fn, repeat)[0]
+    store.close()
+    return figures
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(path: Path) -> Iterator[str]:
+    port = free_port()
+    script = Path(sys.executable).with_name("deskline")
+    process = subprocess.Popen(
+        [str(script), "serve", "--db", str(path), "--port", str(port), "--no-mail",
+         "--no-maintenance"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def lists(path: Path, url: str, repeat: int) -> None:
+    store = SqliteStore.open(path)
+    agent = resolve_agent(store, AGENT)
+    svc = Service(store, agent)
+    team = max(svc.list_teams(), key=lambda t: sum(c.count for c in svc.board_columns(t.id)))
+    tag = svc.list_tags()[0]
+    since = "2026-01-01T00:00:00Z"
+    cases = {
+        "team_open_by_updated": {"team_id": team.id, "status": "open"},
+        "team_urgent_by_updated": {"team_id": team.id, "priority": 3},
+        "unassigned_open_by_priority": {"assignee": "none", "status": "open",
+                                        "sort": "priority"},
+        "mine_by_created": {"assignee": "me", "status": "closed", "sort": "created"},
+        "tag_updated_since": {"tag": tag, "updated_since": since},
+        "team_created_since_by_created": {"team_id": team.id, "created_since": since,
+                                          "sort": "created"},
+    }
+    token = make_token(path, AGENT, label="bench")
+    with httpx.Client(base_url=url + "/api/v1", timeout=30,
+                      headers={"Authorization": f"Bearer {token}"}) as client:
+        for name, params in cases.items():
+            f = TicketListFilter.model_validate(params)
+            med, p90 = timings(lambda f=f: svc.list_tickets(f, limit=50), repeat)
+            shown = len(svc.list_tickets(f, limit=50).items)
+            emit(f"list_first_page_service_{name}", med, "ms", p90=round(p90, 3), items=shown)
+
+            def http(params=params) -> None:
+                answer = client.get("/tickets", params={**params, "limit": 50})
+                answer.raise_for_status()
+
+            med, p90 = timings(http, repeat)
+            emit(f"list_first_page_http_{name}", med, "ms", p90=round(p90, 3), items=shown)
+    store.close()
+
+
+def drain(path: Path, url: str, email: str) -> None:
+    token = make_token(path, email, label="bench")
+    with httpx.Client(base_url=url + "/api/v1", timeout=60,
+                      headers={"Authorization": f"Bearer {token}"}) as client:
+        cursor, count, pages = None, 0, 0
+        start = time.perf_counter()
+        while True:
+            params = {"limit": 1000} | ({"cursor": cursor} if cursor else {})
+            answer = client.get("/tickets/changes", params=params)
+            answer.raise_for_status()
+            page = answer.json()
+            count += len(page["items"])
+            pages += 1
+            cursor = page["cursor"]
+            if not page["more"]:
+                break
+        seconds = time.perf_counter() - start
+    emit("change_feed_drain_http", count / seconds, "tickets/s", tickets=count, pages=pages,
+         seconds=round(seconds, 2), account="admin" if email == ADMIN else "agent")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+    data = ROOT / "bench" / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    before = build(data / f"sync-off-{args.tickets}.db", args.tickets, args.rebuild, False)
+    after = build(data / f"sync-on-{args.tickets}.db", args.tickets, args.rebuild, True)
+    with without_sync():
+        off = writes(before, args.repeat, False)
+    on = writes(after, args.repeat, True)
+    for name in off:
+        emit(name, on[name], "ms", sync="on", sync_off=round(off[name], 3),
+             added=round(on[name] - off[name], 3))
+    with server(after) as url:
+        lists(after, url, args.repeat)
+        drain(after, url, ADMIN)
+        drain(after, url, AGENT)
+
+
+if __name__ == "__main__":
+    main()
