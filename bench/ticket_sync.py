@@ -40,26 +40,13 @@ from deskline.service import Service, resolve_agent  # noqa: E402
 from deskline.store import db as store_db  # noqa: E402
 from deskline.store.sqlite import SqliteStore  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from engine import emit  # noqa: E402
+from engine import median_ms as timings  # noqa: E402
+
 AGENT = "alice.martin@deskline.example"
 ADMIN = "admin@deskline.example"
 SYNC_MIGRATION = 14
-
-
-def emit(metric: str, value: float, unit: str, **extra: object) -> None:
-    print(json.dumps({"metric": metric, "value": round(value, 3), "unit": unit, **extra}),
-          flush=True)
-
-
-def timings(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """(median, p90) in milliseconds; one warm-up call first."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return times[len(times) // 2], times[int(len(times) * 0.9) - 1]
 
 
 @contextmanager

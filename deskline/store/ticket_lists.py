@@ -13,7 +13,7 @@ from typing import Protocol
 from deskline.access import Scope
 from deskline.clock import to_db
 from deskline.models import TicketChange, TicketListFilter, TicketSummary
-from deskline.store.tickets import fts_query, scope_sql, split_tags
+from deskline.store.tickets import scope_sql, split_tags, text_filter_sql
 
 _SUMMARY_COLUMNS = (
     "t.id, t.number, t.subject, t.description, t.team_id, t.stage_id, t.assignee_id, a.name,"
@@ -94,14 +94,11 @@ def _list_where(scope: Scope, f: TicketListFilter,
         where.append("t.id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags g"
                      " ON g.id = tt.tag_id WHERE g.name = ?)")
         params.append(f.tag)
-    if f.status == "open":
-        where.append("t.is_open = 1")
-    elif f.status == "closed":  # is_open = 0 too: an agent's closed tickets by index
-        where.append("t.is_open = 0 AND t.closed_at IS NOT NULL AND t.archived = 0")
-    if f.status in ("open", "closed"):  # is_open = 1 implies it; said for the board's index
-        where.append("t.archived = 0")
-    elif f.status == "archived":
-        where.append("t.archived = 1")
+    # archived = 0 is implied by is_open = 1, and said for the board's (partial) index;
+    # is_open = 0 lets an agent's closed tickets come by index
+    where += {"open": ["t.is_open = 1", "t.archived = 0"],
+              "closed": ["t.is_open = 0", "t.closed_at IS NOT NULL", "t.archived = 0"],
+              "archived": ["t.archived = 1"], None: []}[f.status]
     for column, op, value in (("created_at", ">=", f.created_since),
                               ("created_at", "<", f.created_until),
                               ("updated_at", ">=", f.updated_since),
@@ -110,16 +107,7 @@ def _list_where(scope: Scope, f: TicketListFilter,
             where.append(f"t.{column} {op} ?")
             params.append(to_db(value))
     if f.text:
-        query = fts_query(f.text)
-        number = f.text.strip().lstrip("#")
-        clauses = []
-        if query:
-            clauses.append("t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)")
-            params.append(query)
-        if number.isdigit():
-            clauses.append("t.number = ?")
-            params.append(int(number))
-        where.append("(" + " OR ".join(clauses or ["0"]) + ")")
+        where.append(text_filter_sql(f.text, params))
     return where, params
 
 
