@@ -213,6 +213,9 @@ def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
     if args.command in ("import", "export"):
         from deskline.io.commands import run as run_io
 
+        if args.command == "export":  # a read: from the file or a server
+            return _on_service_or_server(
+                args, lambda a, calls, error: run_io(a, lambda _a: calls, error))
         return run_io(args, _open_service, CliError)
     if args.command == "report":
         from deskline.cli_report import run as run_report

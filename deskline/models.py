@@ -1009,6 +1009,7 @@ class TicketListFilter(Input):
     updated_until: datetime | None = None
     text: str | None = Field(None, max_length=500)
     sort: Literal["updated", "created", "priority"] = "updated"
+    order: Literal["desc", "asc"] = "desc"  # newest (most urgent) first, or oldest first
 
     @field_validator("assignee", mode="before")
     @classmethod
@@ -1043,6 +1044,7 @@ class TicketSummary(Model):
     assignee_name: str | None = None
     customer_id: int | None = None
     customer_name: str | None = None
+    customer_email: str | None = None
     organization_id: int | None = None
     priority: int
     tags: list[str] = Field(default_factory=list)

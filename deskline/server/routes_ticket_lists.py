@@ -17,8 +17,9 @@ LIST_PARAMS = {"team_id": "integer", "stage_id": "integer", "assignee": "string"
                "project_id": "integer", "tag": "string", "priority": "integer",
                "status": "string", "created_since": "string", "created_until": "string",
                "updated_since": "string", "updated_until": "string", "text": "string",
-               "sort": "string", "cursor": "string", "limit": "integer"}
-_ENUMS = {"status": ["open", "closed", "archived"], "sort": ["updated", "created", "priority"]}
+               "sort": "string", "order": "string", "cursor": "string", "limit": "integer"}
+_ENUMS = {"status": ["open", "closed", "archived"], "sort": ["updated", "created", "priority"],
+          "order": ["desc", "asc"]}
 
 
 def _doc(params: dict[str, str]) -> dict:

@@ -7,6 +7,7 @@ above it and comes next time: nothing is missed or given twice while writes go o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from deskline import access
@@ -25,7 +26,8 @@ class TicketListUseCases(ServiceBase):
     def list_tickets(self, filter: TicketListFilter | None = None, cursor: str | None = None,
                      limit: int = 50) -> Page[TicketSummary]:
         """Tickets the actor may see that pass the filter, by `filter.sort` (newest
-        update, newest creation, or most urgent then newest), in keyset pages."""
+        update, newest creation, or most urgent then newest; `filter.order` "asc" turns it
+        round), in keyset pages whose cursor names the sort and the order."""
         f = filter or TicketListFilter()
         scope = self.scope()
         if f.team_id is not None:
@@ -33,13 +35,14 @@ class TicketListUseCases(ServiceBase):
         keys = len(SORTS[f.sort])
         after = None
         if cursor:
-            values = keyset.decode(cursor, keys + 1)
-            if values[0] != f.sort:
+            values = keyset.decode(cursor, keys + 2)
+            if values[:2] != [f.sort, f.order]:
                 raise ValidationFailed("the page cursor belongs to another sort order",
                                        field="cursor")
-            after = values[1:]
+            after = values[2:]
         items = self.store.ticket_list(scope, f, after, _limit(limit) + 1)
-        return self._page(items, limit, _sort_key(f.sort))
+        key = _sort_key(f.sort)
+        return self._page(items, limit, lambda s: (f.sort, f.order, *key(s)))
 
     def ticket_changes(self, cursor: str | None = None, limit: int = 500) -> ChangePage:
         """Every ticket the actor may see changed after `cursor` (from the start without
@@ -70,9 +73,10 @@ class TicketListUseCases(ServiceBase):
             return self.store.trim_tombstones(to_db(self.clock() - timedelta(days=days)))
 
 
-def _sort_key(sort: str):
+def _sort_key(sort: str) -> Callable[[TicketSummary], tuple]:
+    """The sort columns of a row, as `store.ticket_lists.SORTS` names them."""
     if sort == "priority":
-        return lambda s: ("priority", s.priority, to_db(s.created_at), s.id)
+        return lambda s: (s.priority, to_db(s.created_at), s.id)
     if sort == "created":
-        return lambda s: ("created", to_db(s.created_at), s.id)
-    return lambda s: ("updated", to_db(s.updated_at), s.id)
+        return lambda s: (to_db(s.created_at), s.id)
+    return lambda s: (to_db(s.updated_at), s.id)

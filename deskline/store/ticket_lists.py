@@ -17,7 +17,8 @@ from deskline.store.tickets import scope_sql, split_tags, text_filter_sql
 
 _SUMMARY_COLUMNS = (
     "t.id, t.number, t.subject, t.description, t.team_id, t.stage_id, t.assignee_id, a.name,"
-    " t.customer_id, coalesce(nullif(c.name, ''), c.email), t.organization_id, t.priority,"
+    " t.customer_id, coalesce(nullif(c.name, ''), c.email), c.email, t.organization_id,"
+    " t.priority,"
     " t.tags, t.channel, t.created_at, t.updated_at, t.closed_at, t.sla_deadline,"
     " t.sla_status, t.rating, t.version, t.merged_into, t.split_from, t.archived, {count}"
 )
@@ -25,7 +26,8 @@ _SUMMARY_FROM = (
     " LEFT JOIN agents a ON a.id = t.assignee_id LEFT JOIN customers c ON c.id = t.customer_id"
 )
 _FIELDS = ("id", "number", "subject", "description", "team_id", "stage_id", "assignee_id",
-           "assignee_name", "customer_id", "customer_name", "organization_id", "priority",
+           "assignee_name", "customer_id", "customer_name", "customer_email",
+           "organization_id", "priority",
            "tags", "channel", "created_at", "updated_at", "closed_at", "sla_deadline",
            "sla_status", "rating", "version", "merged_into", "split_from", "archived",
            "message_count")
@@ -133,15 +135,16 @@ class TicketListQueries:
 
     def ticket_list(self, scope: Scope, f: TicketListFilter, after: Sequence | None,
                     limit: int) -> list[TicketSummary]:
-        """A page of the filtered list, newest (or most urgent) first, by keyset: `after`
-        holds the sort columns of the last row shown (`SORTS`)."""
+        """A page of the filtered list in `f.sort` order (descending unless `f.order` is
+        "asc"), by keyset: `after` holds the sort columns of the last row shown (`SORTS`)."""
         common_tag = bool(f.tag) and self._tag_count(f.tag or "") > COMMON_TAG
         where, params = _list_where(scope, f, common_tag)
         keys = SORTS[f.sort]
+        beyond, direction = (">", "ASC") if f.order == "asc" else ("<", "DESC")
         if after is not None:
-            where.append(f"({', '.join(keys)}) < ({', '.join('?' * len(keys))})")
+            where.append(f"({', '.join(keys)}) {beyond} ({', '.join('?' * len(keys))})")
             params += list(after)
-        order = ", ".join(f"{k} DESC" for k in keys)
+        order = ", ".join(f"{k} {direction}" for k in keys)
         rows = self.conn.execute(
             f"SELECT {_summary_columns(scope)} FROM tickets t{_sort_index(f, common_tag)}"
             f"{_SUMMARY_FROM} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",

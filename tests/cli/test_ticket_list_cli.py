@@ -1,5 +1,6 @@
 """`deskline tickets` with the list's filters, on the file and on a server (`--server`,
-`$DESKLINE_SERVER`, the token from `$DESKLINE_TOKEN`), and `deskline report` on a server."""
+`$DESKLINE_SERVER`, the token from `$DESKLINE_TOKEN`); `report` and `export` on a server
+give what they give on the file."""
 
 from __future__ import annotations
 
@@ -66,6 +67,16 @@ def test_tickets_and_report_on_a_server(demo_db, capsys, monkeypatch, tmp_path):
                      "Customer Care"]) == 0
         local = json.loads(capsys.readouterr().out)
         assert report["opened"] == local["opened"] and report["filter"]["team_id"]
+        for kind, extra in (("tickets", ["--closed", "--archived"]), ("tickets", []),
+                            ("customers", [])):
+            assert main(["export", kind, "--format", "json", *extra]) == 0
+            remote_rows = rows(capsys)
+            assert main(["export", kind, "--db", str(demo_db), "--as", ALICE, "--format",
+                         "json", *extra]) == 0
+            local_rows = rows(capsys)
+            key = "number" if kind == "tickets" else "email"
+            assert remote_rows and sorted(remote_rows, key=lambda r: r[key]) == sorted(
+                local_rows, key=lambda r: r[key])
         assert main(["tickets", "--as", ADMIN]) == 1
         assert "--as: on a server the token says who you are" in capsys.readouterr().err
         monkeypatch.delenv("DESKLINE_TOKEN")

@@ -46,6 +46,9 @@ async def test_list_filters_sorts_and_pages(open_backend, monkeypatch):
     assert [t.id for t in by_created] == [t.id for t in sorted(
         everything, key=lambda t: (t.created_at, t.id), reverse=True)]
 
+    oldest_first = await _all(admin, TicketListFilter(sort="created", order="asc"), limit=90)
+    assert [t.id for t in oldest_first] == [t.id for t in reversed(by_created)]
+
     sample = next(t for t in everything if t.assignee_id and t.customer_id and t.tags
                   and t.organization_id)
     middle = sorted(t.created_at for t in everything)[150]
