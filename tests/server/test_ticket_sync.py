@@ -1,6 +1,7 @@
 """The change feed while writes go on: writers on their own connections (as consoles, mail
-intake and the server are) change, create and delete tickets while a client drains
-`GET /tickets/changes` over HTTP in small pages. Nothing is missed, nothing comes twice."""
+intake and the command line are) and a client of the server itself change, comment,
+create and delete tickets while another client drains `GET /tickets/changes` over HTTP in
+small pages. Nothing is missed, nothing comes twice."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import asyncio
 import random
 import threading
 
+import httpx
+
 from deskline.errors import ConflictError
 from deskline.models import TicketCreate, TicketUpdate
 from deskline.service import Service, resolve_agent
 from deskline.store.sqlite import SqliteStore
 from tests.conftest import ADMIN
-from tests.server_support import open_remote_backend
+from tests.server_support import make_token, open_remote_backend
 
 WRITERS = 3
 WRITES = 40  # each
@@ -47,12 +50,37 @@ def _writer(db, seed: int, errors: list) -> None:
         store.close()
 
 
+def _http_writer(url: str, token: str, errors: list) -> None:
+    """Writes through the server itself: field changes and comments."""
+    try:
+        with httpx.Client(base_url=url + "/api/v1", timeout=10,
+                          headers={"Authorization": f"Bearer {token}"}) as client:
+            ids = [t["id"] for t in client.get("/tickets", params={"limit": 30}).json()["items"]]
+            for n, tid in enumerate(ids):
+                if n % 2:
+                    client.post(f"/tickets/{tid}/messages",
+                                json={"kind": "comment", "body": "looking"}).raise_for_status()
+                    continue
+                while True:
+                    ticket = client.get(f"/tickets/{tid}").json()
+                    answer = client.patch(
+                        f"/tickets/{tid}", json={"priority": (ticket["priority"] + 1) % 4},
+                        headers={"If-Match": f'"{ticket["version"]}"'})
+                    if answer.status_code != 412:
+                        answer.raise_for_status()
+                        break
+    except Exception as exc:  # noqa: BLE001 - reported by the test
+        errors.append(exc)
+
+
 async def test_change_feed_under_concurrent_writers(demo_db):
     reader = await open_remote_backend(demo_db, ADMIN)
     try:
         errors: list = []
         threads = [threading.Thread(target=_writer, args=(demo_db, i, errors))
                    for i in range(WRITERS)]
+        threads.append(threading.Thread(target=_http_writer, args=(
+            reader.url, make_token(demo_db, ADMIN), errors)))
         seen: list = []
         cursor = None
         for thread in threads:
