@@ -18,21 +18,21 @@ from deskline.store.tickets import scope_sql, split_tags, text_filter_sql
 _SUMMARY_COLUMNS = (
     "t.id, t.number, t.subject, t.description, t.team_id, t.stage_id, t.assignee_id, a.name,"
     " t.customer_id, coalesce(nullif(c.name, ''), c.email), c.email, t.organization_id,"
-    " t.priority,"
-    " t.tags, t.channel, t.created_at, t.updated_at, t.closed_at, t.sla_deadline,"
-    " t.sla_status, t.rating, t.version, t.merged_into, t.split_from, t.archived, {count}"
+    " t.priority, t.tags, t.channel, t.created_at, t.updated_at, t.closed_at,"
+    " t.sla_deadline, t.sla_status, t.rating, t.version, t.merged_into, t.split_from,"
+    " t.archived, {count}"
 )
 _SUMMARY_FROM = (
     " LEFT JOIN agents a ON a.id = t.assignee_id LEFT JOIN customers c ON c.id = t.customer_id"
 )
 _FIELDS = ("id", "number", "subject", "description", "team_id", "stage_id", "assignee_id",
            "assignee_name", "customer_id", "customer_name", "customer_email",
-           "organization_id", "priority",
-           "tags", "channel", "created_at", "updated_at", "closed_at", "sla_deadline",
-           "sla_status", "rating", "version", "merged_into", "split_from", "archived",
-           "message_count")
+           "organization_id", "priority", "tags", "channel", "created_at", "updated_at",
+           "closed_at", "sla_deadline", "sla_status", "rating", "version", "merged_into",
+           "split_from", "archived", "message_count")
 
-# sort name -> (the ORDER BY, descending, and the columns of the keyset after it)
+# sort name -> the columns of the ORDER BY (all descending, or all ascending) and of the
+# keyset after the last row shown
 SORTS: dict[str, tuple[str, ...]] = {
     "updated": ("t.updated_at", "t.id"),
     "created": ("t.created_at", "t.id"),
