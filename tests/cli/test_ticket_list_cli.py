@@ -5,6 +5,7 @@ give what they give on the file."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -79,8 +80,15 @@ def test_tickets_and_report_on_a_server(demo_db, capsys, monkeypatch, tmp_path):
                 local_rows, key=lambda r: r[key])
         assert main(["tickets", "--as", ADMIN]) == 1
         assert "--as: on a server the token says who you are" in capsys.readouterr().err
+        token = os.environ["DESKLINE_TOKEN"]
         monkeypatch.delenv("DESKLINE_TOKEN")
         assert main(["tickets"]) == 1
         assert "needs a token" in capsys.readouterr().err
+        config = tmp_path / "deskline.toml"  # the console's config file serves too
+        config.write_text(f'server = "{server.url}"\ntoken = "{token}"\n', encoding="utf-8")
+        monkeypatch.delenv("DESKLINE_SERVER")
+        assert main(["--config", str(config), "tickets", "--assignee", "me", "--json",
+                     "--limit", "0"]) == 0
+        assert rows(capsys) == remote
     finally:
         server.stop()
