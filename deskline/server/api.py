@@ -254,8 +254,10 @@ class Api:
 
     async def authenticated(self, request: Request) -> Agent:
         token, client = self.bearer(request), self.client(request)
-        return await anyio.to_thread.run_sync(lambda: self.agent_for(self.store(), token,
-                                                                     client))
+        agent = await anyio.to_thread.run_sync(lambda: self.agent_for(self.store(), token,
+                                                                      client))
+        request.scope[AGENT_KEY] = agent.id  # for the access log (event streams)
+        return agent
 
 
 def file_headers(info: AttachmentInfo) -> dict[str, str]:
