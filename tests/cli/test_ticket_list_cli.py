@@ -10,13 +10,32 @@ import os
 import pytest
 
 from deskline.cli import main
+from deskline.models import TicketCreate
 from deskline.server.run import start_in_thread
+from deskline.service import Service, resolve_agent
+from deskline.store.sqlite import SqliteStore
 from tests.conftest import ADMIN, ALICE
 from tests.server_support import make_token
 
 
 def rows(capsys) -> list[dict]:
     return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_hostile_text_stays_data(demo_db, capsys):
+    store = SqliteStore.open(demo_db)
+    svc = Service(store, resolve_agent(store, ADMIN))
+    team = svc.list_teams()[0]
+    svc.create_ticket(TicketCreate(subject="\x1b]52;c;ZXZpbA==\x07 [URGENT] \x9b2J",
+                                   team_id=team.id))
+    store.close()
+    assert main(["tickets", "--db", str(demo_db), "--sort", "created", "--limit", "1"]) == 0
+    line = capsys.readouterr().out
+    assert "[URGENT]" in line and not {"\x1b", "\x07", "\x9b"} & set(line)
+    assert main(["tickets", "--db", str(demo_db), "--sort", "created", "--limit", "1",
+                 "--json"]) == 0
+    out = capsys.readouterr().out
+    assert not {"\x1b", "\x07", "\x9b"} & set(out) and "\\u001b" in out
 
 
 def test_filters_on_the_file(demo_db, capsys):
