@@ -27,6 +27,7 @@ from deskline.models import (
     CannedReply,
     CannedReplyCreate,
     CannedReplyUpdate,
+    ChangePage,
     Customer,
     CustomerCreate,
     CustomerUpdate,
@@ -73,6 +74,8 @@ from deskline.models import (
     TicketCard,
     TicketCreate,
     TicketEdit,
+    TicketListFilter,
+    TicketSummary,
     TicketUpdate,
     TimeOffCreate,
 )
@@ -250,6 +253,12 @@ class Backend(LiveBackend, Protocol):
     async def update_notification_settings(self, data: NotificationSettings
                                            ) -> NotificationSettings: ...
     async def follow_team(self, team_id: int, following: bool = True) -> Team: ...
+    # Integrations (service/ticket_lists.py): the filtered ticket list and the change feed.
+    async def list_tickets(self, filter: TicketListFilter | None = None,
+                           cursor: str | None = None,
+                           limit: int = 50) -> Page[TicketSummary]: ...
+    async def ticket_changes(self, cursor: str | None = None,
+                             limit: int = 500) -> ChangePage: ...
 
     async def close(self) -> None: ...
 

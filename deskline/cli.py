@@ -12,8 +12,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 # Shared with the subcommand modules, which therefore need not import this one.
-from deskline.cli_options import find_named as _find
-from deskline.cli_options import json_line as _json_line
 from deskline.cli_options import resolve_db as _resolve_db
 
 # Defined in errors.py so that the subcommand modules raise it without importing this one.
@@ -79,18 +77,10 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
                       help="random seed; the same seed gives the same helpdesk (default 7)")
     demo.add_argument("--force", action="store_true", help="replace an existing file")
 
-    tickets = sub.add_parser("tickets", help="list tickets, for scripts and pipes")
-    _db_arg(tickets)
-    tickets.add_argument("--as", dest="agent", metavar="EMAIL")
-    tickets.add_argument("--team", metavar="T", help="team name or id")
-    tickets.add_argument("--stage", metavar="S", help="stage name or id (needs --team)")
-    tickets.add_argument("--limit", type=int, default=200, metavar="N",
-                         help="at most N tickets (default 200; 0 for all)")
-    tickets.add_argument("--json", action="store_true", help="one JSON object per line")
     from deskline.cli_bulk import add_parser as add_bulk_parser  # argparse only
+    from deskline.cli_tickets import add_parsers as add_tickets_parsers  # argparse only
 
-    add_bulk_parser(tickets, _db_arg)
-
+    add_bulk_parser(add_tickets_parsers(sub, _db_arg), _db_arg)
     _server_commands(sub)
     from deskline.io.commands import add_parsers as add_io_parsers  # argparse only
 
@@ -140,6 +130,9 @@ def _server_commands(sub) -> None:
                        help="allow a non-loopback address without TLS (behind a TLS proxy)")
     serve.add_argument("--max-body", type=int, metavar="BYTES",
                        help="largest request body accepted (default 1 MiB)")
+    serve.add_argument("--log-format", choices=["text", "json"], default="text",
+                       help="the access log (one line per request, on stderr) and the "
+                            "server's other log lines: text (default) or JSON lines")
     from deskline.server.cli import add_job_arguments  # argparse only
 
     add_job_arguments(serve)
@@ -216,7 +209,9 @@ def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
 
         return run_bulk(args, _open_service, CliError)
     if args.command == "tickets":
-        return _tickets(args)
+        from deskline.cli_tickets import run as run_tickets
+
+        return _on_service_or_server(args, run_tickets)
     from deskline.cli_admin import COMMANDS as ADMIN_COMMANDS  # argparse only
 
     if args.command in ADMIN_COMMANDS:
@@ -226,11 +221,15 @@ def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
     if args.command in ("import", "export"):
         from deskline.io.commands import run as run_io
 
+        if args.command == "export":  # a read: from the file or a server
+            return _on_service_or_server(
+                args, lambda a, calls, error: run_io(a, lambda _a: calls, error))
         return run_io(args, _open_service, CliError)
     if args.command == "report":
         from deskline.cli_report import run as run_report
 
-        return run_report(args, _open_service, CliError)
+        return _on_service_or_server(
+            args, lambda a, calls, error: run_report(a, lambda _a: calls, error))
     if args.command == "maintenance":
         from deskline.cli_maintenance import run as run_maintenance
 
@@ -295,52 +294,19 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tickets(args: argparse.Namespace) -> int:
-    svc = _open_service(args)
-    if args.stage and not args.team:
-        raise CliError("--stage needs --team: stages are shared between teams")
-    teams = svc.list_teams()
-    chosen = [_find(teams, args.team, "team")] if args.team else teams
-    limit = args.limit if args.limit > 0 else None
-    shown = 0
-    out = sys.stdout
+def _on_service_or_server(args: argparse.Namespace, handler) -> int:
+    """Run a read command's `handler(args, calls, CliError)` on the local service, or on
+    the server the options or the environment name (`cli_server.py`)."""
+    from deskline.cli_server import RemoteCalls, server_target
+
+    target = server_target(args)
+    if target is None:
+        return handler(args, _open_service(args), CliError)
+    calls = RemoteCalls(*target)
     try:
-        for team in chosen:
-            stages = svc.list_stages(team.id)
-            if args.stage:
-                stages = [_find(stages, args.stage, "stage")]
-            for stage in stages:
-                cursor = None
-                while limit is None or shown < limit:
-                    page = svc.board_page(team.id, stage.id, cursor=cursor, limit=200)
-                    for card in page.items:
-                        if limit is not None and shown >= limit:
-                            break
-                        shown += 1
-                        if args.json:
-                            row = card.model_dump(mode="json")
-                            row |= {"team": team.name, "stage": stage.name}
-                            out.write(_json_line(row))
-                        else:
-                            out.write(_text_line(card, team.name, stage.name))
-                    if page.next_cursor is None:
-                        break
-                    cursor = page.next_cursor
-        out.flush()
-    except BrokenPipeError:  # `deskline tickets | head` closes the pipe early
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0
-
-
-def _text_line(card, team: str, stage: str) -> str:
-    from deskline.models import PRIORITY_LABELS
-    from deskline.text import plain
-
-    fields = [f"#{card.number}", team, stage, PRIORITY_LABELS[card.priority],
-              card.assignee_name or "-", card.customer_name or "-", card.subject]
-    return "\t".join(plain(f, one_line=True) for f in fields) + "\n"
+        return handler(args, calls, CliError)
+    finally:
+        calls.close()
 
 
 if __name__ == "__main__":

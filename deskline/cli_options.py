@@ -72,3 +72,13 @@ def agent_named(svc, key: str, error):
                 key.isdigit() and agent.id == int(key):
             return agent
     raise error(f"no agent {key!r}")
+
+
+SERVER_HELP = ("read from a Deskline server (default: $DESKLINE_SERVER or the config file's "
+               "server, unless --db is given); the token comes from $DESKLINE_TOKEN or the "
+               "config file")
+
+
+def add_server_option(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a --server given before the subcommand stays when this one is absent
+    parser.add_argument("--server", metavar="URL", default=argparse.SUPPRESS, help=SERVER_HELP)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from deskline.cli_options import agent_named, named, option_date
+from deskline.cli_options import add_server_option, agent_named, named, option_date
 from deskline.text import json_text
 
 COMMANDS = ("report",)
@@ -16,6 +16,7 @@ def add_parsers(sub, db_arg) -> None:
                                         "SLA, response times, ratings)")
     db_arg(rep)
     rep.add_argument("--as", dest="agent", metavar="EMAIL")
+    add_server_option(rep)
     rep.add_argument("--team", metavar="T", help="team name or id")
     rep.add_argument("--agent", dest="assignee", metavar="EMAIL", help="assignee email or name")
     rep.add_argument("--since", metavar="DATE", help="start of the period (default: 30 days "

@@ -7,7 +7,7 @@ unknown fields so that a typo is reported by name instead of being ignored.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 from typing import Generic, Literal, TypeVar
 
@@ -1137,3 +1137,99 @@ class NotificationSettings(Input):
 
     mail_kinds: list[NotificationKind] = Field(default_factory=list)
     bell: bool = True
+# --- ticket lists and the change feed, for integrations (service/ticket_lists.py) ------
+
+
+class TicketListFilter(Input):
+    """`GET /tickets`: every filter is optional; `assignee` is an agent's id, "me" or
+    "none" (unassigned); times are inclusive of `since`, exclusive of `until`."""
+
+    team_id: int | None = None
+    stage_id: int | None = None
+    assignee: int | Literal["me", "none"] | None = None
+    customer_id: int | None = None
+    organization_id: int | None = None
+    project_id: int | None = None
+    tag: str | None = None
+    priority: int | None = Field(None, ge=0, le=3)
+    status: Literal["open", "closed", "archived"] | None = None
+    created_since: datetime | None = None
+    created_until: datetime | None = None
+    updated_since: datetime | None = None
+    updated_until: datetime | None = None
+    text: str | None = Field(None, max_length=500)
+    sort: Literal["updated", "created", "priority"] = "updated"
+    order: Literal["desc", "asc"] = "desc"  # newest (most urgent) first, or oldest first
+
+    @field_validator("assignee", mode="before")
+    @classmethod
+    def _assignee(cls, value: object) -> object:
+        # one message naming the field, rather than one per member of the union
+        if isinstance(value, str) and value.strip() not in ("me", "none"):
+            if not value.strip().isdigit():
+                raise ValueError("an agent's id, me or none")
+            return int(value)
+        return value
+
+    @field_validator("created_since", "created_until", "updated_since", "updated_until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        # a time without a zone is UTC, as everywhere in the API
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class TicketSummary(Model):
+    """A ticket as a list or the change feed gives it: its own fields, one query for a page
+    (no followers, clocks or files; `GET /tickets/{id}` has those)."""
+
+    id: int
+    number: int
+    subject: str
+    description: str = ""
+    team_id: int
+    stage_id: int
+    assignee_id: int | None = None
+    assignee_name: str | None = None
+    customer_id: int | None = None
+    customer_name: str | None = None
+    customer_email: str | None = None
+    organization_id: int | None = None
+    priority: int
+    tags: list[str] = Field(default_factory=list)
+    channel: Channel = Channel.manual
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+    sla_deadline: datetime | None = None
+    sla_status: SlaStatus | None = None
+    rating: int | None = None
+    version: int
+    merged_into: int | None = None
+    split_from: int | None = None
+    archived: bool = False
+    message_count: int = 0
+
+
+class TicketChange(Model):
+    """One ticket in the change feed, at its latest change: `ticket` as it is now, or
+    `deleted` with only its id and number (a tombstone)."""
+
+    seq: int
+    id: int
+    number: int
+    deleted: bool = False
+    ticket: TicketSummary | None = None
+
+
+class ChangePage(Model):
+    """A page of the change feed. Ask again with `cursor` (never repeats or misses a
+    change); `more`: there is more to read now. `reset`: the cursor asked for was older
+    than the kept tombstones (or from another helpdesk), so this page starts again from
+    the beginning and the caller should replace its copy with what follows."""
+
+    items: list[TicketChange]
+    cursor: str
+    more: bool = False
+    reset: bool = False

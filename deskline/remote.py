@@ -58,6 +58,7 @@ from deskline.models import (
     CannedReply,
     CannedReplyCreate,
     CannedReplyUpdate,
+    ChangePage,
     Customer,
     CustomerCreate,
     CustomerUpdate,
@@ -104,6 +105,8 @@ from deskline.models import (
     TicketCard,
     TicketCreate,
     TicketEdit,
+    TicketListFilter,
+    TicketSummary,
     TicketUpdate,
     TimeOffCreate,
 )
@@ -473,6 +476,20 @@ class RemoteBackend:
     async def report(self, filter: ReportFilter | None = None) -> Report:
         params = filter.model_dump(mode="json", exclude_none=True) if filter else {}
         return await self._get(Report, "/reports", **params)
+
+    # --- integrations: the ticket list and the change feed ------------------------------
+
+    async def list_tickets(self, filter: TicketListFilter | None = None,
+                           cursor: str | None = None,
+                           limit: int = 50) -> Page[TicketSummary]:
+        params = filter.model_dump(mode="json", exclude_none=True, exclude_defaults=True) \
+            if filter else {}
+        return await self._get(Page[TicketSummary], "/tickets", **params, cursor=cursor,
+                               limit=limit)
+
+    async def ticket_changes(self, cursor: str | None = None,
+                             limit: int = 500) -> ChangePage:
+        return await self._get(ChangePage, "/tickets/changes", cursor=cursor, limit=limit)
 
     # --- administration ------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from deskline.cli_options import agent_named, named, option_date
+from deskline.cli_options import add_server_option, agent_named, named, option_date
 from deskline.text import json_text, plain
 
 
@@ -38,6 +38,7 @@ def add_parsers(sub, db_arg) -> None:
     exp = sub.add_parser("export", help="export tickets or customers as CSV or JSON lines")
     db_arg(exp)
     exp.add_argument("--as", dest="agent", metavar="EMAIL")
+    add_server_option(exp)
     exp.add_argument("kind", choices=["tickets", "customers"])
     exp.add_argument("--format", choices=["csv", "json"], default="csv")
     exp.add_argument("--output", "-o", metavar="FILE", help="write here (default: stdout)")
@@ -148,6 +149,10 @@ def _export(args, open_service, error) -> int:
     # Each takes the filter of its kind, which `flt` is.
     run: Callable[..., int] = export.export_tickets if args.kind == "tickets" \
         else export.export_customers
+    if getattr(svc, "remote", False):  # `--server` (cli_server.RemoteCalls): through the lists
+
+        def run(calls, out, fmt, flt, excel_safe=False) -> int:
+            return export.export_listed(calls, args.kind, out, fmt, flt, excel_safe)
     out: TextIO
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as out:

@@ -14,8 +14,15 @@ from collections.abc import Callable, Iterator
 from typing import TextIO
 
 from deskline import access
+from deskline.clock import to_db
 from deskline.errors import ValidationFailed
-from deskline.models import PRIORITY_LABELS, CustomerExportFilter, TicketExportFilter
+from deskline.models import (
+    PRIORITY_LABELS,
+    CustomerExportFilter,
+    Page,
+    TicketExportFilter,
+    TicketListFilter,
+)
 from deskline.store.tickets import split_tags
 from deskline.text import json_text
 
@@ -122,3 +129,67 @@ def export_customers(svc, out: TextIO, fmt: str = "csv",
     with svc.store.small_cache():
         return _write(_customer_rows(svc, filter or CustomerExportFilter()), CUSTOMER_COLUMNS,
                       out, fmt, progress, (CUSTOMER_COLUMNS.index("projects"),), excel_safe)
+
+
+# --- the same files from a server (`deskline export --server`), through the Backend's lists
+
+LISTED_PAGE = 200  # the largest page the lists give
+
+
+def export_listed(calls, kind: str, out: TextIO, fmt: str = "csv",
+                  filter: TicketExportFilter | CustomerExportFilter | None = None,
+                  excel_safe: bool = False) -> int:
+    """Write what `export_tickets`/`export_customers` write, read through `calls` (the
+    remote backend's methods called plainly: `cli_server.RemoteCalls`) a page at a time:
+    tickets oldest first through the ticket list, customers by id."""
+    if kind == "tickets":
+        f = filter if isinstance(filter, TicketExportFilter) else TicketExportFilter()
+        return _write(_listed_ticket_rows(calls, f), TICKET_COLUMNS, out, fmt, None,
+                      (TICKET_COLUMNS.index("tags"),), excel_safe)
+    c = filter if isinstance(filter, CustomerExportFilter) else CustomerExportFilter()
+    return _write(_listed_customer_rows(calls, c), CUSTOMER_COLUMNS, out, fmt, None,
+                  (CUSTOMER_COLUMNS.index("projects"),), excel_safe)
+
+
+def _pages(fetch: Callable[[str | None], Page]) -> Iterator:
+    cursor = None
+    while True:
+        page = fetch(cursor)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def _listed_ticket_rows(calls, f: TicketExportFilter) -> Iterator[tuple]:
+    teams = {t.id: t.name for t in calls.list_teams()}
+    stages = {s.id: s.name for s in calls.list_stages()}
+    agents = {a.id: a.email for a in calls.list_agents()}
+    organizations = {o.id: o.name for o in calls.list_organizations()}
+    listed = TicketListFilter(
+        team_id=f.team_id, stage_id=f.stage_id, assignee=f.assignee_id,
+        customer_id=f.customer_id, organization_id=f.organization_id,
+        project_id=f.project_id, created_since=f.since, created_until=f.until,
+        status="open" if f.open else None, sort="created", order="asc")
+    for t in _pages(lambda cursor: calls.list_tickets(listed, cursor, LISTED_PAGE)):
+        if f.open is False and t.closed_at is None or t.archived and not f.include_archived:
+            continue
+        # the list names a customer without a name by the email; the file leaves it empty
+        name = "" if t.customer_name == t.customer_email else t.customer_name
+        yield (t.number, t.subject, t.description, teams.get(t.team_id),
+               stages.get(t.stage_id), PRIORITY_LABELS[t.priority],
+               agents.get(t.assignee_id) if t.assignee_id else None, t.customer_email, name,
+               organizations.get(t.organization_id) if t.organization_id else None,
+               t.tags, str(t.channel), to_db(t.created_at), to_db(t.updated_at),
+               to_db(t.closed_at), str(t.sla_status) if t.sla_status else None, t.rating)
+
+
+def _listed_customer_rows(calls, f: CustomerExportFilter) -> Iterator[tuple]:
+    organizations = {o.id: o.name for o in calls.list_organizations()}
+    projects = {p.id: p.name for p in calls.list_projects()}
+    for c in _pages(lambda cursor: calls.list_customers(
+            f.text, f.organization_id, cursor, LISTED_PAGE, project_id=f.project_id,
+            unassigned=f.unassigned)):
+        yield (c.email, c.name, organizations.get(c.organization_id)
+               if c.organization_id else None, c.phone,
+               [projects[p] for p in c.project_ids if p in projects], to_db(c.created_at))

@@ -35,6 +35,7 @@ from deskline.models import (
     build_input_schemas,
 )
 from deskline.server import idempotency
+from deskline.server.access_log import AGENT_KEY
 from deskline.server.events import EventBroker
 from deskline.server.limits import Window
 from deskline.server.presence import PresenceBoard
@@ -185,6 +186,7 @@ class Api:
             store.begin_request()
             try:
                 agent = self.agent_for(store, token, client)
+                request.scope[AGENT_KEY] = agent.id  # for the access log
                 service = ServerService(store, agent)
                 if key is None:
                     return self._answer(service, fn, status, version_of)
@@ -252,8 +254,10 @@ class Api:
 
     async def authenticated(self, request: Request) -> Agent:
         token, client = self.bearer(request), self.client(request)
-        return await anyio.to_thread.run_sync(lambda: self.agent_for(self.store(), token,
-                                                                     client))
+        agent = await anyio.to_thread.run_sync(lambda: self.agent_for(self.store(), token,
+                                                                      client))
+        request.scope[AGENT_KEY] = agent.id  # for the access log (event streams)
+        return agent
 
 
 def file_headers(info: AttachmentInfo) -> dict[str, str]:

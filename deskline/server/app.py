@@ -18,6 +18,8 @@ import anyio
 from fastapi import FastAPI
 
 from deskline.server import (
+    access_log,
+    health,
     jobs,
     routes_admin,
     routes_board,
@@ -27,6 +29,7 @@ from deskline.server import (
     routes_imports,
     routes_live,
     routes_notifications,
+    routes_ticket_lists,
     routes_tickets,
     routes_tokens,
 )
@@ -38,7 +41,9 @@ from deskline.server.settings import API, Settings
 
 __all__ = ["API", "Api", "Settings", "create_app"]
 
-ROUTES = (routes_directory, routes_board, routes_tickets, routes_live, routes_tokens,
+# routes_ticket_lists before routes_tickets: its /tickets/{id} would take /tickets/changes
+ROUTES = (routes_ticket_lists, health,
+          routes_directory, routes_board, routes_tickets, routes_live, routes_tokens,
           routes_imports, routes_admin,
           routes_canned, routes_bulk, routes_notifications)
 
@@ -49,6 +54,13 @@ class DesklineApp(FastAPI):
     api: Api
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        fmt = self.api.settings.access_log
+        if fmt and scope["type"] == "http":  # every request, fast reads too
+            await access_log.logged(fmt, self._answer, scope, receive, send)
+            return
+        await self._answer(scope, receive, send)
+
+    async def _answer(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and \
                 await answer_fast_read(self.api, scope, receive, send):
             return

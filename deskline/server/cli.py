@@ -42,7 +42,8 @@ def serve(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], P
         run_server(path, args.host, args.port, tls_cert=args.tls_cert, tls_key=args.tls_key,
                    insecure=args.insecure, max_body=args.max_body,
                    mail_every=None if args.no_mail else args.mail_every,
-                   maintenance_every=None if args.no_maintenance else args.maintenance_every)
+                   maintenance_every=None if args.no_maintenance else args.maintenance_every,
+                   log_format=args.log_format)
     except ValidationFailed as exc:
         raise cli_error(exc.message) from None
     return 0

@@ -7,9 +7,10 @@
   `$DESKLINE_SMTP_HOST`, else the `smtp_host` setting, else 127.0.0.1:25, as for
   `deskline mail send`; the password comes from `$DESKLINE_SMTP_PASSWORD`. Rows a crash
   left `sending` are marked failed (`Outbox.recover`), never sent twice.
-- **maintenance**: what `deskline maintenance` does — `Service.refresh_sla` and
-  `Service.auto_close` — every `maintenance_every` seconds, as the inactive admin
-  "Scheduled maintenance" (created on first use, like mail intake's account).
+- **maintenance**: what `deskline maintenance` does — `Service.refresh_sla`,
+  `Service.auto_close` and `Service.trim_tombstones` — every `maintenance_every`
+  seconds, as the inactive admin "Scheduled maintenance" (created on first use, like mail
+  intake's account).
 
 Each job runs on a thread of its own with its own SQLite connection, so it never stalls
 the event loop nor takes a request's worker thread. A round that fails is logged and the
@@ -107,11 +108,13 @@ def maintenance(clock: Callable[[], datetime]) -> Callable[[SqliteStore], str | 
         service = Service(store, system_agent(store), clock=clock)
         sla_failed = service.refresh_sla()
         result = service.auto_close()
-        if not (sla_failed or result.closed or result.skipped):
+        trimmed = service.trim_tombstones()  # the change feed's, older than 90 days
+        if not (sla_failed or result.closed or result.skipped or trimmed):
             return None
         return (f"closed {len(result.closed)} inactive ticket(s) ({result.rating_requests} "
                 f"rating request(s) queued, {result.skipped} skipped as changed meanwhile); "
-                f"{sla_failed} ticket(s) had an SLA fail")
+                f"{sla_failed} ticket(s) had an SLA fail; {trimmed} tombstone(s) of deleted "
+                "tickets trimmed")
 
     return run
 

@@ -137,7 +137,8 @@ def _refuse_head(transport: Any) -> None:
 def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765, *,
           tls_cert: str | None = None, tls_key: str | None = None, insecure: bool = False,
           max_body: int | None = None, log_level: str = "warning",
-          mail_every: float | None = None, maintenance_every: float | None = None) -> None:
+          mail_every: float | None = None, maintenance_every: float | None = None,
+          log_format: str = "text") -> None:
     import uvicorn
 
     from deskline.server.app import Settings, create_app
@@ -145,10 +146,14 @@ def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765, *,
     if bool(tls_cert) != bool(tls_key):
         raise ValidationFailed("TLS needs both --tls-cert and --tls-key", field="tls")
     note = check_bind(host, tls=bool(tls_cert), insecure=insecure)
-    settings = Settings(mail_every=mail_every, maintenance_every=maintenance_every)
+    settings = Settings(mail_every=mail_every, maintenance_every=maintenance_every,
+                        access_log=log_format)
     if max_body is not None:
         settings.max_body = max_body
     log_to_stderr()
+    from deskline.server.access_log import configure
+
+    configure(log_format)
     app = create_app(db, settings)
     scheme = "https" if tls_cert else "http"
     print(f"Deskline server on {scheme}://{host}:{port}/api/v1 — {note}", flush=True)

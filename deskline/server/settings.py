@@ -28,6 +28,9 @@ class Settings:
     mail_every: float | None = None  # seconds between deliveries of the outbox
     maintenance_every: float | None = None  # seconds between SLA refreshes + auto-closing
     clock: Callable[[], datetime] = utcnow  # the jobs' "now" (tests fix it)
+    # the access log (`server/access_log.py`): "text" or "json", one line per request;
+    # None: none (tests). `deskline serve` sets it.
+    access_log: str | None = None
 
     def body_limits(self) -> list[tuple[re.Pattern, int]]:
         """The routes that take files, and how large their bodies may be."""

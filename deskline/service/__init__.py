@@ -23,6 +23,7 @@ from deskline.service.reading import ReadingUseCases
 from deskline.service.reports import ReportUseCases
 from deskline.service.setup import SetupUseCases
 from deskline.service.staff import StaffUseCases
+from deskline.service.ticket_lists import TicketListUseCases
 from deskline.service.tickets import TicketUseCases
 from deskline.store.interface import Store
 
@@ -32,7 +33,7 @@ class Service(BulkActionUseCases,
               DirectoryUseCases, SetupUseCases, StaffUseCases, ReadingUseCases,
               TicketUseCases, ClockUseCases, MergeUseCases, CustomerUseCases, ClosingUseCases,
               RatingUseCases, ReportUseCases, ImportUseCases,
-              CannedUseCases, NotificationUseCases, ServiceBase):
+              CannedUseCases, NotificationUseCases, TicketListUseCases, ServiceBase):
     """Every use case, for one actor."""
 
 

@@ -25,6 +25,7 @@ from deskline.store.notifications import NotificationStore
 from deskline.store.outbox import OutboxStore
 from deskline.store.reports import ReportStore
 from deskline.store.search import SearchStore
+from deskline.store.ticket_lists import TicketListStore
 from deskline.store.tickets import TicketStore
 from deskline.store.tokens import TokenStore
 
@@ -39,7 +40,7 @@ class TransactionStore(Protocol):
 class Store(DirectoryStore, CustomerStore, TicketStore, SearchStore, MappingStore,
             AdministrationStore, MailStore, OutboxStore, BulkStore, ReportStore, ExportStore,
             TokenStore, IdempotencyStore, ChangeStore, TransactionStore,
-            CannedStore, BulkActionStore, NotificationStore, Protocol):
+            CannedStore, BulkActionStore, NotificationStore, TicketListStore, Protocol):
     """Everything the service asks of a store."""
 
 

@@ -26,6 +26,7 @@ from deskline.store.notifications import NotificationQueries
 from deskline.store.outbox import OutboxQueries
 from deskline.store.reports import ReportQueries
 from deskline.store.search import SearchQueries
+from deskline.store.ticket_lists import TicketListQueries
 from deskline.store.tickets import TicketQueries
 from deskline.store.tokens import TokenQueries
 
@@ -48,7 +49,7 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
                   MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
                   BulkQueries, ReportQueries, ExportQueries, TokenQueries,
                   IdempotencyQueries, ChangeQueries,
-                  CannedQueries, BulkActionQueries, NotificationQueries):
+                  CannedQueries, BulkActionQueries, NotificationQueries, TicketListQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0

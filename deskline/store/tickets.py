@@ -85,6 +85,21 @@ def fts_query(text: str) -> str | None:
     return " ".join(quoted)
 
 
+def text_filter_sql(text: str, params: list) -> str:
+    """The clause of a ticket filter by text: its words (full text) or its number; the
+    values are appended to `params`."""
+    query = fts_query(text)
+    number = text.strip().lstrip("#")
+    clauses = []
+    if query:
+        clauses.append("t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)")
+        params.append(query)
+    if number.isdigit():
+        clauses.append("t.number = ?")
+        params.append(int(number))
+    return "(" + " OR ".join(clauses or ["0"]) + ")"
+
+
 _ATTACHMENT_COLUMNS = "f.id, f.filename, f.content_type, f.size, f.inline"
 
 
@@ -183,16 +198,7 @@ class TicketQueries:
                          " WHERE project_id = ?)")
             params.append(f.project_id)
         if f.text:
-            query = fts_query(f.text)
-            number = f.text.strip().lstrip("#")
-            clauses = []
-            if query:
-                clauses.append("t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)")
-                params.append(query)
-            if number.isdigit():
-                clauses.append("t.number = ?")
-                params.append(int(number))
-            where.append("(" + " OR ".join(clauses or ["0"]) + ")")
+            where.append(text_filter_sql(f.text, params))
         return where, params
 
     def column_counts(self, scope: Scope, team_id: int, f: BoardFilter | None) -> dict[int, int]:
