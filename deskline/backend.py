@@ -46,6 +46,9 @@ from deskline.models import (
     Report,
     ReportFilter,
     SavedMapping,
+    SavedView,
+    SavedViewCreate,
+    SavedViewUpdate,
     SearchHit,
     SlaPolicy,
     SlaPolicyCreate,
@@ -66,6 +69,7 @@ from deskline.models import (
     TicketEdit,
     TicketUpdate,
     TimeOffCreate,
+    ViewRow,
 )
 
 if TYPE_CHECKING:
@@ -214,6 +218,15 @@ class Backend(LiveBackend, Protocol):
     async def revoke_token(self, token_id: int) -> ApiToken: ...
     async def audit_log(self, kind: str | None = None, cursor: str | None = None,
                         limit: int = 50) -> Page[AuditEntry]: ...
+
+    # Saved views (service/views.py): the actor's own; another's is NotFound.
+    async def list_views(self) -> list[SavedView]: ...
+    async def get_view(self, view_id: int) -> SavedView: ...
+    async def create_view(self, data: SavedViewCreate) -> SavedView: ...
+    async def update_view(self, view_id: int, data: SavedViewUpdate) -> SavedView: ...
+    async def delete_view(self, view_id: int) -> None: ...
+    async def view_tickets(self, view_id: int, cursor: str | None = None,
+                           limit: int = 50) -> Page[ViewRow]: ...
 
     async def close(self) -> None: ...
 

@@ -77,6 +77,9 @@ from deskline.models import (
     Report,
     ReportFilter,
     SavedMapping,
+    SavedView,
+    SavedViewCreate,
+    SavedViewUpdate,
     SearchHit,
     SlaPolicy,
     SlaPolicyCreate,
@@ -97,6 +100,7 @@ from deskline.models import (
     TicketEdit,
     TicketUpdate,
     TimeOffCreate,
+    ViewRow,
 )
 from deskline.server.schemas import (
     ATTACHMENT_HEADER,
@@ -624,6 +628,28 @@ class RemoteBackend:
                         limit: int = 50) -> Page[AuditEntry]:
         return await self._get(Page[AuditEntry], "/audit", kind=kind, cursor=cursor,
                                limit=limit)
+
+    # --- saved views ----------------------------------------------------------------
+
+    async def list_views(self) -> list[SavedView]:
+        return await self._get(list[SavedView], "/me/views")
+
+    async def get_view(self, view_id: int) -> SavedView:
+        return await self._get(SavedView, f"/me/views/{int(view_id)}")
+
+    async def create_view(self, data: SavedViewCreate) -> SavedView:
+        return await self._send(SavedView, "POST", "/me/views", data.model_dump(mode="json"))
+
+    async def update_view(self, view_id: int, data: SavedViewUpdate) -> SavedView:
+        return await self._send(SavedView, "PATCH", f"/me/views/{int(view_id)}", data)
+
+    async def delete_view(self, view_id: int) -> None:
+        await self._send(None, "DELETE", f"/me/views/{int(view_id)}")
+
+    async def view_tickets(self, view_id: int, cursor: str | None = None,
+                           limit: int = 50) -> Page[ViewRow]:
+        return await self._get(Page[ViewRow], f"/me/views/{int(view_id)}/tickets",
+                               cursor=cursor, limit=limit)
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -24,6 +24,7 @@ from deskline.store.reports import ReportStore
 from deskline.store.search import SearchStore
 from deskline.store.tickets import TicketStore
 from deskline.store.tokens import TokenStore
+from deskline.store.views import ViewStore
 
 
 class TransactionStore(Protocol):
@@ -35,7 +36,9 @@ class TransactionStore(Protocol):
 
 class Store(DirectoryStore, CustomerStore, TicketStore, SearchStore, MappingStore,
             AdministrationStore, MailStore, OutboxStore, BulkStore, ReportStore, ExportStore,
-            TokenStore, IdempotencyStore, ChangeStore, TransactionStore, Protocol):
+            TokenStore, IdempotencyStore, ChangeStore, TransactionStore,
+            ViewStore,  # saved views
+            Protocol):
     """Everything the service asks of a store."""
 
 

@@ -25,6 +25,7 @@ from deskline.store.reports import ReportQueries
 from deskline.store.search import SearchQueries
 from deskline.store.tickets import TicketQueries
 from deskline.store.tokens import TokenQueries
+from deskline.store.views import ViewQueries
 
 if TYPE_CHECKING:
     from deskline.store.interface import Store
@@ -44,7 +45,8 @@ def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
 class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQueries,
                   MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
                   BulkQueries, ReportQueries, ExportQueries, TokenQueries,
-                  IdempotencyQueries, ChangeQueries):
+                  IdempotencyQueries, ChangeQueries,
+                  ViewQueries):  # saved views
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0

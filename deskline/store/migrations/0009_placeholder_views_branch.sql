@@ -1,0 +1,2 @@
+-- Placeholder holding number 0009 on the saved-views branch: the runner wants
+-- migrations numbered without gaps. Replaced by the real 0009 when branches merge.

@@ -1,0 +1,2 @@
+-- Placeholder holding number 0011 on the saved-views branch: the runner wants
+-- migrations numbered without gaps. Replaced by the real 0011 when branches merge.
