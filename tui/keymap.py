@@ -83,6 +83,8 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("dashboard.new_team", "n", "new_team", "Create a team (admins)…"),
         KeySpec("dashboard.new_ticket", "N", "new_ticket",
                 "New ticket in the team (a call, a walk-in)…"),
+        # Saved views (tui/screens/views.py); the dashboard's views line names the key.
+        KeySpec("dashboard.views", "v", "app.open_screen('views')", "My saved views…"),
     )),
     Scope("board", "Board: ", "Board", (
         KeySpec("board.left", "left,h", "column(-1)", "Previous column"),
@@ -114,6 +116,8 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("board.delete", "D", "delete", "Delete the ticket (admins)…"),
         KeySpec("board.refresh", "r", "refresh", "Reload the board"),
         KeySpec("board.back", "escape", "back", "Back"),
+        # Saved views (tui/screens/views.py)
+        KeySpec("board.save_view", "V", "save_view", "Save this filter as a view…"),
     )),
     Scope("ticket", "Ticket: ", "Ticket", (
         KeySpec("ticket.up", "up,k", "cursor(-1)", "Previous message"),
@@ -360,6 +364,29 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("audit.kind", "f", "kind", "Filter by kind…", True, short="kind"),
         KeySpec("audit.refresh", "r", "refresh", "Reload the audit trail", True, short="reload"),
         KeySpec("audit.back", "escape", "back", "Back", True, short="back"),
+    )),
+    # Saved views (tui/screens/views.py): the list of an agent's views, and one view's
+    # tickets.
+    Scope("views", "Saved views: ", "Saved views", (
+        KeySpec("views.up", "up,k", "cursor(-1)", "Previous view"),
+        KeySpec("views.down", "down,j", "cursor(1)", "Next view"),
+        KeySpec("views.open", "enter", "open", "Open the view's tickets", True, short="open"),
+        KeySpec("views.new", "n", "new", "New view across teams…", True, short="new"),
+        KeySpec("views.edit", "e", "edit", "Rename or change the view…", True, short="edit"),
+        KeySpec("views.delete", "d", "delete", "Delete the view…", True, short="delete"),
+        KeySpec("views.refresh", "r", "refresh", "Reload the views"),
+        KeySpec("views.back", "escape", "back", "Back", True, short="back"),
+    )),
+    Scope("view", "View: ", "Saved view", (
+        KeySpec("view.up", "up,k", "cursor(-1)", "Previous ticket"),
+        KeySpec("view.down", "down,j", "cursor(1)", "Next ticket"),
+        KeySpec("view.page_up", "pageup", "cursor(-10)", "Page up"),
+        KeySpec("view.page_down", "pagedown", "cursor(10)", "Page down"),
+        KeySpec("view.top", "home,g", "top", "First ticket"),
+        KeySpec("view.open", "enter", "open", "Open the ticket", True, short="open"),
+        KeySpec("view.edit", "e", "edit", "Rename or change the view…", True, short="edit"),
+        KeySpec("view.refresh", "r", "refresh", "Reload the view", True, short="reload"),
+        KeySpec("view.back", "escape", "back", "Back", True, short="back"),
     )),
 )
 
