@@ -78,8 +78,8 @@ async def test_views_are_renamed_deleted_and_opened_from_the_palette(demo_db):
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: is_ready(app))
         backend = app.holder["backend"]
-        await backend.create_view(SavedViewCreate(name="Old name", filter=ViewFilter(
-            assignee="me")))
+        kept = ViewFilter(assignee="me", priorities=[1], tags=["vip"])
+        await backend.create_view(SavedViewCreate(name="Old name", filter=kept))
         await backend.create_view(SavedViewCreate(name="SLA failed [b]", filter=ViewFilter(
             sla="failed")))
         await pilot.press("v")
@@ -89,7 +89,7 @@ async def test_views_are_renamed_deleted_and_opened_from_the_palette(demo_db):
         await pilot.press(*("backspace",) * 8, *"Mine", "ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ViewsScreen)
                        and app.screen.views[0].name == "Mine")
-        assert app.screen.views[0].filter == ViewFilter(assignee="me")  # only renamed
+        assert app.screen.views[0].filter == kept  # only renamed: "medium only" kept too
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
         await pilot.press("enter")

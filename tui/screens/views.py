@@ -88,7 +88,7 @@ class ViewForm(FieldsForm):
         from deskline.models import ViewFilter
 
         self.view = view
-        f = view.filter if view is not None else (base or ViewFilter())
+        f = self.base = view.filter if view is not None else (base or ViewFilter())
         self.teams, self.stages, self.agents = teams, stages, agents
         assignee = {"any": "", "me": "me", "none": "none"}.get(f.assignee) or next(
             (a.email for a in agents if a.id == f.assignee_id), "")
@@ -135,50 +135,68 @@ class ViewForm(FieldsForm):
     def _save(self, changed: dict[str, Any]):
         from deskline.models import SavedViewCreate, SavedViewUpdate
 
-        v = {**self.initial, **changed}
-        f = self._filter(v)
+        name = changed.get("name", self.initial["name"])
+        # Only the conditions changed here are rewritten: the rest (a project, an exact
+        # priority saved from a board) stay as stored.
+        f = self._filter(changed) if changed.keys() - {"name"} else None
         if self.view is None:
-            data = SavedViewCreate(name=v["name"], filter=f)
+            data = SavedViewCreate(name=name, filter=f or self.base)
             return lambda b: b.create_view(data)
-        update = SavedViewUpdate(name=v["name"] if "name" in changed else None, filter=f)
+        if not changed:
+            return None
+        update = SavedViewUpdate(name=changed.get("name"), filter=f)
         view_id = self.view.id
         return lambda b: b.update_view(view_id, update)
 
-    def _filter(self, v: dict[str, Any]):
+    def _filter(self, changed: dict[str, Any]):
+        """The stored (or given) filter with the fields changed in the form."""
         from deskline.models import ViewFilter
 
-        team_ids = []
-        for name in _names(v["team_ids"]):
-            team = next((t for t in self.teams if t.name.casefold() == name.casefold()), None)
-            if team is None:
-                raise FieldProblem("team_ids", f"no team {name!r} among yours")
-            team_ids.append(team.id)
-        stage_ids = []
-        for name in _names(v["stage_ids"]):  # a name shared by teams' stages: all of them
-            found = [s.id for s in self.stages if s.name.casefold() == name.casefold()]
-            if not found:
-                raise FieldProblem("stage_ids", f"no stage {name!r}")
-            stage_ids += found
-        who = v["assignee"].strip()
-        assignee, assignee_id = "any", None
-        if who.casefold() in ("me", "none"):
-            assignee = who.casefold()
-        elif who:
-            agent = next((a for a in self.agents if who.casefold() in
-                          (a.email.casefold(), a.name.casefold())), None)
-            if agent is None:
-                raise FieldProblem("assignee", f"no agent {who!r}")
-            assignee, assignee_id = "agent", agent.id
-        days = v["idle_days"].strip()
-        if days and not days.isdigit():
-            raise FieldProblem("idle_days", "a whole number of days")
-        lowest = v["priorities"]
-        return ViewFilter(team_ids=team_ids, stage_ids=list(dict.fromkeys(stage_ids)),
-                          open_only=v["open_only"] == "open", assignee=assignee,
-                          assignee_id=assignee_id,
-                          priorities=list(range(int(lowest), 4)) if lowest else [],
-                          tags=_names(v["tags"]), idle_days=int(days) if days else None,
-                          sla=v["sla"] or None, text=v["text"].strip() or None)
+        out: dict[str, Any] = {}
+        if "team_ids" in changed:
+            out["team_ids"] = []
+            for name in _names(changed["team_ids"]):
+                team = next((t for t in self.teams if t.name.casefold() == name.casefold()),
+                            None)
+                if team is None:
+                    raise FieldProblem("team_ids", f"no team {name!r} among yours")
+                out["team_ids"].append(team.id)
+        if "stage_ids" in changed:
+            stage_ids: list[int] = []
+            for name in _names(changed["stage_ids"]):  # a name in several teams: every one
+                found = [s.id for s in self.stages if s.name.casefold() == name.casefold()]
+                if not found:
+                    raise FieldProblem("stage_ids", f"no stage {name!r}")
+                stage_ids += found
+            out["stage_ids"] = list(dict.fromkeys(stage_ids))
+        if "assignee" in changed:
+            who = changed["assignee"].strip()
+            out["assignee"], out["assignee_id"] = "any", None
+            if who.casefold() in ("me", "none"):
+                out["assignee"] = who.casefold()
+            elif who:
+                agent = next((a for a in self.agents if who.casefold() in
+                              (a.email.casefold(), a.name.casefold())), None)
+                if agent is None:
+                    raise FieldProblem("assignee", f"no agent {who!r}")
+                out["assignee"], out["assignee_id"] = "agent", agent.id
+        if "idle_days" in changed:
+            days = changed["idle_days"].strip()
+            if days and not days.isdigit():
+                raise FieldProblem("idle_days", "a whole number of days")
+            out["idle_days"] = int(days) if days else None
+        if "priorities" in changed:
+            lowest = changed["priorities"]
+            out["priorities"] = list(range(int(lowest), 4)) if lowest else []
+        if "open_only" in changed:
+            out["open_only"] = changed["open_only"] == "open"
+        if "tags" in changed:
+            out["tags"] = _names(changed["tags"])
+        if "sla" in changed:
+            out["sla"] = changed["sla"] or None
+        if "text" in changed:
+            out["text"] = changed["text"].strip() or None
+        return ViewFilter.model_validate({**self.base.model_dump(), **out})
 
 
 def open_view_form(screen: Any, view: Any = None, base: Any = None,
