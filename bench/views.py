@@ -23,7 +23,8 @@ from deskline.store.sqlite import SqliteStore  # noqa: E402
 
 VIEWS = {
     "urgent_unassigned": ViewFilter(priorities=[3], assignee="none"),
-    "mine_waiting_3_days": ViewFilter(assignee="me", idle_days=3),
+    "mine_unchanged_3_days": ViewFilter(assignee="me", idle_days=3),
+    "mine_in_waiting_stage_3_days": ViewFilter(assignee="me", stage_ids=[3], in_stage_days=3),
     "sla_failed": ViewFilter(sla="failed"),
     "sla_due_today": ViewFilter(sla="due_today"),
     "high_and_up_two_teams": ViewFilter(team_ids=[1, 2], priorities=[2, 3]),

@@ -35,6 +35,8 @@ def add_parsers(sub, db_arg) -> None:
     add.add_argument("--project", metavar="P", help="project name or id")
     add.add_argument("--idle-days", type=int, metavar="N",
                      help="unchanged for more than N days")
+    add.add_argument("--in-stage-days", type=int, metavar="N",
+                     help="in its stage for more than N days (with --stage: waiting there)")
     add.add_argument("--sla", choices=("failed", "due_today"),
                      help="failed: the SLA failed; due_today: a deadline before tonight")
     add.add_argument("--text", help="words of the subject or description, or a number")
@@ -62,7 +64,8 @@ def add_parsers(sub, db_arg) -> None:
 OPTIONS = {"name": "NAME", "filter.team_ids": "--team", "filter.stage_ids": "--stage",
            "filter.assignee_id": "--assignee", "filter.project_id": "--project",
            "filter": "", "team_ids": "--team", "stage_ids": "--stage",
-           "idle_days": "--idle-days", "priorities": "--priority-at-least", "text": "--text"}
+           "idle_days": "--idle-days", "in_stage_days": "--in-stage-days",
+           "priorities": "--priority-at-least", "text": "--text"}
 
 
 def run(args: argparse.Namespace, open_service, error) -> int:
@@ -111,6 +114,7 @@ def _filter(svc, args: argparse.Namespace, error):
                       assignee=assignee, assignee_id=assignee_id,
                       priorities=[] if at_least is None else list(range(at_least, 4)),
                       tags=args.tag, project_id=project, idle_days=args.idle_days,
+                      in_stage_days=args.in_stage_days,
                       sla=args.sla, text=args.text)
 
 

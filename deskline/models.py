@@ -1007,6 +1007,7 @@ class ViewFilter(Input):
     tags: list[str] = Field(default_factory=list)
     project_id: int | None = None  # tickets of the project's customers
     idle_days: int | None = Field(None, ge=1, le=3650)  # unchanged for more than N days
+    in_stage_days: int | None = Field(None, ge=1, le=3650)  # in its stage for more than N
     sla: Literal["failed", "due_today"] | None = None
     text: str | None = None  # words of the subject or description, or a number
 
@@ -1071,3 +1072,4 @@ class ViewRow(TicketCard):
     team_name: str
     stage_name: str
     updated_at: datetime
+    stage_since: datetime  # when it entered its stage

@@ -73,8 +73,10 @@ class ViewUseCases(ServiceBase):
         after = tuple(keyset.decode(cursor, 2)) if cursor else None
         now = self.clock()
         idle_before = to_db(now - timedelta(days=f.idle_days)) if f.idle_days else None
-        items = self.store.view_page(scope, f, idle_before, to_db(_end_of_day(now)), after,
-                                     _limit(limit) + 1)
+        stage_before = to_db(now - timedelta(days=f.in_stage_days)) if f.in_stage_days \
+            else None
+        items = self.store.view_page(scope, f, idle_before, stage_before,
+                                     to_db(_end_of_day(now)), after, _limit(limit) + 1)
         return self._page(items, limit, lambda r: (to_db(r.updated_at), r.id))
 
     # --- helpers -------------------------------------------------------------------

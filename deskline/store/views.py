@@ -13,7 +13,8 @@ from deskline.store.db import inserted_id
 from deskline.store.tickets import CARD_COLUMNS, CARD_FROM, _int_list, card_fields, scope_sql
 
 _VIEW_COLUMNS = "id, name, filter, created_at, updated_at"
-_ROW_COLUMNS = f"{CARD_COLUMNS}, tm.name, s.name, t.updated_at"
+_ROW_COLUMNS = (f"{CARD_COLUMNS}, tm.name, s.name, t.updated_at,"
+                " coalesce(t.stage_since, t.created_at)")
 _ROW_FROM = (f"{CARD_FROM} JOIN teams tm ON tm.id = t.team_id"
              " JOIN stages s ON s.id = t.stage_id")
 
@@ -25,7 +26,8 @@ def _view(row: Sequence) -> SavedView:
 
 def _row(row: Sequence) -> ViewRow:
     return ViewRow.model_validate({**card_fields(row), "team_name": row[15],
-                                   "stage_name": row[16], "updated_at": row[17]})
+                                   "stage_name": row[16], "updated_at": row[17],
+                                   "stage_since": row[18]})
 
 
 class ViewQueries:
@@ -63,10 +65,11 @@ class ViewQueries:
         self.conn.execute("DELETE FROM saved_views WHERE id = ?", (view_id,))
 
     def view_page(self, scope: Scope, f: ViewFilter, idle_before: str | None,
-                  due_before: str | None, after: tuple[str, int] | None,
-                  limit: int) -> list[ViewRow]:
+                  stage_before: str | None, due_before: str | None,
+                  after: tuple[str, int] | None, limit: int) -> list[ViewRow]:
         """A page of the tickets `f` keeps, newest change first. `idle_before`: unchanged
-        since (idle_days); `due_before`: an ongoing SLA deadline before it (due today)."""
+        since (idle_days); `stage_before`: in its stage since (in_stage_days);
+        `due_before`: an ongoing SLA deadline before it (due today)."""
         where, params = self._filter_sql(scope, BoardFilter(
             text=f.text, mine=f.assignee == "me", unassigned=f.assignee == "none",
             project_id=f.project_id))
@@ -91,6 +94,9 @@ class ViewQueries:
         if idle_before is not None:
             where.append("t.updated_at < ?")
             params.append(idle_before)
+        if stage_before is not None:
+            where.append("coalesce(t.stage_since, t.created_at) < ?")
+            params.append(stage_before)
         if f.sla == "failed":
             where.append("t.sla_status = 'failed'")
         elif f.sla == "due_today" and due_before is not None:
@@ -120,5 +126,5 @@ class ViewStore(Protocol):
     def update_view(self, view_id: int, name: str, filter_json: str, now: str) -> None: ...
     def delete_view(self, view_id: int) -> None: ...
     def view_page(self, scope: Scope, f: ViewFilter, idle_before: str | None,
-                  due_before: str | None, after: tuple[str, int] | None,
-                  limit: int) -> list[ViewRow]: ...
+                  stage_before: str | None, due_before: str | None,
+                  after: tuple[str, int] | None, limit: int) -> list[ViewRow]: ...

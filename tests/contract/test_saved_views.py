@@ -58,6 +58,8 @@ async def test_unassigned_waiting_and_sla_conditions_hold(open_backend):
         (ViewFilter(assignee="me", idle_days=3),
          lambda r: r.assignee_name == "Alice Martin"
          and r.updated_at < now - timedelta(days=3)),
+        (ViewFilter(in_stage_days=2, open_only=False),
+         lambda r: r.stage_since < now - timedelta(days=2) and r.stage_since <= r.updated_at),
         (ViewFilter(sla="due_today"),
          lambda r: r.sla_status == "ongoing" and now <= r.sla_deadline < tonight),
         (ViewFilter(assignee="none"), lambda r: r.assignee_id is None),

@@ -64,3 +64,21 @@ def test_view_pages_keep_exactly_what_the_filter_says(alice):
         keys = [(r.updated_at, r.id) for r in rows]
         assert keys == sorted(keys, reverse=True), f
     assert any(len(alice.view_tickets(v.id, limit=200).items) > 9 for v in alice.list_views())
+
+
+def test_waiting_in_a_stage_counts_from_the_move_and_unchanged_from_any_change(alice):
+    waiting = alice.create_view(SavedViewCreate(name="in stage", filter=ViewFilter(
+        in_stage_days=1, assignee="me")))
+    idle = alice.create_view(SavedViewCreate(name="idle", filter=ViewFilter(
+        idle_days=1, assignee="me")))
+    ticket = alice.view_tickets(waiting.id, limit=1).items[0]
+    alice.comment(ticket.id, "Still waiting for the customer")  # a change, not a move
+
+    def ids(view) -> set[int]:
+        return {r.id for r in alice.view_tickets(view.id, limit=200).items}
+
+    assert ticket.id in ids(waiting) and ticket.id not in ids(idle)
+    team = next(t for t in alice.list_teams() if t.id == ticket.team_id)
+    other = next(s for s in team.stage_ids if s != ticket.stage_id)
+    alice.move_ticket(ticket.id, alice.get_ticket(ticket.id).version, other)
+    assert ticket.id not in ids(waiting)

@@ -59,6 +59,8 @@ def summary(f: Any, team_name: Callable[[int], str]) -> str:
         parts.append("a project's")
     if f.idle_days:
         parts.append(f"unchanged > {f.idle_days}d")
+    if f.in_stage_days:
+        parts.append(f"in stage > {f.in_stage_days}d")
     if f.sla:
         parts.append("SLA failed" if f.sla == "failed" else "SLA due today")
     if f.text:
@@ -102,6 +104,7 @@ class ViewForm(FieldsForm):
             "priorities": str(f.at_least() if f.at_least() is not None else ""),
             "tags": ", ".join(f.tags),
             "idle_days": str(f.idle_days or ""),
+            "in_stage_days": str(f.in_stage_days or ""),
             "sla": f.sla or "",
             "text": f.text or "",
         }
@@ -116,6 +119,8 @@ class ViewForm(FieldsForm):
                   placeholder="me, none, or an agent's email; empty: anyone"),
             Field("priorities", "Priority", v["priorities"], options=PRIORITY_CHOICES),
             Field("tags", "Tags (all)", v["tags"], placeholder="comma separated"),
+            Field("in_stage_days", "In its stage", v["in_stage_days"],
+                  placeholder="for more than N days; empty: any"),
             Field("idle_days", "Unchanged for", v["idle_days"],
                   placeholder="more than N days; empty: any"),
             Field("sla", "SLA", v["sla"], options=SLA_CHOICES),
@@ -180,11 +185,12 @@ class ViewForm(FieldsForm):
                 if agent is None:
                     raise FieldProblem("assignee", f"no agent {who!r}")
                 out["assignee"], out["assignee_id"] = "agent", agent.id
-        if "idle_days" in changed:
-            days = changed["idle_days"].strip()
-            if days and not days.isdigit():
-                raise FieldProblem("idle_days", "a whole number of days")
-            out["idle_days"] = int(days) if days else None
+        for key in ("idle_days", "in_stage_days"):
+            if key in changed:
+                days = changed[key].strip()
+                if days and not days.isdigit():
+                    raise FieldProblem(key, "a whole number of days")
+                out[key] = int(days) if days else None
         if "priorities" in changed:
             lowest = changed["priorities"]
             out["priorities"] = list(range(int(lowest), 4)) if lowest else []
