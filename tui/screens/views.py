@@ -27,6 +27,7 @@ from widgets.keybar import KeyBar
 from widgets.rows import Row, RowList
 
 PAGE = 50
+SUBJECT_WIDTH = 30  # a row's subject at most: the team, stage and assignee follow it
 LIVE_DEBOUNCE = 0.5  # seconds: a burst of events reloads the list once
 PRIORITY_CHOICES = [("any priority", ""), ("medium and up", "1"), ("high and up", "2"),
                     ("urgent only", "3")]
@@ -69,14 +70,17 @@ def summary(f: Any, team_name: Callable[[int], str]) -> str:
 
 
 def view_row(row: Any, now: Any) -> Row:
-    """A ticket of a view: number, priority, subject, team › stage, assignee, updated."""
+    """A ticket of a view: number, priority, updated, subject, team › stage, assignee —
+    the short ones first and the subject cut, so that 80 columns show each."""
     prio = "urgent" if row.priority == 3 else "strong" if row.priority == 2 else "dim"
+    subject = plain(row.subject, one_line=True)
+    if len(subject) > SUBJECT_WIDTH:
+        subject = subject[:SUBJECT_WIDTH - 1] + "…"
     return [(f"#{row.number:<7}", "strong"), (f"{glyphs.priority(row.priority):<10} ", prio),
-            (plain(row.subject, one_line=True), "text"),
+            (f"{glyphs.when(row.updated_at, now):>8}  ", "dim"), (subject, "text"),
             (f" · {plain(row.team_name, one_line=True)} › "
              f"{plain(row.stage_name, one_line=True)}", "dim"),
-            (f" · {plain(row.assignee_name or 'unassigned', one_line=True)}", "dim"),
-            (f" · {glyphs.when(row.updated_at, now)}", "dim")]
+            (f" · {plain(row.assignee_name or 'unassigned', one_line=True)}", "dim")]
 
 
 # --- the form -------------------------------------------------------------------------
