@@ -66,11 +66,14 @@ class DesklineCommands(Provider):
         for text, run, help_text in await self._views():
             yield DiscoveryHit(Text(text), run, help=help_text)
 
-    async def _views(self):
-        """The saved views' "View: …" entries, asked of the backend each time."""
+    async def startup(self) -> None:
+        """The saved views' "View: …" entries, asked of the backend once per opening."""
         from tui.screens.views import view_commands
 
-        return await view_commands(self.app)
+        self._view_entries = await view_commands(self.app)
+
+    async def _views(self):
+        return getattr(self, "_view_entries", [])
 
     async def search(self, query: str) -> Hits:
         app = self.app

@@ -104,3 +104,7 @@ async def test_views_are_renamed_deleted_and_opened_from_the_palette(demo_db):
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ViewScreen) and app.screen.items)
         assert all(r.sla_status == "failed" for r in app.screen.items)
+        await backend.delete_view(app.screen.view.id)  # from another console
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ViewsScreen))  # said, closed
+        assert any("does not exist" in str(n.message) for n in app._notifications)

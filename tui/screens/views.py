@@ -422,7 +422,14 @@ class ViewScreen(DesklineScreen):
         limit = min(max(len(self.items), PAGE), MAX_PAGE)
         view_id = self.view.id
         self.call(lambda b: b.view_tickets(view_id, limit=limit), self._fill,
-                  "Loading the view", group="view", exclusive=True)
+                  "Loading the view", group="view", exclusive=True, failed=self._gone)
+
+    def _gone(self, exc: BaseException) -> None:
+        """Deleted meanwhile (another console): said once (the call did), and closed."""
+        from deskline.errors import NotFound
+
+        if isinstance(exc, NotFound) and self.is_current:
+            self.app.pop_screen()
 
     def _fill(self, page) -> None:
         rows = self.query_one(RowList)
