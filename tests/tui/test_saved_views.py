@@ -62,6 +62,7 @@ async def test_a_cross_team_view_is_made_in_its_form_and_its_list_follows_change
         view = app.screen
         assert len({r.team_id for r in view.items}) > 1  # across teams
         assert "View · Printers" in screen_text(app)
+        assert "[URGENT] printer down [/]" in screen_text(app)  # hostile data shown as text
         # Another writer (the same file): the list follows the change log's events.
         backend = app.holder["backend"]
         care = next(t for t in app.teams if t.name == "Customer Care")
