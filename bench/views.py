@@ -49,12 +49,20 @@ def main() -> None:
     svc = Service(store, resolve_agent(store, AGENT))
     for view in svc.list_views():  # a run before left its views
         svc.delete_view(view.id)
+    for name, f in VIEWS.items():  # all at once: their counts, as the dashboard asks
+        svc.create_view(SavedViewCreate(name=name, filter=f))
+    med, p90 = median_ms(lambda: svc.list_views(counts=True), args.repeat)
+    emit("views_counted_up_to_100", med, "ms", p90=round(p90, 3), views=len(VIEWS),
+         tickets=args.tickets)
+    counts = {v.name: v.count for v in svc.list_views(counts=True)}
+    for view in svc.list_views():
+        svc.delete_view(view.id)
     for name, f in VIEWS.items():
         view = svc.create_view(SavedViewCreate(name=name, filter=f))
         first = svc.view_tickets(view.id, limit=50)
         med, p90 = median_ms(lambda v=view.id: svc.view_tickets(v, limit=50), args.repeat)
         emit(f"view_first_page_{name}", med, "ms", p90=round(p90, 3), rows=len(first.items),
-             tickets=args.tickets)
+             count=counts[name], tickets=args.tickets)
         if first.next_cursor:
             cursor = first.next_cursor
             med, p90 = median_ms(lambda v=view.id, c=cursor: svc.view_tickets(v, c, 50),

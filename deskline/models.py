@@ -990,6 +990,7 @@ class CustomerExportFilter(Input):
 # --- saved views: an agent's named queries across teams ---------------------------------
 
 VIEW_NAME_MAX = 80
+VIEW_COUNT_CAP = 100  # a view's count stops here (shown as "100+"): cheap however broad
 
 
 class ViewFilter(Input):
@@ -1054,6 +1055,7 @@ class SavedView(Model):
     filter: ViewFilter
     created_at: datetime
     updated_at: datetime
+    count: int | None = None  # tickets it keeps, up to VIEW_COUNT_CAP, when asked for
 
 
 class SavedViewCreate(Input):

@@ -631,8 +631,9 @@ class RemoteBackend:
 
     # --- saved views ----------------------------------------------------------------
 
-    async def list_views(self) -> list[SavedView]:
-        return await self._get(list[SavedView], "/me/views")
+    async def list_views(self, counts: bool = False) -> list[SavedView]:
+        return await self._get(list[SavedView], "/me/views",
+                               counts="true" if counts else None)
 
     async def get_view(self, view_id: int) -> SavedView:
         return await self._get(SavedView, f"/me/views/{int(view_id)}")

@@ -14,8 +14,8 @@ def routes(api: Api) -> APIRouter:
     run = api.run
 
     @r.get("/me/views", response_model=list[SavedView], tags=["views"])
-    async def views(request: Request) -> Response:
-        return await run(request, lambda s: s.list_views())
+    async def views(request: Request, counts: bool = False) -> Response:
+        return await run(request, lambda s: s.list_views(counts))
 
     @r.post("/me/views", response_model=SavedView, status_code=201, tags=["views"])
     async def create_view(request: Request, data: SavedViewCreate) -> Response:

@@ -11,6 +11,7 @@ from deskline import access
 from deskline.clock import to_db
 from deskline.errors import ConflictError, NotFound, ValidationFailed
 from deskline.models import (
+    VIEW_COUNT_CAP,
     Page,
     Role,
     SavedView,
@@ -21,13 +22,25 @@ from deskline.models import (
 )
 from deskline.service.base import ServiceBase, _limit, existing
 from deskline.store import keyset
+from deskline.store.views import ViewCutoffs
 
 
 class ViewUseCases(ServiceBase):
 
-    def list_views(self) -> list[SavedView]:
-        access.require_agent(self.scope(), "keep views")
-        return self.store.views(self.actor.id)
+    def list_views(self, counts: bool = False) -> list[SavedView]:
+        """The actor's views by name; with `counts`, each with how many tickets it keeps,
+        counted up to VIEW_COUNT_CAP (a count stops there: cheap however broad)."""
+        scope = self.scope()
+        access.require_agent(scope, "keep views")
+        views = self.store.views(self.actor.id)
+        if counts and views:
+            if any(v.filter.sla is not None for v in views):
+                self.refresh_sla()
+            for view in views:
+                view.count = self.store.view_count(scope, view.filter,
+                                                   self._cutoffs(view.filter),
+                                                   VIEW_COUNT_CAP)
+        return views
 
     def get_view(self, view_id: int) -> SavedView:
         access.require_agent(self.scope(), "keep views")
@@ -71,18 +84,21 @@ class ViewUseCases(ServiceBase):
         if f.sla is not None:  # deadlines passed since the last look count as failed
             self.refresh_sla()
         after = tuple(keyset.decode(cursor, 2)) if cursor else None
-        now = self.clock()
-        idle_before = to_db(now - timedelta(days=f.idle_days)) if f.idle_days else None
-        stage_before = to_db(now - timedelta(days=f.in_stage_days)) if f.in_stage_days \
-            else None
-        items = self.store.view_page(scope, f, idle_before, stage_before,
-                                     to_db(_end_of_day(now)), after, _limit(limit) + 1)
+        items = self.store.view_page(scope, f, self._cutoffs(f), after, _limit(limit) + 1)
         return self._page(items, limit, lambda r: (to_db(r.updated_at), r.id))
 
     # --- helpers -------------------------------------------------------------------
 
     if TYPE_CHECKING:  # reading.py's, on the same Service
         def refresh_sla(self) -> int: ...
+
+    def _cutoffs(self, f: ViewFilter) -> ViewCutoffs:
+        now = self.clock()
+        return ViewCutoffs(
+            idle_before=to_db(now - timedelta(days=f.idle_days)) if f.idle_days else None,
+            stage_before=to_db(now - timedelta(days=f.in_stage_days)) if f.in_stage_days
+            else None,
+            due_before=to_db(_end_of_day(now)))
 
     def _view(self, view_id: int) -> SavedView:
         view = self.store.view(self.actor.id, view_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from deskline.access import Scope
@@ -17,6 +18,16 @@ _ROW_COLUMNS = (f"{CARD_COLUMNS}, tm.name, s.name, t.updated_at,"
                 " coalesce(t.stage_since, t.created_at)")
 _ROW_FROM = (f"{CARD_FROM} JOIN teams tm ON tm.id = t.team_id"
              " JOIN stages s ON s.id = t.stage_id")
+
+
+@dataclass(frozen=True)
+class ViewCutoffs:
+    """A filter's times as of now (database text): unchanged since (`idle_days`), in its
+    stage since (`in_stage_days`), an SLA deadline before (the end of today)."""
+
+    idle_before: str | None
+    stage_before: str | None
+    due_before: str
 
 
 def _view(row: Sequence) -> SavedView:
@@ -64,12 +75,32 @@ class ViewQueries:
     def delete_view(self, view_id: int) -> None:
         self.conn.execute("DELETE FROM saved_views WHERE id = ?", (view_id,))
 
-    def view_page(self, scope: Scope, f: ViewFilter, idle_before: str | None,
-                  stage_before: str | None, due_before: str | None,
+    def view_page(self, scope: Scope, f: ViewFilter, cutoffs: ViewCutoffs,
                   after: tuple[str, int] | None, limit: int) -> list[ViewRow]:
-        """A page of the tickets `f` keeps, newest change first. `idle_before`: unchanged
-        since (idle_days); `stage_before`: in its stage since (in_stage_days);
-        `due_before`: an ongoing SLA deadline before it (due today)."""
+        """A page of the tickets `f` keeps, newest change first."""
+        where, params = self._view_where(scope, f, cutoffs)
+        if after is not None:
+            where.append("(t.updated_at, t.id) < (?, ?)")
+            params += list(after)
+        # The page's ids first, then their names: joining agents, customers, teams and
+        # stages for every match before the sort cost more than the query itself when
+        # the planner starts from the words (thousands of matches).
+        rows = self.conn.execute(
+            f"SELECT {_ROW_COLUMNS} FROM (SELECT t.id FROM tickets t"
+            f" WHERE {' AND '.join(where)} ORDER BY t.updated_at DESC, t.id DESC LIMIT ?) p"
+            f", {_ROW_FROM} WHERE t.id = p.id ORDER BY t.updated_at DESC, t.id DESC",
+            [*params, limit]).fetchall()
+        return [_row(r) for r in rows]
+
+    def view_count(self, scope: Scope, f: ViewFilter, cutoffs: ViewCutoffs, cap: int) -> int:
+        """How many tickets `f` keeps, counted up to `cap` (a count stops early)."""
+        where, params = self._view_where(scope, f, cutoffs)
+        return self.conn.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE {' AND '.join(where)}"
+            " LIMIT ?)", [*params, cap]).fetchone()[0]
+
+    def _view_where(self, scope: Scope, f: ViewFilter,
+                    cutoffs: ViewCutoffs) -> tuple[list[str], list]:
         where, params = self._filter_sql(scope, BoardFilter(
             text=f.text, mine=f.assignee == "me", unassigned=f.assignee == "none",
             project_id=f.project_id))
@@ -91,29 +122,18 @@ class ViewQueries:
             params.append(f.assignee_id)
         if f.priorities:
             where.append(f"t.priority IN ({_int_list(f.priorities)})")
-        if idle_before is not None:
+        if cutoffs.idle_before is not None:
             where.append("t.updated_at < ?")
-            params.append(idle_before)
-        if stage_before is not None:
+            params.append(cutoffs.idle_before)
+        if cutoffs.stage_before is not None:
             where.append("coalesce(t.stage_since, t.created_at) < ?")
-            params.append(stage_before)
+            params.append(cutoffs.stage_before)
         if f.sla == "failed":
             where.append("t.sla_status = 'failed'")
-        elif f.sla == "due_today" and due_before is not None:
+        elif f.sla == "due_today":
             where.append("t.sla_status = 'ongoing' AND t.sla_deadline < ?")
-            params.append(due_before)
-        if after is not None:
-            where.append("(t.updated_at, t.id) < (?, ?)")
-            params += list(after)
-        # The page's ids first, then their names: joining agents, customers, teams and
-        # stages for every match before the sort cost more than the query itself when
-        # the planner starts from the words (thousands of matches).
-        rows = self.conn.execute(
-            f"SELECT {_ROW_COLUMNS} FROM (SELECT t.id FROM tickets t"
-            f" WHERE {' AND '.join(where)} ORDER BY t.updated_at DESC, t.id DESC LIMIT ?) p"
-            f", {_ROW_FROM} WHERE t.id = p.id ORDER BY t.updated_at DESC, t.id DESC",
-            [*params, limit]).fetchall()
-        return [_row(r) for r in rows]
+            params.append(cutoffs.due_before)
+        return where, params
 
 
 class ViewStore(Protocol):
@@ -125,6 +145,7 @@ class ViewStore(Protocol):
     def insert_view(self, agent_id: int, name: str, filter_json: str, now: str) -> int: ...
     def update_view(self, view_id: int, name: str, filter_json: str, now: str) -> None: ...
     def delete_view(self, view_id: int) -> None: ...
-    def view_page(self, scope: Scope, f: ViewFilter, idle_before: str | None,
-                  stage_before: str | None, due_before: str | None,
+    def view_page(self, scope: Scope, f: ViewFilter, cutoffs: ViewCutoffs,
                   after: tuple[str, int] | None, limit: int) -> list[ViewRow]: ...
+    def view_count(self, scope: Scope, f: ViewFilter, cutoffs: ViewCutoffs,
+                   cap: int) -> int: ...

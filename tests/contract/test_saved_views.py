@@ -7,7 +7,13 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from deskline.errors import ConflictError, NotFound, ValidationFailed
-from deskline.models import SavedViewCreate, SavedViewUpdate, TicketCreate, ViewFilter
+from deskline.models import (
+    VIEW_COUNT_CAP,
+    SavedViewCreate,
+    SavedViewUpdate,
+    TicketCreate,
+    ViewFilter,
+)
 from tests.conftest import ALICE, DMITRI, JONAS
 
 
@@ -70,6 +76,9 @@ async def test_unassigned_waiting_and_sla_conditions_hold(open_backend):
         rows = await _all(alice, view.id)
         # Due today depends on the day the suite runs; the others hold demo tickets.
         assert (rows or f.sla == "due_today") and all(holds(r) for r in rows), f
+        counted = {v.id: v.count for v in await alice.list_views(counts=True)}
+        assert counted[view.id] == min(len(rows), VIEW_COUNT_CAP), f
+    assert {v.count for v in await alice.list_views()} == {None}  # counted when asked
 
 
 async def test_names_are_unique_per_agent_and_views_are_their_own(open_backend):

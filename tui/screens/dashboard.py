@@ -267,5 +267,6 @@ class DashboardScreen(DesklineScreen):
 
             self.query_one("#views-line", Static).update(views_line(views))
 
-        self.call(lambda b: b.list_views(), show, "Loading the saved views", group="views",
+        self.call(lambda b: b.list_views(counts=True), show, "Loading the saved views",
+                  group="views",
                   exclusive=True, failed=lambda _exc: None)

@@ -308,15 +308,15 @@ class ViewsScreen(DesklineScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        self.call(lambda b: b.list_views(), self._show, "Loading the views", group="views",
-                  exclusive=True)
+        self.call(lambda b: b.list_views(counts=True), self._show, "Loading the views",
+                  group="views", exclusive=True)
 
     def _show(self, views) -> None:
         self.views = views
         team = self.app.team_name
         self.query_one(RowList).set_rows(
-            [[(plain(v.name, one_line=True), "strong"), (f"  {summary(v.filter, team)}", "dim")]
-             for v in views], keep=True)
+            [[(plain(v.name, one_line=True), "strong"), (count_text(v), "text"),
+              (f"  {summary(v.filter, team)}", "dim")] for v in views], keep=True)
 
     def _current(self):
         return self.views[self.query_one(RowList).selected] if self.views else None
@@ -508,5 +508,14 @@ def views_line(views: list) -> Text:
         return Text(f"Saved views: none yet ({key}: make one; on a board, "
                     f"{keymap.key('board.save_view')} names its filter)")
     text = Text(f"Saved views ({key}): ")
-    text.append(" · ".join(plain(v.name, one_line=True) for v in views))
+    text.append(" · ".join(f"{plain(v.name, one_line=True)}{count_text(v)}" for v in views))
     return text
+
+
+def count_text(view: Any) -> str:
+    """" (12)", " (100+)" at the cap the service counts to, or nothing when not counted."""
+    if view.count is None:
+        return ""
+    from deskline.models import VIEW_COUNT_CAP
+
+    return f" ({view.count}{'+' if view.count >= VIEW_COUNT_CAP else ''})"
