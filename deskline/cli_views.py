@@ -41,7 +41,8 @@ def add_parsers(sub, db_arg) -> None:
                      help="failed: the SLA failed; due_today: a deadline before tonight")
     add.add_argument("--text", help="words of the subject or description, or a number")
 
-    listing = actions.add_parser("list", help="your views")
+    listing = actions.add_parser("list", help="your views: id, name and how many tickets "
+                                              "(counted up to 100)")
     db_arg(listing)
     listing.add_argument("--as", dest="agent", metavar="EMAIL")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -83,11 +84,14 @@ def _run(svc, args: argparse.Namespace, error) -> int:
         view = svc.create_view(SavedViewCreate(name=args.name, filter=_filter(svc, args, error)))
         print(f"View {view.id} saved: {_one_line(view.name)}")
     elif args.view_command == "list":
-        for view in svc.list_views():
+        from deskline.models import VIEW_COUNT_CAP
+
+        for view in svc.list_views(counts=True):
             if args.json:
                 sys.stdout.write(json_line(view.model_dump(mode="json")))
             else:
-                print(f"{view.id}\t{_one_line(view.name)}")
+                more = "+" if (view.count or 0) >= VIEW_COUNT_CAP else ""
+                print(f"{view.id}\t{_one_line(view.name)}\t{view.count}{more}")
     elif args.view_command == "show":
         _show(svc, named(svc.list_views(), args.view, "view", error), args)
     else:

@@ -1,5 +1,5 @@
-"""Saved views (an agent's named queries) and the one query that lists a view's tickets
-across teams, newest change first, by keyset."""
+"""Saved views (an agent's named queries) and the queries of a view's tickets across
+teams: a page, newest change first, by keyset, and a count that stops at a cap."""
 
 from __future__ import annotations
 
