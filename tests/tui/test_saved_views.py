@@ -12,6 +12,7 @@ from tests.tui.test_pilot import ALICE, is_ready, open_board, open_palette
 from tui.pickers import Confirm, TextPrompt
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.views import ViewForm, ViewScreen, ViewsScreen
+from widgets.safe_input import SafeInput
 
 
 async def test_a_board_filter_is_saved_as_a_view_and_a_taken_name_is_refused(demo_db):
@@ -35,6 +36,12 @@ async def test_a_board_filter_is_saved_as_a_view_and_a_taken_name_is_refused(dem
                                           for n in app._notifications))
         await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))  # back, as typed
         assert "care UNASSIGNED" in screen_text(app)
+        app.screen.query_one(SafeInput).value = "x" * 81  # too long
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("name: String should have at most 80" in
+                                          str(n.message) for n in app._notifications))
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
+        assert len(backend.writes("create_view")) == 2  # the first and the taken name
         await pilot.press("escape", "escape")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
         await wait_for(pilot, lambda: re.search(r"Saved views \(v\): Care unassigned \(\d+\)",

@@ -234,32 +234,42 @@ def _saved(app: Any) -> Callable[[Any], None]:
 
 
 def save_board_view(screen: Any, team_id: int, board_filter: Any, name: str = "") -> None:
-    """Name a board's filter as a view of its team; a name taken is said naming the
-    field, and the prompt comes back with what was typed."""
-    from deskline.errors import ConflictError, ValidationFailed
+    """Name a board's filter as a view of its team; a name refused (taken, too long) is
+    said naming the field, and the prompt comes back with what was typed."""
+    from pydantic import ValidationError
+
+    from deskline.errors import ConflictError
+    from deskline.errors import ValidationFailed as Refused
     from deskline.models import SavedViewCreate, ViewFilter
+    from tui.base import BackendUnavailable, describe_error
     from tui.pickers import TextPrompt
 
-    def named(text) -> None:
-        if text is None or not text.strip():
-            return
+    def again(field: str | None, message: str, text: str) -> None:
+        screen.notify(f"{field or 'name'}: {plain(message)}", severity="error", timeout=6,
+                      markup=False)
+        save_board_view(screen, team_id, board_filter, text)
+
+    async def create(text: str) -> None:
         try:
             data = SavedViewCreate(name=text, filter=ViewFilter.from_board(team_id,
                                                                            board_filter))
-        except ValueError as exc:  # pydantic's: too long
-            screen.notify(f"name: {plain(str(exc).splitlines()[-1], one_line=True)}",
-                          severity="error", timeout=6, markup=False)
-            save_board_view(screen, team_id, board_filter, text)
-            return
+            backend = await screen.app.backend_ready()
+            view = await backend.create_view(data)
+        except ValidationError as exc:
+            again("name", exc.errors()[0]["msg"], text)
+        except (ConflictError, Refused) as exc:
+            again(exc.field, exc.message, text)
+        except BackendUnavailable:  # said once, on the dashboard
+            pass
+        except Exception as exc:  # any other failure is a notification, never a crash
+            screen.notify(describe_error(exc, "Saving the view"), severity="error",
+                          timeout=8, markup=False)
+        else:
+            _saved(screen.app)(view)
 
-        def refused(exc: BaseException) -> None:
-            if isinstance(exc, ConflictError | ValidationFailed):
-                screen.notify(f"{exc.field or 'name'}: {plain(exc.message)}",
-                              severity="error", timeout=6, markup=False)
-                save_board_view(screen, team_id, board_filter, text)
-
-        screen.call(lambda b: b.create_view(data), _saved(screen.app), "Saving the view",
-                    failed=refused)
+    def named(text) -> None:
+        if text is not None and text.strip():
+            screen.run_worker(create(text), exit_on_error=False)
 
     screen.app.push_screen(TextPrompt("Save this filter as a view",
                                       "A name for the view (yours only).", name), named)
