@@ -56,6 +56,9 @@ from deskline.models import (
     Report,
     ReportFilter,
     SavedMapping,
+    SavedView,
+    SavedViewCreate,
+    SavedViewUpdate,
     SearchHit,
     SlaPolicy,
     SlaPolicyCreate,
@@ -78,6 +81,7 @@ from deskline.models import (
     TicketSummary,
     TicketUpdate,
     TimeOffCreate,
+    ViewRow,
 )
 
 if TYPE_CHECKING:
@@ -259,6 +263,14 @@ class Backend(LiveBackend, Protocol):
                            limit: int = 50) -> Page[TicketSummary]: ...
     async def ticket_changes(self, cursor: str | None = None,
                              limit: int = 500) -> ChangePage: ...
+    # Saved views (service/views.py): the actor's own; another's is NotFound.
+    async def list_views(self, counts: bool = False) -> list[SavedView]: ...
+    async def get_view(self, view_id: int) -> SavedView: ...
+    async def create_view(self, data: SavedViewCreate) -> SavedView: ...
+    async def update_view(self, view_id: int, data: SavedViewUpdate) -> SavedView: ...
+    async def delete_view(self, view_id: int) -> None: ...
+    async def view_tickets(self, view_id: int, cursor: str | None = None,
+                           limit: int = 50) -> Page[ViewRow]: ...
 
     async def close(self) -> None: ...
 

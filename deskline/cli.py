@@ -100,6 +100,9 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     from deskline.cli_admin import add_parsers as add_admin_parsers  # argparse only
 
     add_admin_parsers(sub, _db_arg)
+    from deskline.cli_views import add_parsers as add_view_parsers  # argparse only
+
+    add_view_parsers(sub, _db_arg)
     _global_options_first(parser)
     return parser
 
@@ -238,6 +241,10 @@ def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
         from deskline.cli_notifications import run as run_notifications
 
         return run_notifications(args, _open_service, CliError)
+    if args.command == "view":
+        from deskline.cli_views import run as run_views
+
+        return run_views(args, _open_service, CliError)
     if args.command == "mail":
         from deskline.mail.commands import run as run_mail
 

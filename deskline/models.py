@@ -1233,3 +1233,91 @@ class ChangePage(Model):
     cursor: str
     more: bool = False
     reset: bool = False
+# --- saved views: an agent's named queries across teams ---------------------------------
+
+VIEW_NAME_MAX = 80
+VIEW_COUNT_CAP = 100  # a view's count stops here (shown as "100+"): cheap however broad
+
+
+class ViewFilter(Input):
+    """What a saved view keeps: a query over the tickets of the teams an agent may see.
+
+    Every condition given must hold; lists mean "any of these" except `tags` (all of them).
+    """
+
+    team_ids: list[int] = Field(default_factory=list)  # empty: every team the agent sees
+    stage_ids: list[int] = Field(default_factory=list)  # empty: any stage
+    open_only: bool = True  # False: closed tickets too (never archived or merged ones)
+    assignee: Literal["any", "me", "none", "agent"] = "any"
+    assignee_id: int | None = None  # the agent, with assignee "agent"
+    priorities: list[int] = Field(default_factory=list)  # empty: any priority
+    tags: list[str] = Field(default_factory=list)
+    project_id: int | None = None  # tickets of the project's customers
+    idle_days: int | None = Field(None, ge=1, le=3650)  # unchanged for more than N days
+    in_stage_days: int | None = Field(None, ge=1, le=3650)  # in its stage for more than N
+    sla: Literal["failed", "due_today"] | None = None
+    text: str | None = None  # words of the subject or description, or a number
+
+    @field_validator("priorities")
+    @classmethod
+    def _priorities(cls, value: list[int]) -> list[int]:
+        if any(p not in PRIORITY_LABELS for p in value):
+            raise ValueError("priorities are 0 (low) to 3 (urgent)")
+        return sorted(set(value))
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(t.strip() for t in value if t.strip()))
+
+    @model_validator(mode="after")
+    def _assignee(self) -> ViewFilter:
+        if (self.assignee == "agent") != (self.assignee_id is not None):
+            raise ValueError("assignee_id goes with assignee \"agent\", and only with it")
+        if self.text is not None and not self.text.strip():
+            self.text = None
+        return self
+
+    @classmethod
+    def from_board(cls, team_id: int, board: BoardFilter | None) -> ViewFilter:
+        """A board's filter as a view of its team (open tickets)."""
+        b = board or BoardFilter()
+        return cls(team_ids=[team_id], text=b.text,
+                   assignee="me" if b.mine else "none" if b.unassigned else "any",
+                   priorities=[] if b.priority is None else [b.priority],
+                   tags=[b.tag] if b.tag else [], project_id=b.project_id)
+
+    def at_least(self) -> int | None:
+        """The lowest priority when `priorities` is "this one and above" (as the console
+        asks for it), else None."""
+        if self.priorities and self.priorities == list(range(self.priorities[0], 4)):
+            return self.priorities[0]
+        return None
+
+
+class SavedView(Model):
+    id: int
+    name: str
+    filter: ViewFilter
+    created_at: datetime
+    updated_at: datetime
+    count: int | None = None  # tickets it keeps, up to VIEW_COUNT_CAP, when asked for
+
+
+class SavedViewCreate(Input):
+    name: str = Field(min_length=1, max_length=VIEW_NAME_MAX)
+    filter: ViewFilter = Field(default_factory=ViewFilter)
+
+
+class SavedViewUpdate(Input):
+    name: str | None = Field(None, min_length=1, max_length=VIEW_NAME_MAX)
+    filter: ViewFilter | None = None
+
+
+class ViewRow(TicketCard):
+    """A row of a view's list: a card with its team, stage and last change."""
+
+    team_name: str
+    stage_name: str
+    updated_at: datetime
+    stage_since: datetime  # when it entered its stage

@@ -87,6 +87,9 @@ from deskline.models import (
     Report,
     ReportFilter,
     SavedMapping,
+    SavedView,
+    SavedViewCreate,
+    SavedViewUpdate,
     SearchHit,
     SlaPolicy,
     SlaPolicyCreate,
@@ -109,6 +112,7 @@ from deskline.models import (
     TicketSummary,
     TicketUpdate,
     TimeOffCreate,
+    ViewRow,
 )
 from deskline.server.schemas import (
     ATTACHMENT_HEADER,
@@ -719,6 +723,28 @@ class RemoteBackend:
     async def follow_team(self, team_id: int, following: bool = True) -> Team:
         return await self._send(Team, "PUT", f"/teams/{int(team_id)}/following",
                                 {"following": following})
+    # --- saved views ----------------------------------------------------------------
+
+    async def list_views(self, counts: bool = False) -> list[SavedView]:
+        return await self._get(list[SavedView], "/me/views",
+                               counts="true" if counts else None)
+
+    async def get_view(self, view_id: int) -> SavedView:
+        return await self._get(SavedView, f"/me/views/{int(view_id)}")
+
+    async def create_view(self, data: SavedViewCreate) -> SavedView:
+        return await self._send(SavedView, "POST", "/me/views", data.model_dump(mode="json"))
+
+    async def update_view(self, view_id: int, data: SavedViewUpdate) -> SavedView:
+        return await self._send(SavedView, "PATCH", f"/me/views/{int(view_id)}", data)
+
+    async def delete_view(self, view_id: int) -> None:
+        await self._send(None, "DELETE", f"/me/views/{int(view_id)}")
+
+    async def view_tickets(self, view_id: int, cursor: str | None = None,
+                           limit: int = 50) -> Page[ViewRow]:
+        return await self._get(Page[ViewRow], f"/me/views/{int(view_id)}/tickets",
+                               cursor=cursor, limit=limit)
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -63,6 +63,17 @@ class DesklineCommands(Provider):
     async def discover(self) -> Hits:
         for text, run, help_text in self._commands():
             yield DiscoveryHit(Text(text), run, help=help_text)
+        for text, run, help_text in await self._views():
+            yield DiscoveryHit(Text(text), run, help=help_text)
+
+    async def startup(self) -> None:
+        """The saved views' "View: …" entries, asked of the backend once per opening."""
+        from tui.screens.views import view_commands
+
+        self._view_entries = await view_commands(self.app)
+
+    async def _views(self):
+        return getattr(self, "_view_entries", [])
 
     async def search(self, query: str) -> Hits:
         app = self.app
@@ -73,6 +84,10 @@ class DesklineCommands(Provider):
                       partial(app.open_ticket_screen, number=int(number)),
                       help="jump to the ticket with this number")
         for text, run, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, highlight(matcher, text), run, help=help_text)
+        for text, run, help_text in await self._views():
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, highlight(matcher, text), run, help=help_text)

@@ -88,6 +88,8 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("dashboard.follow_team", "F", "follow_team",
                 "Follow the team's tickets in the inbox (again: stop)"),
         KeySpec("dashboard.inbox", "I", "app.inbox", "Notifications: open the inbox"),
+        # Saved views (tui/screens/views.py); the dashboard's views line names the key.
+        KeySpec("dashboard.views", "v", "app.open_screen('views')", "My saved views…"),
     )),
     Scope("board", "Board: ", "Board", (
         KeySpec("board.left", "left,h", "column(-1)", "Previous column"),
@@ -125,6 +127,8 @@ SCOPES: tuple[Scope, ...] = (
                 "Mark all tickets that match the filter (again: clear the marks)"),
         KeySpec("board.bulk", "b", "bulk", "Bulk action on the marked tickets…"),
         KeySpec("board.undo_bulk", "U", "undo_bulk", "Undo my last bulk action"),
+        # Saved views (tui/screens/views.py)
+        KeySpec("board.save_view", "ctrl+s", "save_view", "Save this filter as a view…"),
     )),
     Scope("ticket", "Ticket: ", "Ticket", (
         KeySpec("ticket.up", "up,k", "cursor(-1)", "Previous message"),
@@ -418,6 +422,29 @@ SCOPES: tuple[Scope, ...] = (
                 short="settings"),
         KeySpec("inbox.refresh", "r", "refresh", "Reload the inbox"),
         KeySpec("inbox.back", "escape", "back", "Back", True, short="back"),
+    )),
+    # Saved views (tui/screens/views.py): the list of an agent's views, and one view's
+    # tickets.
+    Scope("views", "Saved views: ", "Saved views", (
+        KeySpec("views.up", "up,k", "cursor(-1)", "Previous view"),
+        KeySpec("views.down", "down,j", "cursor(1)", "Next view"),
+        KeySpec("views.open", "enter", "open", "Open the view's tickets", True, short="open"),
+        KeySpec("views.new", "n", "new", "New view across teams…", True, short="new"),
+        KeySpec("views.edit", "e", "edit", "Rename or change the view…", True, short="edit"),
+        KeySpec("views.delete", "d", "delete", "Delete the view…", True, short="delete"),
+        KeySpec("views.refresh", "r", "refresh", "Reload the views"),
+        KeySpec("views.back", "escape", "back", "Back", True, short="back"),
+    )),
+    Scope("view", "View: ", "Saved view", (
+        KeySpec("view.up", "up,k", "cursor(-1)", "Previous ticket"),
+        KeySpec("view.down", "down,j", "cursor(1)", "Next ticket"),
+        KeySpec("view.page_up", "pageup", "cursor(-10)", "Page up"),
+        KeySpec("view.page_down", "pagedown", "cursor(10)", "Page down"),
+        KeySpec("view.top", "home,g", "top", "First ticket"),
+        KeySpec("view.open", "enter", "open", "Open the ticket", True, short="open"),
+        KeySpec("view.edit", "e", "edit", "Rename or change the view…", True, short="edit"),
+        KeySpec("view.refresh", "r", "refresh", "Reload the view", True, short="reload"),
+        KeySpec("view.back", "escape", "back", "Back", True, short="back"),
     )),
 )
 

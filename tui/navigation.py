@@ -19,6 +19,7 @@ PLACES: tuple[Place, ...] = (
     Place("organizations", "Open: Organizations", "their customers and tickets"),
     Place("import", "Open: Import customers or tickets from CSV", "map, check, import"),
     Place("reports", "Open: Reports", "charts by team, agent and period"),
+    Place("views", "Open: Saved views", "your named ticket lists across teams"),
     Place("settings", "Open: Settings", "teams, stages, agents, SLA, templates… (admins)"),
     Place("canned", "Open: Canned replies", "your own replies for the composer, and your "
           "teams'"),
@@ -60,6 +61,10 @@ def open_screen(app: Any, name: str) -> None:
         from tui.screens.canned import CannedReplies
 
         app.push_screen(CannedReplies())
+    elif name == "views":
+        from tui.screens.views import ViewsScreen
+
+        app.push_screen(ViewsScreen())
     else:  # the settings hub or one of its sections: admins only (open_settings tells)
         from tui.screens.settings import open_settings
 

@@ -32,6 +32,7 @@ from deskline.server import (
     routes_ticket_lists,
     routes_tickets,
     routes_tokens,
+    routes_views,
 )
 from deskline.server.api import Api
 from deskline.server.fast_reads import answer_fast_read
@@ -45,7 +46,8 @@ __all__ = ["API", "Api", "Settings", "create_app"]
 ROUTES = (routes_ticket_lists, health,
           routes_directory, routes_board, routes_tickets, routes_live, routes_tokens,
           routes_imports, routes_admin,
-          routes_canned, routes_bulk, routes_notifications)
+          routes_canned, routes_bulk, routes_notifications,
+          routes_views)  # saved views, /me/views
 
 
 class DesklineApp(FastAPI):

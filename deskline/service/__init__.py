@@ -25,6 +25,7 @@ from deskline.service.setup import SetupUseCases
 from deskline.service.staff import StaffUseCases
 from deskline.service.ticket_lists import TicketListUseCases
 from deskline.service.tickets import TicketUseCases
+from deskline.service.views import ViewUseCases
 from deskline.store.interface import Store
 
 
@@ -33,7 +34,8 @@ class Service(BulkActionUseCases,
               DirectoryUseCases, SetupUseCases, StaffUseCases, ReadingUseCases,
               TicketUseCases, ClockUseCases, MergeUseCases, CustomerUseCases, ClosingUseCases,
               RatingUseCases, ReportUseCases, ImportUseCases,
-              CannedUseCases, NotificationUseCases, TicketListUseCases, ServiceBase):
+              CannedUseCases, NotificationUseCases, TicketListUseCases,
+              ViewUseCases, ServiceBase):
     """Every use case, for one actor."""
 
 

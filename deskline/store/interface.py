@@ -28,6 +28,7 @@ from deskline.store.search import SearchStore
 from deskline.store.ticket_lists import TicketListStore
 from deskline.store.tickets import TicketStore
 from deskline.store.tokens import TokenStore
+from deskline.store.views import ViewStore
 
 
 class TransactionStore(Protocol):
@@ -40,7 +41,8 @@ class TransactionStore(Protocol):
 class Store(DirectoryStore, CustomerStore, TicketStore, SearchStore, MappingStore,
             AdministrationStore, MailStore, OutboxStore, BulkStore, ReportStore, ExportStore,
             TokenStore, IdempotencyStore, ChangeStore, TransactionStore,
-            CannedStore, BulkActionStore, NotificationStore, TicketListStore, Protocol):
+            CannedStore, BulkActionStore, NotificationStore, TicketListStore,
+            ViewStore, Protocol):
     """Everything the service asks of a store."""
 
 

@@ -29,6 +29,7 @@ from deskline.store.search import SearchQueries
 from deskline.store.ticket_lists import TicketListQueries
 from deskline.store.tickets import TicketQueries
 from deskline.store.tokens import TokenQueries
+from deskline.store.views import ViewQueries
 
 if TYPE_CHECKING:
     from deskline.store.interface import Store
@@ -49,7 +50,8 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
                   MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
                   BulkQueries, ReportQueries, ExportQueries, TokenQueries,
                   IdempotencyQueries, ChangeQueries,
-                  CannedQueries, BulkActionQueries, NotificationQueries, TicketListQueries):
+                  CannedQueries, BulkActionQueries, NotificationQueries, TicketListQueries,
+                  ViewQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0

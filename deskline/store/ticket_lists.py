@@ -40,7 +40,7 @@ SORTS: dict[str, tuple[str, ...]] = {
 }
 # sort name -> (the index walked in that order over all tickets, over one team's)
 SORT_INDEXES = {
-    "updated": ("ix_tickets_updated", "ix_tickets_team_updated"),
+    "updated": ("ix_tickets_updated_all", "ix_tickets_team_updated"),
     "created": ("ix_tickets_created", "ix_tickets_team_created"),
     "priority": ("ix_tickets_priority", "ix_tickets_team_priority"),
 }

@@ -43,13 +43,18 @@ def split_tags(joined: str) -> list[str]:
 def card(row: Sequence) -> TicketCard:
     # Validation runs in pydantic-core and parses the ISO times there: quicker than
     # model_construct, which loops over the fields in Python.
-    return TicketCard.model_validate({
+    return TicketCard.model_validate(card_fields(row))
+
+
+def card_fields(row: Sequence) -> dict:
+    """The fields of a card from a row that starts with CARD_COLUMNS."""
+    return {
         "id": row[0], "number": row[1], "subject": row[2], "team_id": row[3],
         "stage_id": row[4], "priority": row[5], "assignee_id": row[6], "assignee_name": row[7],
         "customer_name": row[8], "tags": split_tags(row[9]), "sla_deadline": row[10],
         "sla_status": row[11], "created_at": row[12], "closed": row[13] is not None,
         "version": row[14],
-    })
+    }
 
 
 def _int_list(ids: Iterable[int]) -> str:

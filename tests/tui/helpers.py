@@ -54,6 +54,7 @@ class Recorder:
              "my_tickets", "board_columns", "board_page", "search", "get_ticket",
              "get_ticket_by_number", "ticket_messages", "merge_preview", "list_customers",
              "get_customer", "list_organizations", "close"}
+    READS |= {"list_views", "get_view", "view_tickets"}  # saved views
 
     def __init__(self, inner) -> None:
         self.inner = inner

@@ -490,6 +490,12 @@ class BoardScreen(DesklineScreen):
                        "priority": None, "project": None}
         self.load()
 
+    def action_save_view(self) -> None:
+        """Name this board's filter as a saved view of the team."""
+        from tui.screens.views import save_board_view
+
+        save_board_view(self, self.team_id, self._board_filter())
+
     def action_mark(self) -> None:
         column = self.column
         if column is None or column.folded:

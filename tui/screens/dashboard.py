@@ -39,6 +39,7 @@ class DashboardScreen(DesklineScreen):
                 yield Grid(*self._cards(self._given[0]), id="teams")
             else:
                 yield Grid(Static(Text("Loading teams…"), classes="dim"), id="teams")
+            yield Static(Text(""), id="views-line", classes="dim")  # saved views
             yield Static(Text("My open tickets"), id="my-title", classes="section")
             yield RowList("(no open tickets assigned to you)", id="mine")
         yield KeyBar(keymap.hints("dashboard"))
@@ -97,6 +98,7 @@ class DashboardScreen(DesklineScreen):
             return figures, mine
 
         self.call(load, self._show, "Loading the dashboard", exclusive=True, group="dash")
+        self._load_views()
 
     def _cards(self, figures: list) -> list[Static]:
         if figures:
@@ -274,3 +276,16 @@ class DashboardScreen(DesklineScreen):
 
     def action_quit(self) -> None:
         self.app.exit()
+
+    # --- saved views ------------------------------------------------------------------
+
+    def _load_views(self) -> None:
+        """The agent's saved views, by name, on one line (the key opens their list)."""
+        def show(views) -> None:
+            from tui.screens.views import views_line
+
+            self.query_one("#views-line", Static).update(views_line(views))
+
+        self.call(lambda b: b.list_views(counts=True), show, "Loading the saved views",
+                  group="views",
+                  exclusive=True, failed=lambda _exc: None)

@@ -63,7 +63,7 @@ END;
 -- The ticket list (`GET /api/v1/tickets`) sorts by updated, created or priority, of all
 -- tickets or of a team, and pages by keyset (`store/ticket_lists.py: SORT_INDEXES`); all
 -- tickets by creation is ix_tickets_created (0004), a team's column ix_tickets_board.
-CREATE INDEX ix_tickets_updated ON tickets(updated_at);
+CREATE INDEX ix_tickets_updated_all ON tickets(updated_at);
 CREATE INDEX ix_tickets_priority ON tickets(priority, created_at);
 CREATE INDEX ix_tickets_team_updated ON tickets(team_id, updated_at);
 CREATE INDEX ix_tickets_team_created ON tickets(team_id, created_at);

@@ -1,2 +1,0 @@
--- Placeholder on branch feat-apilists only: the migration runner needs numbers without
--- gaps, and 0012 belongs to another branch. Drop this file when merging.
