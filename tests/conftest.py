@@ -10,6 +10,12 @@ import pytest
 
 from deskline.demo import build_demo
 
+# --- webhooks branch: until 0009–0014 are merged (tests/migration_gap.py) ---
+from tests import migration_gap  # noqa: E402
+
+migration_gap.install()
+# --- end webhooks branch ---
+
 # A Monday noon: demo dates, SLA deadlines and snapshots do not move with the calendar.
 FIXED_NOW = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
 DEMO_TICKETS = 300

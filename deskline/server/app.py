@@ -26,6 +26,7 @@ from deskline.server import (
     routes_live,
     routes_tickets,
     routes_tokens,
+    routes_webhooks,
 )
 from deskline.server.api import Api
 from deskline.server.fast_reads import answer_fast_read
@@ -36,7 +37,8 @@ from deskline.server.settings import API, Settings
 __all__ = ["API", "Api", "Settings", "create_app"]
 
 ROUTES = (routes_directory, routes_board, routes_tickets, routes_live, routes_tokens,
-          routes_imports, routes_admin)
+          routes_imports, routes_admin,
+          routes_webhooks)
 
 
 class DesklineApp(FastAPI):

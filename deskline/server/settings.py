@@ -28,6 +28,7 @@ class Settings:
     mail_every: float | None = None  # seconds between deliveries of the outbox
     maintenance_every: float | None = None  # seconds between SLA refreshes + auto-closing
     clock: Callable[[], datetime] = utcnow  # the jobs' "now" (tests fix it)
+    webhooks_every: float | None = None  # seconds between deliveries of webhook events
 
     def body_limits(self) -> list[tuple[re.Pattern, int]]:
         """The routes that take files, and how large their bodies may be."""

@@ -21,12 +21,15 @@ from deskline.service.reports import ReportUseCases
 from deskline.service.setup import SetupUseCases
 from deskline.service.staff import StaffUseCases
 from deskline.service.tickets import TicketUseCases
+from deskline.service.webhooks import WebhookUseCases
 from deskline.store.interface import Store
 
 
 class Service(DirectoryUseCases, SetupUseCases, StaffUseCases, ReadingUseCases,
               TicketUseCases, ClockUseCases, MergeUseCases, CustomerUseCases, ClosingUseCases,
-              RatingUseCases, ReportUseCases, ImportUseCases, ServiceBase):
+              RatingUseCases, ReportUseCases, ImportUseCases,
+              WebhookUseCases,
+              ServiceBase):
     """Every use case, for one actor."""
 
 

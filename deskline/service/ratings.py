@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from deskline.clock import to_db
 from deskline.errors import PermissionDenied, ValidationFailed
-from deskline.models import RATING_LABELS, EventData, RatingCreate, Ticket
+from deskline.models import RATING_LABELS, EventData, RatingCreate, Ticket, WebhookEvent
 from deskline.rules import closing, templates
 from deskline.service.base import ServiceBase, existing
 from deskline.service.customers import first_name
@@ -74,4 +74,5 @@ class RatingUseCases(ServiceBase):
                                                        "updated_at": now})
             self._event(ticket.id, [EventData(field="rating", old=RATING_LABELS.get(
                 ticket.rating or 0), new=data.answer.value)], body=body)
+            self._webhook(WebhookEvent.rating_received, ticket.id)
         return self._ticket(scope, ticket.id)

@@ -7,6 +7,7 @@ so another store (the PostgreSQL path) is written against this list.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -24,18 +25,22 @@ from deskline.store.reports import ReportStore
 from deskline.store.search import SearchStore
 from deskline.store.tickets import TicketStore
 from deskline.store.tokens import TokenStore
+from deskline.store.webhooks import WebhookStore
 
 
 class TransactionStore(Protocol):
     """Transactions and the end of the store's life."""
 
     def transaction(self) -> AbstractContextManager[None]: ...
+    def before_commit(self, callback: Callable[[], None]) -> None: ...
     def close(self) -> None: ...
 
 
 class Store(DirectoryStore, CustomerStore, TicketStore, SearchStore, MappingStore,
             AdministrationStore, MailStore, OutboxStore, BulkStore, ReportStore, ExportStore,
-            TokenStore, IdempotencyStore, ChangeStore, TransactionStore, Protocol):
+            TokenStore, IdempotencyStore, ChangeStore, TransactionStore,
+            WebhookStore,
+            Protocol):
     """Everything the service asks of a store."""
 
 

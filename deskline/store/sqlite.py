@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
@@ -25,6 +25,7 @@ from deskline.store.reports import ReportQueries
 from deskline.store.search import SearchQueries
 from deskline.store.tickets import TicketQueries
 from deskline.store.tokens import TokenQueries
+from deskline.store.webhooks import WebhookQueries
 
 if TYPE_CHECKING:
     from deskline.store.interface import Store
@@ -44,11 +45,13 @@ def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
 class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQueries,
                   MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
                   BulkQueries, ReportQueries, ExportQueries, TokenQueries,
-                  IdempotencyQueries, ChangeQueries):
+                  IdempotencyQueries, ChangeQueries,
+                  WebhookQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0
         self.memo = DataVersionMemo(conn)
+        self._before_commit: list[Callable[[], None]] = []
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True,
@@ -71,6 +74,9 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
         self.memo.transaction_began()
         try:
             yield
+            # Work that needs the transaction's final state (webhook payloads), once.
+            while self._before_commit:
+                self._before_commit.pop(0)()
         except sqlite3.IntegrityError as exc:
             self.conn.execute("ROLLBACK")
             self.memo.clear()
@@ -83,7 +89,16 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
             self.conn.execute("COMMIT")
         finally:
             self._depth = 0
+            self._before_commit.clear()
             self.memo.transaction_ended()
+
+    def before_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once, just before the current transaction commits (inside it;
+        nothing on a rollback). Outside a transaction it runs now."""
+        if not self._depth:
+            callback()
+        elif callback not in self._before_commit:
+            self._before_commit.append(callback)
 
     def data_version(self) -> int:
         """Changes when another connection commits: what lets a cache stay valid."""
