@@ -19,6 +19,7 @@ from deskline.models import (
     TicketCreate,
     TicketUpdate,
     WebhookEndpointCreate,
+    WebhookEndpointUpdate,
     WebhookEvent,
     WebhookStatus,
 )
@@ -224,8 +225,7 @@ def test_private_destinations_are_refused_unless_allowed(
     assert report.failed == 1 and receiver.received == []
     assert "not a public address" in (admin.webhook_deliveries(hook.id).items[0].error or "")
     # allowed for that endpoint: delivered to the address resolved, with the name as Host
-    admin.update_webhook(hook.id, __import__("deskline.models").models.WebhookEndpointUpdate(
-        allow_private=True))
+    admin.update_webhook(hook.id, WebhookEndpointUpdate(allow_private=True))
     receiver.secret = hook.secret
     _new_ticket(admin)
     with _deliverer(store, resolve=resolve) as d:
