@@ -31,6 +31,7 @@ SECTIONS: tuple[tuple[str, str, str, str], ...] = (
      "CatalogSettings"),
     ("tokens", "API tokens", "tui.screens.settings.tokens", "TokenSettings"),
     ("audit", "Audit trail", "tui.screens.settings.audit", "AuditSettings"),
+    ("webhooks", "Webhooks", "tui.screens.settings.webhooks", "WebhookSettings"),
 )
 NOT_ADMIN = "Settings are for admins."
 BLURBS = {
@@ -42,6 +43,7 @@ BLURBS = {
     "catalog": "customers' organizations and projects, tags",
     "tokens": "server access per agent",
     "audit": "who changed what, when",
+    "webhooks": "events sent to other systems, delivery log",
 }
 
 
