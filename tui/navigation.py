@@ -27,6 +27,7 @@ PLACES: tuple[Place, ...] = (
           "create, rename, merge tags, delete"),
     Place("tokens", "Settings: API tokens", "every agent's tokens; revoke"),
     Place("audit", "Settings: Audit trail", "who changed what, newest first"),
+    Place("webhooks", "Settings: Webhooks", "endpoints, event types, delivery log"),
 )
 
 

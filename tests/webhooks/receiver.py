@@ -27,6 +27,11 @@ def verify(secret: str, headers: dict[str, str], body: bytes, now: float,
                for part in given.split(",") if part.startswith("v1="))
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 64  # the default 5 drops parallel connects (1 s SYN retries)
+    daemon_threads = True
+
+
 @dataclass
 class Received:
     headers: dict[str, str]
@@ -75,8 +80,7 @@ class Receiver:
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
                                        daemon=True)
         self.thread.start()
