@@ -45,24 +45,41 @@ class _Pending:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class _Flush:
+    """The events one transaction queued, written just before it commits; registered
+    afresh by each transaction, so what a rolled-back one named is dropped."""
+
+    def __init__(self, service: WebhookUseCases) -> None:
+        self.service = service
+        self.items: list[_Pending] = []
+        self.targets: list[tuple[int, list[str], bool]] = []
+
+    def __call__(self) -> None:
+        items, self.items = self.items, []
+        self.service._webhook_flush(items, self.targets)
+
+
 class WebhookUseCases(ServiceBase):
     # --- the events of ticket writes ------------------------------------------------------
 
     def _webhook(self, event: WebhookEvent, ticket_id: int, *, message_id: int | None = None,
                  ticket: Ticket | None = None, extra: dict[str, Any] | None = None) -> None:
         """Queue `event` for the endpoints subscribed to it, in the caller's transaction."""
-        pending: list[_Pending] = self.__dict__.setdefault("_webhook_pending", [])
-        if not pending and not self.store.webhook_targets():
+        flush = self.__dict__.get("_webhook_flush_")
+        if flush is None:
+            flush = self.__dict__["_webhook_flush_"] = _Flush(self)
+        if self.store.before_commit(flush):  # a new transaction: the endpoints, once
+            flush.items.clear()
+            flush.targets = self.store.webhook_targets()
+        if not flush.targets:
             return
         key = (event, ticket_id, message_id)
-        if any((p.event, p.ticket_id, p.message_id) == key for p in pending):
+        if any((p.event, p.ticket_id, p.message_id) == key for p in flush.items):
             return  # once per transaction: the payload is the final state anyway
-        pending.append(_Pending(event, ticket_id, message_id, ticket, dict(extra or {})))
-        self.store.before_commit(self._webhook_flush)
+        flush.items.append(_Pending(event, ticket_id, message_id, ticket, dict(extra or {})))
 
-    def _webhook_flush(self) -> None:
-        pending: list[_Pending] = self.__dict__.pop("_webhook_pending", [])
-        targets = self.store.webhook_targets()
+    def _webhook_flush(self, pending: list[_Pending],
+                       targets: list[tuple[int, list[str], bool]]) -> None:
         now = to_db(self.clock())
         scope = self._system_scope()
         for item in pending:

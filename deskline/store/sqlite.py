@@ -92,13 +92,16 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
             self._before_commit.clear()
             self.memo.transaction_ended()
 
-    def before_commit(self, callback: Callable[[], None]) -> None:
+    def before_commit(self, callback: Callable[[], None]) -> bool:
         """Run `callback` once, just before the current transaction commits (inside it;
-        nothing on a rollback). Outside a transaction it runs now."""
+        nothing on a rollback). True when this registered it, False when it already was
+        in this transaction."""
         if not self._depth:
-            callback()
-        elif callback not in self._before_commit:
-            self._before_commit.append(callback)
+            raise RuntimeError("before_commit needs a transaction")
+        if callback in self._before_commit:
+            return False
+        self._before_commit.append(callback)
+        return True
 
     def data_version(self) -> int:
         """Changes when another connection commits: what lets a cache stay valid."""

@@ -264,3 +264,19 @@ def test_a_deliverer_killed_mid_delivery_sends_again_with_the_same_id(
         assert set(ids) == {row.delivery_id}
     finally:
         receiver.stop()
+
+
+def test_events_of_a_refused_edit_are_not_sent_with_the_next_write(
+        admin: Service, store: SqliteStore, receiver: Receiver) -> None:
+    from deskline.models import TicketEdit
+
+    hook = _endpoint(admin, receiver)
+    ticket = _new_ticket(admin)
+    foreign = next(s.id for s in admin.list_stages() if s.id not in
+                   admin.get_team(ticket.team_id).stage_ids) if len(admin.list_teams()) > 1 \
+        else 999999
+    with pytest.raises(ValidationFailed):  # the priority part ran, then the stage refused
+        admin.edit_ticket(ticket.id, ticket.version, TicketEdit(priority=2, stage_id=foreign))
+    admin.reply(ticket.id, "still here")
+    assert [d.event for d in admin.webhook_deliveries(hook).items] == \
+        ["reply.created", "ticket.created"]
