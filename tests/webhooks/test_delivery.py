@@ -233,20 +233,24 @@ def test_private_destinations_are_refused_unless_allowed(
     assert receiver.received[0].headers["host"].startswith("hooks.example.com")
 
 
-def test_a_deliverer_killed_mid_delivery_sends_again_with_the_same_id(
+def test_a_server_killed_mid_delivery_sends_again_with_the_same_id(
         admin: Service, store: SqliteStore, demo_db: Path) -> None:
+    from tests.mail.conftest import free_port
+
     receiver = Receiver(hold=threading.Event()).start()
     try:
         _endpoint(admin, receiver, events=[WebhookEvent.ticket_created])
         _new_ticket(admin)
         code = ("import sys; from tests import migration_gap; migration_gap.install();"
                 "from deskline.cli import main; sys.exit(main(sys.argv[1:]))")
-        proc = subprocess.Popen([sys.executable, "-c", code, "webhook", "deliver", "--db",
-                                 str(demo_db)], cwd=Path(__file__).parents[2])
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, "serve", "--db", str(demo_db), "--port",
+             str(free_port()), "--no-mail", "--no-maintenance", "--webhooks-every", "0.1"],
+            cwd=Path(__file__).parents[2], stdout=subprocess.DEVNULL)
         try:
-            assert receiver.arrived.wait(20), "the deliverer never called"
+            assert receiver.arrived.wait(30), "the server's job never called"
         finally:
-            proc.kill()
+            proc.kill()  # SIGKILL while the receiver holds the request
             proc.wait()
         hook = admin.list_webhooks()[0]
         row = admin.webhook_deliveries(hook.id).items[0]
