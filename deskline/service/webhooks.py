@@ -65,18 +65,23 @@ class WebhookUseCases(ServiceBase):
     def _webhook(self, event: WebhookEvent, ticket_id: int, *, message_id: int | None = None,
                  ticket: Ticket | None = None, extra: dict[str, Any] | None = None) -> None:
         """Queue `event` for the endpoints subscribed to it, in the caller's transaction."""
-        flush = self.__dict__.get("_webhook_flush_")
-        if flush is None:
-            flush = self.__dict__["_webhook_flush_"] = _Flush(self)
-        if self.store.before_commit(flush):  # a new transaction: the endpoints, once
-            flush.items.clear()
-            flush.targets = self.store.webhook_targets()
+        flush = self._webhook_pending()
         if not flush.targets:
             return
         key = (event, ticket_id, message_id)
         if any((p.event, p.ticket_id, p.message_id) == key for p in flush.items):
             return  # once per transaction: the payload is the final state anyway
         flush.items.append(_Pending(event, ticket_id, message_id, ticket, dict(extra or {})))
+
+    def _webhook_pending(self) -> _Flush:
+        """This transaction's events, registered to be written before it commits."""
+        flush = self.__dict__.get("_webhook_flush_")
+        if flush is None:
+            flush = self.__dict__["_webhook_flush_"] = _Flush(self)
+        if self.store.before_commit(flush):  # a new transaction: the endpoints, once
+            flush.items.clear()
+            flush.targets = self.store.webhook_targets()
+        return flush
 
     def _webhook_flush(self, pending: list[_Pending],
                        targets: list[tuple[int, list[str], bool]]) -> None:
@@ -107,6 +112,8 @@ class WebhookUseCases(ServiceBase):
     def _webhook_change(self, before: Ticket, ticket_id: int) -> None:
         """A ticket's fields changed: closed, reopened or updated, as its closing time says
         (read inside the transaction, after the write)."""
+        if not self._webhook_pending().targets:
+            return  # no endpoint: no read
         after = existing(self.store.ticket(self._system_scope(), ticket_id))
         if before.closed_at is None and after.closed_at is not None:
             self._webhook(WebhookEvent.ticket_closed, ticket_id)
