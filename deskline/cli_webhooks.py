@@ -159,7 +159,8 @@ def _delivery_row(d) -> str:
     from deskline.text import plain
 
     when = d.last_attempt_at or d.created_at
-    fields = [str(d.id), d.delivery_id, d.event, f"#ticket {d.ticket_id}", d.status.value,
+    ticket = f"#{d.ticket_number}" if d.ticket_number else f"ticket {d.ticket_id} (deleted)"
+    fields = [str(d.id), d.delivery_id, d.event, ticket, d.status.value,
               str(d.response_code or "-"), f"{d.attempts} attempts",
               when.isoformat(timespec="seconds"), d.error or ""]
     return "\t".join(plain(f, one_line=True) for f in fields) + "\n"

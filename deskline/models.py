@@ -1088,6 +1088,7 @@ class WebhookDelivery(Model):
     endpoint_id: int
     event: str
     ticket_id: int | None = None
+    ticket_number: int | None = None  # None once the ticket is deleted
     status: WebhookStatus
     attempts: int = 0
     response_code: int | None = None

@@ -19,9 +19,10 @@ _ENDPOINT = ("SELECT e.id, e.url, e.description, e.events, e.allow_internal, e.a
              "  AND d.status IN ('queued', 'sending')),"
              " (SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id"
              "  AND d.status = 'failed') FROM webhook_endpoints e")
-_DELIVERY = ("SELECT id, delivery_id, endpoint_id, event, ticket_id, status, attempts,"
-             " response_code, last_error, created_at, last_attempt_at, next_attempt_at,"
-             " delivered_at FROM webhook_deliveries")
+_DELIVERY = ("SELECT d.id, d.delivery_id, d.endpoint_id, d.event, d.ticket_id, d.status,"
+             " d.attempts, d.response_code, d.last_error, d.created_at, d.last_attempt_at,"
+             " d.next_attempt_at, d.delivered_at, t.number FROM webhook_deliveries d"
+             " LEFT JOIN tickets t ON t.id = d.ticket_id")
 
 
 _EVENTS = {e.value for e in WebhookEvent}
@@ -79,7 +80,7 @@ def _delivery(row: tuple) -> WebhookDelivery:
         id=row[0], delivery_id=row[1], endpoint_id=row[2], event=row[3], ticket_id=row[4],
         status=WebhookStatus(row[5]), attempts=row[6], response_code=row[7], error=row[8],
         created_at=from_db(row[9]), last_attempt_at=from_db(row[10]),
-        next_attempt_at=from_db(row[11]), delivered_at=from_db(row[12]))
+        next_attempt_at=from_db(row[11]), delivered_at=from_db(row[12]), ticket_number=row[13])
 
 
 class WebhookQueries:
@@ -181,11 +182,11 @@ class WebhookQueries:
                            limit: int) -> list[WebhookDelivery]:
         """An endpoint's deliveries, newest first, from before `before_id`."""
         return [_delivery(r) for r in self.conn.execute(
-            _DELIVERY + " WHERE endpoint_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+            _DELIVERY + " WHERE d.endpoint_id = ? AND d.id < ? ORDER BY d.id DESC LIMIT ?",
             (endpoint_id, before_id if before_id is not None else 1 << 62, limit))]
 
     def webhook_delivery(self, row_id: int) -> WebhookDelivery | None:
-        row = self.conn.execute(_DELIVERY + " WHERE id = ?", (row_id,)).fetchone()
+        row = self.conn.execute(_DELIVERY + " WHERE d.id = ?", (row_id,)).fetchone()
         return _delivery(row) if row else None
 
     def requeue_webhook_delivery(self, row_id: int, now: str) -> bool:

@@ -77,6 +77,7 @@ async def test_hand_off_archives_records_and_queues_the_event(open_backend):
     log = (await admin.webhook_deliveries(hook.id)).items
     assert [(d.event, d.ticket_id, d.status) for d in log] == \
         [("ticket.handed_off", ticket.id, WebhookStatus.queued)]
+    assert log[0].ticket_number == ticket.number
     with pytest.raises(ConflictError):  # queued already
         await admin.redeliver_webhook(log[0].id)
     with pytest.raises(NotFound):

@@ -268,7 +268,7 @@ class WebhookLog(SettingsList):
         style = {"delivered": "text", "failed": "failed"}.get(status, "dim")
         mark = {"delivered": "✓", "failed": "✗", "sending": "…", "queued": "·"}.get(status, "?")
         return [(f"{truncate(d.event, 18):<18} ", "strong"),
-                (f"#{d.ticket_id or DASH!s:<7} ", "dim"),
+                (f"#{d.ticket_number or DASH!s:<7} ", "dim"),
                 (f"{mark} {status:<9} ", style),
                 (f"{d.response_code or DASH!s:>3} ", "text"),
                 (f"{d.attempts:>2}× ", "dim"),
