@@ -186,9 +186,11 @@ def webhooks(clock: Callable[[], datetime]) -> Callable[[SqliteStore], str | Non
 
     def run(store: SqliteStore) -> str | None:
         with Deliverer(store, clock=clock) as deliverer:
-            if not deliverer.due(1) and not deliverer.recover():
-                return None
+            recovered = deliverer.recover()
+            if not recovered and not deliverer.due(1):
+                return None  # idle: two reads, no HTTP client made
             report = deliverer.deliver()
+            report.recovered += recovered
         for delivery_id, error in report.errors:
             log.warning("webhooks: delivery %s failed: %s", delivery_id, error)
         return report.line() if report.delivered or report.retried or report.failed or \

@@ -59,6 +59,7 @@ class WebhookStore(Protocol):
     def finish_webhook_delivery(self, row_id: int, *, status: str, response_code: int | None,
                                 error: str | None, now: str,
                                 next_attempt_at: str | None = None) -> None: ...
+    def stale_webhook_deliveries(self, now: str) -> int: ...
     def recover_webhook_deliveries(self, now: str) -> int: ...
     # the log
     def webhook_deliveries(self, endpoint_id: int, before_id: int | None,
@@ -167,6 +168,12 @@ class WebhookQueries:
             " delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END"
             " WHERE id = ? AND status = 'sending'",
             (status, response_code, error, next_attempt_at, status, now, row_id))
+
+    def stale_webhook_deliveries(self, now: str) -> int:
+        """How many rows are `sending` past their lease."""
+        return self.conn.execute(
+            "SELECT count(*) FROM webhook_deliveries WHERE status = 'sending'"
+            " AND lease_until < ?", (now,)).fetchone()[0]
 
     def recover_webhook_deliveries(self, now: str) -> int:
         """Rows whose deliverer died (lease lapsed) back to the queue; they were due when

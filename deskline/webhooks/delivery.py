@@ -74,19 +74,33 @@ class Deliverer:
         self.max_delay = max_delay
         self.workers = workers
         self.resolve = resolve
-        self._client = httpx.Client(
-            follow_redirects=False, transport=transport,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            limits=httpx.Limits(max_connections=workers, max_keepalive_connections=workers))
-        self._pool = ThreadPoolExecutor(max_workers=workers,
-                                        thread_name_prefix="deskline-webhook")
+        self.timeout = timeout
+        self._transport = transport
+        # Made on the first request: an idle round of the server's job costs two reads.
+        self._client: httpx.Client | None = None
+        self._pool: ThreadPoolExecutor | None = None
         # Test seam: called with the claimed rows before they are posted (a crash there is
         # what the lease is for).
         self.after_claim: Callable[[list[DueDelivery]], None] | None = None
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
-        self._client.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        if self._client is not None:
+            self._client.close()
+
+    def _http(self) -> tuple[httpx.Client, ThreadPoolExecutor]:
+        if self._client is None or self._pool is None:
+            # trust_env off: a proxy from the environment would connect to an address
+            # nobody checked.
+            self._client = httpx.Client(
+                follow_redirects=False, transport=self._transport, trust_env=False,
+                timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
+                limits=httpx.Limits(max_connections=self.workers,
+                                    max_keepalive_connections=self.workers))
+            self._pool = ThreadPoolExecutor(max_workers=self.workers,
+                                            thread_name_prefix="deskline-webhook")
+        return self._client, self._pool
 
     def __enter__(self) -> Deliverer:
         return self
@@ -98,8 +112,11 @@ class Deliverer:
 
     def recover(self) -> int:
         """Rows left `sending` past their lease (a deliverer died): queued again."""
+        now = to_db(self.clock())
+        if not self.store.stale_webhook_deliveries(now):  # a read: no write lock taken
+            return 0
         with self.store.transaction():
-            return self.store.recover_webhook_deliveries(to_db(self.clock()))
+            return self.store.recover_webhook_deliveries(now)
 
     def due(self, limit: int = BATCH) -> list[DueDelivery]:
         return self.store.due_webhook_deliveries(to_db(self.clock()), limit)
@@ -115,7 +132,7 @@ class Deliverer:
                 break
             if self.after_claim is not None:
                 self.after_claim(claimed)
-            outcomes = list(self._pool.map(self._post, claimed))
+            outcomes = list(self._http()[1].map(self._post, claimed))
             self._finish(claimed, outcomes, report)
         return report
 
@@ -168,7 +185,7 @@ class Deliverer:
         extensions = {"sni_hostname": server_name} if url.startswith("https:") else {}
         try:
             # The answer's body is never read: a receiver cannot make us hold much.
-            with self._client.stream("POST", url, content=body, headers=headers,
+            with self._http()[0].stream("POST", url, content=body, headers=headers,
                                      extensions=extensions) as response:
                 code = response.status_code
         except httpx.TimeoutException:
