@@ -74,5 +74,6 @@ class RatingUseCases(ServiceBase):
                                                        "updated_at": now})
             self._event(ticket.id, [EventData(field="rating", old=RATING_LABELS.get(
                 ticket.rating or 0), new=data.answer.value)], body=body)
-            self._webhook(WebhookEvent.rating_received, ticket.id)
+            self._webhook(WebhookEvent.rating_received, ticket.id, extra={"rating": {
+                "answer": data.answer.value, "score": value, "comment": data.comment}})
         return self._ticket(scope, ticket.id)

@@ -16,6 +16,7 @@ from deskline.clock import utcnow
 from deskline.errors import ValidationFailed
 from deskline.models import (
     RatingCreate,
+    TeamUpdate,
     TicketCreate,
     TicketUpdate,
     WebhookEndpointCreate,
@@ -112,12 +113,11 @@ def test_closed_reopened_merged_rated_and_deleted(admin: Service, store: SqliteS
                                                  receiver: Receiver) -> None:
     _endpoint(admin, receiver)
     ticket = _new_ticket(admin)
-    team = admin.get_team(ticket.team_id)
+    team = admin.update_team(ticket.team_id, TeamUpdate(ratings=True))
     stages = {s.id: s for s in admin.list_stages(team.id)}
     closing = next(i for i in team.stage_ids if stages[i].closing)
     ticket = admin.move_ticket(ticket.id, ticket.version, closing)
-    if team.ratings:
-        ticket = admin.rate_ticket(ticket.id, RatingCreate(answer="satisfied"))
+    ticket = admin.rate_ticket(ticket.id, RatingCreate(answer="satisfied"))
     ticket = admin.move_ticket(ticket.id, ticket.version, team.stage_ids[0])
     admin.delete_ticket(ticket.id, ticket.version)
     with _deliverer(store) as d:
@@ -125,6 +125,8 @@ def test_closed_reopened_merged_rated_and_deleted(admin: Service, store: SqliteS
     events = receiver.events()
     assert events[:2] == ["ticket.created", "ticket.closed"]
     assert events[-2:] == ["ticket.reopened", "ticket.deleted"]
+    rated = receiver.received[events.index("rating.received")].json
+    assert rated["rating"]["answer"] == "satisfied" and rated["rating"]["score"] == 5
     assert receiver.received[-1].json["ticket"]["id"] == ticket.id
 
 
