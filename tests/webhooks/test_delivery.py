@@ -15,6 +15,7 @@ import pytest
 from deskline.clock import utcnow
 from deskline.errors import ValidationFailed
 from deskline.models import (
+    MergeRequest,
     RatingCreate,
     TeamUpdate,
     TicketCreate,
@@ -128,6 +129,17 @@ def test_closed_reopened_merged_rated_and_deleted(admin: Service, store: SqliteS
     rated = receiver.received[events.index("rating.received")].json
     assert rated["rating"]["answer"] == "satisfied" and rated["rating"]["score"] == 5
     assert receiver.received[-1].json["ticket"]["id"] == ticket.id
+
+    source, target = _new_ticket(admin, "dup"), _new_ticket(admin, "orig")
+    admin.merge(MergeRequest(target_id=target.id, source_ids=[source.id],
+                             versions={source.id: source.version, target.id: target.version}))
+    with _deliverer(store) as d:
+        d.deliver()
+    merged = [r.json for r in receiver.received if r.json["type"] == "ticket.merged"]
+    assert [m["ticket"]["id"] for m in merged] == [source.id]
+    assert merged[0]["ticket"]["merged_into"] == target.id
+    assert any(r.json["type"] == "ticket.updated" and r.json["ticket"]["id"] == target.id
+               for r in receiver.received)  # the target
 
 
 def test_a_rolled_back_write_queues_nothing(admin: Service, store: SqliteStore,
