@@ -101,8 +101,9 @@ async def test_hand_off_from_the_ticket_view_asks_for_a_note(demo_db):
         await wait_for(pilot, lambda: "Handed to sales" in screen_text(app))
 
 
-async def test_webhook_models_keep_hostile_urls_as_text(demo_db):
-    """A description with markup shows as typed (the URL itself cannot hold controls)."""
+async def test_hostile_text_shows_as_text_and_an_edit_sends_only_what_changed(demo_db):
+    """A description with markup and terminal control shows as text (the URL itself
+    cannot hold controls); saving another field does not rewrite it."""
     from deskline.local import LocalBackend
 
     local = await LocalBackend.open(demo_db)
@@ -116,3 +117,11 @@ async def test_webhook_models_keep_hostile_urls_as_text(demo_db):
         text = screen_text(app)
         assert "https://hooks.example.com/[b]x[/b]" in text
         assert "[red]CRM[/red]" in text and "\x1b" not in text
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, WebhookForm))
+        app.screen.query_one("#allow_internal").value = True
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, WebhookSettings)
+                       and "Saved" in screen_text(app))
+        (args, _kw), = app.holder["backend"].writes("update_webhook")
+        assert args[1].model_dump(exclude_unset=True) == {"allow_internal": True}
