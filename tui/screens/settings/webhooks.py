@@ -65,7 +65,7 @@ class WebhookSettings(SettingsList):
 
     def _row(self, e) -> Row:
         state = ("● on ", "text") if e.active else ("○ off", "dim")
-        return [(f"{truncate(plain(e.url, one_line=True), 40):<40} ", "strong"),
+        return [(f"{truncate(plain(e.url, one_line=True), 34):<34} ", "strong"),
                 (f"{state[0]} ", state[1]),
                 (f"{len(e.events):>2} events ", "dim"),
                 (f"{e.queued:>4} waiting ", "text"),
