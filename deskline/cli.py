@@ -103,6 +103,9 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     from deskline.cli_views import add_parsers as add_view_parsers  # argparse only
 
     add_view_parsers(sub, _db_arg)
+    from deskline.cli_webhooks import add_parsers as add_webhook_parsers  # argparse only
+
+    add_webhook_parsers(sub, _db_arg)
     _global_options_first(parser)
     return parser
 
@@ -245,6 +248,10 @@ def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
         from deskline.cli_views import run as run_views
 
         return run_views(args, _open_service, CliError)
+    if args.command in ("webhook", "ticket"):
+        from deskline.cli_webhooks import run as run_webhooks
+
+        return run_webhooks(args, _open_service, _resolve_db, CliError)
     if args.command == "mail":
         from deskline.mail.commands import run as run_mail
 

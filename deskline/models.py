@@ -1321,3 +1321,117 @@ class ViewRow(TicketCard):
     stage_name: str
     updated_at: datetime
     stage_since: datetime  # when it entered its stage
+# --- webhooks and the hand-off to sales -----------------------------------------------
+
+
+class WebhookEvent(StrEnum):
+    ticket_created = "ticket.created"
+    ticket_updated = "ticket.updated"
+    ticket_closed = "ticket.closed"
+    ticket_reopened = "ticket.reopened"
+    ticket_merged = "ticket.merged"
+    ticket_deleted = "ticket.deleted"
+    reply_created = "reply.created"
+    comment_created = "comment.created"  # internal: only to endpoints that allow it
+    rating_received = "rating.received"
+    sla_failed = "sla.failed"
+    ticket_handed_off = "ticket.handed_off"
+
+
+class WebhookStatus(StrEnum):
+    queued = "queued"
+    sending = "sending"  # claimed with a lease; back to queued when the lease lapses
+    delivered = "delivered"
+    failed = "failed"  # out of attempts, or refused for good (a forbidden address)
+
+
+def _webhook_url(value: str) -> str:
+    """An absolute http(s) URL without credentials or control characters; where it points
+    is checked when it is delivered to (`deskline.webhooks.destinations`)."""
+    from urllib.parse import urlsplit
+
+    value = value.strip()
+    if len(value) > 2000 or any(ord(ch) < 33 or ord(ch) == 127 for ch in value):
+        raise ValueError("a URL of at most 2000 characters, without spaces or control "
+                         "characters")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http:// or https:// URL with a host: {value!r}")
+    if parts.username or parts.password:
+        raise ValueError("a URL with a user name or password; the signature authenticates")
+    try:
+        parts.port  # noqa: B018 - raises on a port that is no number
+    except ValueError as exc:
+        raise ValueError(f"the URL's port is not a number: {value!r}") from exc
+    return value
+
+
+class WebhookEndpoint(Model):
+    """An endpoint as listed; its signing secret is shown once, when it is made."""
+
+    id: int
+    url: str
+    description: str = ""
+    events: list[WebhookEvent]
+    allow_internal: bool = False  # internal comments (comment.created) may go there
+    allow_private: bool = False  # loopback, private and link-local addresses allowed
+    active: bool = True
+    version: int = 1
+    created_at: datetime
+    queued: int = 0  # deliveries waiting
+    failed: int = 0  # deliveries that gave up
+
+
+class WebhookEndpointCreated(WebhookEndpoint):
+    secret: str  # shown once; kept in the database as is, since it signs every request
+
+
+class WebhookEndpointCreate(Input):
+    url: str
+    description: str = Field("", max_length=500)
+    events: list[WebhookEvent] = Field(min_length=1)
+    allow_internal: bool = False
+    allow_private: bool = False
+    active: bool = True
+
+    _url = field_validator("url")(_webhook_url)
+
+
+class WebhookEndpointUpdate(Input):
+    """Only the fields that are set are changed."""
+
+    url: str | None = None
+    description: str | None = Field(None, max_length=500)
+    events: list[WebhookEvent] | None = Field(None, min_length=1)
+    allow_internal: bool | None = None
+    allow_private: bool | None = None
+    active: bool | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else _webhook_url(value)
+
+
+class WebhookDelivery(Model):
+    """One event for one endpoint: the delivery log's row. `delivery_id` is what the
+    receiver sees (Deskline-Delivery), the same on every attempt and redelivery."""
+
+    id: int
+    delivery_id: str
+    endpoint_id: int
+    event: str
+    ticket_id: int | None = None
+    ticket_number: int | None = None  # None once the ticket is deleted
+    status: WebhookStatus
+    attempts: int = 0
+    response_code: int | None = None
+    error: str | None = None
+    created_at: datetime
+    last_attempt_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+
+class HandOff(Input):
+    note: str = Field(min_length=1, max_length=10000)

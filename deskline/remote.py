@@ -113,6 +113,11 @@ from deskline.models import (
     TicketUpdate,
     TimeOffCreate,
     ViewRow,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEndpointCreate,
+    WebhookEndpointCreated,
+    WebhookEndpointUpdate,
 )
 from deskline.server.schemas import (
     ATTACHMENT_HEADER,
@@ -745,6 +750,37 @@ class RemoteBackend:
                            limit: int = 50) -> Page[ViewRow]:
         return await self._get(Page[ViewRow], f"/me/views/{int(view_id)}/tickets",
                                cursor=cursor, limit=limit)
+    async def list_webhooks(self) -> list[WebhookEndpoint]:
+        return await self._get(list[WebhookEndpoint], "/webhooks")
+
+    async def get_webhook(self, endpoint_id: int) -> WebhookEndpoint:
+        return await self._get(WebhookEndpoint, f"/webhooks/{int(endpoint_id)}")
+
+    async def create_webhook(self, data: WebhookEndpointCreate) -> WebhookEndpointCreated:
+        return await self._send(WebhookEndpointCreated, "POST", "/webhooks",
+                                data.model_dump(mode="json"))
+
+    async def update_webhook(self, endpoint_id: int, data: WebhookEndpointUpdate,
+                             version: int | None = None) -> WebhookEndpoint:
+        return await self._send(WebhookEndpoint, "PATCH", f"/webhooks/{int(endpoint_id)}",
+                                data.model_dump(mode="json", exclude_unset=True), version)
+
+    async def delete_webhook(self, endpoint_id: int) -> None:
+        await self._send(None, "DELETE", f"/webhooks/{int(endpoint_id)}")
+
+    async def webhook_deliveries(self, endpoint_id: int, cursor: str | None = None,
+                                 limit: int = 50) -> Page[WebhookDelivery]:
+        return await self._get(Page[WebhookDelivery],
+                               f"/webhooks/{int(endpoint_id)}/deliveries", cursor=cursor,
+                               limit=limit)
+
+    async def redeliver_webhook(self, delivery_id: int) -> WebhookDelivery:
+        return await self._send(WebhookDelivery, "POST",
+                                f"/webhooks/deliveries/{int(delivery_id)}/redeliver")
+
+    async def hand_off(self, ticket_id: int, version: int, note: str) -> Ticket:
+        return await self._send(Ticket, "POST", f"/tickets/{int(ticket_id)}/hand-off",
+                                {"note": note}, version)
 
     async def close(self) -> None:
         await self._client.aclose()

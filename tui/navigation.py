@@ -32,6 +32,7 @@ PLACES: tuple[Place, ...] = (
     Place("audit", "Settings: Audit trail", "who changed what, newest first"),
     Place("team_canned", "Settings: Canned replies of the teams", "offered to the teams' "
           "agents in the composer"),
+    Place("webhooks", "Settings: Webhooks", "endpoints, event types, delivery log"),
 )
 
 

@@ -26,7 +26,7 @@ from itertools import chain, islice
 
 from deskline.clock import to_db, utcnow
 from deskline.mail.parse import MailParseError, ParsedMail, parse_mail
-from deskline.models import Agent, Channel, MessageKind, Ticket, TicketCreate
+from deskline.models import Agent, Channel, MessageKind, Ticket, TicketCreate, WebhookEvent
 from deskline.rules import templates
 from deskline.service import Service
 from deskline.store.memo import DataVersionMemo
@@ -404,6 +404,8 @@ class Intake:
             chatter = self.store.insert_message(ticket_id, MessageKind.reply, body, now,
                                                 customer_id=customer_id)
             self.store.touch(ticket_id, now, 1)
+            self._service(system)._webhook(WebhookEvent.reply_created, ticket_id,
+                                           message_id=chatter)
             self._remember(mail, ticket_id, chatter, now)
             inbound = self._inbound("threaded", source, raw, mail, envelope_to,
                                     ticket_id=ticket_id, chatter_id=chatter)

@@ -33,6 +33,7 @@ from deskline.server import (
     routes_tickets,
     routes_tokens,
     routes_views,
+    routes_webhooks,
 )
 from deskline.server.api import Api
 from deskline.server.fast_reads import answer_fast_read
@@ -47,7 +48,8 @@ ROUTES = (routes_ticket_lists, health,
           routes_directory, routes_board, routes_tickets, routes_live, routes_tokens,
           routes_imports, routes_admin,
           routes_canned, routes_bulk, routes_notifications,
-          routes_views)  # saved views, /me/views
+          routes_views,  # saved views, /me/views
+          routes_webhooks)
 
 
 class DesklineApp(FastAPI):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 MAIL_EVERY = 10.0  # seconds between deliveries of the outbox
 MAINTENANCE_EVERY = 300.0  # seconds between rounds of `deskline maintenance`'s work
+WEBHOOKS_EVERY = 2.0  # seconds between deliveries of webhook events
 
 
 def add_job_arguments(serve: argparse.ArgumentParser) -> None:
@@ -27,6 +28,12 @@ def add_job_arguments(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--maintenance-every", type=float, default=MAINTENANCE_EVERY,
                        metavar="S", help="do `deskline maintenance`'s work every S seconds "
                                          f"(default {MAINTENANCE_EVERY:g})")
+    serve.add_argument("--no-webhooks", action="store_true",
+                       help="do not deliver webhook events (e.g. `deskline webhook deliver` "
+                            "does)")
+    serve.add_argument("--webhooks-every", type=float, default=WEBHOOKS_EVERY, metavar="S",
+                       help=f"deliver webhook events every S seconds (default "
+                            f"{WEBHOOKS_EVERY:g})")
 
 
 def serve(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path],
@@ -35,7 +42,7 @@ def serve(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], P
     from deskline.server.run import serve as run_server
 
     path = resolve_db(args)
-    for name in ("mail_every", "maintenance_every"):
+    for name in ("mail_every", "maintenance_every", "webhooks_every"):
         if getattr(args, name) <= 0:
             raise cli_error(f"--{name.replace('_', '-')} must be more than 0 seconds")
     try:
@@ -43,7 +50,8 @@ def serve(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], P
                    insecure=args.insecure, max_body=args.max_body,
                    mail_every=None if args.no_mail else args.mail_every,
                    maintenance_every=None if args.no_maintenance else args.maintenance_every,
-                   log_format=args.log_format)
+                   log_format=args.log_format,
+                   webhooks_every=None if args.no_webhooks else args.webhooks_every)
     except ValidationFailed as exc:
         raise cli_error(exc.message) from None
     return 0

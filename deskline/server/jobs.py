@@ -11,6 +11,8 @@
   `Service.auto_close` and `Service.trim_tombstones` — every `maintenance_every`
   seconds, as the inactive admin "Scheduled maintenance" (created on first use, like mail
   intake's account).
+- **webhooks**: deliver the due webhook events (`deskline.webhooks.delivery`) every
+  `webhooks_every` seconds; what a crash left `sending` is sent again after its lease.
 
 Each job runs on a thread of its own with its own SQLite connection, so it never stalls
 the event loop nor takes a request's worker thread. A round that fails is logged and the
@@ -180,6 +182,26 @@ def smtp_config(store: SqliteStore):  # -> SmtpConfig
                       password=os.environ.get("DESKLINE_SMTP_PASSWORD"))
 
 
+def webhooks(clock: Callable[[], datetime]) -> Callable[[SqliteStore], str | None]:
+    """Deliver the due webhook deliveries (`deskline.webhooks.delivery`); rows whose
+    deliverer died are queued again once their lease lapses, same delivery id."""
+    from deskline.webhooks.delivery import Deliverer
+
+    def run(store: SqliteStore) -> str | None:
+        with Deliverer(store, clock=clock) as deliverer:
+            recovered = deliverer.recover()
+            if not recovered and not deliverer.due(1):
+                return None  # idle: two reads, no HTTP client made
+            report = deliverer.deliver()
+            report.recovered += recovered
+        for delivery_id, error in report.errors:
+            log.warning("webhooks: delivery %s failed: %s", delivery_id, error)
+        return report.line() if report.delivered or report.retried or report.failed or \
+            report.recovered else None
+
+    return run
+
+
 def jobs_for(db: str, settings) -> Jobs | None:  # settings: server.settings.Settings
     """The jobs the settings turn on, or None."""
     jobs = []
@@ -188,4 +210,6 @@ def jobs_for(db: str, settings) -> Jobs | None:  # settings: server.settings.Set
     if settings.maintenance_every:
         jobs.append(Job("maintenance", settings.maintenance_every,
                         maintenance(settings.clock)))
+    if settings.webhooks_every:
+        jobs.append(Job("webhooks", settings.webhooks_every, webhooks(settings.clock)))
     return Jobs(db, jobs) if jobs else None

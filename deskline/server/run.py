@@ -138,7 +138,7 @@ def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765, *,
           tls_cert: str | None = None, tls_key: str | None = None, insecure: bool = False,
           max_body: int | None = None, log_level: str = "warning",
           mail_every: float | None = None, maintenance_every: float | None = None,
-          log_format: str = "text") -> None:
+          log_format: str = "text", webhooks_every: float | None = None) -> None:
     import uvicorn
 
     from deskline.server.app import Settings, create_app
@@ -147,7 +147,7 @@ def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765, *,
         raise ValidationFailed("TLS needs both --tls-cert and --tls-key", field="tls")
     note = check_bind(host, tls=bool(tls_cert), insecure=insecure)
     settings = Settings(mail_every=mail_every, maintenance_every=maintenance_every,
-                        access_log=log_format)
+                        access_log=log_format, webhooks_every=webhooks_every)
     if max_body is not None:
         settings.max_body = max_body
     log_to_stderr()
@@ -161,7 +161,9 @@ def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765, *,
         f"outbox delivery every {mail_every:g} s while outbound mail is configured"
         if mail_every else "no outbox delivery (--no-mail)",
         f"SLA refresh and automatic closing every {maintenance_every:g} s"
-        if maintenance_every else "no maintenance (--no-maintenance)")) + ".", flush=True)
+        if maintenance_every else "no maintenance (--no-maintenance)",
+        f"webhook delivery every {webhooks_every:g} s"
+        if webhooks_every else "no webhook delivery (--no-webhooks)")) + ".", flush=True)
     config = uvicorn.Config(app, host=host, port=port, ssl_certfile=tls_cert,
                             ssl_keyfile=tls_key, log_level=log_level, access_log=False,
                             workers=1, server_header=False, http=protocol_class(),

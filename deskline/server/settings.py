@@ -31,6 +31,7 @@ class Settings:
     # the access log (`server/access_log.py`): "text" or "json", one line per request;
     # None: none (tests). `deskline serve` sets it.
     access_log: str | None = None
+    webhooks_every: float | None = None  # seconds between deliveries of webhook events
 
     def body_limits(self) -> list[tuple[re.Pattern, int]]:
         """The routes that take files, and how large their bodies may be."""

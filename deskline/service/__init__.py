@@ -26,6 +26,7 @@ from deskline.service.staff import StaffUseCases
 from deskline.service.ticket_lists import TicketListUseCases
 from deskline.service.tickets import TicketUseCases
 from deskline.service.views import ViewUseCases
+from deskline.service.webhooks import WebhookUseCases
 from deskline.store.interface import Store
 
 
@@ -35,7 +36,7 @@ class Service(BulkActionUseCases,
               TicketUseCases, ClockUseCases, MergeUseCases, CustomerUseCases, ClosingUseCases,
               RatingUseCases, ReportUseCases, ImportUseCases,
               CannedUseCases, NotificationUseCases, TicketListUseCases,
-              ViewUseCases, ServiceBase):
+              ViewUseCases, WebhookUseCases, ServiceBase):
     """Every use case, for one actor."""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from deskline import access
 from deskline.access import Scope
@@ -24,6 +24,7 @@ from deskline.models import (
     Team,
     Ticket,
     TicketCard,
+    WebhookEvent,
 )
 from deskline.store import keyset
 from deskline.store.interface import Store
@@ -229,6 +230,14 @@ class ServiceBase:
 
     def _notify_sla_failed(self, now: datetime) -> None:
         """SLA clocks about to fail: their assignees hear, once."""
+    def _webhook(self, event: WebhookEvent, ticket_id: int, *, message_id: int | None = None,
+                 ticket: Ticket | None = None, extra: dict[str, Any] | None = None) -> None:
+        """Queue a webhook event for the subscribed endpoints, its payload built just
+        before the caller's transaction commits (webhooks.py)."""
+        raise NotImplementedError
+
+    def _webhook_change(self, before: Ticket, ticket_id: int) -> None:
+        """A ticket's fields changed: ticket.closed, .reopened or .updated (webhooks.py)."""
         raise NotImplementedError
 
     def create_customer(self, data: CustomerCreate) -> Customer:

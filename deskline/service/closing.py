@@ -28,6 +28,7 @@ class ClosingUseCases(ServiceBase):
         self._advance_slas(ticket.id, team, stage, now)
         self._stage_mail(ticket.id, stage)
         self._rating_request(ticket.id)
+        self._webhook_change(ticket, ticket.id)
 
     def auto_close(self) -> AutoCloseResult:
         """Close every ticket whose team's inactivity period has passed (admin; run by

@@ -17,6 +17,7 @@ from deskline.models import (
     PairScore,
     SplitRequest,
     Ticket,
+    WebhookEvent,
 )
 from deskline.rules import similarity
 from deskline.service.base import ServiceBase, existing
@@ -124,8 +125,10 @@ class MergeUseCases(ServiceBase):
                     "merged_into": target.id, "archived": 1, "is_open": 0, "updated_at": now})
                 self._event(sid, [EventData(field="merged_into", new=f"#{target.number}")],
                             body=f"Merged into #{target.number}; its messages are there now")
+                self._webhook(WebhookEvent.ticket_merged, sid)
             self.store.recount_messages([target.id, *sources])
             self._notify_changed(target, mid)
+            self._webhook_change(target, target.id)
         return self._ticket(scope, target.id)
 
     def split(self, ticket_id: int, request: SplitRequest) -> Ticket:
@@ -170,6 +173,8 @@ class MergeUseCases(ServiceBase):
             self._apply_slas(new_id, team, team.stage_ids[0], ticket.priority, ticket.tags,
                              ticket.customer_id, now)
             self._notify_created(new_id, mid, automatic=False)
+            self._webhook(WebhookEvent.ticket_created, new_id)
+            self._webhook_change(ticket, ticket.id)
         return self._ticket(scope, new_id)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from deskline.clock import to_db
 from deskline.errors import PermissionDenied, ValidationFailed
-from deskline.models import RATING_LABELS, EventData, RatingCreate, Ticket
+from deskline.models import RATING_LABELS, EventData, RatingCreate, Ticket, WebhookEvent
 from deskline.rules import closing, templates
 from deskline.service.base import ServiceBase, existing
 from deskline.service.customers import first_name
@@ -74,4 +74,6 @@ class RatingUseCases(ServiceBase):
                                                        "updated_at": now})
             self._event(ticket.id, [EventData(field="rating", old=RATING_LABELS.get(
                 ticket.rating or 0), new=data.answer.value)], body=body)
+            self._webhook(WebhookEvent.rating_received, ticket.id, extra={"rating": {
+                "answer": data.answer.value, "score": value, "comment": data.comment}})
         return self._ticket(scope, ticket.id)

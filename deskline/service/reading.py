@@ -17,6 +17,7 @@ from deskline.models import (
     TeamFigures,
     Ticket,
     TicketCard,
+    WebhookEvent,
 )
 from deskline.service.base import ServiceBase, _limit, snippet
 from deskline.store import keyset
@@ -33,7 +34,10 @@ class ReadingUseCases(ServiceBase):
             return 0
         with self.store.transaction():
             self._notify_sla_failed(moment)
-            return len(self.store.fail_overdue_slas(now))
+            failed = self.store.fail_overdue_slas(now)
+            for ticket_id in failed:
+                self._webhook(WebhookEvent.sla_failed, ticket_id)
+            return len(failed)
 
     def dashboard(self) -> list[TeamFigures]:
         scope = self.scope()

@@ -28,6 +28,7 @@ from deskline.models import (
     TicketCreate,
     TicketEdit,
     TicketUpdate,
+    WebhookEvent,
 )
 from deskline.rules import assignment, mentions
 from deskline.service.base import ServiceBase, existing
@@ -125,6 +126,7 @@ class TicketUseCases(ServiceBase):
             self._apply_slas(tid, team, stage_id, data.priority, tags, customer_id, now)
             self._stage_mail(tid, stage)
             self._notify_created(tid, mid, automatic=data.assignee_id is None)
+            self._webhook(WebhookEvent.ticket_created, tid)
         return self._ticket(scope, tid)
 
     def update_ticket(self, ticket_id: int, version: int, data: TicketUpdate) -> Ticket:
@@ -148,6 +150,7 @@ class TicketUseCases(ServiceBase):
                 self._reassign_for_team(edit)
             mid = self._event(ticket.id, edit.changes)
             self._notify_changed(ticket, mid, automatic=True)  # only a team's rule assigns
+            self._webhook_change(ticket, ticket.id)
             if {"priority", "customer_id", "team_id"} & edit.columns.keys() or \
                     edit.tags is not None:
                 fresh = self._ticket(scope, ticket.id)
@@ -313,6 +316,7 @@ class TicketUseCases(ServiceBase):
             self._notify_changed(ticket, mid)
             self._advance_slas(ticket.id, team, stage, now)
             self._stage_mail(ticket.id, stage)
+            self._webhook_change(ticket, ticket.id)
             if stage.closing and ticket.closed_at is None:
                 self._rating_request(ticket.id)  # ratings.py: teams with ratings on
         return self._ticket(scope, ticket.id)
@@ -338,6 +342,7 @@ class TicketUseCases(ServiceBase):
                                               new=stage.name)],
                         "Reopened: the customer wrote again", customer_id=customer_id)
             self._advance_slas(ticket.id, team, stage, self.clock())
+            self._webhook_change(ticket, ticket.id)
         return True
 
     def assign_ticket(self, ticket_id: int, version: int, agent_id: int | None) -> Ticket:
@@ -355,6 +360,7 @@ class TicketUseCases(ServiceBase):
             mid = self._event(ticket.id, [EventData(field="assignee",
                                                     old=ticket.assignee_name, new=name)])
             self._notify_changed(ticket, mid)
+            self._webhook_change(ticket, ticket.id)
         return self._ticket(scope, ticket.id)
 
     def assign_to_me(self, ticket_id: int, version: int) -> Ticket:
@@ -386,6 +392,7 @@ class TicketUseCases(ServiceBase):
                                                     old=str(not archived).lower(),
                                                     new=str(archived).lower())])
             self._notify_changed(ticket, mid)
+            self._webhook_change(ticket, ticket.id)
         return self._ticket(scope, ticket.id)
 
     def delete_ticket(self, ticket_id: int, version: int) -> None:
@@ -394,6 +401,7 @@ class TicketUseCases(ServiceBase):
         access.require_admin(scope, "delete tickets")
         self._check_version(ticket, version)
         with self.store.transaction():
+            self._webhook(WebhookEvent.ticket_deleted, ticket.id, ticket=ticket)
             self.store.delete_ticket(ticket.id)
 
     def _refuse_merged(self, ticket: Ticket, what: str) -> None:
@@ -438,6 +446,7 @@ class TicketUseCases(ServiceBase):
             self.store.touch(ticket.id, now, 1)
             self._notify_message(ticket.id, mid, customer=(self.actor.name or self.actor.email)
                                  if scope.portal else None)
+            self._webhook(WebhookEvent.reply_created, ticket.id, message_id=mid)
             if scope.portal:
                 self.customer_wrote(ticket.id, self.actor.customer_id)
         return self._message(scope, ticket.id, mid)
@@ -461,6 +470,7 @@ class TicketUseCases(ServiceBase):
                 self.store.set_follower(ticket.id, aid, True)
             self.store.touch(ticket.id, now, 1)
             self._notify_message(ticket.id, mid, mentioned)
+            self._webhook(WebhookEvent.comment_created, ticket.id, message_id=mid)
         return self._message(scope, ticket.id, mid)
 
 

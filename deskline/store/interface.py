@@ -7,6 +7,7 @@ so another store (the PostgreSQL path) is written against this list.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -29,12 +30,14 @@ from deskline.store.ticket_lists import TicketListStore
 from deskline.store.tickets import TicketStore
 from deskline.store.tokens import TokenStore
 from deskline.store.views import ViewStore
+from deskline.store.webhooks import WebhookStore
 
 
 class TransactionStore(Protocol):
     """Transactions and the end of the store's life."""
 
     def transaction(self) -> AbstractContextManager[None]: ...
+    def before_commit(self, callback: Callable[[], None]) -> bool: ...
     def close(self) -> None: ...
 
 
@@ -42,7 +45,7 @@ class Store(DirectoryStore, CustomerStore, TicketStore, SearchStore, MappingStor
             AdministrationStore, MailStore, OutboxStore, BulkStore, ReportStore, ExportStore,
             TokenStore, IdempotencyStore, ChangeStore, TransactionStore,
             CannedStore, BulkActionStore, NotificationStore, TicketListStore,
-            ViewStore, Protocol):
+            ViewStore, WebhookStore, Protocol):
     """Everything the service asks of a store."""
 
 

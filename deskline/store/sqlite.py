@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
@@ -30,6 +30,7 @@ from deskline.store.ticket_lists import TicketListQueries
 from deskline.store.tickets import TicketQueries
 from deskline.store.tokens import TokenQueries
 from deskline.store.views import ViewQueries
+from deskline.store.webhooks import WebhookQueries
 
 if TYPE_CHECKING:
     from deskline.store.interface import Store
@@ -51,11 +52,12 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
                   BulkQueries, ReportQueries, ExportQueries, TokenQueries,
                   IdempotencyQueries, ChangeQueries,
                   CannedQueries, BulkActionQueries, NotificationQueries, TicketListQueries,
-                  ViewQueries):
+                  ViewQueries, WebhookQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0
         self.memo = DataVersionMemo(conn)
+        self._before_commit: list[Callable[[], None]] = []
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True,
@@ -78,6 +80,9 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
         self.memo.transaction_began()
         try:
             yield
+            # Work that needs the transaction's final state (webhook payloads), once.
+            while self._before_commit:
+                self._before_commit.pop(0)()
         except sqlite3.IntegrityError as exc:
             self.conn.execute("ROLLBACK")
             self.memo.clear()
@@ -90,7 +95,19 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
             self.conn.execute("COMMIT")
         finally:
             self._depth = 0
+            self._before_commit.clear()
             self.memo.transaction_ended()
+
+    def before_commit(self, callback: Callable[[], None]) -> bool:
+        """Run `callback` once, just before the current transaction commits (inside it;
+        nothing on a rollback). True when this registered it, False when it already was
+        in this transaction."""
+        if not self._depth:
+            raise RuntimeError("before_commit needs a transaction")
+        if callback in self._before_commit:
+            return False
+        self._before_commit.append(callback)
+        return True
 
     def data_version(self) -> int:
         """Changes when another connection commits: what lets a cache stay valid."""

@@ -713,6 +713,40 @@ class TicketScreen(DesklineScreen):
         self.app.push_screen(Confirm(f"{'Archive' if archive else 'Restore'} #{t.number}?",
                                      "Archive" if archive else "Restore"), confirmed)
 
+    def action_hand_off(self, note: str = "") -> None:
+        """Hand the ticket to sales: a note, then the `ticket.handed_off` webhook event,
+        the hand-off in the chatter, the ticket archived. A refusal keeps the note."""
+        t = self._need_ticket()
+        if t is None:
+            return
+        from tui.pickers import TextPrompt
+
+        def answered(typed: str | None) -> None:
+            if typed is None:
+                return
+            if not typed.strip():
+                self.notify("A hand-off needs a note: what should sales know?",
+                            severity="warning", timeout=5)
+                self.action_hand_off(typed)
+                return
+
+            def refused(exc: BaseException) -> None:
+                from tui.base import describe_error
+
+                self.notify(describe_error(exc, "Handing to sales"), severity="error",
+                            timeout=6, markup=False)
+                self._reload()
+                self.action_hand_off(typed)  # what was typed is offered again
+
+            self.call(lambda b: b.hand_off(t.id, t.version, typed),
+                      lambda x: self._changed(x, f"Handed #{x.number} to sales; archived"),
+                      "Handing to sales", failed=refused)
+
+        self.app.push_screen(TextPrompt(f"Hand #{t.number} to sales — a note for them",
+                                        "Sent with the ticket; the ticket is archived.",
+                                        note, "e.g. wants 40 seats, call before Friday"),
+                             answered)
+
     def action_mark(self) -> None:
         if self.chatter.current is not None:
             self.chatter.toggle_mark()

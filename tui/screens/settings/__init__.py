@@ -32,6 +32,7 @@ SECTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("tokens", "API tokens", "tui.screens.settings.tokens", "TokenSettings"),
     ("audit", "Audit trail", "tui.screens.settings.audit", "AuditSettings"),
     ("team_canned", "Canned replies", "tui.screens.canned", "TeamCannedReplies"),
+    ("webhooks", "Webhooks", "tui.screens.settings.webhooks", "WebhookSettings"),
 )
 NOT_ADMIN = "Settings are for admins."
 BLURBS = {
@@ -44,6 +45,7 @@ BLURBS = {
     "tokens": "server access per agent",
     "audit": "who changed what, when",
     "team_canned": "the teams' replies for the composer",
+    "webhooks": "events sent to other systems, delivery log",
 }
 
 

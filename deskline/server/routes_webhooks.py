@@ -1,0 +1,71 @@
+"""Routes of webhooks (admins: endpoints, the delivery log, redelivery) and of the
+hand-off of a ticket to sales (agents who see the ticket, with If-Match). Each is one use
+case of `service/webhooks.py`; the service decides who may."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response
+
+from deskline.models import (
+    HandOff,
+    Page,
+    Ticket,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEndpointCreate,
+    WebhookEndpointCreated,
+    WebhookEndpointUpdate,
+)
+from deskline.server.api import Api, parse_if_match, router
+
+
+def routes(api: Api) -> APIRouter:
+    r = router()
+    run = api.run
+
+    @r.get("/webhooks", response_model=list[WebhookEndpoint], tags=["webhooks"])
+    async def list_webhooks(request: Request) -> Response:
+        return await run(request, lambda s: s.list_webhooks())
+
+    @r.post("/webhooks", response_model=WebhookEndpointCreated, status_code=201,
+            tags=["webhooks"])
+    async def create_webhook(request: Request, data: WebhookEndpointCreate) -> Response:
+        """The answer holds the signing secret; it is shown this once."""
+        return await run(request, lambda s: s.create_webhook(data), status=201)
+
+    @r.get("/webhooks/{endpoint_id}", response_model=WebhookEndpoint, tags=["webhooks"])
+    async def get_webhook(request: Request, endpoint_id: int) -> Response:
+        return await run(request, lambda s: s.get_webhook(endpoint_id))
+
+    @r.patch("/webhooks/{endpoint_id}", response_model=WebhookEndpoint, tags=["webhooks"])
+    async def update_webhook(request: Request, endpoint_id: int, data: WebhookEndpointUpdate,
+                             if_match: str | None = Header(None)) -> Response:
+        """If-Match (the endpoint's version) is checked when sent."""
+        version = None if if_match is None else parse_if_match(if_match, "webhook")
+        return await run(request, lambda s: s.update_webhook(endpoint_id, data, version))
+
+    @r.delete("/webhooks/{endpoint_id}", status_code=204, tags=["webhooks"])
+    async def delete_webhook(request: Request, endpoint_id: int) -> Response:
+        return await run(request, lambda s: s.delete_webhook(endpoint_id))
+
+    @r.get("/webhooks/{endpoint_id}/deliveries", response_model=Page[WebhookDelivery],
+           tags=["webhooks"])
+    async def deliveries(request: Request, endpoint_id: int, cursor: str | None = None,
+                         limit: int = 50) -> Response:
+        return await run(request, lambda s: s.webhook_deliveries(endpoint_id, cursor, limit))
+
+    @r.post("/webhooks/deliveries/{delivery_id}/redeliver", response_model=WebhookDelivery,
+            tags=["webhooks"])
+    async def redeliver(request: Request, delivery_id: int) -> Response:
+        return await run(request, lambda s: s.redeliver_webhook(delivery_id))
+
+    @r.post("/tickets/{ticket_id}/hand-off", response_model=Ticket, tags=["tickets"])
+    async def hand_off(request: Request, ticket_id: int, data: HandOff,
+                       if_match: str | None = Header(None)) -> Response:
+        """Hand the ticket to sales: a `ticket.handed_off` webhook event, the hand-off in
+        the chatter, the ticket archived."""
+        return await api.versioned(request, ticket_id, if_match,
+                                   lambda s, v: s.hand_off(ticket_id, v, data.note))
+
+    return r
