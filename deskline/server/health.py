@@ -17,13 +17,23 @@ def routes(api: Api) -> APIRouter:
     r = APIRouter(tags=["health"])
     newest = migrations()[-1][0]
 
-    @r.get("/healthz")
+    @r.get("/healthz", operation_id="getHealth")
     async def healthz() -> Response:
+        """Check that the server answers
+
+        No token needed. Answers `{"status": "ok"}` while the process runs."""
         return Response(to_json({"status": "ok"}), media_type="application/json")
 
-    @r.get("/readyz", responses={503: {"description": "not ready: the database cannot be "
+    @r.get("/readyz", operation_id="getReadiness",
+           responses={503: {"description": "not ready: the database cannot be "
                                                      "read or its schema is not current"}})
     async def readyz() -> Response:
+        """Check that the server can serve requests
+
+        No token needed. Reads the database's schema version: `{"status": "ready", "schema": N}`
+        when it is this server's, else a 503 problem (the database cannot be read, or its schema
+        is not current)."""
+
         def look() -> int:
             return schema_version(api.store().conn)
 

@@ -1,16 +1,22 @@
 """The OpenAPI document, told the whole truth: every status an operation can answer (with
-the problem+json schema), `If-Match` required where a write checks a version, and the
-`Idempotency-Key` and `ETag` headers.
+the problem+json schema), `If-Match` required where a write checks a version, the
+`Idempotency-Key`, `ETag` and `Retry-After` headers, the tags, and each operation's summary.
 
-FastAPI documents what a route declares; the statuses below come from layers it does not
-see (authentication, throttles, body and header bounds, the engine's errors), so they are
-added here, from the one list of where each can arise.
+FastAPI documents what a route declares: its `operation_id`, its tags, its docstring (the
+first line becomes the summary here, the rest the description) and the models, whose
+fields are described by their docstrings (`deskline/model_docs.py`). The statuses below
+come from layers it does not see (authentication, throttles, body and header bounds, the
+engine's errors), so they are added here, from the one list of where each can arise.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
+from deskline.models import BoardFilter, ReportFilter, TicketListFilter
+from deskline.server.api import VERSIONED as VERSIONED_MODELS
 from deskline.server.problems import PROBLEM
 
 PROBLEM_SCHEMA = {
@@ -18,14 +24,49 @@ PROBLEM_SCHEMA = {
     "description": "RFC 9457 problem details",
     "required": ["type", "title", "status", "detail"],
     "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
+        "type": {"type": "string", "description": "a URI naming the kind of problem; "
+                                                  "about:blank when the status says it"},
+        "title": {"type": "string", "description": "the status in words"},
+        "status": {"type": "integer", "description": "the HTTP status"},
+        "detail": {"type": "string", "description": "what went wrong, for a person to read"},
         "field": {"type": "string", "description": "the input field at fault, if one is"},
         "current_version": {"type": "integer",
                             "description": "on 409/412: the version there is now"},
+        "errors": {"type": "array", "description": "on 422: every invalid field",
+                   "items": {"type": "object", "required": ["field", "message"],
+                             "properties": {
+                                 "field": {"type": "string",
+                                           "description": "the field, dotted for nested ones"},
+                                 "message": {"type": "string",
+                                             "description": "what is wrong with it"}}}},
     },
+}
+
+# The tags, in the order the document lists them.
+TAGS = {
+    "tickets": "Tickets: read, create, change (with If-Match), merge, split, close, rate, "
+               "hand off, and the filtered list for integrations.",
+    "messages": "A ticket's chatter: replies (mailed to the customer), internal comments, "
+                "tracked changes, and the files that came with mail.",
+    "board": "A team's board (columns and their pages of cards), the dashboard and the "
+             "caller's tickets.",
+    "search": "Finding tickets by number, customer email, subject or message text.",
+    "reports": "Figures of a period: opened, closed, backlog, SLA, response times, ratings.",
+    "customers": "Customers (contacts): list, create, invite, change, their tickets.",
+    "organizations": "Organizations and projects; creating and changing them is for admins.",
+    "directory": "Who and what: the caller, agents, teams, stages and tags.",
+    "administration": "Configuration, admins only to change: teams, stages, SLA policies, "
+                      "mail templates, agents, tags, and the audit trail.",
+    "imports": "CSV import of customers and tickets, with column mappings.",
+    "tokens": "API tokens: create, list, revoke.",
+    "live": "What happens now: presence on a ticket and the Server-Sent Events stream.",
+    "webhooks": "Signed webhook endpoints (admins), their delivery log and redelivery.",
+    "notifications": "The caller's notification inbox and settings, and following teams.",
+    "views": "The caller's saved views: named filters across teams.",
+    "canned replies": "Canned replies: an agent's own and the teams', rendered for a ticket.",
+    "bulk": "Actions on many tickets at once, their preview and undo.",
+    "sync": "The change feed: what changed since a cursor, deletions included.",
+    "health": "Liveness and readiness for load balancers; no token needed.",
 }
 
 # Where each status can come from.
@@ -35,8 +76,10 @@ EVERY = {
     403: "the account may not do this (configuration is admins' only; portal limits)",
     404: "missing, or invisible to this account",
     422: "invalid input; `field` names it",
-    429: "too many failed logins from this address, or too many token creations",
+    429: "too many failed logins from this address, or too many token creations; "
+         "Retry-After says when to try again",
     431: "request line and headers over 64 KiB",
+    503: "the database is busy; Retry-After says when to try again",
 }
 WRITES = {
     409: "clashes with what is there (a duplicate; a merged or closed ticket)",
@@ -44,8 +87,10 @@ WRITES = {
 }
 VERSIONED = {
     412: "the version in If-Match is stale; `current_version` says the one there is now",
-    428: "If-Match is required for this write",
+    428: "If-Match is missing where this write needs it, or is not an ETag",
 }
+# Writes that check If-Match only when it is sent.
+IF_MATCH_OPTIONAL = {"updateWebhook"}
 
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
@@ -55,6 +100,57 @@ IDEMPOTENCY_KEY = {
 }
 ETAG = {"ETag": {"description": "the record's version, for If-Match",
                  "schema": {"type": "string"}}}
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again",
+                               "schema": {"type": "integer"}}}
+IF_MATCH = "the ETag (version) the caller saw"
+
+# Query strings parsed by hand (fast reads, filters): their parameters are described by
+# the fields of the model they are read into.
+QUERY_MODELS: dict[str, type[BaseModel]] = {
+    "listTickets": TicketListFilter, "listBoardColumns": BoardFilter,
+    "listBoardTickets": BoardFilter, "getReport": ReportFilter}
+
+# Parameters many operations share, described once: (in, name) -> description.
+PARAMETERS = {
+    ("query", "cursor"): "the `next_cursor` of the previous page; none for the first page",
+    ("query", "limit"): "items per page (at most a few hundred; the server caps it)",
+    ("query", "after_message_id"): "only the messages after this one",
+    ("query", "team_id"): "only this team's",
+    ("query", "ticket_id"): "the ticket it is for",
+    ("query", "agent_id"): "only this agent's",
+    ("query", "organization_id"): "only this organization's",
+    ("query", "project_id"): "only this project's",
+    ("query", "text"): "words of the name or email address",
+    ("query", "unassigned"): "only customers without an organization",
+    ("query", "q"): "the words to look for, or a ticket number",
+    ("query", "with"): "the other tickets' ids",
+    ("query", "kind"): "only of this kind",
+    ("query", "move_to"): "the stage that takes the deleted stage's tickets",
+    ("query", "counts"): "add each view's count of tickets (up to 100)",
+    ("query", "unread"): "only unread notifications",
+    ("query", "order"): "newest first, or unread first",
+    ("header", "last-event-id"): "the SSE id of the last event received, to resume after it",
+    ("path", "ticket_id"): "the ticket's id",
+    ("path", "number"): "the ticket's number",
+    ("path", "attachment_id"): "the attachment's id",
+    ("path", "team_id"): "the team's id",
+    ("path", "stage_id"): "the stage's id",
+    ("path", "customer_id"): "the customer's id",
+    ("path", "organization_id"): "the organization's id",
+    ("path", "org_id"): "the organization's id",
+    ("path", "project_id"): "the project's id",
+    ("path", "policy_id"): "the SLA policy's id",
+    ("path", "template_id"): "the mail template's id",
+    ("path", "agent_id"): "the agent's id",
+    ("path", "time_off_id"): "the time off's id",
+    ("path", "tag_id"): "the tag's id",
+    ("path", "token_id"): "the token's id",
+    ("path", "reply_id"): "the canned reply's id",
+    ("path", "view_id"): "the saved view's id",
+    ("path", "endpoint_id"): "the webhook endpoint's id",
+    ("path", "delivery_id"): "the delivery's id",
+    ("path", "name"): "the mapping's name",
+}
 
 
 def _ref() -> dict:
@@ -62,49 +158,69 @@ def _ref() -> dict:
 
 
 def document_statuses(doc: dict[str, Any]) -> dict[str, Any]:
-    """Add the statuses, headers and the Problem schema to a generated document."""
+    """Add the statuses, headers, tags, summaries and the Problem schema to a generated
+    document."""
     doc.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    doc["tags"] = [{"name": name, "description": text} for name, text in TAGS.items()]
+    versioned = {model.__name__ for model in VERSIONED_MODELS}
     for path, item in doc.get("paths", {}).items():
         for method, op in item.items():
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
+            _summarize(op)
             responses = op.setdefault("responses", {})
             params = op.setdefault("parameters", [])
-            statuses = dict(EVERY)
+            _describe_parameters(op)
+            api = path.startswith("/api/")
+            statuses = dict(EVERY) if api else {431: EVERY[431]}
             if method != "get":
                 statuses |= WRITES
                 if not any(p.get("name") == "Idempotency-Key" for p in params):
                     params.append(dict(IDEMPOTENCY_KEY))
             for param in params:
                 if param.get("in") == "header" and param.get("name", "").lower() == "if-match":
-                    param["required"] = True
                     param["name"] = "If-Match"
-                    param["description"] = "the ETag (version) the caller saw"
+                    param["description"] = IF_MATCH
+                    param["required"] = op.get("operationId") not in IF_MATCH_OPTIONAL
                     statuses |= VERSIONED
             if path.endswith("/events") and method == "get":
                 statuses.pop(422, None)
             for code, why in statuses.items():
-                key = str(code)
-                entry = responses.setdefault(key, {"description": why})
+                entry = responses.setdefault(str(code), {"description": why})
                 entry["description"] = entry.get("description") or why
-                entry["content"] = {PROBLEM: {"schema": _ref()}}
-            if method in ("get", "patch") and any(
-                    p.get("name") == "If-Match" for p in params) or _has_version(op, doc):
-                for code, entry in responses.items():
-                    if code.startswith("2"):
-                        entry.setdefault("headers", {}).update(ETAG)
+            for code, entry in responses.items():
+                if code[0] in "45":  # every refusal is a problem, whoever declared it
+                    entry["content"] = {PROBLEM: {"schema": _ref()}}
+                if code in ("429", "503") and api:
+                    entry.setdefault("headers", {}).update(RETRY_AFTER)
+                if code.startswith("2") and _answer_schema(entry) in versioned:
+                    entry.setdefault("headers", {}).update(ETAG)
     return doc
 
 
-def _has_version(op: dict, doc: dict) -> bool:
-    """Whether a 2xx answer is a record with a `version` (then it carries an ETag)."""
-    for code, entry in op.get("responses", {}).items():
-        if not code.startswith("2"):
+def _summarize(op: dict[str, Any]) -> None:
+    """The docstring's first line is the summary, the rest the description."""
+    summary, _, rest = op.get("description", "").partition("\n\n")
+    if summary:
+        op["summary"] = summary.strip()
+        op["description"] = " ".join(rest.split()) or summary.strip()
+
+
+def _describe_parameters(op: dict[str, Any]) -> None:
+    model = QUERY_MODELS.get(op.get("operationId", ""))
+    fields = model.model_json_schema()["properties"] if model is not None else {}
+    for param in op.get("parameters", []):
+        if param.get("description"):
             continue
-        schema = entry.get("content", {}).get("application/json", {}).get("schema", {})
-        ref = schema.get("$ref", "")
-        name = ref.rsplit("/", 1)[-1]
-        model = doc.get("components", {}).get("schemas", {}).get(name, {})
-        if "version" in model.get("properties", {}):
-            return True
-    return False
+        where, name = param.get("in", ""), param.get("name", "")
+        if where == "query" and name in fields and "description" in fields[name]:
+            param["description"] = fields[name]["description"]
+        elif (where, name.lower() if where == "header" else name) in PARAMETERS:
+            param["description"] = PARAMETERS[where, name.lower() if where == "header"
+                                              else name]
+
+
+def _answer_schema(entry: dict[str, Any]) -> str:
+    """The component a JSON answer refers to (a Ticket, a Team…), or ''."""
+    schema = entry.get("content", {}).get("application/json", {}).get("schema", {})
+    return str(schema.get("$ref", "")).rsplit("/", 1)[-1]

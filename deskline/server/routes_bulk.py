@@ -14,16 +14,32 @@ def routes(api: Api) -> APIRouter:
     r = router()
     run = api.run
 
-    @r.post("/tickets/bulk/preview", response_model=BulkOutcome, tags=["bulk"])
+    @r.post("/tickets/bulk/preview", operation_id="previewBulkAction",
+            response_model=BulkOutcome, tags=["bulk"])
     async def bulk_preview(request: Request, data: BulkRequest) -> Response:
+        """Preview a bulk action
+
+        What the action would change, leave as it is and skip (with the reason), on the tickets
+        named (each with the version seen) or matched by a board filter. Nothing changes."""
         return await run(request, lambda s: s.bulk_preview(data))
 
-    @r.post("/tickets/bulk", response_model=BulkOutcome, tags=["bulk"])
+    @r.post("/tickets/bulk", operation_id="applyBulkAction",
+            response_model=BulkOutcome, tags=["bulk"])
     async def bulk_apply(request: Request, data: BulkRequest) -> Response:
+        """Apply a bulk action
+
+        Assign, move, set priority, tag, close, archive or merge many tickets, each ticket in
+        its own transaction; a ticket changed since the version named is skipped. Agents only.
+        Answers the outcome."""
         return await run(request, lambda s: s.bulk_apply(data))
 
-    @r.post("/tickets/bulk/undo", response_model=BulkOutcome, tags=["bulk"])
+    @r.post("/tickets/bulk/undo", operation_id="undoBulkAction",
+            response_model=BulkOutcome, tags=["bulk"])
     async def bulk_undo(request: Request) -> Response:
+        """Undo the caller's last bulk action
+
+        Puts back what the caller's last bulk action changed, where nobody changed it since
+        (merges cannot be undone). Answers the outcome."""
         return await run(request, lambda s: s.undo_last_bulk())
 
     return r

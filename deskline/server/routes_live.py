@@ -16,16 +16,26 @@ def routes(api: Api) -> APIRouter:
     r = router()
     run = api.run
 
-    @r.get("/tickets/{ticket_id}/presence", response_model=list[Presence], tags=["presence"])
+    @r.get("/tickets/{ticket_id}/presence", operation_id="listPresence",
+           response_model=list[Presence], tags=["live"])
     async def presence(request: Request, ticket_id: int) -> Response:
+        """List who is on a ticket
+
+        Agents viewing or replying to the ticket now (an empty list for portal accounts)."""
+
         def look(s: Service) -> list[Presence]:
             s.get_ticket(ticket_id)  # 404 when invisible
             return [] if s.scope().portal else api.presence.get(ticket_id)
 
         return await run(request, look)
 
-    @r.put("/tickets/{ticket_id}/presence", response_model=list[Presence], tags=["presence"])
+    @r.put("/tickets/{ticket_id}/presence", operation_id="setPresence",
+           response_model=list[Presence], tags=["live"])
     async def set_presence(request: Request, ticket_id: int, data: PresenceBody) -> Response:
+        """Say the caller is viewing or replying
+
+        Agents only. Repeat within 30 seconds to stay present; `gone` when leaving. A change is
+        sent to event streams as a `presence` event. Answers who is on the ticket now."""
         changed: list[Ticket] = []
 
         def mark(s: Service) -> list[Presence]:
@@ -40,11 +50,17 @@ def routes(api: Api) -> APIRouter:
             api.broker.publish_presence(ticket.id, ticket.version)
         return answer
 
-    @r.get("/events", tags=["events"], response_class=StreamingResponse,
+    @r.get("/events", operation_id="streamEvents", tags=["live"], response_class=StreamingResponse,
            responses={200: {"content": {"text/event-stream": {}},
                             "description": "Server-Sent Events: `data` is {type, id, version}"}})
     async def events(request: Request,
                      last_event_id: str | None = Header(None)) -> StreamingResponse:
+        """Stream live events
+
+        Server-Sent Events while the connection lasts: `data` is `{type, id, version}` for each
+        change to a ticket the caller may see (refetch what it names), and the SSE id resumes the
+        stream with Last-Event-ID. The stream ends with an `unauthorized` event when the token is
+        revoked or expires."""
         agent = await api.authenticated(request)
         after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
         token = api.bearer(request)

@@ -40,17 +40,32 @@ def routes(api: Api) -> APIRouter:
     r = router()
     run = api.run
 
-    @r.get("/tickets", response_model=Page[TicketSummary], tags=["tickets"],
+    @r.get("/tickets", operation_id="listTickets",
+           response_model=Page[TicketSummary], tags=["tickets"],
            openapi_extra=_doc(LIST_PARAMS))
     async def list_tickets(request: Request) -> Response:
+        """List tickets, filtered
+
+        The tickets the caller may see, filtered by any of the query parameters, newest change
+        first by default, in keyset pages (`next_cursor`). Each item is the ticket's own row
+        (`TicketSummary`). An unknown query parameter is a 422 naming it, so that a typo never
+        widens the list; a team the caller cannot see is a 422 on `team_id`."""
         f = list_filter(request)
         cursor = request.query_params.get("cursor")
         limit = int_param(request, "limit", 50)
         return await run(request, lambda s: s.list_tickets(f, cursor, limit))
 
-    @r.get("/tickets/changes", response_model=ChangePage, tags=["tickets"],
+    @r.get("/tickets/changes", operation_id="listTicketChanges",
+           response_model=ChangePage, tags=["sync"],
            openapi_extra=_doc({"cursor": "string", "limit": "integer"}))
     async def ticket_changes(request: Request) -> Response:
+        """Read the change feed
+
+        Every ticket the caller may see that changed since `cursor`, once each, at its latest
+        change, in change order; a deleted ticket comes as a tombstone (`deleted: true`). Keep
+        the answer's `cursor` for the next call; `more` says another page waits, `reset` that the
+        cursor was too old (or another helpdesk's) and the feed starts again from the beginning.
+        Up to 1,000 items a page."""
         cursor = request.query_params.get("cursor")
         limit = int_param(request, "limit", 500)
         return await run(request, lambda s: s.ticket_changes(cursor, limit))

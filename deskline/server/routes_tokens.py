@@ -19,12 +19,20 @@ from deskline.service import Service
 def routes(api: Api) -> APIRouter:
     r = router()
 
-    @r.post("/tokens", response_model=TokenCreated, status_code=201, tags=["tokens"])
+    @r.post("/tokens", operation_id="createToken",
+            response_model=TokenCreated, status_code=201, tags=["tokens"])
     async def create_token(request: Request, data: TokenCreate) -> Response:
+        """Create an API token for the caller
+
+        A new bearer token for the caller's account, shown once in the answer (only its hash is
+        kept). Limited per agent: too many in a minute answer 429."""
+
         def make(s: Service) -> TokenCreated:
             wait = api.token_creations.blocked(s.actor.id)
             if wait:
-                raise TooMany("too many new tokens; wait a minute")
+                exc = TooMany("too many new tokens; wait a minute")
+                exc.headers = {"Retry-After": str(int(wait) + 1)}
+                raise exc
             api.token_creations.hit(s.actor.id)
             with s.store.transaction():
                 tid, token, expires = s.store.create_api_token(
@@ -33,8 +41,12 @@ def routes(api: Api) -> APIRouter:
 
         return await api.run(request, make, status=201)
 
-    @r.delete("/tokens/current", status_code=204, tags=["tokens"])
+    @r.delete("/tokens/current", operation_id="revokeCurrentToken",
+              status_code=204, tags=["tokens"])
     async def revoke_current(request: Request) -> Response:
+        """Revoke the token of this request
+
+        Logs out: the token sent with this request stops working. Answers 204."""
         token = api.bearer(request) or ""
 
         def revoke(s: Service) -> None:
@@ -47,15 +59,21 @@ def routes(api: Api) -> APIRouter:
 
         return await api.run(request, revoke)
 
-    @r.get("/tokens", response_model=list[ApiToken], tags=["tokens"])
+    @r.get("/tokens", operation_id="listTokens", response_model=list[ApiToken], tags=["tokens"])
     async def list_tokens(request: Request, agent_id: int | None = None) -> Response:
-        """The tokens of `agent_id` (none: every agent's, for admins), never the secret."""
+        """List API tokens
+
+        The tokens of `agent_id` (an agent their own; without it, admins get every agent's),
+        never the token itself."""
         return await api.run(request, lambda s: s.list_tokens(agent_id))
 
     # after /tokens/current, which this would otherwise take as an id
-    @r.delete("/tokens/{token_id}", response_model=ApiToken, tags=["tokens"])
+    @r.delete("/tokens/{token_id}", operation_id="revokeToken",
+              response_model=ApiToken, tags=["tokens"])
     async def revoke_token(request: Request, token_id: int) -> Response:
-        """Revoke one's own token, or (admins) anyone's; answers the token as revoked."""
+        """Revoke a token
+
+        One's own token, or (admins) anyone's. Answers the token as revoked."""
         return await api.run(request, lambda s: s.revoke_token(token_id))
 
     return r
