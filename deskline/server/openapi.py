@@ -100,6 +100,12 @@ IDEMPOTENCY_KEY = {
 }
 ETAG = {"ETag": {"description": "the record's version, for If-Match",
                  "schema": {"type": "string"}}}
+REPLAYED = {"Idempotent-Replayed": {
+    "description": "`true` when this is the stored answer to an earlier request with the "
+                   "same Idempotency-Key", "schema": {"type": "string", "enum": ["true"]}}}
+AUTHENTICATE = {"WWW-Authenticate": {"description": "`Bearer`: the scheme to authenticate with",
+                                     "schema": {"type": "string"}}}
+SUCCESS = {"201": "Created; the answer is the new record", "204": "Done; no body"}
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again",
                                "schema": {"type": "integer"}}}
 IF_MATCH = "the ETag (version) the caller saw"
@@ -189,8 +195,14 @@ def document_statuses(doc: dict[str, Any]) -> dict[str, Any]:
                 entry = responses.setdefault(str(code), {"description": why})
                 entry["description"] = entry.get("description") or why
             for code, entry in responses.items():
+                if entry.get("description") == "Successful Response" and code in SUCCESS:
+                    entry["description"] = SUCCESS[code]
                 if code[0] in "45":  # every refusal is a problem, whoever declared it
                     entry["content"] = {PROBLEM: {"schema": _ref()}}
+                if code == "401":
+                    entry.setdefault("headers", {}).update(AUTHENTICATE)
+                if code.startswith("2") and api and method != "get":
+                    entry.setdefault("headers", {}).update(REPLAYED)
                 if code in ("429", "503") and api:
                     entry.setdefault("headers", {}).update(RETRY_AFTER)
                 if code.startswith("2") and _answer_schema(entry) in versioned:

@@ -21,7 +21,14 @@ from deskline.models import (
 )
 from deskline.server.api import Api, router
 from deskline.server.fast_reads import read_messages, read_ticket
-from deskline.server.schemas import ArchiveBody, AssignBody, FollowBody, MessageBody, MoveBody
+from deskline.server.schemas import (
+    ATTACHMENT_HEADER,
+    ArchiveBody,
+    AssignBody,
+    FollowBody,
+    MessageBody,
+    MoveBody,
+)
 
 
 def routes(api: Api) -> APIRouter:
@@ -67,7 +74,10 @@ def routes(api: Api) -> APIRouter:
            responses={200: {"description": "The file, as it came with the mail; its facts "
                                            "(id, filename, content_type, size, inline) as "
                                            "JSON in the Deskline-Attachment header.",
-                            "content": {"application/octet-stream": {}}}})
+                            "content": {"application/octet-stream": {}},
+                            "headers": {ATTACHMENT_HEADER: {
+                                "description": "the file's facts (AttachmentInfo) as ASCII "
+                                               "JSON", "schema": {"type": "string"}}}}})
     async def attachment(request: Request, attachment_id: int) -> Response:
         """Download an attachment
 

@@ -108,9 +108,15 @@ def test_the_headers_are_documented_where_they_apply(doc: dict[str, Any]) -> Non
                 assert ("ETag" in headers) == versioned, (oid, code)
             if code in ("429", "503") and path.startswith("/api/v1/"):
                 assert "Retry-After" in headers, (oid, code)
+            if code == "401":
+                assert "WWW-Authenticate" in headers, oid
+            if code.startswith("2") and path.startswith("/api/v1/") and method != "get":
+                assert "Idempotent-Replayed" in headers, (oid, code)
         if path.startswith("/api/v1/"):
             assert "429" in responses and "503" in responses, oid
     assert "503" in doc["paths"]["/readyz"]["get"]["responses"]
+    attachment = doc["paths"]["/api/v1/attachments/{attachment_id}"]["get"]["responses"]
+    assert "Deskline-Attachment" in attachment["200"]["headers"]
 
 
 def _models() -> dict[str, type[BaseModel]]:
