@@ -63,7 +63,7 @@ def routes(api: Api) -> APIRouter:
 
     @r.get("/search", operation_id="searchTickets", response_model=list[SearchHit], tags=["search"])
     async def search(request: Request, q: str = Query("", max_length=500),
-                     limit: int = 50) -> Response:
+                     limit: int = Query(50, description="Hits at most, 1 to 200")) -> Response:
         """Search tickets
 
         Tickets the caller may see whose number, customer email, subject or messages match `q`,

@@ -57,7 +57,13 @@ def routes(api: Api) -> APIRouter:
 
     @r.get("/tickets/changes", operation_id="listTicketChanges",
            response_model=ChangePage, tags=["sync"],
-           openapi_extra=_doc({"cursor": "string", "limit": "integer"}))
+           openapi_extra={"parameters": [
+               {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"},
+                "description": "The `cursor` of the previous answer; none to read the feed "
+                               "from the beginning"},
+               {"name": "limit", "in": "query", "required": False,
+                "schema": {"type": "integer"},
+                "description": "Changes per page, 1 to 1,000 (default 500)"}]})
     async def ticket_changes(request: Request) -> Response:
         """Read the change feed
 
