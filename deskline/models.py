@@ -395,7 +395,7 @@ class Team(Model):
     auto_close_days: int | None = None
     """Close open tickets after this many days without activity (null: never)"""
     auto_close_stage_ids: list[int] = Field(default_factory=list)
-    """Empty: any open stage"""
+    """Only tickets in these stages close automatically (empty: any open stage)"""
     customers_may_close: bool = False
     """Portal customers may close their own tickets"""
     ratings: bool = False
@@ -659,17 +659,17 @@ class SlaPolicy(Model):
     name: str
     """Name"""
     priorities: list[int] = Field(default_factory=list)
-    """Empty: any priority"""
+    """Priorities 0-3 it applies to (empty: any priority)"""
     tags: list[str] = Field(default_factory=list)
     """Tickets with one of these tags (empty: any)"""
     customer_ids: list[int] = Field(default_factory=list)
-    """Empty: any customer"""
+    """Customers it applies to (empty: any customer)"""
     target_stage_id: int
     """The stage that, once reached, meets the SLA"""
     hours: float = Field(gt=0)
     """Working hours on the team's calendar"""
     excluded_stage_ids: list[int] = Field(default_factory=list)
-    """Pause the clock"""
+    """Stages where the clock is paused"""
     version: int = 1
     """Version for optimistic concurrency; sent back as ETag, expected in If-Match"""
 
@@ -1403,7 +1403,7 @@ class ImportReport(Model):
     unlinked: int = 0
     """Tickets whose customer email matched no customer"""
     seconds: float = 0.0
-    """Time taken"""
+    """Seconds taken"""
 
     @property
     def ok(self) -> bool:
@@ -1878,7 +1878,7 @@ class ViewFilter(Input):
     assignee_id: int | None = None
     """The agent, with assignee `agent`"""
     priorities: list[int] = Field(default_factory=list)
-    """Empty: any priority"""
+    """Priorities 0-3 (empty: any priority)"""
     tags: list[str] = Field(default_factory=list)
     """Tags the ticket must all have"""
     project_id: int | None = None
