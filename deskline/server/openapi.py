@@ -194,20 +194,29 @@ def document_statuses(doc: dict[str, Any]) -> dict[str, Any]:
             for code, why in statuses.items():
                 entry = responses.setdefault(str(code), {"description": why})
                 entry["description"] = entry.get("description") or why
-            for code, entry in responses.items():
-                if entry.get("description") == "Successful Response" and code in SUCCESS:
-                    entry["description"] = SUCCESS[code]
-                if code[0] in "45":  # every refusal is a problem, whoever declared it
-                    entry["content"] = {PROBLEM: {"schema": _ref()}}
-                if code == "401":
-                    entry.setdefault("headers", {}).update(AUTHENTICATE)
-                if code.startswith("2") and api and method != "get":
-                    entry.setdefault("headers", {}).update(REPLAYED)
-                if code in ("429", "503") and api:
-                    entry.setdefault("headers", {}).update(RETRY_AFTER)
-                if code.startswith("2") and _answer_schema(entry) in versioned:
-                    entry.setdefault("headers", {}).update(ETAG)
+            _headers(responses, api=api, write=method != "get", versioned=versioned)
     return doc
+
+
+def _headers(responses: dict[str, Any], *, api: bool, write: bool,
+             versioned: set[str]) -> None:
+    """Every refusal a problem (whoever declared it), and the headers each answer carries."""
+    for code, entry in responses.items():
+        if entry.get("description") == "Successful Response" and code in SUCCESS:
+            entry["description"] = SUCCESS[code]
+        headers: dict[str, Any] = {}
+        if code[0] in "45":
+            entry["content"] = {PROBLEM: {"schema": _ref()}}
+        if code == "401":
+            headers |= AUTHENTICATE
+        if code in ("429", "503") and api:
+            headers |= RETRY_AFTER
+        if code.startswith("2") and api and write:
+            headers |= REPLAYED
+        if code.startswith("2") and _answer_schema(entry) in versioned:
+            headers |= ETAG
+        if headers:
+            entry.setdefault("headers", {}).update(headers)
 
 
 def _summarize(op: dict[str, Any]) -> None:
@@ -225,11 +234,11 @@ def _describe_parameters(op: dict[str, Any]) -> None:
         if param.get("description"):
             continue
         where, name = param.get("in", ""), param.get("name", "")
-        if where == "query" and name in fields and "description" in fields[name]:
+        key = (where, name.lower() if where == "header" else name)
+        if where == "query" and "description" in fields.get(name, {}):
             param["description"] = fields[name]["description"]
-        elif (where, name.lower() if where == "header" else name) in PARAMETERS:
-            param["description"] = PARAMETERS[where, name.lower() if where == "header"
-                                              else name]
+        elif key in PARAMETERS:
+            param["description"] = PARAMETERS[key]
 
 
 def _answer_schema(entry: dict[str, Any]) -> str:
