@@ -82,7 +82,8 @@ EVERY = {
     503: "the database is busy; Retry-After says when to try again",
 }
 WRITES = {
-    409: "clashes with what is there (a duplicate; a merged or closed ticket)",
+    409: "clashes with what is there (a name or alias taken, a record still in use, a "
+         "merged or closed ticket)",
     413: "request body too large",
 }
 VERSIONED = {

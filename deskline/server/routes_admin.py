@@ -54,14 +54,14 @@ from deskline.server.schemas import (
     TagRenameBody,
 )
 
-# The problems an administration route may answer besides those of every route.
+# The problems an administration route may answer besides those of every route (409,
+# on writes only, comes with every write: `openapi.WRITES`).
 ADMIN_RESPONSES: dict[int | str, dict] = {
-    code: {"description": title, "content": {PROBLEM: {}}} for code, title in (
-        (403, "only an admin may change this"), (409, "a name or alias already taken, or "
-                                                      "the record is still in use"))}
+    403: {"description": "only an admin may change this", "content": {PROBLEM: {}}}}
 VERSIONED_RESPONSES: dict[int | str, dict] = {
     **ADMIN_RESPONSES,
     **{code: {"description": title, "content": {PROBLEM: {}}} for code, title in (
+        (409, "a name or alias already taken, or the record is still in use"),
         (412, "stale If-Match: changed since read (current_version says to what)"),
         (428, "If-Match missing"))}}
 

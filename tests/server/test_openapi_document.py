@@ -114,6 +114,7 @@ def test_the_headers_are_documented_where_they_apply(doc: dict[str, Any]) -> Non
                 assert "Idempotent-Replayed" in headers, (oid, code)
         if path.startswith("/api/v1/"):
             assert "429" in responses and "503" in responses, oid
+            assert ("409" in responses) == (method != "get"), oid  # a read clashes with nothing
     assert "503" in doc["paths"]["/readyz"]["get"]["responses"]
     attachment = doc["paths"]["/api/v1/attachments/{attachment_id}"]["get"]["responses"]
     assert "Deskline-Attachment" in attachment["200"]["headers"]
