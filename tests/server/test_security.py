@@ -262,6 +262,7 @@ def test_failed_logins_and_token_creation_are_throttled(demo_template: Path,
             made = [c.post("/tokens", json={"label": "cli", "expires_days": 1})
                     for _ in range(3)]
             assert [m.status_code for m in made] == [201, 201, 429]
+            assert int(made[2].headers["retry-after"]) >= 1
             fresh = made[0].json()["token"]
             assert httpx.get(server.url + "/api/v1/me",
                              headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
