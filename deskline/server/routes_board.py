@@ -66,8 +66,8 @@ def routes(api: Api) -> APIRouter:
                      limit: int = Query(50, description="Hits at most, 1 to 200")) -> Response:
         """Search tickets
 
-        Tickets the caller may see whose number, customer email, subject or messages match `q`,
-        best first, with what matched and a snippet."""
+        Tickets the caller may see whose number, customer email, subject or messages match
+        `q`, each with what matched and a snippet of the text around it."""
         return await run(request, lambda s: s.search(q, limit))
 
     @r.get("/reports", operation_id="getReport", response_model=Report, tags=["reports"],

@@ -28,9 +28,10 @@ def routes(api: Api) -> APIRouter:
     async def bulk_apply(request: Request, data: BulkRequest) -> Response:
         """Apply a bulk action
 
-        Assign, move, set priority, tag, close, archive or merge many tickets, each ticket in
-        its own transaction; a ticket changed since the version named is skipped. Agents only.
-        Answers the outcome."""
+        Assign, move, set the priority, add or remove a tag, close, archive or merge many
+        tickets in one transaction; a ticket changed since the version named, or not visible,
+        is skipped and listed. It becomes the caller's last bulk action, which
+        `undoBulkAction` takes back (a merge excepted). Answers the outcome."""
         return await run(request, lambda s: s.bulk_apply(data))
 
     @r.post("/tickets/bulk/undo", operation_id="undoBulkAction",
@@ -38,8 +39,9 @@ def routes(api: Api) -> APIRouter:
     async def bulk_undo(request: Request) -> Response:
         """Undo the caller's last bulk action
 
-        Puts back what the caller's last bulk action changed, where nobody changed it since
-        (merges cannot be undone). Answers the outcome."""
+        Puts back each ticket of the caller's last bulk action that is still as that action
+        left it; the others (changed since, no longer visible) are listed. Merges cannot be
+        undone. Agents only. Answers the outcome."""
         return await run(request, lambda s: s.undo_last_bulk())
 
     return r

@@ -93,7 +93,8 @@ def routes(api: Api) -> APIRouter:
 
         Opens a ticket in a team (in its first stage unless `stage_id` says another), assigned by
         the team's automatic assignment unless `assignee_id` is given. Portal accounts open
-        tickets for their own customer. Answers the ticket with its ETag."""
+        tickets for their own customer and cannot set the assignee, stage, priority or
+        organization. Answers the ticket with its ETag."""
         return await run(request, lambda s: s.create_ticket(data), status=201)
 
     @r.patch("/tickets/{ticket_id}", operation_id="updateTicket",
@@ -156,7 +157,8 @@ def routes(api: Api) -> APIRouter:
     async def follow(request: Request, ticket_id: int, data: FollowBody) -> Response:
         """Follow or stop following a ticket
 
-        Followers are notified of replies and changes. Answers the ticket."""
+        An agent who follows a ticket is notified when the customer writes on it. Answers the
+        ticket."""
         return await run(request, lambda s: s.follow_ticket(ticket_id, data.following))
 
     @r.post("/tickets/{ticket_id}/archive", operation_id="archiveTicket",
@@ -239,8 +241,9 @@ def routes(api: Api) -> APIRouter:
                            if_match: str | None = Header(None)) -> Response:
         """Close one's own ticket
 
-        For portal customers, where their team lets customers close their tickets: moves it to
-        the team's closing stage. Needs If-Match; answers the ticket with its new ETag."""
+        Into the team's closing stage. A portal customer closes only their own tickets, and
+        only where the team lets customers close them; agents close any ticket they see.
+        Needs If-Match; answers the ticket with its new ETag."""
         return await versioned(request, ticket_id, if_match,
                                lambda s, v: s.close_my_ticket(ticket_id, v))
 
@@ -249,8 +252,9 @@ def routes(api: Api) -> APIRouter:
     async def rate_ticket(request: Request, ticket_id: int, data: RatingCreate) -> Response:
         """Rate a closed ticket
 
-        The customer's answer (satisfied, okay, dissatisfied) and comment on a closed ticket;
-        the answer goes into the chatter. Answers the ticket."""
+        The customer's answer (satisfied, okay, dissatisfied) and comment on a closed ticket,
+        recorded in the chatter. A portal customer rates their own tickets; an agent may
+        record an answer given another way. Answers the ticket."""
         return await run(request, lambda s: s.rate_ticket(ticket_id, data))
 
     return r

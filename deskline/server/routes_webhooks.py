@@ -87,7 +87,9 @@ def routes(api: Api) -> APIRouter:
     async def redeliver(request: Request, delivery_id: int) -> Response:
         """Deliver an event again
 
-        Admins only. Queues the delivery again. Answers it."""
+        Admins only. A delivered or failed delivery is queued again, due now, with the same
+        delivery id and body (a receiver that kept it sees a duplicate and may skip it).
+        Answers the delivery."""
         return await run(request, lambda s: s.redeliver_webhook(delivery_id))
 
     @r.post("/tickets/{ticket_id}/hand-off", operation_id="handOffTicket",
