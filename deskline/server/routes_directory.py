@@ -47,7 +47,8 @@ def routes(api: Api) -> APIRouter:
         """List teams
 
         The teams the caller may see (private teams only for their members and followers), with
-        their stages, members and settings."""
+        their stages, members and settings; a portal account gets the public teams' names and
+        descriptions only."""
         return await run(request, lambda s: s.list_teams())
 
     @r.get("/stages", operation_id="listStages", response_model=list[Stage], tags=["directory"])
@@ -72,7 +73,7 @@ def routes(api: Api) -> APIRouter:
                         unassigned: bool = False) -> Response:
         """List customers
 
-        Customers by name, in cursor pages; `text` searches name and email address,
+        Customers by id, in cursor pages; `text` searches name and email address,
         `organization_id` and `project_id` narrow to an organization or project, `unassigned` to
         customers without an organization. For agents only."""
         return await run(request, lambda s: s.list_customers(
