@@ -25,8 +25,8 @@ def routes(api: Api) -> APIRouter:
         return Response(to_json({"status": "ok"}), media_type="application/json")
 
     @r.get("/readyz", operation_id="getReadiness",
-           responses={503: {"description": "not ready: the database cannot be "
-                                                     "read or its schema is not current"}})
+           responses={503: {"description": "not ready: the database cannot be read or its "
+                                           "schema is not current"}})
     async def readyz() -> Response:
         """Check that the server can serve requests
 
