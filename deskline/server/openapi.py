@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from deskline.models import BoardFilter, ReportFilter, TicketListFilter
 from deskline.server.api import VERSIONED as VERSIONED_MODELS
 from deskline.server.problems import PROBLEM
+from deskline.server.schemas import ServerEvent
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -167,7 +168,11 @@ def _ref() -> dict:
 def document_statuses(doc: dict[str, Any]) -> dict[str, Any]:
     """Add the statuses, headers, tags, summaries and the Problem schema to a generated
     document."""
-    doc.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    # the event stream's `data`, which FastAPI cannot see inside the stream
+    schemas["ServerEvent"] = ServerEvent.model_json_schema(
+        ref_template="#/components/schemas/{model}")
     doc["tags"] = [{"name": name, "description": text} for name, text in TAGS.items()]
     versioned = {model.__name__ for model in VERSIONED_MODELS}
     for path, item in doc.get("paths", {}).items():

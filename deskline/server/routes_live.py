@@ -51,8 +51,9 @@ def routes(api: Api) -> APIRouter:
         return answer
 
     @r.get("/events", operation_id="streamEvents", tags=["live"], response_class=StreamingResponse,
-           responses={200: {"content": {"text/event-stream": {}},
-                            "description": "Server-Sent Events: `data` is {type, id, version}"}})
+           responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+                            "description": "Server-Sent Events; each event's `data` is a "
+                                           "ServerEvent (see the schemas) as JSON"}})
     async def events(request: Request,
                      last_event_id: str | None = Header(None)) -> StreamingResponse:
         """Stream live events

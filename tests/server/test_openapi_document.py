@@ -117,6 +117,7 @@ def test_the_headers_are_documented_where_they_apply(doc: dict[str, Any]) -> Non
             assert ("409" in responses) == (method != "get"), oid  # a read clashes with nothing
     assert "503" in doc["paths"]["/readyz"]["get"]["responses"]
     assert doc["paths"]["/healthz"]["get"]["security"] == []  # no token
+    assert "ServerEvent" in doc["components"]["schemas"]  # the event stream's data
     attachment = doc["paths"]["/api/v1/attachments/{attachment_id}"]["get"]["responses"]
     assert "Deskline-Attachment" in attachment["200"]["headers"]
 
