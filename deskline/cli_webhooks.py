@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from deskline.cli_admin.common import print_list, refusals
+from deskline.cli_admin.common import print_list, refusals, row
 from deskline.cli_options import json_line
 
 COMMANDS = ("webhook", "ticket")
@@ -99,15 +99,12 @@ def _events(values: list[str] | None, error) -> list[str] | None:
 
 
 def _row(endpoint) -> str:
-    from deskline.text import plain
-
     flags = [name for name, on in (("internal", endpoint.allow_internal),
                                    ("private", endpoint.allow_private),
                                    ("disabled", not endpoint.active)) if on]
-    fields = [str(endpoint.id), endpoint.url, ",".join(e.value for e in endpoint.events),
-              ",".join(flags) or "-", f"{endpoint.queued} queued", f"{endpoint.failed} failed",
-              endpoint.description]
-    return "\t".join(plain(f, one_line=True) for f in fields)
+    return row(endpoint.id, endpoint.url, ",".join(e.value for e in endpoint.events),
+               ",".join(flags) or "-", f"{endpoint.queued} queued",
+               f"{endpoint.failed} failed", endpoint.description, blank="")
 
 
 def _add(svc, args, error) -> int:
@@ -149,14 +146,11 @@ def _delete(svc, args, _error) -> int:
 
 
 def _delivery_row(d) -> str:
-    from deskline.text import plain
-
     when = d.last_attempt_at or d.created_at
     ticket = f"#{d.ticket_number}" if d.ticket_number else f"ticket {d.ticket_id} (deleted)"
-    fields = [str(d.id), d.delivery_id, d.event, ticket, d.status.value,
-              str(d.response_code or "-"), f"{d.attempts} attempts",
-              when.isoformat(timespec="seconds"), d.error or ""]
-    return "\t".join(plain(f, one_line=True) for f in fields)
+    return row(d.id, d.delivery_id, d.event, ticket, d.status.value, d.response_code or "-",
+               f"{d.attempts} attempts", when.isoformat(timespec="seconds"), d.error,
+               blank="")
 
 
 def _log(svc, args, _error) -> int:

@@ -95,9 +95,11 @@ def agent_ids(svc, keys: list[str] | None, error, flag: str) -> list[int] | None
     return [find_agent(svc, key, error, flag).id for key in keys]
 
 
-def row(*fields: object) -> str:
-    """A tab-separated line of text from outside, safe for the terminal."""
-    return "\t".join(plain("-" if f is None or f == "" else f, one_line=True) for f in fields)
+def row(*fields: object, blank: str = "-") -> str:
+    """A tab-separated line of text from outside, safe for the terminal; an empty or
+    missing field shows as `blank`."""
+    return "\t".join(plain(blank if f is None or f == "" else f, one_line=True)
+                     for f in fields)
 
 
 def say(text: str) -> None:
