@@ -13,6 +13,14 @@ from deskline.access import Scope
 from deskline.clock import to_db
 from deskline.store.tickets import _int_list, text_filter_sql
 
+# sort name -> the columns of the ORDER BY (all descending, or all ascending) and of the
+# keyset after the last row shown; a saved view is "updated", newest first
+SORTS: dict[str, tuple[str, ...]] = {
+    "updated": ("t.updated_at", "t.id"),
+    "created": ("t.created_at", "t.id"),
+    "priority": ("t.priority", "t.created_at", "t.id"),
+}
+
 
 class Where:
     """The clauses of a WHERE, joined by AND, and their values in order."""
@@ -81,8 +89,15 @@ def words(w: Where, text: str | None) -> None:
         w.clauses.append(text_filter_sql(text, w.params))
 
 
-def after(w: Where, keys: Sequence[str], values: Sequence | None, ascending: bool = False) -> None:
-    """Beyond the keyset `values` of the last row shown, in the order of `keys`."""
+def after(w: Where, sort: str, values: Sequence | None, ascending: bool = False) -> None:
+    """Beyond the keyset `values` (the sort's columns) of the last row shown."""
     if values is not None:
+        keys = SORTS[sort]
         w.add(f"({', '.join(keys)}) {'>' if ascending else '<'}"
               f" ({', '.join('?' * len(keys))})", *values)
+
+
+def order_by(sort: str, ascending: bool = False) -> str:
+    """The ORDER BY of the sort, newest (or most urgent) first unless `ascending`."""
+    direction = "ASC" if ascending else "DESC"
+    return ", ".join(f"{k} {direction}" for k in SORTS[sort])

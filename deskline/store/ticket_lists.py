@@ -32,13 +32,6 @@ _FIELDS = ("id", "number", "subject", "description", "team_id", "stage_id", "ass
            "closed_at", "sla_deadline", "sla_status", "rating", "version", "merged_into",
            "split_from", "archived", "message_count")
 
-# sort name -> the columns of the ORDER BY (all descending, or all ascending) and of the
-# keyset after the last row shown
-SORTS: dict[str, tuple[str, ...]] = {
-    "updated": ("t.updated_at", "t.id"),
-    "created": ("t.created_at", "t.id"),
-    "priority": ("t.priority", "t.created_at", "t.id"),
-}
 # sort name -> (the index walked in that order over all tickets, over one team's)
 SORT_INDEXES = {
     "updated": ("ix_tickets_updated_all", "ix_tickets_team_updated"),
@@ -109,16 +102,15 @@ class TicketListQueries:
     def ticket_list(self, scope: Scope, f: TicketListFilter, after: Sequence | None,
                     limit: int) -> list[TicketSummary]:
         """A page of the filtered list in `f.sort` order (descending unless `f.order` is
-        "asc"), by keyset: `after` holds the sort columns of the last row shown (`SORTS`)."""
+        "asc"), by keyset: `after` holds the sort's columns of the last row shown
+        (`ticket_filters.SORTS`)."""
         common_tag = bool(f.tag) and self._tag_count(f.tag or "") > COMMON_TAG
         w = _list_where(scope, f, common_tag)
-        keys = SORTS[f.sort]
-        filters.after(w, keys, after, ascending=f.order == "asc")
-        direction = "ASC" if f.order == "asc" else "DESC"
-        order = ", ".join(f"{k} {direction}" for k in keys)
+        filters.after(w, f.sort, after, ascending=f.order == "asc")
         rows = self.conn.execute(
             f"SELECT {_summary_columns(scope)} FROM tickets t{_sort_index(f, common_tag)}"
-            f"{_SUMMARY_FROM} WHERE {w.sql()} ORDER BY {order} LIMIT ?",
+            f"{_SUMMARY_FROM} WHERE {w.sql()}"
+            f" ORDER BY {filters.order_by(f.sort, f.order == 'asc')} LIMIT ?",
             [*w.params, limit],
         ).fetchall()
         return [_summary(r) for r in rows]

@@ -105,14 +105,15 @@ class ViewQueries:
                   after: tuple[str, int] | None, limit: int) -> list[ViewRow]:
         """A page of the tickets `f` keeps, newest change first."""
         w = _view_where(scope, f, cutoffs)
-        filters.after(w, ("t.updated_at", "t.id"), after)
+        filters.after(w, "updated", after)
+        order = filters.order_by("updated")
         # The page's ids first, then their names: joining agents, customers, teams and
         # stages for every match before the sort cost more than the query itself when
         # the planner starts from the words (thousands of matches).
         rows = self.conn.execute(
             f"SELECT {_ROW_COLUMNS} FROM (SELECT t.id FROM tickets t"
-            f" WHERE {w.sql()} ORDER BY t.updated_at DESC, t.id DESC LIMIT ?) p"
-            f", {_ROW_FROM} WHERE t.id = p.id ORDER BY t.updated_at DESC, t.id DESC",
+            f" WHERE {w.sql()} ORDER BY {order} LIMIT ?) p"
+            f", {_ROW_FROM} WHERE t.id = p.id ORDER BY {order}",
             [*w.params, limit]).fetchall()
         return [_row(r) for r in rows]
 
