@@ -55,18 +55,17 @@ def run(args: argparse.Namespace, open_service, error) -> int:
 
 
 def _list(svc, args: argparse.Namespace) -> int:
-    from deskline.cli_admin.common import json_lines, row
+    from deskline.cli_admin.common import print_list, row
 
     page = svc.notifications(unread=getattr(args, "unread", False),
                              order="unread" if getattr(args, "unread_first", False)
                              else "newest", limit=getattr(args, "limit", 50))
-    if getattr(args, "json", False):
-        json_lines(page.items)
+    as_json = getattr(args, "json", False)
+    print_list(page.items, as_json, lambda n: row(
+        n.id, "unread" if n.read_at is None else "read", f"{n.created_at:%Y-%m-%d %H:%M}",
+        n.kind.value, f"#{n.ticket_number}", n.text))
+    if as_json:
         return 0
-    for n in page.items:
-        print(row(n.id, "unread" if n.read_at is None else "read",
-                  f"{n.created_at:%Y-%m-%d %H:%M}", n.kind.value, f"#{n.ticket_number}",
-                  n.text))
     count = svc.unread_notifications().unread
     print(f"{count} unread" + (" (more: raise --limit)" if page.next_cursor else ""))
     return 0

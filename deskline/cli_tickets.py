@@ -135,9 +135,9 @@ def run(args: argparse.Namespace, calls, error) -> int:
 
 
 def _text_line(ticket, team: str, stage: str) -> str:
+    from deskline.cli_admin.common import row
     from deskline.models import PRIORITY_LABELS
-    from deskline.text import plain
 
-    fields = [f"#{ticket.number}", team, stage, PRIORITY_LABELS[ticket.priority],
-              ticket.assignee_name or "-", ticket.customer_name or "-", ticket.subject]
-    return "\t".join(plain(f, one_line=True) for f in fields) + "\n"
+    return row(f"#{ticket.number}", team, stage, PRIORITY_LABELS[ticket.priority],
+               ticket.assignee_name or "-", ticket.customer_name or "-", ticket.subject,
+               blank="") + "\n"

@@ -4,9 +4,8 @@ argparse only at import time; the handler imports the engine when it runs."""
 from __future__ import annotations
 
 import argparse
-import sys
 
-from deskline.cli_options import agent_named, json_line, named
+from deskline.cli_options import agent_named, named
 
 COMMANDS = ("view",)
 PRIORITIES = {"low": 0, "medium": 1, "high": 2, "urgent": 3}
@@ -84,14 +83,11 @@ def _run(svc, args: argparse.Namespace, error) -> int:
         view = svc.create_view(SavedViewCreate(name=args.name, filter=_filter(svc, args, error)))
         print(f"View {view.id} saved: {_one_line(view.name)}")
     elif args.view_command == "list":
+        from deskline.cli_admin.common import print_list, row
         from deskline.models import VIEW_COUNT_CAP
 
-        for view in svc.list_views(counts=True):
-            if args.json:
-                sys.stdout.write(json_line(view.model_dump(mode="json")))
-            else:
-                more = "+" if (view.count or 0) >= VIEW_COUNT_CAP else ""
-                print(f"{view.id}\t{_one_line(view.name)}\t{view.count}{more}")
+        print_list(svc.list_views(counts=True), args.json, lambda v: row(
+            v.id, v.name, f"{v.count}{'+' if (v.count or 0) >= VIEW_COUNT_CAP else ''}"))
     elif args.view_command == "show":
         _show(svc, named(svc.list_views(), args.view, "view", error), args)
     else:
@@ -123,20 +119,16 @@ def _filter(svc, args: argparse.Namespace, error):
 
 
 def _show(svc, view, args: argparse.Namespace) -> None:
+    from deskline.cli_admin.common import print_list, row
     from deskline.models import PRIORITY_LABELS
 
     cursor, shown = None, 0
     while shown < args.limit:
         page = svc.view_tickets(view.id, cursor, min(200, args.limit - shown))
-        for row in page.items:
-            shown += 1
-            if args.json:
-                sys.stdout.write(json_line(row.model_dump(mode="json")))
-            else:
-                fields = [f"#{row.number}", row.team_name, row.stage_name,
-                          PRIORITY_LABELS[row.priority], row.assignee_name or "-",
-                          row.updated_at.strftime("%Y-%m-%d %H:%M"), row.subject]
-                print("\t".join(_one_line(f) for f in fields))
+        shown += len(page.items)
+        print_list(page.items, args.json, lambda r: row(
+            f"#{r.number}", r.team_name, r.stage_name, PRIORITY_LABELS[r.priority],
+            r.assignee_name, r.updated_at.strftime("%Y-%m-%d %H:%M"), r.subject))
         if page.next_cursor is None:
             break
         cursor = page.next_cursor

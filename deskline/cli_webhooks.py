@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from deskline.cli_admin.common import refusals
+from deskline.cli_admin.common import print_list, refusals, row
 from deskline.cli_options import json_line
 
 COMMANDS = ("webhook", "ticket")
@@ -99,15 +99,12 @@ def _events(values: list[str] | None, error) -> list[str] | None:
 
 
 def _row(endpoint) -> str:
-    from deskline.text import plain
-
     flags = [name for name, on in (("internal", endpoint.allow_internal),
                                    ("private", endpoint.allow_private),
                                    ("disabled", not endpoint.active)) if on]
-    fields = [str(endpoint.id), endpoint.url, ",".join(e.value for e in endpoint.events),
-              ",".join(flags) or "-", f"{endpoint.queued} queued", f"{endpoint.failed} failed",
-              endpoint.description]
-    return "\t".join(plain(f, one_line=True) for f in fields) + "\n"
+    return row(endpoint.id, endpoint.url, ",".join(e.value for e in endpoint.events),
+               ",".join(flags) or "-", f"{endpoint.queued} queued",
+               f"{endpoint.failed} failed", endpoint.description, blank="")
 
 
 def _add(svc, args, error) -> int:
@@ -120,20 +117,15 @@ def _add(svc, args, error) -> int:
         url=args.url, events=events, description=args.description,
         allow_internal=args.allow_internal, allow_private=args.allow_private,
         active=not args.disabled))
-    if args.json:
-        sys.stdout.write(json_line(created.model_dump(mode="json")))
-    else:
-        sys.stdout.write(_row(created))
+    print_list([created], args.json, _row)
+    if not args.json:
         print(f"Signing secret (shown only now; keep it where the receiver can read it): "
               f"{created.secret}")
     return 0
 
 
 def _list(svc, args, _error) -> int:
-    for endpoint in svc.list_webhooks():
-        sys.stdout.write(json_line(endpoint.model_dump(mode="json")) if args.json
-                         else _row(endpoint))
-    return 0
+    return print_list(svc.list_webhooks(), args.json, _row)
 
 
 def _edit(svc, args, error) -> int:
@@ -144,9 +136,7 @@ def _edit(svc, args, error) -> int:
               "allow_private": args.allow_private, "active": args.active}
     endpoint = svc.update_webhook(args.id, WebhookEndpointUpdate(
         **{k: v for k, v in values.items() if v is not None}))
-    sys.stdout.write(json_line(endpoint.model_dump(mode="json")) if args.json
-                     else _row(endpoint))
-    return 0
+    return print_list([endpoint], args.json, _row)
 
 
 def _delete(svc, args, _error) -> int:
@@ -156,28 +146,20 @@ def _delete(svc, args, _error) -> int:
 
 
 def _delivery_row(d) -> str:
-    from deskline.text import plain
-
     when = d.last_attempt_at or d.created_at
     ticket = f"#{d.ticket_number}" if d.ticket_number else f"ticket {d.ticket_id} (deleted)"
-    fields = [str(d.id), d.delivery_id, d.event, ticket, d.status.value,
-              str(d.response_code or "-"), f"{d.attempts} attempts",
-              when.isoformat(timespec="seconds"), d.error or ""]
-    return "\t".join(plain(f, one_line=True) for f in fields) + "\n"
+    return row(d.id, d.delivery_id, d.event, ticket, d.status.value, d.response_code or "-",
+               f"{d.attempts} attempts", when.isoformat(timespec="seconds"), d.error,
+               blank="")
 
 
 def _log(svc, args, _error) -> int:
     page = svc.webhook_deliveries(args.id, limit=args.limit)
-    for d in page.items:
-        sys.stdout.write(json_line(d.model_dump(mode="json")) if args.json
-                         else _delivery_row(d))
-    return 0
+    return print_list(page.items, args.json, _delivery_row)
 
 
 def _redeliver(svc, args, _error) -> int:
-    d = svc.redeliver_webhook(args.id)
-    sys.stdout.write(json_line(d.model_dump(mode="json")) if args.json else _delivery_row(d))
-    return 0
+    return print_list([svc.redeliver_webhook(args.id)], args.json, _delivery_row)
 
 
 _ACTIONS = {"add": _add, "list": _list, "edit": _edit, "delete": _delete, "log": _log,
@@ -208,8 +190,5 @@ def _hand_off(args, open_service, error) -> int:
     with refusals(error, _NAMES):
         ticket = svc.get_ticket_by_number(args.number)
         ticket = svc.hand_off(ticket.id, ticket.version, args.note)
-    if args.json:
-        sys.stdout.write(json_line(ticket.model_dump(mode="json")))
-    else:
-        print(f"Handed #{ticket.number} to sales; the ticket is archived.")
-    return 0
+    return print_list([ticket], args.json,
+                      lambda t: f"Handed #{t.number} to sales; the ticket is archived.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,19 @@ ALICE = "alice.martin@deskline.example"  # agent: Customer Care and Billing
 DMITRI = "dmitri.tanaka@deskline.example"  # agent: Customer Care and Platform Escalations
 JONAS = "jonas.larsen@deskline.example"  # agent: Onboarding only; cannot see private teams
 PORTAL = "alice.martin.0+portal@post.example"  # portal account of the first customer
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = FIXED_NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
 
 
 @pytest.fixture(scope="session")

@@ -99,7 +99,7 @@ def _add(svc, args, error) -> int:
 
 
 def _edit(svc, args, error) -> int:
-    from deskline.cli_admin.common import changed_fields, say
+    from deskline.cli_admin.common import changed_fields, say_changes
     from deskline.cli_admin.setup import _body as read_body  # --body or --body-file
     from deskline.models import CannedReplyUpdate
 
@@ -107,24 +107,16 @@ def _edit(svc, args, error) -> int:
     values = {"name": args.name, "body": read_body(args, error)}
     after = svc.update_canned_reply(reply.id, CannedReplyUpdate(
         **{k: v for k, v in values.items() if v is not None}))
-    changes = changed_fields(reply, after)
-    say(f"Changed canned reply {after.name}: {', '.join(changes)}." if changes
-        else f"Canned reply {after.name} already was so; nothing changed.")
+    say_changes("canned reply", after.name, changed_fields(reply, after))
     return 0
 
 
 def _list(svc, args, error) -> int:
-    from deskline.cli_admin.common import json_lines, row
+    from deskline.cli_admin.common import print_list, row
 
-    team_id = _team_id(svc, args)
-    replies = svc.list_canned_replies(team_id=team_id)
-    if args.json:
-        json_lines(replies)
-        return 0
-    for reply in replies:
-        first = next(iter(reply.body.splitlines()), "")
-        print(row(reply.id, reply.name, reply.team_name or "personal", first))
-    return 0
+    replies = svc.list_canned_replies(team_id=_team_id(svc, args))
+    return print_list(replies, args.json, lambda r: row(
+        r.id, r.name, r.team_name or "personal", next(iter(r.body.splitlines()), "")))
 
 
 def _delete(svc, args, error) -> int:

@@ -4,12 +4,15 @@ lists from the command line, names or ids, and output as text or JSON lines."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TypeVar
 
 from deskline.cli_options import find_named, json_line
 from deskline.errors import DesklineError
 from deskline.text import plain
+
+T = TypeVar("T")
 
 # The service's field names as the options that set them, so a refusal names what the
 # person typed.
@@ -92,9 +95,11 @@ def agent_ids(svc, keys: list[str] | None, error, flag: str) -> list[int] | None
     return [find_agent(svc, key, error, flag).id for key in keys]
 
 
-def row(*fields: object) -> str:
-    """A tab-separated line of text from outside, safe for the terminal."""
-    return "\t".join(plain("-" if f is None or f == "" else f, one_line=True) for f in fields)
+def row(*fields: object, blank: str = "-") -> str:
+    """A tab-separated line of text from outside, safe for the terminal; an empty or
+    missing field shows as `blank`."""
+    return "\t".join(plain(blank if f is None or f == "" else f, one_line=True)
+                     for f in fields)
 
 
 def say(text: str) -> None:
@@ -112,8 +117,27 @@ def json_lines(models: Sequence, extra=None) -> None:
     out.flush()
 
 
+def print_list(models: Sequence[T], as_json: bool, line: Callable[[T], str],
+               extra: Callable[[T], dict] | None = None) -> int:
+    """A list command's output: JSON lines (`--json`), else `line(model)` for each; its
+    exit code."""
+    if as_json:
+        json_lines(models, extra)
+    else:
+        for model in models:
+            print(line(model))
+    return 0
+
+
 SHOWN = {"email_alias": "alias", "calendar": "working hours", "auto_close_days":
          "auto-close days", "customers_may_close": "customers may close"}
+
+
+def say_changes(what: str, name: str, changes: Sequence[str]) -> None:
+    """The summary of an edit of `what` (a team, an agent…): the fields that changed, or
+    that nothing did."""
+    say(f"Changed {what} {name}: {', '.join(changes)}." if changes
+        else f"{what[:1].upper()}{what[1:]} {name} already was so; nothing changed.")
 
 
 def changed_fields(before, after) -> list[str]:

@@ -12,10 +12,11 @@ from deskline.cli_admin.common import (
     find_agent,
     find_all,
     items,
-    json_lines,
+    print_list,
     refusals,
     row,
     say,
+    say_changes,
 )
 
 
@@ -121,13 +122,9 @@ def _agent_list(args, open_service, error) -> int:
         store.close()
     if agents is None:
         agents = open_service(args).list_agents()
-    if args.json:
-        json_lines(agents)
-        return 0
-    for agent in agents:
-        print(row(agent.id, agent.email, agent.name, agent.role.value,
-                  "active" if agent.active else "inactive", _time_off_text(agent)))
-    return 0
+    return print_list(agents, args.json, lambda a: row(
+        a.id, a.email, a.name, a.role.value, "active" if a.active else "inactive",
+        _time_off_text(a)))
 
 
 def _agent_edit(svc, args, error) -> int:
@@ -146,8 +143,7 @@ def _agent_edit(svc, args, error) -> int:
         svc.set_agent_teams(agent.id, [t.id for t in teams])
         if before != sorted(t.name for t in teams):
             changes.append("teams")
-    say(f"Changed agent {after.email}: {', '.join(changes)}." if changes
-        else f"Agent {after.email} already was so; nothing changed.")
+    say_changes("agent", after.email, changes)
     return 0
 
 
@@ -204,12 +200,9 @@ def _agent_timeoff_remove(svc, args, error) -> int:
 def _agent_timeoff_list(svc, args, error) -> int:
     agent = find_agent(svc, args.email, error, "AGENT")
     periods = sorted(agent.time_off, key=lambda p: p.start)
-    if args.json:
-        json_lines(periods, lambda _p: {"agent": agent.email})
-        return 0
-    for p in periods:
-        print(row(p.id, f"{p.start:%Y-%m-%d %H:%M}", f"{p.end:%Y-%m-%d %H:%M}", "UTC"))
-    return 0
+    return print_list(periods, args.json, lambda p: row(
+        p.id, f"{p.start:%Y-%m-%d %H:%M}", f"{p.end:%Y-%m-%d %H:%M}", "UTC"),
+        lambda _p: {"agent": agent.email})
 
 
 # --- organizations and projects ---------------------------------------------------------
@@ -232,20 +225,13 @@ def _org_edit(svc, args, error) -> int:
     if args.domain is not None:
         values["domain"] = args.domain.strip() or None
     after = svc.update_organization(org.id, OrganizationUpdate(**values))
-    changes = changed_fields(org, after)
-    say(f"Changed organization {after.name}: {', '.join(changes)}." if changes
-        else f"Organization {after.name} already was so; nothing changed.")
+    say_changes("organization", after.name, changed_fields(org, after))
     return 0
 
 
 def _org_list(svc, args, error) -> int:
-    orgs = svc.list_organizations()
-    if args.json:
-        json_lines(orgs)
-        return 0
-    for org in orgs:
-        print(row(org.id, org.name, org.domain))
-    return 0
+    return print_list(svc.list_organizations(), args.json,
+                      lambda org: row(org.id, org.name, org.domain))
 
 
 def _org_delete(svc, args, error) -> int:
@@ -280,21 +266,16 @@ def _project_edit(svc, args, error) -> int:
     if args.organization is not None:
         values["organization_id"] = _organization_id(svc, args.organization.strip())
     after = svc.update_project(project.id, ProjectUpdate(**values))
-    changes = changed_fields(project, after)
-    say(f"Changed project {after.name}: {', '.join(changes)}." if changes
-        else f"Project {after.name} already was so; nothing changed.")
+    say_changes("project", after.name, changed_fields(project, after))
     return 0
 
 
 def _project_list(svc, args, error) -> int:
     projects = svc.list_projects()
     orgs = {o.id: o.name for o in svc.list_organizations()}
-    if args.json:
-        json_lines(projects, lambda p: {"organization": orgs.get(p.organization_id)})
-        return 0
-    for project in projects:
-        print(row(project.id, project.name, orgs.get(project.organization_id)))
-    return 0
+    return print_list(projects, args.json,
+                      lambda p: row(p.id, p.name, orgs.get(p.organization_id)),
+                      lambda p: {"organization": orgs.get(p.organization_id)})
 
 
 def _project_delete(svc, args, error) -> int:
@@ -307,13 +288,8 @@ def _project_delete(svc, args, error) -> int:
 # --- tags -------------------------------------------------------------------------------
 
 def _tag_list(svc, args, error) -> int:
-    tags = svc.list_tag_details()
-    if args.json:
-        json_lines(tags)
-        return 0
-    for tag in tags:
-        print(row(tag.id, tag.name, tag.ticket_count))
-    return 0
+    return print_list(svc.list_tag_details(), args.json,
+                      lambda tag: row(tag.id, tag.name, tag.ticket_count))
 
 
 def _tag_rename(svc, args, error) -> int:
@@ -355,13 +331,12 @@ def _audit_log(svc, args, error) -> int:
         if page.next_cursor is None:
             break
         cursor = page.next_cursor
-    if args.json:
-        json_lines(entries)
-        return 0
-    for entry in entries:
+
+    def line(entry) -> str:
         changes = "; ".join(f"{c.field}: {c.old or '-'} → {c.new or '-'}"
                             if c.old is not None else f"{c.field}: {c.new or '-'}"
                             for c in entry.changes)
-        print(row(f"{entry.at:%Y-%m-%d %H:%M:%S}", entry.actor_name, entry.kind,
-                  entry.object_name, entry.action, changes))
-    return 0
+        return row(f"{entry.at:%Y-%m-%d %H:%M:%S}", entry.actor_name, entry.kind,
+                   entry.object_name, entry.action, changes)
+
+    return print_list(entries, args.json, line)

@@ -12,9 +12,11 @@ from deskline.cli_admin.common import (
     find_all,
     items,
     json_lines,
+    print_list,
     refusals,
     row,
     say,
+    say_changes,
 )
 from deskline.models import PRIORITY_LABELS
 
@@ -132,9 +134,7 @@ def _team_edit(svc, args, error) -> int:
     if team.visibility.value == "public" and values.get("visibility") not in (None, "public"):
         removed = svc.portal_followers(team.id)
     after = svc.update_team(team.id, TeamUpdate(**values))
-    changes = changed_fields(team, after)
-    say(f"Changed team {after.name}: {', '.join(changes)}." if changes
-        else f"Team {after.name} already was so; nothing changed.")
+    say_changes("team", after.name, changed_fields(team, after))
     if values.get("visibility") not in (None, "public") and team.visibility.value == "public":
         say(f"{removed} portal follow(s) removed: the team is no longer public.")
     return 0
@@ -149,18 +149,16 @@ def _team_list(svc, args, error) -> int:
         return {"members": [agents.get(i, str(i)) for i in team.member_ids],
                 "stages": [stages.get(i, str(i)) for i in team.stage_ids]}
 
-    if args.json:
-        json_lines(teams, names)
-        return 0
-    for team in teams:
+    def line(team) -> str:
         shown = names(team)
         cal = team.calendar
         hours = f"{_clock(cal.start_hour)}-{_clock(cal.end_hour)} " \
                 f"{','.join(DAYS[d] for d in cal.days)} {cal.timezone}"
-        print(row(team.id, team.name, team.email_alias, team.visibility.value,
-                  team.assignment.value, ",".join(shown["members"]), ",".join(shown["stages"]),
-                  hours, "archived" if team.archived else "active"))
-    return 0
+        return row(team.id, team.name, team.email_alias, team.visibility.value,
+                   team.assignment.value, ",".join(shown["members"]),
+                   ",".join(shown["stages"]), hours, "archived" if team.archived else "active")
+
+    return print_list(teams, args.json, line, names)
 
 
 def _clock(hour: float) -> str:
@@ -214,9 +212,7 @@ def _stage_edit(svc, args, error) -> int:
     if teams is not None:
         values["team_ids"] = [t.id for t in teams]
     after = svc.update_stage(stage.id, StageUpdate(**values))
-    changes = changed_fields(stage, after)
-    say(f"Changed stage {after.name}: {', '.join(changes)}." if changes
-        else f"Stage {after.name} already was so; nothing changed.")
+    say_changes("stage", after.name, changed_fields(stage, after))
     return 0
 
 
@@ -230,14 +226,12 @@ def _stage_list(svc, args, error) -> int:
         return {"teams": [teams.get(i, str(i)) for i in stage.team_ids],
                 "template": templates.get(stage.template_id)}
 
-    if args.json:
-        json_lines(stages, names)
-        return 0
-    for stage in stages:
+    def line(stage) -> str:
         shown = names(stage)
-        print(row(stage.id, stage.name, "closing" if stage.closing else "open",
-                  shown["template"], ",".join(shown["teams"])))
-    return 0
+        return row(stage.id, stage.name, "closing" if stage.closing else "open",
+                   shown["template"], ",".join(shown["teams"]))
+
+    return print_list(stages, args.json, line, names)
 
 
 def _stage_move(svc, args, error) -> int:
@@ -351,9 +345,7 @@ def _sla_edit(svc, args, error) -> int:
     if args.name is not None:
         values["name"] = args.name
     after = svc.update_sla_policy(policy.id, SlaPolicyUpdate(**values, recompute=args.recompute))
-    changes = changed_fields(policy, after)
-    say(f"Changed SLA policy {after.name}: {', '.join(changes)}." if changes
-        else f"SLA policy {after.name} already was so; nothing changed.")
+    say_changes("SLA policy", after.name, changed_fields(policy, after))
     if args.recompute:
         say(f"The clocks of team {team.name}'s open tickets restarted under it.")
     else:
@@ -428,20 +420,13 @@ def _template_edit(svc, args, error) -> int:
     values = {"name": args.name, "subject": args.subject, "body": _body(args, error)}
     after = svc.update_template(template.id, MailTemplateUpdate(
         **{k: v for k, v in values.items() if v is not None}))
-    changes = changed_fields(template, after)
-    say(f"Changed template {after.name}: {', '.join(changes)}." if changes
-        else f"Template {after.name} already was so; nothing changed.")
+    say_changes("template", after.name, changed_fields(template, after))
     return 0
 
 
 def _template_list(svc, args, error) -> int:
-    templates = svc.list_templates()
-    if args.json:
-        json_lines(templates)
-        return 0
-    for template in templates:
-        print(row(template.id, template.name, template.subject))
-    return 0
+    return print_list(svc.list_templates(), args.json,
+                      lambda t: row(t.id, t.name, t.subject))
 
 
 def _template_check(svc, args, error) -> int:

@@ -13,10 +13,10 @@ from datetime import timedelta
 from deskline import access
 from deskline.clock import to_db
 from deskline.errors import ValidationFailed
-from deskline.models import ChangePage, Page, TicketListFilter, TicketSummary
+from deskline.models import ChangePage, Page, TicketListFilter, TicketSummary, ViewRow
 from deskline.service.base import ServiceBase, _limit
 from deskline.store import keyset
-from deskline.store.ticket_lists import SORTS
+from deskline.store.ticket_filters import SORTS
 
 MAX_CHANGES = 1000  # a feed page; larger than a list page, for draining a backlog fast
 
@@ -41,7 +41,7 @@ class TicketListUseCases(ServiceBase):
                                        field="cursor")
             after = values[2:]
         items = self.store.ticket_list(scope, f, after, _limit(limit) + 1)
-        key = _sort_key(f.sort)
+        key = sort_key(f.sort)
         return self._page(items, limit, lambda s: (f.sort, f.order, *key(s)))
 
     def ticket_changes(self, cursor: str | None = None, limit: int = 500) -> ChangePage:
@@ -73,8 +73,9 @@ class TicketListUseCases(ServiceBase):
             return self.store.trim_tombstones(to_db(self.clock() - timedelta(days=days)))
 
 
-def _sort_key(sort: str) -> Callable[[TicketSummary], tuple]:
-    """The sort columns of a row, as `store.ticket_lists.SORTS` names them."""
+def sort_key(sort: str) -> Callable[[TicketSummary | ViewRow], tuple]:
+    """The sort's columns of a row, as `store.ticket_filters.SORTS` names them (a saved
+    view's rows are "updated")."""
     if sort == "priority":
         return lambda s: (s.priority, to_db(s.created_at), s.id)
     if sort == "created":

@@ -21,6 +21,7 @@ from deskline.models import (
     ViewRow,
 )
 from deskline.service.base import ServiceBase, _limit, existing
+from deskline.service.ticket_lists import sort_key
 from deskline.store import keyset
 from deskline.store.views import ViewCutoffs
 
@@ -85,7 +86,7 @@ class ViewUseCases(ServiceBase):
             self.refresh_sla()
         after = tuple(keyset.decode(cursor, 2)) if cursor else None
         items = self.store.view_page(scope, f, self._cutoffs(f), after, _limit(limit) + 1)
-        return self._page(items, limit, lambda r: (to_db(r.updated_at), r.id))
+        return self._page(items, limit, sort_key("updated"))
 
     # --- helpers -------------------------------------------------------------------
 

@@ -9,9 +9,10 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
 from deskline.access import Scope
-from deskline.clock import to_db
 from deskline.models import CustomerExportFilter, TicketExportFilter
+from deskline.store import ticket_filters as filters
 from deskline.store.customers import customer_filter_sql
+from deskline.store.ticket_filters import Where
 from deskline.store.tickets import scope_sql
 
 EXPORT_CACHE_KIB = -4096  # 4 MiB
@@ -25,30 +26,19 @@ class ExportStore(Protocol):
     def small_cache(self) -> AbstractContextManager[None]: ...
 
 
-def _ticket_where(scope: Scope, f: TicketExportFilter) -> tuple[list[str], list]:
-    where = [scope_sql(scope)]
-    params: list = []
+def _ticket_where(scope: Scope, f: TicketExportFilter) -> Where:
+    w = Where(scope_sql(scope))
     for column, value in (("t.team_id", f.team_id), ("t.stage_id", f.stage_id),
                           ("t.assignee_id", f.assignee_id), ("t.customer_id", f.customer_id),
                           ("t.organization_id", f.organization_id)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    if f.project_id is not None:
-        where.append("t.customer_id IN (SELECT customer_id FROM customer_projects"
-                     " WHERE project_id = ?)")
-        params.append(f.project_id)
-    if f.since is not None:
-        where.append("t.created_at >= ?")
-        params.append(to_db(f.since))
-    if f.until is not None:
-        where.append("t.created_at < ?")
-        params.append(to_db(f.until))
+        filters.equal(w, column, value)
+    filters.in_project(w, f.project_id)
+    filters.between(w, "t.created_at", f.since, f.until)
     if f.open is not None:
-        where.append("t.closed_at IS NULL" if f.open else "t.closed_at IS NOT NULL")
+        w.add("t.closed_at IS NULL" if f.open else "t.closed_at IS NOT NULL")
     if not f.include_archived:
-        where.append("t.archived = 0")
-    return where, params
+        w.add("t.archived = 0")
+    return w
 
 
 class ExportQueries:
@@ -62,7 +52,7 @@ class ExportQueries:
         number, subject, description, team, stage, priority, assignee email, customer
         email, customer name, organization, tags, channel, created, updated, closed,
         SLA status, rating)."""
-        where, params = _ticket_where(scope, f)
+        w = _ticket_where(scope, f)
         return self.conn.execute(
             "SELECT t.id, t.number, t.subject, t.description, tm.name, s.name, t.priority,"
             " a.email, c.email, c.name, o.name, t.tags, t.channel, t.created_at, t.updated_at,"
@@ -71,8 +61,8 @@ class ExportQueries:
             " LEFT JOIN agents a ON a.id = t.assignee_id"
             " LEFT JOIN customers c ON c.id = t.customer_id"
             " LEFT JOIN organizations o ON o.id = t.organization_id"
-            f" WHERE t.id > ? AND {' AND '.join(where)} ORDER BY t.id LIMIT {int(limit)}",
-            [after, *params]).fetchall()
+            f" WHERE t.id > ? AND {w.sql()} ORDER BY t.id LIMIT {int(limit)}",
+            [after, *w.params]).fetchall()
 
     def customer_export_batch(self, f: CustomerExportFilter, after: int,
                               limit: int) -> list[tuple]:

@@ -8,19 +8,17 @@ from typing import Literal, Protocol
 
 from deskline.access import Scope
 from deskline.models import ReportFilter
+from deskline.store import ticket_filters as filters
+from deskline.store.ticket_filters import Where
 from deskline.store.tickets import scope_sql
 
 
 def _narrow(scope: Scope, f: ReportFilter) -> tuple[str, list]:
     """The WHERE fragment (tickets as `t`) of the scope and the filter's team and agent."""
-    where, params = [scope_sql(scope)], []
-    if f.team_id is not None:
-        where.append("t.team_id = ?")
-        params.append(f.team_id)
-    if f.agent_id is not None:
-        where.append("t.assignee_id = ?")
-        params.append(f.agent_id)
-    return " AND ".join(where), params
+    w = Where(scope_sql(scope))
+    filters.equal(w, "t.team_id", f.team_id)
+    filters.equal(w, "t.assignee_id", f.agent_id)
+    return w.sql(), w.params
 
 
 class ReportStore(Protocol):

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from deskline.access import Scope
-from deskline.clock import to_db
 from deskline.models import TicketChange, TicketListFilter, TicketSummary
-from deskline.store.tickets import scope_sql, split_tags, text_filter_sql
+from deskline.store import ticket_filters as filters
+from deskline.store.ticket_filters import Where
+from deskline.store.tickets import scope_sql, split_tags
 
 _SUMMARY_COLUMNS = (
     "t.id, t.number, t.subject, t.description, t.team_id, t.stage_id, t.assignee_id, a.name,"
@@ -31,13 +32,6 @@ _FIELDS = ("id", "number", "subject", "description", "team_id", "stage_id", "ass
            "closed_at", "sla_deadline", "sla_status", "rating", "version", "merged_into",
            "split_from", "archived", "message_count")
 
-# sort name -> the columns of the ORDER BY (all descending, or all ascending) and of the
-# keyset after the last row shown
-SORTS: dict[str, tuple[str, ...]] = {
-    "updated": ("t.updated_at", "t.id"),
-    "created": ("t.created_at", "t.id"),
-    "priority": ("t.priority", "t.created_at", "t.id"),
-}
 # sort name -> (the index walked in that order over all tickets, over one team's)
 SORT_INDEXES = {
     "updated": ("ix_tickets_updated_all", "ix_tickets_team_updated"),
@@ -63,54 +57,26 @@ def _summary(row: Sequence) -> TicketSummary:
     return TicketSummary.model_validate(values)
 
 
-def _list_where(scope: Scope, f: TicketListFilter,
-                common_tag: bool = False) -> tuple[list[str], list]:
-    where = [scope_sql(scope, team_id=f.team_id)]
-    params: list = []
-
-    def equal(column: str, value: object) -> None:
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-
-    equal("t.team_id", f.team_id)
-    equal("t.stage_id", f.stage_id)
-    equal("t.customer_id", f.customer_id)
-    equal("t.organization_id", f.organization_id)
-    equal("t.priority", f.priority)
-    if f.assignee == "none":
-        where.append("t.assignee_id IS NULL")
-    elif f.assignee == "me":
-        equal("t.assignee_id", scope.agent_id)
-    else:
-        equal("t.assignee_id", f.assignee)
-    if f.project_id is not None:
-        where.append("t.customer_id IN (SELECT customer_id FROM customer_projects"
-                     " WHERE project_id = ?)")
-        params.append(f.project_id)
-    if f.tag and common_tag:
-        where.append("EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id"
-                     " AND tt.tag_id = (SELECT id FROM tags WHERE name = ?))")
-        params.append(f.tag)
-    elif f.tag:
-        where.append("t.id IN (SELECT tt.ticket_id FROM ticket_tags tt JOIN tags g"
-                     " ON g.id = tt.tag_id WHERE g.name = ?)")
-        params.append(f.tag)
+def _list_where(scope: Scope, f: TicketListFilter, common_tag: bool = False) -> Where:
+    w = Where(scope_sql(scope, team_id=f.team_id))
+    filters.equal(w, "t.team_id", f.team_id)
+    filters.equal(w, "t.stage_id", f.stage_id)
+    filters.equal(w, "t.customer_id", f.customer_id)
+    filters.equal(w, "t.organization_id", f.organization_id)
+    filters.equal(w, "t.priority", f.priority)
+    filters.assignee(w, scope, f.assignee)
+    filters.in_project(w, f.project_id)
+    if f.tag:
+        filters.tagged(w, f.tag, per_row=common_tag)
     # archived = 0 is implied by is_open = 1, and said for the board's (partial) index;
     # is_open = 0 lets an agent's closed tickets come by index
-    where += {"open": ["t.is_open = 1", "t.archived = 0"],
-              "closed": ["t.is_open = 0", "t.closed_at IS NOT NULL", "t.archived = 0"],
-              "archived": ["t.archived = 1"], None: []}[f.status]
-    for column, op, value in (("created_at", ">=", f.created_since),
-                              ("created_at", "<", f.created_until),
-                              ("updated_at", ">=", f.updated_since),
-                              ("updated_at", "<", f.updated_until)):
-        if value is not None:
-            where.append(f"t.{column} {op} ?")
-            params.append(to_db(value))
-    if f.text:
-        where.append(text_filter_sql(f.text, params))
-    return where, params
+    w.clauses += {"open": ["t.is_open = 1", "t.archived = 0"],
+                  "closed": ["t.is_open = 0", "t.closed_at IS NOT NULL", "t.archived = 0"],
+                  "archived": ["t.archived = 1"], None: []}[f.status]
+    filters.between(w, "t.created_at", f.created_since, f.created_until)
+    filters.between(w, "t.updated_at", f.updated_since, f.updated_until)
+    filters.words(w, f.text)
+    return w
 
 
 def _sort_index(f: TicketListFilter, common_tag: bool) -> str:
@@ -136,19 +102,16 @@ class TicketListQueries:
     def ticket_list(self, scope: Scope, f: TicketListFilter, after: Sequence | None,
                     limit: int) -> list[TicketSummary]:
         """A page of the filtered list in `f.sort` order (descending unless `f.order` is
-        "asc"), by keyset: `after` holds the sort columns of the last row shown (`SORTS`)."""
+        "asc"), by keyset: `after` holds the sort's columns of the last row shown
+        (`ticket_filters.SORTS`)."""
         common_tag = bool(f.tag) and self._tag_count(f.tag or "") > COMMON_TAG
-        where, params = _list_where(scope, f, common_tag)
-        keys = SORTS[f.sort]
-        beyond, direction = (">", "ASC") if f.order == "asc" else ("<", "DESC")
-        if after is not None:
-            where.append(f"({', '.join(keys)}) {beyond} ({', '.join('?' * len(keys))})")
-            params += list(after)
-        order = ", ".join(f"{k} {direction}" for k in keys)
+        w = _list_where(scope, f, common_tag)
+        filters.after(w, f.sort, after, ascending=f.order == "asc")
         rows = self.conn.execute(
             f"SELECT {_summary_columns(scope)} FROM tickets t{_sort_index(f, common_tag)}"
-            f"{_SUMMARY_FROM} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",
-            [*params, limit],
+            f"{_SUMMARY_FROM} WHERE {w.sql()}"
+            f" ORDER BY {filters.order_by(f.sort, f.order == 'asc')} LIMIT ?",
+            [*w.params, limit],
         ).fetchall()
         return [_summary(r) for r in rows]
 

@@ -4,14 +4,16 @@ teams: a page, newest change first, by keyset, and a count that stops at a cap."
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from deskline.access import Scope
-from deskline.models import BoardFilter, SavedView, ViewFilter, ViewRow
+from deskline.models import SavedView, ViewFilter, ViewRow
+from deskline.store import ticket_filters as filters
 from deskline.store.db import inserted_id
-from deskline.store.tickets import CARD_COLUMNS, CARD_FROM, _int_list, card_fields, scope_sql
+from deskline.store.ticket_filters import Where
+from deskline.store.tickets import CARD_COLUMNS, CARD_FROM, card_fields, scope_sql
 
 _VIEW_COLUMNS = "id, name, filter, created_at, updated_at"
 _ROW_COLUMNS = (f"{CARD_COLUMNS}, tm.name, s.name, t.updated_at,"
@@ -41,11 +43,35 @@ def _row(row: Sequence) -> ViewRow:
                                    "stage_since": row[18]})
 
 
+def _view_where(scope: Scope, f: ViewFilter, cutoffs: ViewCutoffs) -> Where:
+    """What a page and a count of the view share."""
+    w = Where()
+    filters.assignee(w, scope, None if f.assignee == "any" else
+                     f.assignee_id if f.assignee == "agent" else f.assignee)
+    filters.in_project(w, f.project_id)
+    filters.words(w, f.text)
+    for tag in f.tags:  # every tag, each looked up per row: the walk is by time
+        filters.tagged(w, tag, per_row=True)
+    # One of the two partial indexes walked newest first; the planner picks it by the
+    # matching WHERE term (the partial index's condition, word for word).
+    w.add("t.is_open = 1" if f.open_only else "t.archived = 0 AND t.merged_into IS NULL")
+    w.add(scope_sql(scope))
+    filters.one_of(w, "t.team_id", f.team_ids)
+    filters.one_of(w, "t.stage_id", f.stage_ids)
+    filters.one_of(w, "t.priority", f.priorities)
+    if cutoffs.idle_before is not None:
+        w.add("t.updated_at < ?", cutoffs.idle_before)
+    if cutoffs.stage_before is not None:
+        w.add("coalesce(t.stage_since, t.created_at) < ?", cutoffs.stage_before)
+    if f.sla == "failed":
+        w.add("t.sla_status = 'failed'")
+    elif f.sla == "due_today":
+        w.add("t.sla_status = 'ongoing' AND t.sla_deadline < ?", cutoffs.due_before)
+    return w
+
+
 class ViewQueries:
     conn: sqlite3.Connection
-    # TicketQueries', on the same store: the board's text, project, tag and assignee
-    # conditions, written once
-    _filter_sql: Callable[[Scope, BoardFilter | None], tuple[list[str], list]]
 
     def views(self, agent_id: int) -> list[SavedView]:
         return [_view(r) for r in self.conn.execute(
@@ -78,62 +104,25 @@ class ViewQueries:
     def view_page(self, scope: Scope, f: ViewFilter, cutoffs: ViewCutoffs,
                   after: tuple[str, int] | None, limit: int) -> list[ViewRow]:
         """A page of the tickets `f` keeps, newest change first."""
-        where, params = self._view_where(scope, f, cutoffs)
-        if after is not None:
-            where.append("(t.updated_at, t.id) < (?, ?)")
-            params += list(after)
+        w = _view_where(scope, f, cutoffs)
+        filters.after(w, "updated", after)
+        order = filters.order_by("updated")
         # The page's ids first, then their names: joining agents, customers, teams and
         # stages for every match before the sort cost more than the query itself when
         # the planner starts from the words (thousands of matches).
         rows = self.conn.execute(
             f"SELECT {_ROW_COLUMNS} FROM (SELECT t.id FROM tickets t"
-            f" WHERE {' AND '.join(where)} ORDER BY t.updated_at DESC, t.id DESC LIMIT ?) p"
-            f", {_ROW_FROM} WHERE t.id = p.id ORDER BY t.updated_at DESC, t.id DESC",
-            [*params, limit]).fetchall()
+            f" WHERE {w.sql()} ORDER BY {order} LIMIT ?) p"
+            f", {_ROW_FROM} WHERE t.id = p.id ORDER BY {order}",
+            [*w.params, limit]).fetchall()
         return [_row(r) for r in rows]
 
     def view_count(self, scope: Scope, f: ViewFilter, cutoffs: ViewCutoffs, cap: int) -> int:
         """How many tickets `f` keeps, counted up to `cap` (a count stops early)."""
-        where, params = self._view_where(scope, f, cutoffs)
+        w = _view_where(scope, f, cutoffs)
         return self.conn.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE {' AND '.join(where)}"
-            " LIMIT ?)", [*params, cap]).fetchone()[0]
-
-    def _view_where(self, scope: Scope, f: ViewFilter,
-                    cutoffs: ViewCutoffs) -> tuple[list[str], list]:
-        where, params = self._filter_sql(scope, BoardFilter(
-            text=f.text, mine=f.assignee == "me", unassigned=f.assignee == "none",
-            project_id=f.project_id))
-        for tag in f.tags:  # every tag
-            more, tag_params = self._filter_sql(scope, BoardFilter(tag=tag))
-            where += more
-            params += tag_params
-        # One of the two partial indexes walked newest first; the planner picks it by the
-        # matching WHERE term (the partial index's condition, word for word).
-        where.append("t.is_open = 1" if f.open_only else
-                     "t.archived = 0 AND t.merged_into IS NULL")
-        where.append(scope_sql(scope))
-        if f.team_ids:
-            where.append(f"t.team_id IN ({_int_list(f.team_ids)})")
-        if f.stage_ids:
-            where.append(f"t.stage_id IN ({_int_list(f.stage_ids)})")
-        if f.assignee == "agent":
-            where.append("t.assignee_id = ?")
-            params.append(f.assignee_id)
-        if f.priorities:
-            where.append(f"t.priority IN ({_int_list(f.priorities)})")
-        if cutoffs.idle_before is not None:
-            where.append("t.updated_at < ?")
-            params.append(cutoffs.idle_before)
-        if cutoffs.stage_before is not None:
-            where.append("coalesce(t.stage_since, t.created_at) < ?")
-            params.append(cutoffs.stage_before)
-        if f.sla == "failed":
-            where.append("t.sla_status = 'failed'")
-        elif f.sla == "due_today":
-            where.append("t.sla_status = 'ongoing' AND t.sla_deadline < ?")
-            params.append(cutoffs.due_before)
-        return where, params
+            f"SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE {w.sql()} LIMIT ?)",
+            [*w.params, cap]).fetchone()[0]
 
 
 class ViewStore(Protocol):

@@ -3,12 +3,12 @@ body checked when saved, rendered for a ticket, refusals naming the option."""
 
 from __future__ import annotations
 
-from tests.cli.test_admin import ADMIN, db, dl, jsons, ticket  # noqa: F401 - the fixture
+from tests.cli.helpers import dl, jsons, ticket
 
 AGENT = "ann@acme.example"
 
 
-def test_canned_replies_from_the_command_line(db, capsys):  # noqa: F811 - the fixture
+def test_canned_replies_from_the_command_line(db, capsys):
     dl(db, capsys, "agent", "add", AGENT, "--name", "Ann Agent")
     out = dl(db, capsys, "canned", "add", "Hello", "--as", AGENT, "--body",
              'Hi {{ customer.first_name or "there" }}, #{{ ticket.number }}. {{ agent.name }}')

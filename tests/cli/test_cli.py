@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from deskline.cli import main
+from tests.cli.helpers import jsons
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -32,7 +33,7 @@ def test_demo_then_tickets_as_json_and_text(tmp_path, capsys):
     assert "40 tickets" in capsys.readouterr().out
     assert main(["tickets", "--db", str(db), "--team", "customer care", "--stage", "Solved",
                  "--json"]) == 0
-    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    rows = jsons(capsys.readouterr().out)
     assert rows and {r["team"] for r in rows} == {"Customer Care"}
     assert {r["stage"] for r in rows} == {"Solved"}
     assert main(["tickets", "--db", str(db), "--limit", "3"]) == 0

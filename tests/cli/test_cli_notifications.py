@@ -3,12 +3,11 @@ the command line, with one-sentence refusals naming the option."""
 
 from __future__ import annotations
 
-import json
-
 from deskline.cli import main
 from deskline.models import TicketCreate
 from deskline.service import Service, resolve_agent
 from deskline.store.sqlite import SqliteStore
+from tests.cli.helpers import jsons
 from tests.conftest import ALICE, JONAS
 
 
@@ -25,8 +24,7 @@ def test_notifications_commands(demo_db, capsys):
     assert "\tmention\t#" in out and out.splitlines()[-1].endswith(" unread")
     assert "\x1b" not in out
     assert main([*base, "list", "--unread", "--json"]) == 0
-    [entry] = [json.loads(line) for line in capsys.readouterr().out.splitlines()
-               if json.loads(line)["ticket_id"] == ticket.id]
+    [entry] = [e for e in jsons(capsys.readouterr().out) if e["ticket_id"] == ticket.id]
     assert entry["kind"] == "mention" and entry["read_at"] is None
     assert main([*base, "settings", "--mail", "mention,assigned", "--bell", "off"]) == 0
     assert capsys.readouterr().out.splitlines() == ["mail: mention, assigned", "bell: off"]

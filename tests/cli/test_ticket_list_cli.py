@@ -14,12 +14,13 @@ from deskline.models import TicketCreate
 from deskline.server.run import start_in_thread
 from deskline.service import Service, resolve_agent
 from deskline.store.sqlite import SqliteStore
+from tests.cli.helpers import jsons
 from tests.conftest import ADMIN, ALICE
 from tests.server_support import make_token
 
 
 def rows(capsys) -> list[dict]:
-    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    return jsons(capsys.readouterr().out)
 
 
 def test_hostile_text_stays_data(demo_db, capsys):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from deskline.cli import main
+from tests.cli.helpers import jsons
 from tests.conftest import ALICE
 
 
@@ -21,7 +20,7 @@ def test_add_list_show_and_delete_a_view(demo_db, capsys):
     number, name, count = capsys.readouterr().out.strip().split("\t")
     assert name == "Urgent care" and count.rstrip("+").isdigit()
     assert main(["view", "show", "urgent care", "--limit", "5", "--json", *as_alice]) == 0
-    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    rows = jsons(capsys.readouterr().out)
     assert 0 < len(rows) <= 5
     assert {r["team_name"] for r in rows} == {"Customer Care"}
     assert all(r["priority"] >= 2 for r in rows)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.test_admin import ADMIN, db, dl, jsons, ticket  # noqa: F401 - the fixture
+from tests.cli.helpers import dl, jsons, ticket
 from tests.webhooks.receiver import Receiver
 
 
-def test_webhook_commands_from_add_to_delete(db: Path, capsys) -> None:  # noqa: F811
+def test_webhook_commands_from_add_to_delete(db: Path, capsys) -> None:
     receiver = Receiver().start()
     try:
         err = dl(db, capsys, "webhook", "add", "ftp://nowhere/", "--event", "all", code=1)

@@ -30,11 +30,8 @@ from deskline.models import (
     TimeOffCreate,
 )
 from tests.conftest import ADMIN, ALICE, PORTAL
+from tests.contract.helpers import team_named
 from tests.server_support import make_token
-
-
-async def _team(backend, name):
-    return next(t for t in await backend.list_teams() if t.name == name)
 
 
 async def _tag(backend, name):
@@ -78,7 +75,7 @@ async def test_teams_created_edited_archived_with_unique_names_and_aliases(open_
     assert archived.archived and archived.version == 4
     assert (await admin.archive_team(team.id, archived=False)).archived is False
 
-    onboarding = await _team(admin, "Onboarding")
+    onboarding = await team_named(admin, "Onboarding")
     assert await admin.portal_followers(onboarding.id) >= 0
     with pytest.raises(PermissionDenied):
         await alice.create_team(TeamCreate(name="Mine"))
@@ -94,7 +91,7 @@ async def test_teams_created_edited_archived_with_unique_names_and_aliases(open_
 async def test_stages_created_renamed_moved_shared_closing_and_deleted(open_backend):
     admin = await open_backend(ADMIN)
     alice = await open_backend(ALICE)
-    care, billing = await _team(admin, "Customer Care"), await _team(admin, "Billing")
+    care, billing = await team_named(admin, "Customer Care"), await team_named(admin, "Billing")
     review = await admin.create_stage(StageCreate(name="Review", team_ids=[care.id]))
     assert review.team_ids == [care.id] and review.version == 1
     assert (await admin.get_team(care.id)).stage_ids[-1] == review.id
@@ -152,7 +149,7 @@ async def test_stages_created_renamed_moved_shared_closing_and_deleted(open_back
 async def test_sla_policies_checked_edited_and_recomputed_on_request(open_backend):
     admin = await open_backend(ADMIN)
     alice = await open_backend(ALICE)
-    care, billing = await _team(admin, "Customer Care"), await _team(admin, "Billing")
+    care, billing = await team_named(admin, "Customer Care"), await team_named(admin, "Billing")
     with pytest.raises(ValidationFailed) as target:
         await admin.create_sla_policy(SlaPolicyCreate(
             team_id=billing.id, name="Wait", target_stage_id=3, hours=4))
@@ -212,7 +209,7 @@ async def test_templates_checked_previewed_and_edited(open_backend):
         await admin.create_template(draft)
     assert twice.value.field == "name"
 
-    care = await _team(admin, "Customer Care")
+    care = await team_named(admin, "Customer Care")
     customer = (await admin.list_customers(limit=1)).items[0]
     ticket = await admin.create_ticket(TicketCreate(team_id=care.id, subject="Printer jam",
                                                     customer_id=customer.id))
@@ -263,7 +260,7 @@ async def test_agents_roles_deactivation_time_off_and_teams(open_backend, demo_d
     assert (promoted.role, promoted.name) == (Role.admin, "Nora B.")
     await admin.update_agent(new.id, AgentUpdate(role=Role.agent))
 
-    care, billing = await _team(admin, "Customer Care"), await _team(admin, "Billing")
+    care, billing = await team_named(admin, "Customer Care"), await team_named(admin, "Billing")
     placed = await admin.set_agent_teams(new.id, [care.id, billing.id])
     assert placed.id in (await admin.get_team(billing.id)).member_ids
     await admin.set_agent_teams(new.id, [care.id])
@@ -341,7 +338,7 @@ async def test_organizations_and_projects_deleted_only_when_empty(open_backend):
 async def test_tags_renamed_merged_and_deleted_on_every_ticket(open_backend):
     admin = await open_backend(ADMIN)
     alice = await open_backend(ALICE)
-    care = await _team(admin, "Customer Care")
+    care = await team_named(admin, "Customer Care")
     ticket = await admin.create_ticket(TicketCreate(team_id=care.id, subject="Tagged",
                                                     tags=["vip", "refund"]))
     vip, refund, billing = (await _tag(admin, "vip"), await _tag(admin, "refund"),

@@ -17,16 +17,13 @@ from deskline.models import (
     TicketCreate,
 )
 from tests.conftest import ADMIN, ALICE, JONAS, PORTAL
+from tests.contract.helpers import team_named
 
 
 def need(backend, *names: str) -> None:
     for name in names:
         if not hasattr(backend, name):
             pytest.skip(f"{type(backend).__name__} does not implement {name} yet")
-
-
-async def _team(backend, name):
-    return next(t for t in await backend.list_teams() if t.name == name)
 
 
 async def test_customers_by_project_and_unassigned(open_backend):
@@ -124,7 +121,7 @@ async def test_organization_tickets(open_backend, demo_db):
 async def test_close_and_rate(open_backend):
     alice = await open_backend(ALICE)
     need(alice, "close_my_ticket", "rate_ticket")
-    care = await _team(alice, "Customer Care")  # ratings on
+    care = await team_named(alice, "Customer Care")  # ratings on
     customer = (await alice.list_customers(limit=1)).items[0]
     ticket = await alice.create_ticket(TicketCreate(team_id=care.id, subject="Close me",
                                                     customer_id=customer.id))
@@ -145,7 +142,7 @@ async def test_close_and_rate(open_backend):
 async def test_portal_may_not_close_where_the_team_does_not_allow(open_backend):
     portal = await open_backend(PORTAL)
     need(portal, "close_my_ticket")
-    onboarding = await _team(portal, "Onboarding")
+    onboarding = await team_named(portal, "Onboarding")
     ticket = await portal.create_ticket(TicketCreate(team_id=onboarding.id, subject="Help"))
     with pytest.raises(PermissionDenied):
         await portal.close_my_ticket(ticket.id, ticket.version)
@@ -154,7 +151,7 @@ async def test_portal_may_not_close_where_the_team_does_not_allow(open_backend):
 async def test_a_portal_reply_reopens_the_closed_ticket(open_backend):
     portal = await open_backend(PORTAL)
     alice = await open_backend(ALICE)
-    care = await _team(portal, "Onboarding")  # public: the portal may open tickets there
+    care = await team_named(portal, "Onboarding")  # public: the portal may open tickets there
     ticket = await portal.create_ticket(TicketCreate(team_id=care.id, subject="Still broken"))
     solved = next(s for s in await alice.list_stages(care.id) if s.closing)
     closed = await alice.move_ticket(ticket.id, ticket.version, solved.id)
@@ -177,7 +174,7 @@ async def test_a_portal_reply_reopens_the_closed_ticket(open_backend):
 async def test_report(open_backend):
     admin = await open_backend(ADMIN)
     need(admin, "report")
-    care = await _team(admin, "Customer Care")
+    care = await team_named(admin, "Customer Care")
     whole = await admin.report()
     team = await admin.report(ReportFilter(team_id=care.id))
     assert whole.opened >= team.opened > 0
@@ -198,7 +195,7 @@ async def test_portal_limits(open_backend):
         await portal.invite_customer(CustomerCreate(email="friend@example.org"))
     with pytest.raises(NotFound):
         await portal.customer_tickets(me.customer_id + 1)
-    onboarding = await _team(portal, "Onboarding")
+    onboarding = await team_named(portal, "Onboarding")
     await portal.create_ticket(TicketCreate(team_id=onboarding.id, subject="Mine"))
     own = await portal.customer_tickets(me.customer_id, limit=50)
     assert own.items and {t.team_id for t in own.items} == {onboarding.id}
@@ -224,7 +221,7 @@ async def test_report_by_agent_and_period(open_backend):
 
 async def test_a_portal_account_opens_tickets_without_urgency_and_lists_its_own(open_backend):
     portal = await open_backend(PORTAL)
-    onboarding = await _team(portal, "Onboarding")
+    onboarding = await team_named(portal, "Onboarding")
     with pytest.raises(PermissionDenied):
         await portal.create_ticket(TicketCreate(team_id=onboarding.id, subject="Now!",
                                                 priority=3))

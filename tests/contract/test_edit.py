@@ -8,14 +8,11 @@ import pytest
 from deskline.errors import ConflictError, ValidationFailed
 from deskline.models import MessageKind, TicketCreate, TicketEdit
 from tests.conftest import ALICE, PORTAL
-
-
-async def _care(backend):
-    return next(t for t in await backend.list_teams() if t.name == "Customer Care")
+from tests.contract.helpers import team_named
 
 
 async def _new_ticket(backend):
-    care = await _care(backend)
+    care = await team_named(backend)
     return care, await backend.create_ticket(TicketCreate(team_id=care.id,
                                                           subject="Scanner beeps twice"))
 

@@ -7,15 +7,12 @@ import pytest
 from deskline.errors import ValidationFailed
 from deskline.models import Channel, CustomerCreate, OrganizationCreate, TicketCreate
 from tests.conftest import ADMIN, ALICE
-
-
-async def _care(backend):
-    return next(t for t in await backend.list_teams() if t.name == "Customer Care")
+from tests.contract.helpers import team_named
 
 
 async def test_a_phone_ticket_is_created_with_its_channel(open_backend):
     alice = await open_backend(ALICE)
-    care = await _care(alice)
+    care = await team_named(alice)
     customer = await alice.create_customer(CustomerCreate(
         email="caller@phone.example", name="Cal Ler"))
     ticket = await alice.create_ticket(TicketCreate(
@@ -30,7 +27,7 @@ async def test_a_phone_ticket_is_created_with_its_channel(open_backend):
 
 async def test_a_deleted_tickets_number_is_not_given_again(open_backend):
     admin = await open_backend(ADMIN)
-    care = await _care(admin)
+    care = await team_named(admin)
     newest = await admin.create_ticket(TicketCreate(team_id=care.id, subject="Newest"))
     await admin.delete_ticket(newest.id, newest.version)
     after = await admin.create_ticket(TicketCreate(team_id=care.id, subject="After"))
@@ -40,7 +37,7 @@ async def test_a_deleted_tickets_number_is_not_given_again(open_backend):
 async def test_a_ticket_takes_the_organization_it_is_given_in_one_write(open_backend):
     admin = await open_backend(ADMIN)
     alice = await open_backend(ALICE)
-    care = await _care(alice)
+    care = await team_named(alice)
     home = await admin.create_organization(OrganizationCreate(name="Home Org"))
     other = await admin.create_organization(OrganizationCreate(name="Other Org"))
     customer = await alice.create_customer(CustomerCreate(

@@ -10,15 +10,12 @@ import pytest
 from deskline.errors import NotFound, PermissionDenied
 from deskline.models import NotificationKind, NotificationSettings, TicketCreate, TicketUpdate
 from tests.conftest import ALICE, DMITRI, JONAS, PORTAL
-
-
-async def _team(backend, name):
-    return next(t for t in await backend.list_teams() if t.name == name)
+from tests.contract.helpers import team_named
 
 
 async def test_inbox_round_trip(open_backend):
     alice, dmitri, jonas = [await open_backend(e) for e in (ALICE, DMITRI, JONAS)]
-    care = await _team(alice, "Customer Care")
+    care = await team_named(alice, "Customer Care")
     before = (await dmitri.unread_notifications()).unread
     me = await dmitri.me()
     ticket = await alice.create_ticket(TicketCreate(team_id=care.id, subject="Fax [b]jam",
@@ -54,7 +51,7 @@ async def test_inbox_round_trip(open_backend):
               if n.ticket_id == fresh.id]
     assert news.kind is NotificationKind.team_ticket and "Customer Care" in news.text
     with pytest.raises(NotFound):
-        await jonas.follow_team((await _team(alice, "Billing")).id)
+        await jonas.follow_team((await team_named(alice, "Billing")).id)
     portal = await open_backend(PORTAL)
     with pytest.raises(PermissionDenied):
         await portal.notifications()
@@ -69,7 +66,7 @@ async def _until(events, wanted, seen):
 
 async def test_notification_event_goes_to_its_agent_only(open_backend):
     alice, dmitri = await open_backend(ALICE), await open_backend(DMITRI)
-    care = await _team(alice, "Customer Care")
+    care = await team_named(alice, "Customer Care")
     ticket = await alice.create_ticket(TicketCreate(team_id=care.id, subject="Live"))
     heard: list = []
     alice_heard: list = []

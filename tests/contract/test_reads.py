@@ -7,20 +7,12 @@ import pytest
 from deskline.errors import NotFound, ValidationFailed
 from deskline.models import BoardFilter, MessageKind
 from tests.conftest import ADMIN, ALICE, JONAS, PORTAL
+from tests.contract.helpers import every_page, team_named
 
 
 async def _all_cards(backend, team_id: int, stage_id: int, flt=None, limit=50):
-    cards, cursor = [], None
-    while True:
-        page = await backend.board_page(team_id, stage_id, flt, cursor=cursor, limit=limit)
-        cards += page.items
-        if page.next_cursor is None:
-            return cards
-        cursor = page.next_cursor
-
-
-async def _team(backend, name: str):
-    return next(t for t in await backend.list_teams() if t.name == name)
+    return await every_page(lambda cursor: backend.board_page(team_id, stage_id, flt,
+                                                              cursor=cursor, limit=limit))
 
 
 async def test_me_and_visible_teams(open_backend):
@@ -41,7 +33,7 @@ async def test_dashboard_matches_the_board(open_backend):
     alice = await open_backend(ALICE)
     figures = {f.team_name: f for f in await alice.dashboard()}
     assert set(figures) == {"Billing", "Customer Care", "Onboarding"}
-    care = await _team(alice, "Customer Care")
+    care = await team_named(alice, "Customer Care")
     columns = await alice.board_columns(care.id)
     open_count = sum(c.count for c in columns if not c.stage.closing)
     assert figures["Customer Care"].open == open_count
@@ -57,7 +49,7 @@ async def test_dashboard_matches_the_board(open_backend):
 
 async def test_board_columns_in_stage_order_and_pages_cover_each_column(open_backend):
     alice = await open_backend(ALICE)
-    care = await _team(alice, "Customer Care")
+    care = await team_named(alice, "Customer Care")
     columns = await alice.board_columns(care.id)
     assert [c.stage.name for c in columns] == [
         "New", "In Progress", "Waiting on Customer", "Solved", "Cancelled"]
@@ -74,7 +66,7 @@ async def test_board_columns_in_stage_order_and_pages_cover_each_column(open_bac
 
 async def test_board_filters(open_backend):
     alice = await open_backend(ALICE)
-    care = await _team(alice, "Customer Care")
+    care = await team_named(alice, "Customer Care")
     new = (await alice.board_columns(care.id))[0].stage
     everything = await _all_cards(alice, care.id, new.id)
     urgent = await _all_cards(alice, care.id, new.id, BoardFilter(priority=3))
@@ -104,7 +96,7 @@ async def test_board_filters(open_backend):
 
 async def test_bad_cursor_and_limit_are_refused(open_backend):
     alice = await open_backend(ALICE)
-    care = await _team(alice, "Customer Care")
+    care = await team_named(alice, "Customer Care")
     with pytest.raises(ValidationFailed) as err:
         await alice.board_page(care.id, care.stage_ids[0], cursor="not-a-cursor")
     assert err.value.field == "cursor"
@@ -114,7 +106,7 @@ async def test_bad_cursor_and_limit_are_refused(open_backend):
 
 async def test_ticket_and_thread_paging(open_backend):
     alice = await open_backend(ALICE)
-    care = await _team(alice, "Customer Care")
+    care = await team_named(alice, "Customer Care")
     solved = next(c for c in await alice.board_columns(care.id) if c.stage.name == "Solved")
     card = (await alice.board_page(care.id, solved.stage.id, limit=1)).items[0]
     ticket = await alice.get_ticket(card.id)
@@ -136,7 +128,7 @@ async def test_ticket_and_thread_paging(open_backend):
 
 async def test_invisible_ticket_is_missing_everywhere(open_backend):
     admin = await open_backend(ADMIN)
-    escalations = await _team(admin, "Platform Escalations")
+    escalations = await team_named(admin, "Platform Escalations")
     column = next(c for c in await admin.board_columns(escalations.id) if c.count)
     hidden = (await admin.board_page(escalations.id, column.stage.id, limit=1)).items[0]
     jonas = await open_backend(JONAS)
@@ -163,7 +155,7 @@ async def test_portal_sees_own_public_tickets_without_internal_notes(open_backen
     portal = await open_backend(PORTAL)
     admin = await open_backend(ADMIN)
     me = await portal.me()
-    onboarding = await _team(admin, "Onboarding")
+    onboarding = await team_named(admin, "Onboarding")
     created = await portal.create_ticket(_ticket_create(onboarding.id, "Portal question"))
     assert created.customer_id == me.customer_id
     await admin.comment(created.id, "internal: customer is on the old plan")
@@ -171,7 +163,7 @@ async def test_portal_sees_own_public_tickets_without_internal_notes(open_backen
     thread = await portal.ticket_messages(created.id)
     assert [m.kind for m in thread.items] == [MessageKind.reply]
     assert "internal" not in " ".join(m.body for m in thread.items)
-    care = await _team(admin, "Customer Care")
+    care = await team_named(admin, "Customer Care")
     other = (await admin.board_page(care.id, care.stage_ids[0], limit=1)).items[0]
     with pytest.raises(NotFound):
         await portal.get_ticket(other.id)
@@ -185,7 +177,7 @@ def _ticket_create(team_id: int, subject: str, **kw):
 
 async def test_search_finds_numbers_emails_subjects_and_messages(open_backend):
     alice = await open_backend(ALICE)
-    care = await _team(alice, "Customer Care")
+    care = await team_named(alice, "Customer Care")
     made = await alice.create_ticket(_ticket_create(care.id, "Quokka sync failure"))
     await alice.comment(made.id, "the wombatlog shows a checksum mismatch")
     by_number = await alice.search(f"#{made.number}")

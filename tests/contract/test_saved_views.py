@@ -15,16 +15,11 @@ from deskline.models import (
     ViewFilter,
 )
 from tests.conftest import ALICE, DMITRI, JONAS
+from tests.contract.helpers import every_page
 
 
 async def _all(backend, view_id: int, limit: int = 200) -> list:
-    rows, cursor = [], None
-    while True:
-        page = await backend.view_tickets(view_id, cursor, limit)
-        rows += page.items
-        if page.next_cursor is None:
-            return rows
-        cursor = page.next_cursor
+    return await every_page(lambda cursor: backend.view_tickets(view_id, cursor, limit))
 
 
 async def test_a_view_lists_what_it_keeps_across_teams_in_keyset_pages(open_backend):

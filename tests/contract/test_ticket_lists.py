@@ -9,16 +9,11 @@ from deskline.errors import ValidationFailed
 from deskline.models import TicketListFilter, TicketUpdate
 from deskline.store import ticket_lists
 from tests.conftest import ADMIN, JONAS, PORTAL
+from tests.contract.helpers import every_page
 
 
 async def _all(backend, f: TicketListFilter | None = None, limit: int = 200):
-    items, cursor = [], None
-    while True:
-        page = await backend.list_tickets(f, cursor, limit)
-        items += page.items
-        if page.next_cursor is None:
-            return items
-        cursor = page.next_cursor
+    return await every_page(lambda cursor: backend.list_tickets(f, cursor, limit))
 
 
 async def _drain(backend, cursor=None, limit=1000):

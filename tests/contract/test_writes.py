@@ -15,10 +15,7 @@ from deskline.models import (
     TicketUpdate,
 )
 from tests.conftest import ADMIN, ALICE, PORTAL
-
-
-async def _care(backend):
-    return next(t for t in await backend.list_teams() if t.name == "Customer Care")
+from tests.contract.helpers import team_named
 
 
 async def _stage(backend, team, name):
@@ -32,7 +29,7 @@ async def _events(backend, ticket_id):
 
 async def test_create_ticket_lands_in_first_column(open_backend):
     alice = await open_backend(ALICE)
-    care = await _care(alice)
+    care = await team_named(alice)
     customer = (await alice.list_customers(limit=1)).items[0]
     ticket = await alice.create_ticket(TicketCreate(
         team_id=care.id, subject="Scanner beeps twice", customer_id=customer.id, priority=2,
@@ -51,7 +48,7 @@ async def test_create_ticket_lands_in_first_column(open_backend):
 
 async def test_create_ticket_refuses_bad_input(open_backend):
     alice = await open_backend(ALICE)
-    care = await _care(alice)
+    care = await team_named(alice)
     with pytest.raises(ValidationFailed) as err:
         await alice.create_ticket(TicketCreate(team_id=care.id, subject="x", stage_id=10 ** 6))
     assert err.value.field == "stage_id"
@@ -66,7 +63,7 @@ async def test_create_ticket_refuses_bad_input(open_backend):
 
 async def test_move_tracks_closing_and_refuses_stale_versions(open_backend):
     alice = await open_backend(ALICE)
-    care = await _care(alice)
+    care = await team_named(alice)
     ticket = await alice.create_ticket(TicketCreate(team_id=care.id, subject="Move me"))
     progress = await _stage(alice, care, "In Progress")
     solved = await _stage(alice, care, "Solved")
@@ -94,7 +91,7 @@ async def test_move_tracks_closing_and_refuses_stale_versions(open_backend):
 
 async def test_assign_edit_follow_archive_delete(open_backend):
     alice = await open_backend(ALICE)
-    care = await _care(alice)
+    care = await team_named(alice)
     agents = {a.email: a for a in await alice.list_agents()}
     ticket = await alice.create_ticket(TicketCreate(team_id=care.id, subject="Edit me"))
     mine = await alice.assign_to_me(ticket.id, ticket.version)
@@ -136,7 +133,7 @@ async def test_only_an_admin_deletes_a_ticket(open_backend):
     portal = await open_backend(PORTAL)
     onboarding = next(t for t in await portal.list_teams() if t.name == "Onboarding")
     theirs = await portal.create_ticket(TicketCreate(team_id=onboarding.id, subject="Mine"))
-    ours = await alice.create_ticket(TicketCreate(team_id=(await _care(alice)).id,
+    ours = await alice.create_ticket(TicketCreate(team_id=(await team_named(alice)).id,
                                                   subject="Keep me"))
     for backend, ticket in ((alice, ours), (alice, theirs), (portal, theirs)):
         with pytest.raises(PermissionDenied) as refused:
@@ -148,7 +145,7 @@ async def test_only_an_admin_deletes_a_ticket(open_backend):
 
 async def test_reply_comment_and_mentions(open_backend):
     alice = await open_backend(ALICE)
-    care = await _care(alice)
+    care = await team_named(alice)
     ticket = await alice.create_ticket(TicketCreate(team_id=care.id, subject="Talk"))
     reply = await alice.reply(ticket.id, "  We are on it.  ")
     assert reply.kind is MessageKind.reply and reply.body == "We are on it."
@@ -172,7 +169,7 @@ async def test_reply_comment_and_mentions(open_backend):
 
 async def test_merge_keeps_everything_and_refuses_bad_merges(open_backend):
     alice = await open_backend(ALICE)
-    care = await _care(alice)
+    care = await team_named(alice)
     customer = (await alice.list_customers(limit=1)).items[0]
     a = await alice.create_ticket(TicketCreate(team_id=care.id, subject="VPN drops every hour",
                                                customer_id=customer.id, tags=["network"]))
@@ -219,7 +216,7 @@ async def test_merge_keeps_everything_and_refuses_bad_merges(open_backend):
 
 async def test_no_reply_or_comment_on_a_merged_ticket(open_backend):
     alice = await open_backend(ALICE)
-    care = await _care(alice)
+    care = await team_named(alice)
     a = await alice.create_ticket(TicketCreate(team_id=care.id, subject="Printer offline"))
     b = await alice.create_ticket(TicketCreate(team_id=care.id, subject="Printer is offline"))
     await alice.merge(MergeRequest(target_id=a.id, source_ids=[b.id],
@@ -237,7 +234,7 @@ async def test_no_reply_or_comment_on_a_merged_ticket(open_backend):
 
 async def test_split_moves_messages_and_links_both_ways(open_backend):
     alice = await open_backend(ALICE)
-    care = await _care(alice)
+    care = await team_named(alice)
     ticket = await alice.create_ticket(TicketCreate(team_id=care.id, subject="Two problems"))
     first = await alice.reply(ticket.id, "about the printer")
     second = await alice.reply(ticket.id, "about the invoice")

@@ -23,8 +23,8 @@ from deskline.mail.outbox import Outbox
 from deskline.mail.smtpd import Receiver
 from deskline.service import Service
 from deskline.store.sqlite import SqliteStore
-from tests.conftest import FIXED_NOW
-from tests.mail.conftest import Clock, Sink, free_port
+from tests.conftest import FIXED_NOW, Clock
+from tests.mail.conftest import Sink, free_port
 
 ALIAS = "help@acme.example"
 ADMIN = "boss@acme.example"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -11,19 +10,9 @@ import pytest
 from deskline.local import resolve_agent
 from deskline.service import Service
 from deskline.store.sqlite import SqliteStore
-from tests.conftest import ADMIN, FIXED_NOW
+from tests.conftest import ADMIN, FIXED_NOW, Clock
 
 FILES = Path(__file__).parent / "files"
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from deskline.models import (
 )
 from deskline.service import Service
 from deskline.store.sqlite import SqliteStore
-from tests.io.conftest import Clock
+from tests.conftest import Clock
 
 MON = datetime(2026, 11, 16, tzinfo=UTC)
 SAT = datetime(2026, 11, 21, tzinfo=UTC)

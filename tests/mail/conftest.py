@@ -7,7 +7,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -21,24 +21,12 @@ from deskline.mail.outbox import Outbox, SmtpConfig
 from deskline.models import AgentCreate, Role, StageCreate, TeamCreate
 from deskline.service import Service
 from deskline.store.sqlite import SqliteStore
+from tests.conftest import Clock
 
 CORPUS = Path(__file__).parent / "corpus"
 T0 = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
 SUPPORT = "support@help.example"
 BILLING = "billing@help.example"
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 def build_helpdesk(path: Path) -> None:

@@ -17,16 +17,9 @@ from deskline.models import (
 )
 from deskline.service import Service
 from deskline.store.sqlite import SqliteStore
+from tests.conftest import Clock
 
 MONDAY_9 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

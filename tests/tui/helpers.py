@@ -131,3 +131,27 @@ async def wait_for(pilot, condition, timeout: float = 10.0, step: float = 0.02) 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting; screen:\n{screen_text(pilot.app)}")
         await pilot.pause(step)
+
+
+async def open_section(pilot, section: type, *, key: str | None = None,
+                       loaded: str | None = None, shown: str | None = None):
+    """A settings section at the top, once its `loaded` attribute is filled and `shown`
+    is on screen: opened through the hub by keys (`S`, then down to `key` of SECTIONS and
+    enter), or pushed without a key."""
+    from tests.tui.test_pilot import is_ready
+    from tui.screens.settings import SECTIONS, SettingsHub
+
+    app = pilot.app
+    await wait_for(pilot, lambda: is_ready(app))
+    if key is None:
+        app.push_screen(section())
+    else:
+        await pilot.press("S")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsHub))
+        await pilot.press(*["down"] * [s[0] for s in SECTIONS].index(key), "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, section)
+                   and (loaded is None or getattr(app.screen, loaded))
+                   and (shown is None or shown in screen_text(app)))
+    if key is None:
+        await pilot.pause()
+    return app.screen

@@ -7,6 +7,8 @@ readable label; `hostile_email` is the part of it an email address may hold."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +49,25 @@ class Hostile:
     customer_id: int = 0
     team_id: int = 0
     values: dict[str, str] = field(default_factory=dict)
+
+
+def make_markup(path: Path, markup: str) -> Hostile:
+    """`make_hostile` with names made of a label and `markup`, and plain addresses."""
+    return make_hostile(path, value=lambda label, short=False: f"{label} {markup}",
+                        email=lambda local: f"{local}@markup.example")
+
+
+@contextmanager
+def admin_service(path: Path) -> Iterator:
+    """The service on the file as its first admin: what the console stored, read back."""
+    from deskline.service import Service, resolve_agent
+    from deskline.store.sqlite import SqliteStore
+
+    store = SqliteStore.open(path)
+    try:
+        yield Service(store, resolve_agent(store, None))
+    finally:
+        store.close()
 
 
 def make_hostile(path: Path, value=hostile, email=hostile_email) -> Hostile:

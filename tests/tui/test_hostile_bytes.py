@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.helpers import copy_db
-from tests.tui.hostile import PAYLOADS, hostile_csv, make_hostile
+from tests.tui.hostile import PAYLOADS, hostile_csv
 from tests.tui.pty_run import PtyConsole, visible
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")
@@ -73,17 +72,11 @@ class Session:
         return self.console.proc.poll() is None
 
 
-@pytest.fixture
-def hostile_db(demo_master, tmp_path):
-    path = copy_db(demo_master, tmp_path / "hostile.db")
-    return path, make_hostile(path)
-
-
 STANDIN = "␛]52;c;SGVsbG8=␇"  # how every generated value's first control shows
 
 
-def test_every_screen_and_dialog_writes_no_control_from_data(hostile_db, tmp_path):
-    db, made = hostile_db
+def test_every_screen_and_dialog_writes_no_control_from_data(hostile, tmp_path):
+    db, made = hostile
     csv = hostile_csv(tmp_path / "hostile.csv")
     outputs = []
 
@@ -217,10 +210,10 @@ def _positions(db: Path, made) -> dict[str, int]:
         store.close()
 
 
-def test_settings_screens_and_forms_write_no_control_from_data(hostile_db, tmp_path):
+def test_settings_screens_and_forms_write_no_control_from_data(hostile, tmp_path):
     """The hub, every section, every form and dialog of the settings area (the admin's
     console) on hostile stored text."""
-    db, made = hostile_db
+    db, made = hostile
     at = _positions(db, made)
     s = Session(db, tmp_path)
     try:

@@ -8,25 +8,11 @@ import pytest
 
 from deskline.text import plain
 from tests.tui.helpers import copy_db, make_app, screen_text, wait_for
-from tests.tui.hostile import MARKUP, make_hostile
+from tests.tui.hostile import MARKUP, admin_service, make_markup
 from tests.tui.test_pilot import is_ready, open_ticket
 from tui.screens.customers import CustomerForm, CustomerScreen
 from tui.screens.edit import EditTicketScreen
 from widgets.safe_input import SafeInput, SafeTextArea
-
-
-@pytest.fixture
-def hostile(demo_master, tmp_path):
-    path = copy_db(demo_master, tmp_path / "hostile.db")
-    return path, make_hostile(path)
-
-
-def _service(path):
-    from deskline.service import Service, resolve_agent
-    from deskline.store.sqlite import SqliteStore
-
-    store = SqliteStore.open(path)
-    return store, Service(store, resolve_agent(store, None))
 
 
 async def test_ticket_editor_prefills_sanitized_and_keeps_untouched_values(hostile):
@@ -58,14 +44,11 @@ async def test_ticket_editor_prefills_sanitized_and_keeps_untouched_values(hosti
         ((_id, _version, update), _kw), = backend.writes("edit_ticket")
         assert update.model_dump(exclude_unset=True) == {"priority": 1}
         await wait_for(pilot, lambda: screen.ticket.priority == 1)
-    store, svc = _service(path)
-    try:
+    with admin_service(path) as svc:
         ticket = svc.get_ticket(made.ticket_id)
         assert ticket.subject == v["subject"] and ticket.description == v["description"]
         assert v["tag"] in ticket.tags
         assert ticket.organization_name == v["organization"]
-    finally:
-        store.close()
 
 
 async def test_customer_form_prefills_sanitized_and_saves_only_what_was_typed(hostile):
@@ -102,21 +85,17 @@ async def test_customer_form_prefills_sanitized_and_saves_only_what_was_typed(ho
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, CustomerForm))
         await pilot.pause(0.3)
-    store, svc = _service(path)
-    try:
+    with admin_service(path) as svc:
         stored = svc.get_customer(made.customer_id)
         assert stored.name == v["customer_name"] and stored.email == v["customer_email"]
         assert stored.phone == "+49 30 1234"
         assert len(stored.project_ids) == 1
-    finally:
-        store.close()
 
 
 @pytest.mark.parametrize("markup", MARKUP)
 async def test_markup_names_never_crash_the_console(demo_master, tmp_path, markup):
     path = copy_db(demo_master, tmp_path / "markup.db")
-    made = make_hostile(path, value=lambda label, short=False: f"{label} {markup}",
-                        email=lambda local: f"{local}@markup.example")
+    made = make_markup(path, markup)
     app = make_app(path)
     async with app.run_test(size=(120, 50)) as pilot:
         await wait_for(pilot, lambda: is_ready(app))

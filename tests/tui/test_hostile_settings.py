@@ -4,14 +4,12 @@ byte for byte in the database, and names made of markup never crash a settings s
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from textual.widgets import Select
 
 from deskline.text import plain
 from tests.tui.helpers import copy_db, make_app, screen_text, wait_for
-from tests.tui.hostile import MARKUP, Hostile, make_hostile
+from tests.tui.hostile import MARKUP, admin_service, make_markup
 from tests.tui.test_pilot import is_ready
 from tui.screens.settings import open_settings
 from tui.screens.settings.agents import AgentForm, AgentTeamsForm, TimeOffDialog
@@ -24,20 +22,6 @@ from tui.screens.settings.templates import TemplateEditor
 from widgets.safe_input import SafeInput, SafeTextArea
 
 STANDIN = "␛]52;c;SGVsbG8=␇"  # how a generated value's first control shows
-
-
-@pytest.fixture
-def hostile(demo_master, tmp_path) -> tuple[Path, Hostile]:
-    path = copy_db(demo_master, tmp_path / "hostile.db")
-    return path, make_hostile(path)
-
-
-def _service(path: Path):
-    from deskline.service import Service, resolve_agent
-    from deskline.store.sqlite import SqliteStore
-
-    store = SqliteStore.open(path)
-    return store, Service(store, resolve_agent(store, None))
 
 
 async def _section(pilot, key: str, loaded):
@@ -158,8 +142,7 @@ async def test_settings_forms_keep_untouched_hostile_values(hostile):
         await _save(pilot, form)
         assert app.is_running
 
-    store, svc = _service(path)
-    try:
+    with admin_service(path) as svc:
         team = next(t for t in svc.list_teams() if t.id == made.team_id)
         assert team.name == v["team"] and team.description == v["team_description"]
         assert team.email_alias == v["team_alias"]
@@ -177,15 +160,12 @@ async def test_settings_forms_keep_untouched_hostile_values(hostile):
         assert org.domain == "evil.test"
         project = next(p for p in svc.list_projects() if p.name == v["project"])
         assert project.organization_id is None
-    finally:
-        store.close()
 
 
 @pytest.mark.parametrize("markup", MARKUP)
 async def test_markup_names_never_crash_a_settings_screen(demo_master, tmp_path, markup):
     path = copy_db(demo_master, tmp_path / "markup.db")
-    made = make_hostile(path, value=lambda label, short=False: f"{label} {markup}",
-                        email=lambda local: f"{local}@markup.example")
+    made = make_markup(path, markup)
     v = made.values
     app = make_app(path)
     async with app.run_test(size=(120, 50)) as pilot:

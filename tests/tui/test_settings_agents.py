@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from textual.widgets import Select
 
-from tests.tui.helpers import make_app, screen_text, wait_for
+from tests.tui.helpers import make_app, open_section, screen_text, wait_for
 from tests.tui.test_pilot import ALICE, is_ready
 from tests.tui.test_settings_teams import SIZE, flat, form_error, type_into
 from tui.pickers import AgentPicker, Confirm
-from tui.screens.settings import SettingsHub
 from tui.screens.settings.agents import (
     AgentForm,
     AgentSettings,
@@ -21,14 +20,8 @@ from tui.screens.ticket import TicketScreen
 
 
 async def open_agents(pilot) -> AgentSettings:
-    app = pilot.app
-    await wait_for(pilot, lambda: is_ready(app))
-    await pilot.press("S")
-    await wait_for(pilot, lambda: isinstance(app.screen, SettingsHub))
-    await pilot.press("down", "down", "enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, AgentSettings) and app.screen.agents)
-    await wait_for(pilot, lambda: "active agent(s)" in screen_text(app))
-    return app.screen
+    return await open_section(pilot, AgentSettings, key="agents", loaded="agents",
+                              shown="active agent(s)")
 
 
 async def select(pilot, screen, email: str) -> None:

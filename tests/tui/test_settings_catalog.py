@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from deskline.models import OrganizationUpdate
-from tests.tui.helpers import make_app, screen_text, wait_for
-from tests.tui.test_pilot import is_ready
+from tests.tui.helpers import make_app, open_section, screen_text, wait_for
 from tui.screens.settings.catalog import CatalogSettings
 from tui.screens.settings.form import FieldsForm
 
 
 async def open_catalog(pilot):
-    app = pilot.app
-    await wait_for(pilot, lambda: is_ready(app))
-    app.push_screen(CatalogSettings())
-    await wait_for(pilot, lambda: isinstance(app.screen, CatalogSettings)
-                   and app.screen.organizations)
-    await pilot.pause()
-    return app.screen
+    return await open_section(pilot, CatalogSettings, loaded="organizations")
 
 
 def status(screen) -> str:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from deskline.models import SlaPolicyUpdate
-from tests.tui.helpers import make_app, screen_text, wait_for
-from tests.tui.test_pilot import is_ready
+from tests.tui.helpers import make_app, open_section, screen_text, wait_for
 from tui.screens.settings.sla import NEW_ONLY, RECOMPUTE, SlaForm, SlaSettings
 
 
@@ -13,12 +12,7 @@ def note(form) -> str:
 
 
 async def open_sla(pilot):
-    app = pilot.app
-    await wait_for(pilot, lambda: is_ready(app))
-    app.push_screen(SlaSettings())
-    await wait_for(pilot, lambda: isinstance(app.screen, SlaSettings) and app.screen.policies)
-    await pilot.pause()
-    return app.screen
+    return await open_section(pilot, SlaSettings, loaded="policies")
 
 
 async def choose_team(pilot, screen, name: str):

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from tests.tui.helpers import make_app, screen_text, wait_for
-from tests.tui.test_pilot import is_ready
+from tests.tui.helpers import make_app, open_section, screen_text, wait_for
 from tests.tui.test_settings_teams import SIZE, flat, type_into
 from tui.pickers import Confirm, Picker
-from tui.screens.settings import SettingsHub
 from tui.screens.settings.stages import StageForm, StageSettings
 
 
 async def open_stages(pilot) -> StageSettings:
-    app = pilot.app
-    await wait_for(pilot, lambda: is_ready(app))
-    await pilot.press("S")
-    await wait_for(pilot, lambda: isinstance(app.screen, SettingsHub))
-    await pilot.press("down", "enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, StageSettings) and app.screen.stages)
-    await wait_for(pilot, lambda: "stage(s), in board order" in screen_text(app))
-    return app.screen
+    return await open_section(pilot, StageSettings, key="stages", loaded="stages",
+                              shown="stage(s), in board order")
 
 
 def names(screen) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.helpers import make_app, screen_text, wait_for
+from tests.tui.helpers import make_app, open_section, screen_text, wait_for
 from tests.tui.test_pilot import ALICE, is_ready
 from tui.pickers import Confirm
 from tui.screens.dashboard import DashboardScreen
@@ -28,14 +28,7 @@ def empty_db(tmp_path) -> Path:
 
 
 async def open_teams(pilot) -> TeamSettings:
-    app = pilot.app
-    await wait_for(pilot, lambda: is_ready(app))
-    await pilot.press("S")
-    await wait_for(pilot, lambda: isinstance(app.screen, SettingsHub))
-    await pilot.press("enter")  # Teams is the first section
-    await wait_for(pilot, lambda: isinstance(app.screen, TeamSettings) and app.screen.teams)
-    await wait_for(pilot, lambda: "team(s)" in screen_text(app))
-    return app.screen
+    return await open_section(pilot, TeamSettings, key="teams", loaded="teams", shown="team(s)")
 
 
 def flat(app) -> str:

@@ -4,19 +4,12 @@ nothing saved while there is a problem."""
 from __future__ import annotations
 
 from deskline.models import MailTemplateUpdate
-from tests.tui.helpers import make_app, screen_text, wait_for
-from tests.tui.test_pilot import is_ready
+from tests.tui.helpers import make_app, open_section, screen_text, wait_for
 from tui.screens.settings.templates import TemplateEditor, TemplateSettings
 
 
 async def open_templates(pilot):
-    app = pilot.app
-    await wait_for(pilot, lambda: is_ready(app))
-    app.push_screen(TemplateSettings())
-    await wait_for(pilot, lambda: isinstance(app.screen, TemplateSettings)
-                   and app.screen.templates)
-    await pilot.pause()
-    return app.screen
+    return await open_section(pilot, TemplateSettings, loaded="templates")
 
 
 def problem(editor) -> str:

@@ -5,11 +5,10 @@ again"; and the hand-off to sales from the ticket view, with its note."""
 from __future__ import annotations
 
 from deskline.models import WebhookEndpointCreate
-from tests.tui.helpers import make_app, screen_text, wait_for
+from tests.tui.helpers import make_app, open_section, screen_text, wait_for
 from tests.tui.test_pilot import ALICE, is_ready
 from tests.tui.test_settings_teams import SIZE, flat, form_error, type_into
 from tui.pickers import Confirm, TextPrompt
-from tui.screens.settings import SECTIONS, SettingsHub
 from tui.screens.settings.webhooks import (
     SecretShown,
     WebhookForm,
@@ -20,15 +19,7 @@ from tui.screens.ticket import TicketScreen
 
 
 async def open_webhooks(pilot) -> WebhookSettings:
-    app = pilot.app
-    await wait_for(pilot, lambda: is_ready(app))
-    await pilot.press("S")
-    await wait_for(pilot, lambda: isinstance(app.screen, SettingsHub))
-    index = [s[0] for s in SECTIONS].index("webhooks")
-    await pilot.press(*["down"] * index, "enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, WebhookSettings)
-                   and "endpoints" in screen_text(app))
-    return app.screen
+    return await open_section(pilot, WebhookSettings, key="webhooks", shown="endpoints")
 
 
 async def test_add_switch_off_and_read_the_delivery_log(demo_db):
