@@ -15,7 +15,7 @@ from deskline.models import (
     TicketUpdate,
 )
 from tests.conftest import ADMIN, ALICE, PORTAL
-from tests.contract.test_administration import _team
+from tests.contract.helpers import team_named as _team
 
 
 async def _open_cards(backend, team, count):
