@@ -13,6 +13,7 @@ from typing import Protocol
 from deskline.store.administration import AdministrationStore
 from deskline.store.bulk import BulkStore
 from deskline.store.changes import ChangeStore
+from deskline.store.counts import CountStore
 from deskline.store.customers import CustomerStore
 from deskline.store.directory import DirectoryStore
 from deskline.store.export import ExportStore
@@ -35,7 +36,8 @@ class TransactionStore(Protocol):
 
 class Store(DirectoryStore, CustomerStore, TicketStore, SearchStore, MappingStore,
             AdministrationStore, MailStore, OutboxStore, BulkStore, ReportStore, ExportStore,
-            TokenStore, IdempotencyStore, ChangeStore, TransactionStore, Protocol):
+            TokenStore, IdempotencyStore, ChangeStore, CountStore, TransactionStore,
+            Protocol):
     """Everything the service asks of a store."""
 
 

@@ -12,6 +12,7 @@ from deskline.errors import ConflictError, DesklineError, ValidationFailed
 from deskline.store.administration import AdministrationQueries
 from deskline.store.bulk import BulkQueries
 from deskline.store.changes import ChangeQueries
+from deskline.store.counts import CountQueries
 from deskline.store.customers import CustomerQueries
 from deskline.store.db import connect
 from deskline.store.directory import DirectoryQueries
@@ -44,7 +45,7 @@ def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
 class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQueries,
                   MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
                   BulkQueries, ReportQueries, ExportQueries, TokenQueries,
-                  IdempotencyQueries, ChangeQueries):
+                  IdempotencyQueries, ChangeQueries, CountQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0

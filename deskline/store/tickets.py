@@ -23,6 +23,7 @@ from deskline.models import (
     TicketSla,
 )
 from deskline.rules import sla
+from deskline.store import counts
 from deskline.store.db import inserted_id
 
 CARD_COLUMNS = (
@@ -100,6 +101,10 @@ class TicketQueries:
     insert_followers: Callable[[Iterable[tuple[int, int]]], None]
     insert_mention_rows: Callable[[Iterable[tuple[int, int]]], None]
     insert_clock_rows: Callable[[Iterable[tuple]], None]
+    # CountQueries': the counts the triggers keep
+    kept_column_counts: Callable[[int, BoardFilter | None, int], dict[int, int]]
+    kept_team_figures: Callable[[int, Sequence[int]], dict[int, tuple]]
+    kept_team_loads: Callable[[int, Sequence[int]], dict[int, tuple[int, int]]]
 
     # --- reading -------------------------------------------------------------------------
 
@@ -196,6 +201,9 @@ class TicketQueries:
         return where, params
 
     def column_counts(self, scope: Scope, team_id: int, f: BoardFilter | None) -> dict[int, int]:
+        # A team the scope sees is counted whole: the kept counts answer (store/counts.py).
+        if not scope.portal and team_visible(scope, team_id) and counts.kept(f):
+            return self.kept_column_counts(team_id, f, scope.agent_id)
         where, params = self._filter_sql(scope, f)
         where += ["t.team_id = ?", "t.archived = 0", scope_sql(scope, team_id=team_id)]
         return dict(self.conn.execute(
@@ -235,16 +243,7 @@ class TicketQueries:
 
     def team_figures(self, scope: Scope, team_ids: Sequence[int]) -> dict[int, tuple]:
         """team id -> (open, unassigned, mine, urgent, sla_failed) over open tickets."""
-        rows = self.conn.execute(
-            "SELECT t.team_id, count(*), sum(t.assignee_id IS NULL), sum(t.assignee_id = ?),"
-            " sum(t.priority = 3), sum(t.sla_status = 'failed')"
-            # The planner prefers the (team, assignee) index and then reads every row;
-            # the partial index of open tickets covers the whole query.
-            " FROM tickets t INDEXED BY ix_tickets_open"
-            f" WHERE t.is_open = 1 AND t.team_id IN ({_int_list(team_ids)})"
-            " GROUP BY t.team_id", (scope.agent_id,),
-        ).fetchall()
-        return {r[0]: tuple(int(v or 0) for v in r[1:]) for r in rows}
+        return self.kept_team_figures(scope.agent_id, team_ids)
 
     def messages_page(self, scope: Scope, ticket_id: int, after_id: int | None,
                       limit: int) -> list[Message]:
@@ -432,13 +431,7 @@ class TicketQueries:
 
     def team_loads(self, team_id: int, agent_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
         """agent id -> (total, open) tickets of the team assigned to them."""
-        return {
-            r[0]: (r[1], int(r[2] or 0))
-            for r in self.conn.execute(
-                "SELECT assignee_id, count(*), sum(is_open) FROM tickets"
-                f" WHERE team_id = ? AND assignee_id IN ({_int_list(agent_ids)})"
-                " GROUP BY assignee_id", (team_id,))
-        }
+        return self.kept_team_loads(team_id, agent_ids)
 
     # --- SLA clocks --------------------------------------------------------------------
 
