@@ -75,13 +75,14 @@ def scope_sql(scope: Scope, alias: str = "t", team_id: int | None = None) -> str
     return f"({alias}.team_id IN ({_int_list(scope.team_ids)}) OR {followed})"
 
 
-def fts_query(text: str) -> str | None:
-    """Words typed by a person as an FTS5 query: every word required, the last a prefix."""
+def fts_query(text: str, prefix: bool = True) -> str | None:
+    """Words typed by a person as an FTS5 query: every word required, the last a prefix
+    (with `prefix`: subjects have a prefix index, messages match whole words)."""
     words = [w for w in "".join(ch if ch.isalnum() else " " for ch in text).split() if w]
     if not words:
         return None
     quoted = ['"' + w.replace('"', '""') + '"' for w in words]
-    if not words[-1].isdigit():  # "50" should not find every "500"
+    if prefix and not words[-1].isdigit():  # "50" should not find every "500"
         quoted[-1] += "*"
     return " ".join(quoted)
 
