@@ -220,7 +220,9 @@ def build_demo(path: str | Path, tickets: int = 2000, seed: int = 7,
     if path.exists() and path.stat().st_size > 0:
         raise FileExistsError(f"{path} exists; the demo is only built into a new file")
     rng = random.Random(seed)
-    now = now or datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    # Everything is dated before the moment of the build: a ticket opened right after it
+    # is the newest (the console bench's, and an agent's first one).
+    now = now or datetime.now(UTC).replace(microsecond=0)
     store = SqliteStore.open(path)
     with store.unsynced_writes():
         with store.transaction():
@@ -291,7 +293,8 @@ def _bulk_tickets(store: SqliteStore, rng: random.Random, setup: dict, count: in
             draft = _draw_ticket(rng, world, age_days)
             message_id, t, last_stage_name, n_messages = _thread(
                 rng, world, draft, tid, message_id, created, age_days, rows)
-            closed_at = t + timedelta(hours=1) if draft.stage.closing else None
+            closed_at = t + min(timedelta(hours=1), (now - t) / 2) if draft.stage.closing \
+                else None
             if closed_at is not None:
                 message_id += 1
                 rows.messages.append(_stage_event(message_id, tid, draft.assignee,
@@ -353,10 +356,12 @@ def _thread(rng: random.Random, world: _World, draft: _Draft, tid: int, message_
     n_messages = max(1, int(rng.expovariate(1 / 10)))
     t = created
     step = timedelta(hours=min(age_days * 24, 240) / (n_messages + 1) or 1)
+    now = created + timedelta(days=age_days)
     last_stage_name = "New"
     for k in range(n_messages):
         message_id += 1
-        t += step * (0.5 + rng.random())
+        # Never past the build's now: a late step goes half of the way left instead.
+        t = min(t + step * (0.5 + rng.random()), t + (now - t) / 2)
         ref = str(10000 + int(rng.random() * 90000))
         roll = rng.random()
         if k == 0 or roll < 0.38:
