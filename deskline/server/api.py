@@ -48,6 +48,7 @@ from deskline.server.problems import (
 from deskline.server.schemas import ATTACHMENT_HEADER
 from deskline.server.settings import API, Settings
 from deskline.server.store import ServerService, ServerStore
+from deskline.server.writer import WriterQueue
 from deskline.service import Service
 from deskline.text import media_type
 
@@ -101,6 +102,7 @@ class Api:
         self.db = str(db)
         self.settings = settings
         self._local = threading.local()
+        self.writers = WriterQueue()
         self.failures = Window(settings.auth_failures, settings.auth_window)
         self.token_creations = Window(settings.token_creations, 60.0)
         self.presence = PresenceBoard(settings.presence_ttl)
@@ -110,6 +112,7 @@ class Api:
         store = getattr(self._local, "store", None)
         if store is None:
             store = ServerStore.open(self.db, create=False, durable=True)
+            store.writers = self.writers
             self._local.store = store
         return store
 
