@@ -191,14 +191,16 @@ class TicketQueries:
         if f.text:
             query = fts_query(f.text)
             number = f.text.strip().lstrip("#")
-            clauses = []
+            found = []
             if query:
-                clauses.append("t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)")
+                found.append("SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?")
                 params.append(query)
             if number.isdigit():
-                clauses.append("t.number = ?")
+                found.append("SELECT id FROM tickets WHERE number = ?")
                 params.append(int(number))
-            where.append("(" + " OR ".join(clauses or ["0"]) + ")")
+            # One set of ids: "words OR number" made SQLite read the whole team (0.56 s
+            # for "#4242" at a million tickets, 57 ms this way).
+            where.append(f"t.id IN ({' UNION ALL '.join(found)})" if found else "0")
         return where, params
 
     def column_counts(self, scope: Scope, team_id: int, f: BoardFilter | None) -> dict[int, int]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from deskline.local import resolve_agent
+from deskline.models import BoardFilter
 from deskline.service import Service
 from deskline.store.sqlite import SqliteStore
 from deskline.store.tickets import fts_query, scope_sql
@@ -102,3 +103,27 @@ def test_one_letter_finds_subject_beginnings_newest_first(store):
     hits = svc.search("p", limit=20)
     assert hits and all(h.matched == "subject" for h in hits)
     assert [h.ticket.id for h in hits] == sorted((h.ticket.id for h in hits), reverse=True)
+
+
+def test_board_text_filter_counts_and_pages_as_before(store):
+    """Words or a number as one set of ids (store/tickets.py: `_filter_sql`): the same
+    tickets as "words OR number" found."""
+    svc = Service(store, resolve_agent(store, ADMIN), clock=lambda: FIXED_NOW)
+    team = next(t for t in svc.list_teams() if t.name == "Customer Care")
+    number = store.conn.execute("SELECT number FROM tickets WHERE team_id = ? AND archived = 0"
+                                " ORDER BY id DESC LIMIT 1", (team.id,)).fetchone()[0]
+    for text in (f"#{number}", str(number), "printer", "pri", "12"):
+        query, digits = fts_query(text), text.lstrip("#")
+        words = "t.id IN (SELECT rowid FROM old_fts WHERE old_fts MATCH ?)" if query else "0"
+        params: list = [query] if query else []
+        if digits.isdigit():
+            words += " OR t.number = ?"
+            params.append(int(digits))
+        before = dict(store.conn.execute(
+            f"SELECT t.stage_id, count(*) FROM tickets t WHERE ({words}) AND t.team_id = ?"
+            " AND t.archived = 0 GROUP BY t.stage_id", (*params, team.id)).fetchall())
+        f = BoardFilter(text=text)
+        assert {c.stage.id: c.count for c in svc.board_columns(team.id, f) if c.count} == before
+        for stage_id, count in before.items():
+            page = svc.board_page(team.id, stage_id, f, limit=200)
+            assert len(page.items) == min(count, 200)
