@@ -45,6 +45,57 @@ def median_ms(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     return statistics.median(times), times[int(len(times) * 0.9) - 1]
 
 
+def paired(metric: str, after: Callable[[], object], before: Callable[[], object],
+           repeat: int, **extra: object) -> None:
+    """`after` (the engine now) and `before` (what it replaced, replayed raw) called in
+    turn, so both meet the same moments of a noisy machine: medians and their ratio."""
+    after(), before()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for fn, out in ((after, times[0]), (before, times[1])):
+            start = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - start) * 1000)
+    now, was = statistics.median(times[0]), statistics.median(times[1])
+    emit(metric, now, "ms", before_ms=round(was, 3), ratio=round(was / now, 1), **extra)
+
+
+def side_by_side(svc: Service, store: SqliteStore, team_id: int, repeat: int) -> None:
+    """Kept counts (store/counts.py) against the full counts they replaced, and search as
+    you type against the prefix search over messages it replaced."""
+    conn, me = store.conn, svc.actor.id
+    team_ids = [t.id for t in svc.list_teams()]
+
+    def counted_columns() -> object:
+        return conn.execute("SELECT t.stage_id, count(*) FROM tickets t WHERE t.team_id = ?"
+                            " AND t.archived = 0 GROUP BY t.stage_id", (team_id,)).fetchall()
+
+    def counted_figures() -> object:
+        return conn.execute(
+            "SELECT t.team_id, count(*), sum(t.assignee_id IS NULL), sum(t.assignee_id = ?),"
+            " sum(t.priority = 3), sum(t.sla_status = 'failed') FROM tickets t INDEXED BY"
+            f" ix_tickets_open WHERE t.is_open = 1 AND t.team_id IN"
+            f" ({','.join(map(str, team_ids))}) GROUP BY t.team_id", (me,)).fetchall()
+
+    paired("kept_board_column_counts", lambda: svc.board_columns(team_id), counted_columns,
+           repeat)
+    paired("kept_dashboard_figures", lambda: store.team_figures(svc.scope(), team_ids),
+           counted_figures, repeat)
+
+    def messages_prefix(word: str) -> Callable[[], object]:
+        return lambda: conn.execute(
+            "SELECT f.rowid, m.ticket_id FROM messages_fts f JOIN messages m ON m.id = f.rowid"
+            " WHERE messages_fts MATCH ? ORDER BY f.rowid DESC LIMIT 400",
+            (f'"{word}"*',)).fetchall()
+
+    for typed in ("t", "th", "the", "pri", "prin", "printer r"):
+        last = typed.split()[-1]
+        paired(f"search_as_you_type_{typed.replace(' ', '_')}",
+               lambda q=typed: svc.search(q, limit=100), messages_prefix(last), repeat,
+               before_is="the previous prefix match over messages alone",
+               results=len(svc.search(typed, limit=100)))
+
+
 def database(tickets: int, rebuild: bool) -> Path:
     data = ROOT / "bench" / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -91,6 +142,7 @@ def main() -> None:
     columns = svc.board_columns(team.id)
     biggest = max(columns, key=lambda c: c.count)
     timed("board_column_counts", lambda: svc.board_columns(team.id))
+    side_by_side(svc, store, team.id, r)
     page = svc.board_page(team.id, biggest.stage.id, limit=50)
     timed("board_next_page", lambda: svc.board_page(team.id, biggest.stage.id,
                                                      cursor=page.next_cursor, limit=50),

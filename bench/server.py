@@ -8,7 +8,11 @@ holds 100,000 tickets. Prints one JSON object per line: {"metric", "value", "uni
   latency. The load generator is a raw-socket asyncio client in its own process (httpx
   would be the bottleneck); its CPU use is printed to show it is not;
 - event latency: from the start of a write by one RemoteBackend to the event reaching
-  another one's stream (median, p90).
+  another one's stream (median, p90);
+- with --writes: comments written by 1 and by 20 concurrent clients for --write-seconds
+  each, through the server's queue of writers and, side by side in the same run, through
+  a server whose threads wait in SQLite's busy handler instead (`--rounds` alternations):
+  writes/s, p50 and p99.
 
 The server runs in its own process (`deskline serve`), as in production. Everything acts as
 an agent, not an admin, so the authorization clause is part of every query.
@@ -36,6 +40,7 @@ from deskline.demo import build_demo  # noqa: E402
 from deskline.models import TicketUpdate  # noqa: E402
 from deskline.remote import RemoteBackend  # noqa: E402
 from deskline.server.tokens import make_token  # noqa: E402
+from deskline.store.sqlite import SqliteStore  # noqa: E402
 
 AGENT = "alice.martin@deskline.example"
 OTHER = "dmitri.tanaka@deskline.example"
@@ -61,10 +66,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path) -> tuple[subprocess.Popen, str]:
+# The server as it was before its queue of writers: threads meet at SQLite's lock.
+BUSY_HANDLER = ("import contextlib, sys; import deskline.server.api as api;"
+                " api.WriterQueue = contextlib.nullcontext;"
+                " api.Api.write_turns = lambda self: None; from deskline.cli import main;"
+                " sys.exit(main())")
+
+
+def start_server(db: Path, busy_handler: bool = False) -> tuple[subprocess.Popen, str]:
     port = free_port()
+    program = ["-c", BUSY_HANDLER] if busy_handler else ["-m", "deskline.cli"]
     # No background jobs: they would change the measured data as the benchmark runs.
-    proc = subprocess.Popen([sys.executable, "-m", "deskline.cli", "serve", "--db", str(db),
+    proc = subprocess.Popen([sys.executable, *program, "serve", "--db", str(db),
                              "--port", str(port), "--no-maintenance", "--no-mail"],
                             stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -108,7 +121,7 @@ async def _client(host: str, port: int, requests: list[bytes], until: float,
             if length:
                 await reader.readexactly(length)
             stats["latencies"].append(time.perf_counter() - start)
-            if status == 200:
+            if status in (200, 201):
                 stats["ok"] += 1
             else:
                 stats["errors"] += 1
@@ -218,6 +231,58 @@ def load(url: str, tokens: list[str], team_id: int, stage_id: int, cursors: list
          capacity_one_core=round(1000 / per_request), load_average=os.getloadavg()[0])
 
 
+def write_load(url: str, tokens: list[str], ticket_ids: list[int], seconds: float) -> dict:
+    """Comments posted by len(tokens) keep-alive clients for `seconds`, each client on
+    tickets of its own (the load generator's process, as for reads)."""
+    host, port = url.removeprefix("http://").split(":")
+    per_client = []
+    for n, token in enumerate(tokens):
+        tid = ticket_ids[n % len(ticket_ids)]
+        body = json.dumps({"kind": "comment", "body": f"bench comment from client {n}"})
+        per_client.append([(
+            f"POST /api/v1/tickets/{tid}/messages HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n{body}").encode()])
+    out: multiprocessing.Queue = multiprocessing.Queue()
+    proc = multiprocessing.Process(target=_load, args=(host, int(port), per_client, seconds,
+                                                       out))
+    proc.start()
+    result = out.get(timeout=seconds + 60)
+    proc.join()
+    return result
+
+
+def writes(db: Path, seconds: float, rounds: int) -> None:
+    """1 and 20 writing clients, queue of writers vs busy handler, alternated."""
+    tokens = [make_token(db, AGENT) for _ in range(20)]
+    store = SqliteStore.open(db)
+    ticket_ids = [r[0] for r in store.conn.execute(
+        "SELECT id FROM tickets WHERE is_open = 1 ORDER BY id DESC LIMIT 20")]
+    store.close()
+    figures: dict[tuple[str, int], list[dict]] = {}
+    for _ in range(rounds):
+        for mode in ("queue", "busy_handler"):
+            proc, url = start_server(db, busy_handler=mode == "busy_handler")
+            try:
+                for clients in (1, 20):
+                    got = write_load(url, tokens[:clients], ticket_ids, seconds)
+                    figures.setdefault((mode, clients), []).append(got)
+            finally:
+                proc.terminate()
+                proc.wait(10)
+    for (mode, clients), runs in figures.items():
+        rate = statistics.median(r["ok"] / r["wall"] for r in runs)
+        emit(f"write_comments_per_second_{clients}_clients_{mode}", rate, "writes/s",
+             p50_ms=round(statistics.median(r["p50"] for r in runs) * 1000, 2),
+             p99_ms=round(statistics.median(r["p99"] for r in runs) * 1000, 2),
+             errors=sum(r["errors"] for r in runs), rounds=len(runs))
+    for clients in (1, 20):
+        queue, busy = figures[("queue", clients)], figures[("busy_handler", clients)]
+        emit(f"write_p99_ratio_{clients}_clients_busy_handler_over_queue",
+             statistics.median(r["p99"] for r in busy)
+             / statistics.median(r["p99"] for r in queue), "x")
+
+
 async def event_latency(url: str, listener_token: str, writer_token: str, team_id: int,
                         stage_id: int, repeat: int) -> None:
     listener = await RemoteBackend.open(url, listener_token)
@@ -259,8 +324,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--writes", action="store_true",
+                        help="only the write figures: 1 vs 20 writing clients")
+    parser.add_argument("--write-seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     db = database(args.tickets)
+    if args.writes:
+        writes(db, args.write_seconds, args.rounds)
+        return
     token = make_token(db, AGENT)
     proc, url = start_server(db)
     try:

@@ -10,8 +10,10 @@ clocks, closing dates, event bodies).
 from __future__ import annotations
 
 import json
+import multiprocessing
+import multiprocessing.connection
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -220,7 +222,9 @@ def build_demo(path: str | Path, tickets: int = 2000, seed: int = 7,
     if path.exists() and path.stat().st_size > 0:
         raise FileExistsError(f"{path} exists; the demo is only built into a new file")
     rng = random.Random(seed)
-    now = now or datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    # Everything is dated before the moment of the build: a ticket opened right after it
+    # is the newest (the console bench's, and an agent's first one).
+    now = now or datetime.now(UTC).replace(microsecond=0)
     store = SqliteStore.open(path)
     with store.unsynced_writes():
         with store.transaction():
@@ -269,6 +273,11 @@ TEAM_WEIGHTS = [0.7, 0.12, 0.1, 0.08]
 BATCH = 5000
 
 
+# From this size on the rows are drawn in a forked process while this one writes them:
+# drawing (Python) and writing (SQLite) each take about half of a million-ticket build.
+DRAW_ELSEWHERE_FROM = 20_000
+
+
 def _bulk_tickets(store: SqliteStore, rng: random.Random, setup: dict, count: int, now: datetime,
                   progress: Callable[[int, int], None] | None) -> int:
     """Write `count` tickets with their threads, in batches; the number of messages."""
@@ -278,43 +287,89 @@ def _bulk_tickets(store: SqliteStore, rng: random.Random, setup: dict, count: in
         policies={t.id: store.sla_policies(t.id) for t in setup["teams"]},
         stage_by_id={s.id: s for s in setup["stages"].values()},
         tag_ids=dict(zip(TAGS, store.tag_ids(TAGS), strict=True)))
+    batches = _batches(rng, world, count, now)
+    if count >= DRAW_ELSEWHERE_FROM:
+        batches = _drawn_elsewhere(batches)
+    messages = 0
+    with store.transaction(), store.deferred_indexes(), store.deferred_indexing(), \
+            store.deferred_counting():
+        for rows, done, last_message_id in batches:
+            store.write_tickets(rows)
+            messages = last_message_id
+            if progress:
+                progress(done, count)
+    # Ticket #1 and #2 show the awkward text customers really send.
+    with store.transaction():
+        store.overwrite_subject(1, "[URGENT] printer down [/] \x1b]52;c;aGVsbG8=\x07 help")
+    return messages
+
+
+def _batches(rng: random.Random, world: _World, count: int,
+             now: datetime) -> Iterator[tuple[TicketRows, int, int]]:
+    """The tickets drawn in batches: (rows, tickets drawn so far, last message id)."""
     rows = TicketRows()
     message_id = 0
     span = timedelta(days=365)
     # Ticket creation times: spread over a year, denser recently, in increasing order.
     offsets = sorted((rng.random() ** 1.6 for _ in range(count)), reverse=True)
-    with store.transaction(), store.deferred_indexing():
-        for i in range(count):
-            tid = i + 1
-            created = now - span * offsets[i] - timedelta(minutes=1 + int(rng.random() * 600))
-            age_days = (now - created).total_seconds() / 86400
-            draft = _draw_ticket(rng, world, age_days)
-            message_id, t, last_stage_name, n_messages = _thread(
-                rng, world, draft, tid, message_id, created, age_days, rows)
-            closed_at = t + timedelta(hours=1) if draft.stage.closing else None
-            if closed_at is not None:
-                message_id += 1
-                rows.messages.append(_stage_event(message_id, tid, draft.assignee,
-                                                  last_stage_name, draft.stage.name, closed_at))
-                n_messages += 1
-            updated = closed_at or t
-            rows.clocks.extend(_clocks(world, draft, tid, created, closed_at, updated, now))
-            rows.tickets.append(_ticket_row(rng, draft, tid, created, updated, closed_at,
-                                            n_messages))
-            rows.tags.extend((tid, world.tag_ids[tag]) for tag in draft.tags)
-            if draft.assignee:
-                rows.followers.append((tid, draft.assignee))
-            if (i + 1) % BATCH == 0:
-                store.write_tickets(rows)
-                if progress:
-                    progress(i + 1, count)
-        store.write_tickets(rows)
-    if progress:
-        progress(count, count)
-    # Ticket #1 and #2 show the awkward text customers really send.
-    with store.transaction():
-        store.overwrite_subject(1, "[URGENT] printer down [/] \x1b]52;c;aGVsbG8=\x07 help")
-    return message_id
+    for i in range(count):
+        tid = i + 1
+        created = now - span * offsets[i] - timedelta(minutes=1 + int(rng.random() * 600))
+        age_days = (now - created).total_seconds() / 86400
+        draft = _draw_ticket(rng, world, age_days)
+        message_id, t, last_stage_name, n_messages = _thread(
+            rng, world, draft, tid, message_id, created, age_days, rows)
+        closed_at = t + min(timedelta(hours=1), (now - t) / 2) if draft.stage.closing \
+            else None
+        if closed_at is not None:
+            message_id += 1
+            rows.messages.append(_stage_event(message_id, tid, draft.assignee,
+                                              last_stage_name, draft.stage.name, closed_at))
+            n_messages += 1
+        updated = closed_at or t
+        rows.clocks.extend(_clocks(world, draft, tid, created, closed_at, updated, now))
+        rows.tickets.append(_ticket_row(rng, draft, tid, created, updated, closed_at,
+                                        n_messages))
+        rows.tags.extend((tid, world.tag_ids[tag]) for tag in draft.tags)
+        if draft.assignee:
+            rows.followers.append((tid, draft.assignee))
+        if (i + 1) % BATCH == 0:
+            yield rows, i + 1, message_id
+            rows = TicketRows()
+    yield rows, count, message_id
+
+
+def _drawn_elsewhere(batches: Iterator[tuple[TicketRows, int, int]]
+                     ) -> Iterator[tuple[TicketRows, int, int]]:
+    """The same batches, drawn in a forked child (the same generator, so the same rows)
+    and sent over a pipe, which holds the child back while this process writes."""
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_send_batches, args=(batches, sending), daemon=True)
+    child.start()
+    sending.close()
+    try:
+        while True:
+            try:
+                item = receiving.recv()
+            except EOFError:
+                raise RuntimeError("the demo's drawing process ended early") from None
+            if item is None:
+                return
+            yield item
+    finally:
+        receiving.close()
+        child.join(timeout=5)
+        if child.is_alive():
+            child.terminate()
+
+
+def _send_batches(batches: Iterator[tuple[TicketRows, int, int]],
+                  sending: multiprocessing.connection.Connection) -> None:
+    for item in batches:
+        sending.send(item)
+    sending.send(None)
+    sending.close()
 
 
 def _draw_ticket(rng: random.Random, world: _World, age_days: float) -> _Draft:
@@ -353,10 +408,12 @@ def _thread(rng: random.Random, world: _World, draft: _Draft, tid: int, message_
     n_messages = max(1, int(rng.expovariate(1 / 10)))
     t = created
     step = timedelta(hours=min(age_days * 24, 240) / (n_messages + 1) or 1)
+    now = created + timedelta(days=age_days)
     last_stage_name = "New"
     for k in range(n_messages):
         message_id += 1
-        t += step * (0.5 + rng.random())
+        # Never past the build's now: a late step goes half of the way left instead.
+        t = min(t + step * (0.5 + rng.random()), t + (now - t) / 2)
         ref = str(10000 + int(rng.random() * 90000))
         roll = rng.random()
         if k == 0 or roll < 0.38:

@@ -49,6 +49,7 @@ from deskline.server.problems import (
 from deskline.server.schemas import ATTACHMENT_HEADER
 from deskline.server.settings import API, Settings
 from deskline.server.store import ServerService, ServerStore
+from deskline.server.writer import WriterQueue
 from deskline.service import Service
 from deskline.text import media_type
 
@@ -102,6 +103,8 @@ class Api:
         self.db = str(db)
         self.settings = settings
         self._local = threading.local()
+        self.writers = WriterQueue()
+        self._write_turns: anyio.CapacityLimiter | None = None
         self.failures = Window(settings.auth_failures, settings.auth_window)
         self.token_creations = Window(settings.token_creations, 60.0)
         self.presence = PresenceBoard(settings.presence_ttl)
@@ -111,6 +114,7 @@ class Api:
         store = getattr(self._local, "store", None)
         if store is None:
             store = ServerStore.open(self.db, create=False, durable=True)
+            store.writers = self.writers
             self._local.store = store
         return store
 
@@ -121,6 +125,14 @@ class Api:
         SQLite. Dropping the references instead closes each connection when its last user
         lets go (the thread-local values go with the old `threading.local`)."""
         self._local = threading.local()
+
+    def write_turns(self) -> anyio.CapacityLimiter:
+        """Writes take a worker thread one at a time, in order, and wait on the event loop
+        rather than each in a thread of its own: twenty waiting threads would fight the
+        running one for the GIL. (Made on first use: it belongs to the running loop.)"""
+        if self._write_turns is None:
+            self._write_turns = anyio.CapacityLimiter(1)
+        return self._write_turns
 
     # authentication --------------------------------------------------------------------
 
@@ -199,7 +211,8 @@ class Api:
         if inline and not write:
             code, body, headers = work()
         else:
-            code, body, headers = await anyio.to_thread.run_sync(work)
+            code, body, headers = await anyio.to_thread.run_sync(
+                work, limiter=self.write_turns() if write else None)
         if write:
             self.broker.poke()
         if code == 204:

@@ -4,9 +4,13 @@ changed; and `ServerService`, the `Service` whose scope comes from there."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from deskline import access
 from deskline.access import Scope
 from deskline.models import Agent
+from deskline.server.writer import WriterQueue
 from deskline.service import Service
 from deskline.store.sqlite import SqliteStore
 
@@ -21,6 +25,19 @@ class ServerStore(SqliteStore):
     the first kept read, not at every one. Callers get a new list of the same (unchanged)
     Team objects.
     """
+
+    # The process's one queue of writers (`server/writer.py`), set by the `Api`.
+    writers: WriterQueue | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction begun when the server's writers before it are done."""
+        if self._depth or self.writers is None:
+            with super().transaction():
+                yield
+            return
+        with self.writers, super().transaction():
+            yield
 
     def begin_request(self) -> None:
         self.memo.begin_request()

@@ -16,6 +16,7 @@ from deskline.store.bulk import BulkStore
 from deskline.store.bulk_actions import BulkActionStore
 from deskline.store.canned import CannedStore
 from deskline.store.changes import ChangeStore
+from deskline.store.counts import CountStore
 from deskline.store.customers import CustomerStore
 from deskline.store.directory import DirectoryStore
 from deskline.store.export import ExportStore
@@ -43,7 +44,7 @@ class TransactionStore(Protocol):
 
 class Store(DirectoryStore, CustomerStore, TicketStore, SearchStore, MappingStore,
             AdministrationStore, MailStore, OutboxStore, BulkStore, ReportStore, ExportStore,
-            TokenStore, IdempotencyStore, ChangeStore, TransactionStore,
+            TokenStore, IdempotencyStore, ChangeStore, CountStore, TransactionStore,
             CannedStore, BulkActionStore, NotificationStore, TicketListStore,
             ViewStore, WebhookStore, Protocol):
     """Everything the service asks of a store."""

@@ -14,6 +14,7 @@ from deskline.store.bulk import BulkQueries
 from deskline.store.bulk_actions import BulkActionQueries
 from deskline.store.canned import CannedQueries
 from deskline.store.changes import ChangeQueries
+from deskline.store.counts import CountQueries
 from deskline.store.customers import CustomerQueries
 from deskline.store.db import connect
 from deskline.store.directory import DirectoryQueries
@@ -50,7 +51,7 @@ def constraint_error(exc: sqlite3.IntegrityError) -> DesklineError:
 class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQueries,
                   MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
                   BulkQueries, ReportQueries, ExportQueries, TokenQueries,
-                  IdempotencyQueries, ChangeQueries,
+                  IdempotencyQueries, ChangeQueries, CountQueries,
                   CannedQueries, BulkActionQueries, NotificationQueries, TicketListQueries,
                   ViewQueries, WebhookQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:

@@ -37,7 +37,9 @@ class SearchScreen(DesklineScreen):
         # Filled with a customer's email from the palette: shown sanitized, searched as is.
         yield SafeInput(self.text, placeholder="#1042, jane@example.com, printer offline…",
                         id="search-input")
-        yield RowList("(type to search)", id="results")
+        # The store's rule (store/search.py), said before the first key.
+        yield RowList("(type to search: subjects match word beginnings from the first"
+                      " letter, messages whole words)", id="results")
         yield KeyBar(keymap.hints("search"))
 
     def on_mount(self) -> None:
