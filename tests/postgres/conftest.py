@@ -7,16 +7,10 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-URL_VARIABLE = "DESKLINE_TEST_DATABASE_URL"
-
-
-def database_url(url: str, name: str) -> str:
-    """The URL of another database of the same cluster."""
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+from tests.postgres_support import URL_VARIABLE, database_url
 
 
 @pytest.fixture(scope="session")
