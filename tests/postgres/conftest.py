@@ -51,3 +51,13 @@ def pg_url(pg_cluster: str, pg_template: str) -> Iterator[str]:
     yield database_url(pg_cluster, name)
     with _admin(pg_cluster) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Said at the end of every run (even with -q) when no PostgreSQL was there."""
+    skipped = [report for report in terminalreporter.stats.get("skipped", [])
+               if "no PostgreSQL" in str(report.longrepr)]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} PostgreSQL tests skipped: ${URL_VARIABLE} is not set "
+            f"(`scripts/postgres run …` starts a throwaway cluster)")
