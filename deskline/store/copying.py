@@ -148,10 +148,17 @@ class SqliteSide:
             f" VALUES ({', '.join('?' * len(table.columns))})", rows)
 
     def level_ids(self, table: str, high_water: int) -> None:
-        # Only AUTOINCREMENT tables remember ids beyond their rows; the others go on from
-        # their highest row, as they did in the source.
-        self.conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?",
-                          (high_water, table))
+        # Only AUTOINCREMENT tables remember ids beyond their rows (in sqlite_sequence, a
+        # row once the table had one); the others go on from their highest row, as in
+        # the source.
+        sql = self.conn.execute("SELECT sql FROM sqlite_schema WHERE type = 'table'"
+                                " AND name = ?", (table,)).fetchone()[0]
+        if not high_water or "AUTOINCREMENT" not in sql.upper():
+            return
+        if not self.conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?",
+                                 (high_water, table)).rowcount:
+            self.conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)",
+                              (table, high_water))
 
     def close(self) -> None:
         self.conn.close()

@@ -69,8 +69,10 @@ def test_to_postgresql_and_back(source: Path, pg_url: str, tmp_path: Path,
         high_water = sqlite3.connect(source).execute(
             "SELECT seq FROM sqlite_sequence WHERE name = 'change_log'").fetchone()
         assert new_event == (high_water[0] + 1,)
-    # The SQLite copy has its full-text index and its triggers back.
+    # The SQLite copy has its full-text index, its triggers and the log's high-water mark.
     lite = db.connect(back)
+    assert lite.execute("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'"
+                        ).fetchone() == high_water
     subject = lite.execute("SELECT subject FROM tickets WHERE id = 1").fetchone()[0]
     assert 1 in [row[0] for row in lite.execute(
         "SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?", (f'"{subject}"',))]
