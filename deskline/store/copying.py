@@ -77,7 +77,7 @@ class Side(Protocol):
     def count(self, table: str) -> int: ...
     def snapshot(self) -> AbstractContextManager[None]: ...
     def batches(self, table: Table) -> Iterator[list[tuple]]: ...
-    def high_water(self, table: str) -> int: ...
+    def high_water(self, table: str) -> int: ...  # of a table keyed by `id`
     def loading(self, tables: list[Table], seeded: list[str]) -> AbstractContextManager[None]: ...
     def load(self, table: Table, rows: list[tuple]) -> None: ...
     def level_ids(self, table: str, high_water: int) -> None: ...
@@ -192,11 +192,10 @@ class PostgresSide:
                 yield rows
 
     def high_water(self, table: str) -> int:
+        """The last id the table's sequence gave (rows deleted since included)."""
         row = self.conn.execute(
-            "SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, 'id'))"
-            " WHERE EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = %s"
-            " AND column_name = 'id' AND is_identity = 'YES'"
-            " AND table_schema = current_schema())", (table, table)).fetchone()
+            "SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, 'id'))",
+            (table,)).fetchone()
         return (row[0] or 0) if row else 0
 
     @contextmanager

@@ -10,9 +10,11 @@ import pytest
 
 from deskline.clock import to_db, utcnow
 from deskline.errors import ConflictError
+from deskline.store.postgres.changes import PgChangeQueries
 from deskline.store.postgres.connection import PgConnections
 from deskline.store.postgres.idempotency import PgIdempotencyQueries
 from deskline.store.sqlite import SqliteStore
+from tests.postgres.test_schema import WRITES
 
 AGENT = "INSERT INTO agents (id, email, role) VALUES (1, 'a@example.com', 'admin')"
 NOW = to_db(utcnow())  # forgetting goes by the database's clock
@@ -77,3 +79,57 @@ def test_a_transaction_per_thread(connections: PgConnections) -> None:
         connections.rows("INSERT INTO tags (name) VALUES ('lost')")
         raise RuntimeError("rolled back")
     assert connections.row("SELECT count(*) FROM tags") == (1,)
+
+
+class PgChanges(PgChangeQueries):
+    def __init__(self, db: PgConnections) -> None:
+        self.db = db
+
+
+def test_the_change_log_read_alike_on_both(connections: PgConnections) -> None:
+    lite = SqliteStore.open(":memory:")
+    lite.conn.execute(AGENT)
+    pg = PgChanges(connections)
+    for run in (lite.conn.execute, connections.rows):
+        for statement in WRITES[:8]:
+            if "INTO agents" not in statement:
+                run(statement)
+    assert pg.last_change_id() == lite.last_change_id() > 0
+    assert pg.changes_after(1, 2) == lite.changes_after(1, 2)
+    pg.trim_changes(2)
+    lite.trim_changes(2)
+    assert pg.oldest_change_id() == lite.oldest_change_id() == 3
+    assert pg.changes_after(0, 100) == lite.changes_after(0, 100)
+
+
+def test_change_ids_follow_commit_order(pg_url: str, connections: PgConnections) -> None:
+    """A second writer's change waits for the first writer's commit and comes after all
+    of its changes, so a reader going on from the last id it saw skips none."""
+    import psycopg
+
+    insert = ("INSERT INTO change_log (type, ticket_id, version, team_id)"
+              " VALUES ('notification', 0, 0, 0) RETURNING id")
+    second: list[int] = []
+    watch = psycopg.connect(pg_url, autocommit=True)  # a transaction sees one snapshot
+    with psycopg.connect(pg_url, autocommit=True) as first, first.transaction():
+        early = first.execute(insert.encode()).fetchone()
+
+        def write() -> None:
+            with connections.transaction():
+                second.extend(connections.row(insert) or ())
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        # Until the second writer waits on the lock (it cannot go on before our commit);
+        # a bounded wait, so that a writer that never waits fails the test, not hangs it.
+        for _ in range(1000):
+            if watch.execute(
+                    b"SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    b" AND datname = current_database()").fetchone() != (0,):
+                break
+            threading.Event().wait(0.01)
+        late = first.execute(insert.encode()).fetchone()
+    watch.close()
+    writer.join(10)
+    assert early and late and second
+    assert early[0] < late[0] < second[0]

@@ -68,7 +68,7 @@ def test_to_postgresql_and_back(source: Path, pg_url: str, tmp_path: Path,
         new_event = conn.execute(b"SELECT max(id) FROM change_log").fetchone()
         high_water = sqlite3.connect(source).execute(
             "SELECT seq FROM sqlite_sequence WHERE name = 'change_log'").fetchone()
-        assert new_event == (high_water[0] + 1,)
+        assert new_event == (high_water[0] + 1,)  # never an id given before
     # The SQLite copy has its full-text index, its triggers and the log's high-water mark.
     lite = db.connect(back)
     assert lite.execute("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'"

@@ -16,10 +16,9 @@ class PgIdempotencyQueries:
     db: PgConnections
 
     def stored_answer(self, agent_id: int, key: str) -> StoredAnswer | None:
-        row = self.db.row(
+        return self.db.row(
             "SELECT fingerprint, status, body, headers FROM idempotency_keys"
             " WHERE agent_id = %s AND key = %s", (agent_id, key))
-        return (row[0], row[1], row[2], row[3]) if row else None
 
     def store_answer(self, agent_id: int, key: str, fingerprint: str, status: int,
                      body: bytes, headers: str, now: str) -> None:

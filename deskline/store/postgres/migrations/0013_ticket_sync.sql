@@ -66,6 +66,16 @@ CREATE TRIGGER ticket_sync_follow_ai AFTER INSERT ON ticket_followers
 CREATE TRIGGER ticket_sync_follow_ad AFTER DELETE ON ticket_followers
     FOR EACH ROW EXECUTE FUNCTION ticket_sync_follower();
 
+-- The change log's ids in commit order, as SQLite's single writer gives them: a reader that
+-- goes on from the last id it saw must never find a lower one committed later. A writer
+-- takes the counter row's lock before its id, and keeps it to its commit.
+CREATE OR REPLACE FUNCTION change_log_id() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM sync_counter WHERE id = 1 FOR UPDATE;
+    NEW.id := coalesce(NEW.id, nextval('change_log_id_seq'));
+    RETURN NEW;
+END $$;
+
 CREATE INDEX ix_tickets_updated_all ON tickets(updated_at);
 CREATE INDEX ix_tickets_priority ON tickets(priority, created_at);
 CREATE INDEX ix_tickets_team_updated ON tickets(team_id, updated_at);
