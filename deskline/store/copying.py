@@ -141,6 +141,8 @@ class SqliteSide:
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
+        # Written without fsync: on disk now, before the copy is said to be done.
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def load(self, table: Table, rows: list[tuple]) -> None:
         self.conn.executemany(
