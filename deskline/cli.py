@@ -106,6 +106,9 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     from deskline.cli_webhooks import add_parsers as add_webhook_parsers  # argparse only
 
     add_webhook_parsers(sub, _db_arg)
+    from deskline.cli_copy import add_parsers as add_copy_parsers  # argparse only
+
+    add_copy_parsers(sub)
     _global_options_first(parser)
     return parser
 
@@ -252,6 +255,10 @@ def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
         from deskline.cli_webhooks import run as run_webhooks
 
         return run_webhooks(args, _open_service, _resolve_db, CliError)
+    if args.command == "copy":
+        from deskline.cli_copy import run as run_copy
+
+        return run_copy(args, CliError)
     if args.command == "mail":
         from deskline.mail.commands import run as run_mail
 

@@ -1,0 +1,126 @@
+"""The PostgreSQL store's connections: a psycopg pool, one transaction per thread.
+
+`PgConnections` is the PostgreSQL side of `interface.TransactionStore`: `transaction()`
+takes a pooled connection for the calling thread (nested uses join it) and gives it back
+at the end, so several threads, and several processes each with its pool, write at once;
+a statement outside a transaction borrows a connection for itself. Query mixins run their
+SQL through `rows` / `row`, written with psycopg's `%s` placeholders.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Self
+
+from deskline.errors import ConflictError, DesklineError, ValidationFailed
+from deskline.store.postgres import schema
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg_pool import ConnectionPool
+
+    from deskline.store.interface import TransactionStore
+
+_KEY_DETAIL = re.compile(r"Key \((?P<columns>[^)]*)\)=")
+
+
+def constraint_error(exc: psycopg.IntegrityError) -> DesklineError:
+    """A broken constraint as the engine's error naming the field, as SQLite's store does
+    (`sqlite.constraint_error`): a write that lost a race on a unique value is a conflict."""
+    import psycopg.errors
+
+    match = _KEY_DETAIL.search(exc.diag.message_detail or "")
+    column = (exc.diag.column_name
+              or (match.group("columns").split(",")[-1].strip() if match else None))
+    if isinstance(exc, psycopg.errors.UniqueViolation):
+        what = (column or "value").replace("_", " ")
+        return ConflictError(f"another record already has this {what}", field=column)
+    return ValidationFailed(f"the change breaks a rule of the database "
+                            f"({exc.diag.message_primary or exc})", field=column)
+
+
+class _Transaction(threading.local):
+    conn: psycopg.Connection | None = None
+    depth = 0
+    before_commit: list[Callable[[], None]]
+
+
+class PgConnections:
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+        self._current = _Transaction()
+
+    @classmethod
+    def open(cls, url: str, *, min_size: int = 1, max_size: int = 8) -> Self:
+        """A pool on `url`, the schema brought up to date first (once, on its own
+        connection: pooled connections never migrate)."""
+        from psycopg_pool import ConnectionPool
+
+        schema.connect(url).close()
+        pool = ConnectionPool(url, min_size=min_size, max_size=max_size,
+                              kwargs={"autocommit": True}, open=True)
+        return cls(pool)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction on this thread; nested uses join the outer one."""
+        import psycopg
+
+        current = self._current
+        if current.conn is not None:
+            current.depth += 1
+            try:
+                yield
+            finally:
+                current.depth -= 1
+            return
+        with self.pool.connection() as conn:
+            current.conn, current.depth, current.before_commit = conn, 1, []
+            try:
+                with conn.transaction():
+                    yield
+                    # Work that needs the transaction's final state, once, inside it.
+                    while current.before_commit:
+                        current.before_commit.pop(0)()
+            except psycopg.IntegrityError as exc:
+                raise constraint_error(exc) from exc
+            finally:
+                current.conn, current.depth, current.before_commit = None, 0, []
+
+    def before_commit(self, callback: Callable[[], None]) -> bool:
+        """As `SqliteStore.before_commit`: once, just before this thread's transaction
+        commits; True when this registered it."""
+        current = self._current
+        if current.conn is None:
+            raise RuntimeError("before_commit needs a transaction")
+        if callback in current.before_commit:
+            return False
+        current.before_commit.append(callback)
+        return True
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement: in this thread's transaction, else on a connection of its
+        own. Its rows (none for a statement that returns none)."""
+        conn = self._current.conn
+        if conn is not None:
+            return _fetched(conn.execute(sql, params))
+        with self.pool.connection() as own:
+            return _fetched(own.execute(sql, params))
+
+    def row(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _fetched(cursor: psycopg.Cursor) -> list[tuple[Any, ...]]:
+    return cursor.fetchall() if cursor.description is not None else []
+
+
+if TYPE_CHECKING:  # transactions as the SQLite store's (interface.TransactionStore)
+    _IMPLEMENTS: type[TransactionStore] = PgConnections

@@ -1,0 +1,63 @@
+"""A PostgreSQL database per test, from the cluster that $DESKLINE_TEST_DATABASE_URL names
+(`scripts/postgres run …` starts a throwaway one; .ci/run does). Without it the tests that
+need one are skipped, saying so."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.postgres_support import URL_VARIABLE, database_url
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> str:
+    url = os.environ.get(URL_VARIABLE)
+    if not url:
+        pytest.skip(f"no PostgreSQL: ${URL_VARIABLE} is not set (`scripts/postgres run "
+                    f"pytest …` starts a throwaway cluster)")
+    return url
+
+
+def _admin(url: str):
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster: str) -> Iterator[str]:
+    """A database with the whole schema, copied for each test (faster than migrating)."""
+    from deskline.store.postgres import schema
+
+    name = f"deskline_template_{uuid.uuid4().hex[:8]}"
+    with _admin(pg_cluster) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    schema.connect(database_url(pg_cluster, name)).close()
+    yield name
+    with _admin(pg_cluster) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def pg_url(pg_cluster: str, pg_template: str) -> Iterator[str]:
+    """The URL of a new database with the whole schema and no rows, dropped afterwards."""
+    name = f"deskline_test_{uuid.uuid4().hex[:8]}"
+    with _admin(pg_cluster) as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    yield database_url(pg_cluster, name)
+    with _admin(pg_cluster) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Said at the end of every run (even with -q) when no PostgreSQL was there."""
+    skipped = [report for report in terminalreporter.stats.get("skipped", [])
+               if "no PostgreSQL" in str(report.longrepr)]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} PostgreSQL tests skipped: ${URL_VARIABLE} is not set "
+            f"(`scripts/postgres run …` starts a throwaway cluster)")
