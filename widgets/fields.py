@@ -16,6 +16,8 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
+from widgets.titleline import follow_unread, unread_badge
+
 SEPARATOR = " · "
 
 
@@ -113,19 +115,35 @@ def lay_out(rows: Sequence[Row], width: int, *, title_lines: int = 2,
 
 
 class FieldLines(Static):
-    """A Static showing rows of fields, laid out again at every width."""
+    """A Static showing rows of fields, laid out again at every width. With `unread`,
+    the first row ends with the agent's unread notifications when there are any (a
+    screen whose header this is: see widgets/titleline.py)."""
 
-    def __init__(self, content: Text | str = "", *, max_lines: int = 6,
+    def __init__(self, content: Text | str = "", *, max_lines: int = 6, unread: bool = False,
                  id: str | None = None) -> None:
-        super().__init__(content, id=id)
+        super().__init__(content, id=id, classes="shows-unread" if unread else "")
         self.rows: list[list[Field]] = []
         self.max_lines = max_lines
+        self.unread = unread
         self._width = 0
+
+    def on_mount(self) -> None:
+        if self.unread:
+            follow_unread(self, self._repaint)
 
     def set_rows(self, rows: Sequence[Row]) -> None:
         self.rows = [list(row) for row in rows]
+        self._repaint()
+
+    def _repaint(self) -> None:
         self._width = 0
         self._paint()
+
+    def _shown_rows(self) -> list[list[Field]]:
+        badge = unread_badge(self.app) if self.unread else None
+        if badge is None or not self.rows:
+            return self.rows
+        return [[*self.rows[0], Field(badge)], *self.rows[1:]]
 
     def on_resize(self) -> None:
         self._paint()
@@ -137,13 +155,14 @@ class FieldLines(Static):
         if width == self._width:
             return
         self._width = width
-        lines = lay_out(self.rows, width)
+        rows = self._shown_rows()
+        lines = lay_out(rows, width)
         # Too many lines: a long subject gives its second line back, then long fields
         # share lines, shortened.
         for title_lines, squeeze in ((1, False), (1, True)):
             if len(lines) <= self.max_lines:
                 break
-            lines = lay_out(self.rows, width, title_lines=title_lines, squeeze=squeeze)
+            lines = lay_out(rows, width, title_lines=title_lines, squeeze=squeeze)
         text = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
         text.no_wrap = True
         self.update(text)

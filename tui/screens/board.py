@@ -13,6 +13,7 @@ from tui.base import DesklineScreen
 from widgets import glyphs
 from widgets.column import TicketColumn
 from widgets.keybar import KeyBar
+from widgets.titleline import TitleLine
 
 PAGE = 60
 
@@ -40,7 +41,7 @@ class BoardScreen(DesklineScreen):
         self._generation = 0
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"{plain(self.app.team_name(self.team_id), one_line=True)} · "
+        yield TitleLine(Text(f"{plain(self.app.team_name(self.team_id), one_line=True)} · "
                           "loading the board…"), id="title")
         stages = self.app.cached_stages(self.team_id)
         # With the stages known (fetched at start), the columns are in the first frame.
@@ -220,7 +221,10 @@ class BoardScreen(DesklineScreen):
         text = Text()
         text.append(plain(self.app.team_name(self.team_id), one_line=True), "bold")
         text.append(" · board")
-        text.append(" · filter: " + ", ".join(parts) if parts else " · all tickets")
+        if parts:
+            text.append(" · filter: " + ", ".join(parts))
+        elif not (self.mark_all or self.marked):  # marks: 80 columns keep their keys instead
+            text.append(" · all tickets")
         if self.mark_all:
             count = self._match_count()
             text.append(f" · ◆ all {'…' if count is None else f'{count:,}'} matching marked "

@@ -49,7 +49,7 @@ class TicketScreen(DesklineScreen):
         self.others: list = []
 
     def compose(self) -> ComposeResult:
-        yield FieldLines(Text("Loading the ticket…"), id="ticket-header")
+        yield FieldLines(Text("Loading the ticket…"), unread=True, id="ticket-header")
         presence = Static(id="presence")
         presence.display = False  # only with a server, when someone else is here
         yield presence
@@ -59,6 +59,8 @@ class TicketScreen(DesklineScreen):
                         "editor": keymap.display("ticket.editor", first=True),
                         "complete": keymap.display("ticket.complete", first=True),
                         "attach": keymap.display("ticket.attach", first=True),
+                        "preview": keymap.display("ticket.preview", first=True),
+                        "canned": keymap.display("ticket.canned", first=True),
                         "back": keymap.key("ticket.back")},
                        id="composer")
         yield KeyBar(keymap.hints("ticket"))

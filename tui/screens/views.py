@@ -25,6 +25,7 @@ from tui.screens.settings.form import Field, FieldProblem, FieldsForm
 from widgets import glyphs
 from widgets.keybar import KeyBar
 from widgets.rows import Row, RowList
+from widgets.titleline import TitleLine
 
 PAGE = 50
 SUBJECT_WIDTH = 30  # a row's subject at most: the team, stage and assignee follow it
@@ -304,7 +305,7 @@ class ViewsScreen(DesklineScreen):
         self.views: list = []
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Saved views · your named ticket lists across teams"), id="title")
+        yield TitleLine(Text("Saved views · your named ticket lists across teams"), id="title")
         yield RowList(f"(no view yet: {keymap.key('views.new')} makes one, "
                       f"{keymap.key('board.save_view')} on a board names its filter)",
                       id="views")
@@ -386,7 +387,7 @@ class ViewScreen(DesklineScreen):
         self._live: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(self._title(), id="title")
+        yield TitleLine(self._title(), id="title")
         yield RowList("loading…", id="tickets")
         yield KeyBar(keymap.hints("view"))
 
