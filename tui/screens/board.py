@@ -13,9 +13,11 @@ from tui.base import DesklineScreen
 from widgets import glyphs
 from widgets.column import TicketColumn
 from widgets.keybar import KeyBar
+from widgets.lines import truncate
 from widgets.titleline import TitleLine
 
 PAGE = 60
+TEAM_CELLS = 20  # of the team's name in the title
 
 
 class BoardScreen(DesklineScreen):
@@ -219,7 +221,9 @@ class BoardScreen(DesklineScreen):
         if f["project"] is not None:
             parts.append("project " + plain(self.project_name, one_line=True))
         text = Text()
-        text.append(plain(self.app.team_name(self.team_id), one_line=True), "bold")
+        # A long team name gives way to the filter and the marks (and the unread count).
+        text.append(truncate(plain(self.app.team_name(self.team_id), one_line=True),
+                             TEAM_CELLS), "bold")
         text.append(" · board")
         if parts:
             text.append(" · filter: " + ", ".join(parts))
@@ -230,8 +234,8 @@ class BoardScreen(DesklineScreen):
             text.append(f" · ◆ all {'…' if count is None else f'{count:,}'} matching marked "
                         f"({keymap.key('board.bulk')} acts)", "bold")
         elif self.marked:
-            text.append(f" · ◆ {len(self.marked)} marked ({keymap.key('board.merge')} merge · "
-                        f"{keymap.key('board.bulk')} bulk)", "bold")
+            text.append(f" · ◆ {len(self.marked)} marked: {keymap.key('board.merge')} merge, "
+                        f"{keymap.key('board.bulk')} bulk", "bold")
         self.query_one("#title", Static).update(text)
 
     # --- moving around ----------------------------------------------------------------

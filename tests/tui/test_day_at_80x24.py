@@ -1,0 +1,95 @@
+"""An agent's day at 80×24 on a helpdesk whose every name is long and hostile: the
+unread count in the header, the board's marks and keys, one line per agent in the
+assign picker, one line per chosen value in the new-ticket form, the delete
+confirmation's title."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.helpers import copy_db, make_app, screen_text, wait_for
+from tests.tui.hostile import make_hostile
+from tests.tui.test_pilot import is_ready
+from tui.pickers import AgentPicker, Confirm
+from tui.screens.board import BoardScreen
+from tui.screens.new_ticket import NewTicketForm
+
+
+@pytest.fixture
+def hostile_db(demo_master, tmp_path):
+    path = copy_db(demo_master, tmp_path / "hostile.db")
+    found = make_hostile(path)
+    _mention_admin(path, found.ticket_id)
+    return path
+
+
+def _mention_admin(path, ticket_id: int) -> None:
+    """The hostile agent mentions the admin: one unread notification."""
+    from deskline.service import Service, resolve_agent
+    from deskline.store.sqlite import SqliteStore
+
+    store = SqliteStore.open(path)
+    try:
+        admin = Service(store, resolve_agent(store, None))
+        agent = next(a for a in admin.list_agents() if a.name.startswith("Agent "))
+        Service(store, agent).comment(ticket_id, "@admin look")
+    finally:
+        store.close()
+
+
+def _lines(app) -> list[str]:
+    return screen_text(app).splitlines()
+
+
+def _clean(text: str) -> None:
+    assert not any(c in text for c in "\x1b\x9b\x9d\x07\x00")
+
+
+async def test_hostile_names_at_80x24(hostile_db):
+    app = make_app(hostile_db)  # the admin
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: is_ready(app) and app.unread == 1)
+        assert _lines(app)[0].rstrip().endswith("✉ 1 unread  f7")
+        # The hostile team (sorted last) on the board: its name gives way in the title to
+        # the marks and their keys, and to the unread count.
+        for _ in range(5):
+            if "▶ Team ␛]52" in screen_text(app):
+                break
+            await pilot.press("right")
+            await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, BoardScreen)
+                       and app.screen.columns and app.screen.columns[0].cards)
+        board = app.screen
+        await pilot.press("space", "j", "space")
+        await wait_for(pilot, lambda: len(board.marked) == 2)
+        title = _lines(app)[0]
+        assert "◆ 2 marked: M merge, b bulk" in title and title.rstrip().endswith("f7")
+        assert "b bulk" in _lines(app)[-1]  # the key bar names the bulk key too
+        _clean(screen_text(app))
+        # The assign picker: one line per agent, the hostile name and address cut.
+        await pilot.press("A")
+        await wait_for(pilot, lambda: isinstance(app.screen, AgentPicker))
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        _clean(text)
+        assert "away until 2026-03-03 <chloe.schmidt@" in text  # on Chloé's one line
+        agent = next(line for line in text.splitlines() if "Agent ␛]52" in line)
+        assert "<agent" in agent
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is board)
+        # Deleting: the confirmation's title names number and subject on its one line.
+        await pilot.press("k")  # back to the first card
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        title = next(line for line in _lines(app) if "Delete #" in line)
+        assert "Subject ␛]52" in title and "…" in title
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is board)
+        # A new ticket in the first column's stage: its hostile name stays on one line.
+        await pilot.press("N")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewTicketForm))
+        await pilot.pause(0.2)
+        lines = _lines(app)
+        stage = lines.index(next(line for line in lines if "┃ Stage " in line))
+        assert "First ␛]52" in lines[stage + 1] and "┃ Priority" in lines[stage + 2]
