@@ -102,3 +102,17 @@ async def test_assign_picker_team_first_filters_and_leaves_out_inactive(demo_db)
         await pilot.press("enter")
         await wait_for(pilot, lambda: backend.writes("assign_ticket"))
         assert backend.writes("assign_ticket")[0][0][2] == bruno.id
+
+
+async def test_a_merged_ticket_names_its_target_by_number(demo_db):
+    app = make_app(demo_db, email=ALICE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: is_ready(app))
+        backend = app.holder["backend"]
+        target = await backend.get_ticket_by_number(1)
+        source = await backend.get_ticket_by_number(2)
+        await backend.merge(MergeRequest(target_id=target.id, source_ids=[source.id],
+                                         versions={target.id: target.version,
+                                                   source.id: source.version}))
+        await open_ticket(pilot, app, 2)
+        await wait_for(pilot, lambda: f"[merged into #{target.number}]" in screen_text(app))

@@ -93,3 +93,23 @@ async def test_hostile_names_at_80x24(hostile_db):
         lines = _lines(app)
         stage = lines.index(next(line for line in lines if "┃ Stage " in line))
         assert "First ␛]52" in lines[stage + 1] and "┃ Priority" in lines[stage + 2]
+
+
+async def test_down_from_the_typed_customer_goes_to_the_ones_found(demo_db):
+    from textual.widgets import OptionList, Select
+
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: is_ready(app))
+        await pilot.press("N")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewTicketForm))
+        form = app.screen
+        await pilot.press(*"Printer on fire", "tab", *"kavya")
+        await wait_for(pilot, lambda: len(form.matches) == 2)
+        await pilot.press("down")
+        assert isinstance(form.focused, OptionList)
+        await pilot.press("enter")  # the first one found, and its organization
+        await wait_for(pilot, lambda: form.customer is not None)
+        assert form.customer.email.startswith("kavya.sato")
+        chosen = form.query_one("#organization_id", Select).value
+        assert chosen == form.customer.organization_id is not None
