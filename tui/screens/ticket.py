@@ -199,8 +199,9 @@ class TicketScreen(DesklineScreen):
         facts.append(Field(f"via {getattr(ticket.channel, 'value', ticket.channel)}"))
         facts.append(Field(f"opened {glyphs.when(ticket.created_at, now)}"))
         following = me is not None and me.id in ticket.follower_ids
+        count = len(ticket.follower_ids)
         facts.append(Field(f"{'★ following' if following else '☆ not following'}"
-                           f" ({len(ticket.follower_ids)} followers)"))
+                           f" ({count} follower{'' if count == 1 else 's'})"))
         if ticket.split_from:
             facts.append(Field(f"split from {self._linked(ticket.split_from)}"))
         self.query_one("#ticket-header", FieldLines).set_rows([title, fields, facts])
