@@ -161,6 +161,7 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("ticket.merge", "M", "merge", "Merge with a ticket found by search"),
         KeySpec("ticket.archive", "X", "archive", "Archive / restore"),
         KeySpec("ticket.hand_off", "O", "hand_off", "Hand to sales (a note, then archived)…"),
+        KeySpec("ticket.delete", "D", "delete", "Delete the ticket (admins)…"),
         KeySpec("ticket.files", "d", "files", "Save the files that came with the mails…"),
         KeySpec("ticket.copy_number", "y", "copy('number')", "Copy the ticket number"),
         KeySpec("ticket.copy_email", "Y", "copy('email')", "Copy the customer's email"),

@@ -113,3 +113,23 @@ async def test_down_from_the_typed_customer_goes_to_the_ones_found(demo_db):
         assert form.customer.email.startswith("kavya.sato")
         chosen = form.query_one("#organization_id", Select).value
         assert chosen == form.customer.organization_id is not None
+
+
+async def test_an_admin_deletes_the_ticket_from_its_view(demo_db):
+    from tests.tui.test_pilot import open_ticket
+    from tui.screens.ticket import TicketScreen
+
+    app = make_app(demo_db)  # the admin
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: is_ready(app))
+        screen = await open_ticket(pilot, app, 396)
+        ticket = screen.ticket
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        title = next(line for line in _lines(app) if "Delete #396" in line)
+        assert "It cannot be undone." in title  # the subject is cut before the warning is
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, (Confirm, TicketScreen)))
+        [(args, _kw)] = app.holder["backend"].writes("delete_ticket")
+        assert args == (ticket.id, ticket.version)
+        assert not any("no longer visible" in str(n.message) for n in app._notifications)

@@ -351,24 +351,13 @@ class BoardScreen(DesklineScreen):
 
     def action_delete(self) -> None:
         """Admins: delete the selected ticket, once confirmed by its number and subject."""
-        from tui.screens.settings import is_admin
-
-        if not is_admin(self.app):
-            self.notify("Deleting tickets is for admins.", severity="warning", timeout=4)
-            return
         card = self._selected()
         if card is None:
             return
-        from tui.pickers import Confirm
+        from tui.screens.settings import is_admin
 
-        def done(yes) -> None:
-            if yes:
-                self.call(lambda b: b.delete_ticket(card.id, card.version),
-                          lambda _none: self._deleted(card), f"Deleting #{card.number}",
-                          failed=lambda e: self._reload_card(card.id))
-
-        self.app.push_screen(Confirm(f"Delete #{card.number} {card.subject}? It cannot be "
-                                     "undone.", f"Delete #{card.number}"), done)
+        triage.delete(self, card, self._deleted, lambda _e: self._reload_card(card.id),
+                      admin=is_admin(self.app))
 
     def _deleted(self, card) -> None:
         self.app.ticket_removed.publish(card.id)

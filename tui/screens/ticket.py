@@ -723,6 +723,20 @@ class TicketScreen(DesklineScreen):
                   lambda x: self._changed(x, "Unfollowed" if following else "Following"),
                   "Following")
 
+    def action_delete(self) -> None:
+        if (ticket := self._need_ticket()) is not None:
+            from tui.screens.settings import is_admin
+
+            triage.delete(self, ticket, self._deleted, lambda e: self._reload(),
+                          admin=is_admin(self.app))
+
+    def _deleted(self, ticket: Ticket) -> None:
+        self.ticket = None  # gone: no "was deleted" warning of our own deletion
+        self.notify(f"#{ticket.number} deleted", timeout=3)
+        if self.is_current:
+            self.app.pop_screen()
+        self.app.ticket_removed.publish(ticket.id)
+
     def action_archive(self) -> None:
         t = self._need_ticket()
         if t is None:
