@@ -65,6 +65,13 @@ async def test_hostile_names_at_80x24(hostile_db):
         await wait_for(pilot, lambda: len(board.marked) == 2)
         title = _lines(app)[0]
         assert "◆ 2 marked: M merge, b bulk" in title and title.rstrip().endswith("f7")
+        await pilot.press("V")  # with marks: clears them, every card drawn unmarked
+        await wait_for(pilot, lambda: not board.marked and "◆M" not in screen_text(app))
+        await pilot.press("V")  # all that match: how many, and the keys
+        await wait_for(pilot, lambda: "matching marked: b bulk" in _lines(app)[0]
+                       and _lines(app)[0].rstrip().endswith("✉ 1 unread  f7"))
+        await pilot.press("V")  # cleared
+        await wait_for(pilot, lambda: not board.mark_all)
         assert "b bulk" in _lines(app)[-1]  # the key bar names the bulk key too
         _clean(screen_text(app))
         # The assign picker: one line per agent, the hostile name and address cut.

@@ -224,15 +224,17 @@ class BoardScreen(DesklineScreen):
         # A long team name gives way to the filter and the marks (and the unread count).
         text.append(truncate(plain(self.app.team_name(self.team_id), one_line=True),
                              TEAM_CELLS), "bold")
-        text.append(" · board")
+        marks = self.mark_all or bool(self.marked)
+        if not marks:  # 80 columns keep the marks and their keys instead
+            text.append(" · board")
         if parts:
             text.append(" · filter: " + ", ".join(parts))
-        elif not (self.mark_all or self.marked):  # marks: 80 columns keep their keys instead
+        elif not marks:
             text.append(" · all tickets")
         if self.mark_all:
             count = self._match_count()
-            text.append(f" · ◆ all {'…' if count is None else f'{count:,}'} matching marked "
-                        f"({keymap.key('board.bulk')} acts)", "bold")
+            text.append(f" · ◆ all {'…' if count is None else f'{count:,}'} matching marked: "
+                        f"{keymap.key('board.bulk')} bulk", "bold")
         elif self.marked:
             text.append(f" · ◆ {len(self.marked)} marked: {keymap.key('board.merge')} merge, "
                         f"{keymap.key('board.bulk')} bulk", "bold")
@@ -518,11 +520,7 @@ class BoardScreen(DesklineScreen):
 
         def merged(target) -> None:
             if target is not None:
-                self.marked.clear()
-                self._marked_ids.clear()
-                for column in self.columns:
-                    column.refresh()
-                self._paint_title()
+                self._clear_marks()
 
         self.app.push_screen(MergeScreen(list(self.marked)), merged)
 
