@@ -100,6 +100,14 @@ async def test_hostile_names_at_80x24(hostile_db):
         lines = _lines(app)
         stage = lines.index(next(line for line in lines if "┃ Stage " in line))
         assert "First ␛]52" in lines[stage + 1] and "┃ Priority" in lines[stage + 2]
+        # Its choices too: one line each.
+        from textual.widgets import Select
+
+        app.screen.query_one("#stage_id", Select).focus()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        choices = [line for line in _lines(app) if "First ␛]52" in line or "Stage ␛]52" in line]
+        assert len(choices) == 3  # the chosen one, then both hostile stages, a line each
 
 
 async def test_down_from_the_typed_customer_goes_to_the_ones_found(demo_db):
