@@ -6,6 +6,7 @@ screen without such a header the line starts with them instead."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
@@ -58,12 +59,27 @@ class KeyBar(Static):
             text.append_text(badge)
             text.append("  ")
         width = self.content_size.width or 78
-        for i, (keys, label) in enumerate(self.hints):
-            # Whole hints only: a key without its label (or half a key) says nothing.
-            if i and text.cell_len + 2 + len(keys) + 1 + len(label) > width:
+        hints = list(self.hints)
+        # The last hint (the palette, which lists every action) stays when the line is
+        # short; the ones before it go, last first. Whole hints only: a key without its
+        # label (or half a key) says nothing.
+        last = hints.pop() if hints else None
+        room = width - (_cells(last) + 2 if last is not None else 0)
+        shown: list[tuple[str, str]] = []
+        for hint in hints:
+            if shown and text.cell_len + sum(_cells(h) + 2 for h in shown) + _cells(hint) > room:
                 break
+            shown.append(hint)
+        if last is not None:
+            shown.append(last)
+        for i, (keys, label) in enumerate(shown):
             if i:
                 text.append("  ")
             text.append(keys, "bold reverse")
             text.append(" " + label)
         return text
+
+
+def _cells(hint: tuple[str, str]) -> int:
+    keys, label = hint
+    return cell_len(keys) + 1 + cell_len(label)
