@@ -24,15 +24,19 @@ def hostile_db(demo_master, tmp_path):
 
 
 def _mention_admin(path, ticket_id: int) -> None:
-    """The hostile agent mentions the admin: one unread notification."""
+    """The hostile agent mentions the admin: one unread notification; the admin has a
+    saved view of a long hostile name."""
+    from deskline.models import VIEW_NAME_MAX, SavedViewCreate
     from deskline.service import Service, resolve_agent
     from deskline.store.sqlite import SqliteStore
+    from tests.tui.hostile import hostile
 
     store = SqliteStore.open(path)
     try:
         admin = Service(store, resolve_agent(store, None))
         agent = next(a for a in admin.list_agents() if a.name.startswith("Agent "))
         Service(store, agent).comment(ticket_id, "@admin look")
+        admin.create_view(SavedViewCreate(name=hostile("View", short=True)[:VIEW_NAME_MAX]))
     finally:
         store.close()
 
@@ -50,6 +54,8 @@ async def test_hostile_names_at_80x24(hostile_db):
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: is_ready(app) and app.unread == 1)
         assert _lines(app)[0].rstrip().endswith("✉ 1 unread  f7")
+        views = next(line for line in _lines(app) if "Saved views" in line)
+        assert "View ␛]52" in views and "… (" in views  # the name cut, its count shown
         # The hostile team (sorted last) on the board: its name gives way in the title to
         # the marks and their keys, and to the unread count.
         for _ in range(5):

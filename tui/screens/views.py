@@ -24,10 +24,12 @@ from tui.base import DesklineScreen
 from tui.screens.settings.form import Field, FieldProblem, FieldsForm
 from widgets import glyphs
 from widgets.keybar import KeyBar
+from widgets.lines import truncate
 from widgets.rows import Row, RowList
 from widgets.titleline import TitleLine
 
 PAGE = 50
+NAME_CELLS = 40  # of a view's name in the list: its count and conditions follow
 SUBJECT_WIDTH = 30  # a row's subject at most: the team, stage and assignee follow it
 LIVE_DEBOUNCE = 0.5  # seconds: a burst of events reloads the list once
 PRIORITY_CHOICES = [("any priority", ""), ("medium and up", "1"), ("high and up", "2"),
@@ -326,7 +328,8 @@ class ViewsScreen(DesklineScreen):
         self.views = views
         team = self.app.team_name
         self.query_one(RowList).set_rows(
-            [[(plain(v.name, one_line=True), "strong"), (count_text(v), "text"),
+            [[(truncate(plain(v.name, one_line=True), NAME_CELLS), "strong"),
+              (count_text(v), "text"),
               (f"  {summary(v.filter, team)}", "dim")] for v in views], keep=True)
 
     def _current(self):
@@ -519,7 +522,9 @@ def views_line(views: list) -> Text:
         return Text(f"Saved views: none yet ({key}: make one; on a board, "
                     f"{keymap.key('board.save_view')} names its filter)")
     text = Text(f"Saved views ({key}): ")
-    text.append(" · ".join(f"{plain(v.name, one_line=True)}{count_text(v)}" for v in views))
+    # Names cut at 30 cells: a long one never hides the others' names and counts.
+    text.append(" · ".join(f"{truncate(plain(v.name, one_line=True), 30)}{count_text(v)}"
+                           for v in views))
     return text
 
 
