@@ -131,6 +131,8 @@ class Composer(Vertical):
             pieces = [f"{k['send']} sends", f"{k['preview']} preview", f"{k['canned']} canned",
                       f"{k['switch']} other tab", f"{k['editor']} $EDITOR",
                       f"{k['attach']} attaches", f"{k['back']}: draft kept"]
+            if drafts:  # the other tab's draft first: it is easily forgotten
+                pieces.insert(0, f"also a draft {drafts[0]}")
             hint = pieces[0]
             for piece in pieces[1:]:
                 if cell_len(hint) + 3 + cell_len(piece) > width:
@@ -140,8 +142,6 @@ class Composer(Vertical):
                 names = ", ".join(f"{plain(Path(p).name, one_line=True)} ({glyphs.size(n)})"
                                   for p, n in self.files)
                 hint = f"⤓ with {names} · {k['attach']} adds or removes · {k['send']} sends"
-            elif drafts:
-                hint = f"also a draft {drafts[0]} · " + hint
         self.query_one("#hint", Static).update(Text(hint, no_wrap=True, overflow="ellipsis"))
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
