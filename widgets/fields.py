@@ -145,7 +145,6 @@ class FieldLines(Static):
         self._width = 0
         self._paint()
 
-
     def on_resize(self) -> None:
         self._paint()
 
