@@ -154,3 +154,16 @@ async def test_an_admin_deletes_the_ticket_from_its_view(demo_db):
         [(args, _kw)] = app.holder["backend"].writes("delete_ticket")
         assert args == (ticket.id, ticket.version)
         assert not any("no longer visible" in str(n.message) for n in app._notifications)
+
+
+def test_a_view_of_one_team_leaves_the_team_out_of_its_rows():
+    from types import SimpleNamespace
+
+    from tests.tui.helpers import NOW
+    from tui.screens.views import view_row
+
+    row = SimpleNamespace(number=7, priority=2, updated_at=NOW, subject="Printer",
+                          team_name="Customer Care", stage_name="New", assignee_name=None)
+    text = "".join(piece for piece, _style in view_row(row, NOW, team=False))
+    assert "Printer · New · unassigned" in text and "Customer Care" not in text
+    assert "Customer Care › New" in "".join(p for p, _s in view_row(row, NOW))

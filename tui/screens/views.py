@@ -72,17 +72,18 @@ def summary(f: Any, team_name: Callable[[int], str]) -> str:
     return plain(" · ".join(parts), one_line=True)
 
 
-def view_row(row: Any, now: Any) -> Row:
+def view_row(row: Any, now: Any, team: bool = True) -> Row:
     """A ticket of a view: number, priority, updated, subject, team › stage, assignee —
-    the short ones first and the subject cut, so that 80 columns show each."""
+    the short ones first and the subject cut, so that 80 columns show each. Without
+    `team` (a view of one team, which its title names) the row leaves the team out."""
     prio = "urgent" if row.priority == 3 else "strong" if row.priority == 2 else "dim"
     subject = plain(row.subject, one_line=True)
     if len(subject) > SUBJECT_WIDTH:
         subject = subject[:SUBJECT_WIDTH - 1] + "…"
+    where = f"{plain(row.team_name, one_line=True)} › " if team else ""
     return [(f"#{row.number:<7}", "strong"), (f"{glyphs.priority(row.priority):<10} ", prio),
             (f"{glyphs.when(row.updated_at, now):>8}  ", "dim"), (subject, "text"),
-            (f" · {plain(row.team_name, one_line=True)} › "
-             f"{plain(row.stage_name, one_line=True)}", "dim"),
+            (f" · {where}{plain(row.stage_name, one_line=True)}", "dim"),
             (f" · {plain(row.assignee_name or 'unassigned', one_line=True)}", "dim")]
 
 
@@ -459,7 +460,8 @@ class ViewScreen(DesklineScreen):
         rows = self.query_one(RowList)
         rows.empty = "(no ticket in this view)"
         now = self.app.now()
-        rows.set_rows([view_row(r, now) for r in self.items], keep=keep)
+        team = len(self.view.filter.team_ids) != 1
+        rows.set_rows([view_row(r, now, team) for r in self.items], keep=keep)
         self.query_one("#title", Static).update(self._title())
 
     def _more(self) -> None:
