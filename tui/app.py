@@ -103,7 +103,7 @@ class DesklineApp(App):
         self._events_heard = 0
         self._ticket_heard: dict[int, int] = {}
         self._refetch_slots = asyncio.Semaphore(REFETCH_AT_ONCE)
-        # The notification inbox: the unread count every key bar shows, and the bell
+        # The notification inbox: the unread count every screen's header shows, and the bell
         # (the agent's setting) when it grows.
         self.unread = 0
         self.unread_changed: Signal[int] = Signal(self, "unread-changed")

@@ -107,6 +107,13 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("board.assign_me", "a", "assign_me", "Assign to me", True, short="take"),
         KeySpec("board.assign", "A", "assign", "Assign to someone…"),
         KeySpec("board.priority", "p", "priority", "Change priority…", True, short="prio"),
+        # Marking and acting on the marked come before folding and filtering: the key bar
+        # is cut at 80 columns.
+        KeySpec("board.mark", "space", "mark", "Mark or unmark the ticket (merge, bulk actions)",
+                True, short="mark"),
+        KeySpec("board.bulk", "b", "bulk", "Bulk action on the marked tickets…", True,
+                short="bulk"),
+        KeySpec("board.merge", "M", "merge", "Merge the marked tickets", True, short="merge"),
         KeySpec("board.fold", "f", "fold", "Fold or unfold the column", True, short="fold"),
         KeySpec("board.filter", "slash", "filter", "Filter by text…", True, short="filter"),
         KeySpec("board.mine", "m", "toggle_filter('mine')", "Only my tickets"),
@@ -115,9 +122,6 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("board.priority_filter", "P", "filter_priority", "Filter by priority…"),
         KeySpec("board.project_filter", "o", "filter_project", "Filter by project…"),
         KeySpec("board.clear", "c", "clear_filter", "Clear the filters"),
-        KeySpec("board.mark", "space", "mark", "Mark or unmark the ticket (merge, bulk actions)",
-                True, short="mark"),
-        KeySpec("board.merge", "M", "merge", "Merge the marked tickets", True, short="merge"),
         KeySpec("board.new_ticket", "N", "new_ticket", "New ticket in this column's stage…"),
         KeySpec("board.delete", "D", "delete", "Delete the ticket (admins)…"),
         KeySpec("board.refresh", "r", "refresh", "Reload the board"),
@@ -125,7 +129,6 @@ SCOPES: tuple[Scope, ...] = (
         # Bulk actions (tui/bulk.py)
         KeySpec("board.mark_all", "V", "mark_all",
                 "Mark all tickets that match the filter (again: clear the marks)"),
-        KeySpec("board.bulk", "b", "bulk", "Bulk action on the marked tickets…"),
         KeySpec("board.undo_bulk", "U", "undo_bulk", "Undo my last bulk action"),
         # Saved views (tui/screens/views.py)
         KeySpec("board.save_view", "ctrl+s", "save_view", "Save this filter as a view…"),
@@ -158,6 +161,7 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("ticket.merge", "M", "merge", "Merge with a ticket found by search"),
         KeySpec("ticket.archive", "X", "archive", "Archive / restore"),
         KeySpec("ticket.hand_off", "O", "hand_off", "Hand to sales (a note, then archived)…"),
+        KeySpec("ticket.delete", "D", "delete", "Delete the ticket (admins)…"),
         KeySpec("ticket.files", "d", "files", "Save the files that came with the mails…"),
         KeySpec("ticket.copy_number", "y", "copy('number')", "Copy the ticket number"),
         KeySpec("ticket.copy_email", "Y", "copy('email')", "Copy the customer's email"),
@@ -182,9 +186,12 @@ SCOPES: tuple[Scope, ...] = (
         KeySpec("search.open", "enter", "open", "Open the ticket", True, short="open"),
         KeySpec("search.back", "escape", "back", "Back", True, short="back"),
         # Bulk actions (tui/bulk.py): the line keeps the letters for the search
-        KeySpec("search.mark", "ctrl+t,f6", "mark", "Mark or unmark the result"),
-        KeySpec("search.bulk", "ctrl+b", "bulk", "Bulk action on the marked results…"),
-        KeySpec("search.undo_bulk", "f8", "undo_bulk", "Undo my last bulk action"),
+        KeySpec("search.mark", "ctrl+t,f6", "mark", "Mark or unmark the result", True,
+                short="mark"),
+        KeySpec("search.bulk", "ctrl+b", "bulk", "Bulk action on the marked results…", True,
+                short="bulk"),
+        KeySpec("search.undo_bulk", "f8", "undo_bulk", "Undo my last bulk action", True,
+                short="undo"),
     )),
     Scope("edit", "Edit: ", "edit", (
         KeySpec("edit.save", "ctrl+s,f5", "save", "Save the fields", True, short="save"),
@@ -490,10 +497,14 @@ def bindings(scope: str) -> list[BindingType]:
 def hints(scope: str) -> list[tuple[str, str]]:
     """(keys, short label) of the bindings a screen shows in its key bar, then the ones
     that work everywhere."""
-    out = []
+    out: list[tuple[str, str]] = []
     for spec in SPECS:
         if spec.show and spec.scope in (scope, "app"):
-            out.append((display(spec.id, first=True), spec.label))
+            keys = display(spec.id, first=True)
+            if out and out[-1][1] == spec.label:  # "< > stage": one label for both
+                out[-1] = (f"{out[-1][0]} {keys}", spec.label)
+                continue
+            out.append((keys, spec.label))
     first = [h for h in out if h[1] == "keys"]  # F1 leads: it explains all the others
     return first + [h for h in out if h[1] not in ("keys", "palette")] + \
         [h for h in out if h[1] == "palette"]

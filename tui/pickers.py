@@ -21,7 +21,10 @@ from deskline.text import plain
 from tui import keymap
 from tui.base import DesklineModal
 from widgets import glyphs
+from widgets.lines import truncate
 from widgets.safe_input import SafeInput
+
+NAME_CELLS = 30  # of an agent's or a team's name in a picker's line
 
 
 class Picker(DesklineModal):
@@ -108,6 +111,8 @@ class AgentPicker(DesklineModal):
 
     BINDINGS = [*keymap.bindings("dialog"),
                 Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False)]
+    # One line per agent (a long name or address is cut, never wraps into the next).
+    DEFAULT_CSS = "AgentPicker OptionList { text-wrap: nowrap; text-overflow: ellipsis; }"
 
     def __init__(self, title: str, first: list[tuple[str, Any, str]],
                  members: list[tuple[str, Any, str]], others: list[tuple[str, Any, str]],
@@ -196,13 +201,16 @@ def pick_agent(screen, done: Callable[[Any], None], current: int | None = None,
         members: list[tuple[str, int, str]] = []
         others: list[tuple[str, int, str]] = []
         for agent in agents:
-            label = f"{agent.name} <{agent.email}>" + (" (me)" if me and agent.id == me.id
-                                                        else "")
+            # One line each, what tells agents apart first: a long name is cut, and the
+            # address comes last, so time off and team stay in sight at 80 columns.
+            label = truncate(plain(agent.name, one_line=True), NAME_CELLS) + (
+                " (me)" if me and agent.id == me.id else "")
             away = away_until(agent, now)
             if away is not None:  # automatic assignment skips them; a person may not
                 label += f" · away until {away:%Y-%m-%d}"
             if team is not None and agent.id not in member_ids:
-                label += f" · not in {team.name}"
+                label += f" · not in {truncate(plain(team.name, one_line=True), NAME_CELLS)}"
+            label += f" <{agent.email}>"
             entry = (label, agent.id, f"{agent.name} {agent.email}")
             (members if team is None or agent.id in member_ids else others).append(entry)
         screen.app.push_screen(AgentPicker("Assign to", [("Nobody (unassign)", 0, "nobody")],

@@ -1,6 +1,6 @@
 """Triage of one ticket, the same from the board and from the ticket view: take it, assign
-it, change its priority. Each names the version the screen showed (a stale one is refused
-and `failed` reloads); `done` gets the changed ticket."""
+it, change its priority, delete it (admins). Each names the version the screen showed (a
+stale one is refused and `failed` reloads); `done` gets the changed ticket."""
 
 from __future__ import annotations
 
@@ -67,3 +67,29 @@ def set_priority(screen: BackendCalls, ticket: Any, done: Done, what: str,
                     done, what, failed=failed)
 
     pick_priority(screen, ticket.priority, chosen)
+
+
+SUBJECT_CELLS = 40  # of the subject in the delete confirmation, which must keep its warning
+
+
+def delete(screen: BackendCalls, ticket: Any, done: Done, failed: Failed, *,
+           admin: bool) -> None:
+    """Admins (`admin`: the screen asks `tui.screens.settings.is_admin`, which this module
+    may not import): delete the ticket once confirmed by its number and subject; an agent
+    is told it is for admins, without a call. `done` gets the ticket, once deleted."""
+    if not admin:
+        screen.notify("Deleting tickets is for admins.", severity="warning", timeout=4)
+        return
+    from deskline.text import plain
+    from tui.pickers import Confirm
+    from widgets.lines import truncate
+
+    def chosen(yes) -> None:
+        if yes:
+            screen.call(lambda b: b.delete_ticket(ticket.id, ticket.version),
+                        lambda _none: done(ticket), f"Deleting #{ticket.number}",
+                        failed=failed)
+
+    subject = truncate(plain(ticket.subject, one_line=True), SUBJECT_CELLS)
+    screen.app.push_screen(Confirm(f"Delete #{ticket.number} {subject}? It cannot be undone.",
+                                   f"Delete #{ticket.number}"), chosen)

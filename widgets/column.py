@@ -190,10 +190,11 @@ class TicketColumn(CachedStyles, ScrollView, can_focus=False, inherit_bindings=F
         return card
 
     def set_marks_all(self, on: bool) -> None:
-        if on != self.marks_all:
-            self.marks_all = on
-            self._cache.clear()
-            self.refresh()
+        """Every card marked, or none but `marked`; the cards are drawn again either way,
+        since the screen may have just emptied `marked` (the strips are kept per card)."""
+        self.marks_all = on
+        self._cache.clear()
+        self.refresh()
 
     # --- rendering -------------------------------------------------------------------
 

@@ -47,7 +47,8 @@ class Composer(Vertical):
     def __init__(self, keys: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.keys = {"send": "ctrl+s", "switch": "ctrl+t", "editor": "f4", "complete": "ctrl+n",
-                     "attach": "f8", "back": "esc", **(keys or {})}
+                     "attach": "f8", "back": "esc", "preview": "ctrl+g", "canned": "ctrl+r",
+                     **(keys or {})}
         self.kind = "reply"
         self.texts = {"reply": "", "comment": ""}
         self.files: list[tuple[str, int]] = []  # (path, size) to send with the reply
@@ -125,14 +126,22 @@ class Composer(Vertical):
         drafts = [k for k, v in self.texts.items() if v.strip() and k != self.kind]
         if hint is None:
             k = self.keys
-            hint = f"{k['send']} sends · {k['switch']} other tab · {k['editor']} $EDITOR · " \
-                   f"{k['attach']} attaches · {k['back']}: draft kept"
+            # The keys met only while writing, most used first: as many as the line holds
+            # (F1 lists them all).
+            pieces = [f"{k['send']} sends", f"{k['preview']} preview", f"{k['canned']} canned",
+                      f"{k['switch']} other tab", f"{k['editor']} $EDITOR",
+                      f"{k['attach']} attaches", f"{k['back']}: draft kept"]
+            if drafts:  # the other tab's draft first: it is easily forgotten
+                pieces.insert(0, f"also a draft {drafts[0]}")
+            hint = pieces[0]
+            for piece in pieces[1:]:
+                if cell_len(hint) + 3 + cell_len(piece) > width:
+                    break
+                hint += " · " + piece
             if self.files and self.kind == "reply":
                 names = ", ".join(f"{plain(Path(p).name, one_line=True)} ({glyphs.size(n)})"
                                   for p, n in self.files)
                 hint = f"⤓ with {names} · {k['attach']} adds or removes · {k['send']} sends"
-            elif drafts:
-                hint = f"also a draft {drafts[0]} · " + hint
         self.query_one("#hint", Static).update(Text(hint, no_wrap=True, overflow="ellipsis"))
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:

@@ -16,6 +16,8 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
+from widgets.titleline import follow_unread, unread_badge
+
 SEPARATOR = " · "
 
 
@@ -67,37 +69,43 @@ def _take(text: Text, width: int) -> int:
     return len(text.plain)
 
 
-def _wrapped(field: Field, width: int, lines: int) -> list[Text]:
-    """A field on at most `lines` lines of `width` cells, cut at spaces where it can be."""
+def _wrapped(field: Field, width: int, lines: int, first: int | None = None) -> list[Text]:
+    """A field on at most `lines` lines of `width` cells (the first one `first` cells),
+    cut at spaces where it can be."""
     rest = field.text
     out: list[Text] = []
-    while len(out) < lines - 1 and rest.cell_len > width:
-        n = _take(rest, width)
+    room = width if first is None else first
+    while len(out) < lines - 1 and rest.cell_len > room:
+        n = _take(rest, room)
         head = rest[:n]
         head.rstrip()
         out.append(head)
         rest = rest[n:]
-    rest.truncate(width, overflow="ellipsis")
+        room = width
+    rest.truncate(room, overflow="ellipsis")
     return [*out, rest]
 
 
 def lay_out(rows: Sequence[Row], width: int, *, title_lines: int = 2,
-            squeeze: bool = False) -> list[Text]:
+            squeeze: bool = False, reserve: int = 0) -> list[Text]:
     """The lines of `rows` at `width` cells. With `squeeze`, a field that does not fit on
     what is left of a line (20 cells or more) is shortened to fit there when its middle
-    can give way, instead of starting a line of its own."""
+    can give way, instead of starting a line of its own. `reserve` cells at the end of
+    the first line are left free."""
     width = max(width, 8)
     lines: list[Text] = []
     for r, row in enumerate(rows):
         line: Text | None = None
         for f, field in enumerate(row):
-            if r == 0 and f == 0 and title_lines > 1:
-                *whole, last = _wrapped(field, width, title_lines)
+            if r == 0 and f == 0:
+                *whole, last = _wrapped(field, width, max(title_lines, 1),
+                                        first=max(width - reserve, 8))
                 lines.extend(whole)
                 line = last
                 continue
             text = field.fitted(width)
-            room = width - len(SEPARATOR) - (line.cell_len if line is not None else width)
+            line_width = width - reserve if not lines else width
+            room = line_width - len(SEPARATOR) - (line.cell_len if line is not None else width)
             if squeeze and text.cell_len > room >= 20:
                 text = field.squeezed(room) or text
             if line is not None and text.cell_len <= room:
@@ -113,17 +121,27 @@ def lay_out(rows: Sequence[Row], width: int, *, title_lines: int = 2,
 
 
 class FieldLines(Static):
-    """A Static showing rows of fields, laid out again at every width."""
+    """A Static showing rows of fields, laid out again at every width. With `unread`,
+    the first row ends with the agent's unread notifications when there are any (a
+    screen whose header this is: see widgets/titleline.py)."""
 
-    def __init__(self, content: Text | str = "", *, max_lines: int = 6,
+    def __init__(self, content: Text | str = "", *, max_lines: int = 6, unread: bool = False,
                  id: str | None = None) -> None:
-        super().__init__(content, id=id)
+        super().__init__(content, id=id, classes="shows-unread" if unread else "")
         self.rows: list[list[Field]] = []
         self.max_lines = max_lines
+        self.unread = unread
         self._width = 0
+
+    def on_mount(self) -> None:
+        if self.unread:
+            follow_unread(self, self._repaint)
 
     def set_rows(self, rows: Sequence[Row]) -> None:
         self.rows = [list(row) for row in rows]
+        self._repaint()
+
+    def _repaint(self) -> None:
         self._width = 0
         self._paint()
 
@@ -137,13 +155,20 @@ class FieldLines(Static):
         if width == self._width:
             return
         self._width = width
-        lines = lay_out(self.rows, width)
+        badge = unread_badge(self.app) if self.unread else None
+        reserve = badge.cell_len + 1 if badge is not None else 0
+        lines = lay_out(self.rows, width, reserve=reserve)
         # Too many lines: a long subject gives its second line back, then long fields
         # share lines, shortened.
         for title_lines, squeeze in ((1, False), (1, True)):
             if len(lines) <= self.max_lines:
                 break
-            lines = lay_out(self.rows, width, title_lines=title_lines, squeeze=squeeze)
+            lines = lay_out(self.rows, width, title_lines=title_lines, squeeze=squeeze,
+                            reserve=reserve)
+        if badge is not None and lines:  # at the right end of the first line
+            first = lines[0].copy()
+            first.pad_right(max(width - first.cell_len - badge.cell_len, 1))
+            lines[0] = first + badge
         text = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
         text.no_wrap = True
         self.update(text)

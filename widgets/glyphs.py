@@ -51,12 +51,14 @@ def sla(status: object, deadline: datetime | None, now: datetime) -> tuple[str, 
 
 
 def when(value: datetime | None, now: datetime) -> str:
-    """`5m ago`, `3h ago`, `2d ago`, then the date."""
+    """`just now`, `5m ago`, `3h ago`, `2d ago`, then the date."""
     if value is None:
         return ""
     seconds = (now - value).total_seconds()
     if seconds < 0:
         return "in " + span(-seconds)
+    if seconds < 60:
+        return "just now"  # "0m ago" reads like a glitch
     if seconds < 14 * 86400:
         return span(seconds) + " ago"
     return value.strftime("%Y-%m-%d")

@@ -1,13 +1,16 @@
 """One line of key hints at the bottom of a screen: a single cheap widget (Textual's
 Footer mounts a widget per key). While the app says it is not connected to its server, the
-line starts with that state in words ("reconnecting…", "offline"). When the agent has
-unread notifications it starts with their count and the key of the inbox ("✉ 3 unread
-f7"): every screen has this line."""
+line starts with that state in words ("reconnecting…", "offline"). The agent's unread
+notifications ("✉ 3 unread f7") are in the screen's header (widgets/titleline.py); on a
+screen without such a header the line starts with them instead."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
+
+from widgets.titleline import unread_badge
 
 CONNECTION_NOTES = {"reconnecting": "⟳ reconnecting…", "offline": "✖ offline"}
 
@@ -51,13 +54,32 @@ class KeyBar(Static):
         if note:
             text.append(f" {note} ", "bold reverse")
             text.append("  ")
-        if self.unread:
-            text.append(f" ✉ {self.unread:,} unread ", "bold reverse")
-            key = getattr(self.app, "inbox_key", None)  # the app's keymap, as remapped
-            text.append(f" {key()}  " if callable(key) else "  ")
-        for i, (keys, label) in enumerate(self.hints):
+        badge = unread_badge(self.app) if self.unread else None
+        if badge is not None and not self.screen.query(".shows-unread"):
+            text.append_text(badge)
+            text.append("  ")
+        width = self.content_size.width or 78
+        hints = list(self.hints)
+        # The last hint (the palette, which lists every action) stays when the line is
+        # short; the ones before it go, last first. Whole hints only: a key without its
+        # label (or half a key) says nothing.
+        last = hints.pop() if hints else None
+        room = width - (_cells(last) + 2 if last is not None else 0)
+        shown: list[tuple[str, str]] = []
+        for hint in hints:
+            if shown and text.cell_len + sum(_cells(h) + 2 for h in shown) + _cells(hint) > room:
+                break
+            shown.append(hint)
+        if last is not None:
+            shown.append(last)
+        for i, (keys, label) in enumerate(shown):
             if i:
                 text.append("  ")
             text.append(keys, "bold reverse")
             text.append(" " + label)
         return text
+
+
+def _cells(hint: tuple[str, str]) -> int:
+    keys, label = hint
+    return cell_len(keys) + 1 + cell_len(label)

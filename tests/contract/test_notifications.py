@@ -82,3 +82,30 @@ async def test_notification_event_goes_to_its_agent_only(open_backend):
     await alice.update_ticket(ticket.id, ticket.version, TicketUpdate(priority=2))
     await asyncio.wait_for(watch, 10)
     assert "notification" not in {e.type for e in alice_heard}
+
+
+async def test_a_bulk_action_notifies_as_single_changes_do(open_backend):
+    """Bulk goes through the single-ticket use cases: followers of the team and the new
+    assignee hear of each ticket it changed."""
+    from deskline.models import BulkAction, BulkItem, BulkRequest
+
+    alice, dmitri, jonas = [await open_backend(e) for e in (ALICE, DMITRI, JONAS)]
+    care = await _team(alice, "Customer Care")
+    await jonas.follow_team(care.id)
+    await jonas.mark_all_notifications_read()
+    await dmitri.mark_all_notifications_read()
+    mine = (await alice.me()).id  # not left to the team's automatic assignment
+    made = [await alice.create_ticket(TicketCreate(team_id=care.id, subject=f"Bulk {i}",
+                                                   assignee_id=mine)) for i in range(2)]
+    await jonas.mark_all_notifications_read()  # the creations; the bulk change is next
+    me = await dmitri.me()
+    done = await alice.bulk_apply(BulkRequest(
+        action=BulkAction.assign, agent_id=me.id,
+        tickets=[BulkItem(ticket_id=t.id, version=t.version) for t in made]))
+    assert sorted(done.changed) == sorted(t.id for t in made), done
+    ids = {t.id for t in made}
+    heard = {n.ticket_id for n in (await jonas.notifications(unread=True)).items}
+    assert ids <= heard
+    assigned = [n for n in (await dmitri.notifications(unread=True)).items
+                if n.ticket_id in ids]
+    assert {n.kind for n in assigned} == {NotificationKind.assigned} and len(assigned) == 2

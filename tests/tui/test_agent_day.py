@@ -41,6 +41,9 @@ async def test_a_merged_ticket_offers_the_one_it_was_merged_into(demo_db):
         await pilot.press("enter")  # the first choice: open it
         await wait_for(pilot, lambda: app.screen is not screen and getattr(
             app.screen, "ticket", None) is not None and app.screen.ticket.id == target.id)
+        await pilot.press("escape")  # back on the merged one: its header names the target
+        await wait_for(pilot, lambda: app.screen is screen
+                       and f"[merged into #{target.number}]" in screen_text(app))
 
 
 async def test_taking_a_colleagues_ticket_asks_first(demo_db):
@@ -102,3 +105,4 @@ async def test_assign_picker_team_first_filters_and_leaves_out_inactive(demo_db)
         await pilot.press("enter")
         await wait_for(pilot, lambda: backend.writes("assign_ticket"))
         assert backend.writes("assign_ticket")[0][0][2] == bruno.id
+

@@ -52,11 +52,17 @@ def _bar(app) -> str:
     return str(app.screen.query_one(KeyBar).render())
 
 
+def _header(app) -> str:
+    """The screen's first line: every screen's header carries the unread count."""
+    return screen_text(app).splitlines()[0]
+
+
 async def test_inbox_at_80x24(inbox_db):
     app = make_app(inbox_db, email=ALICE)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: is_ready(app) and "✉ 3 unread" in _bar(app))
-        assert "f7" in _bar(app)
+        await wait_for(pilot, lambda: is_ready(app) and "✉ 3 unread" in _header(app))
+        assert _header(app).rstrip().endswith("✉ 3 unread  f7")
+        assert "Alice Martin" in _header(app) and "✉" not in _bar(app)
         await pilot.press("f7")
         await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen) and app.screen.items)
         screen = app.screen
@@ -73,12 +79,14 @@ async def test_inbox_at_80x24(inbox_db):
                        and app.screen.chatter.messages
                        and app.screen.chatter.current is not None
                        and app.screen.chatter.current.id == cause)
-        await wait_for(pilot, lambda: app.unread == 2)
+        await wait_for(pilot, lambda: app.unread == 2 and "✉ 2 unread" in screen_text(app))
+        assert "✉ 2 unread" in "".join(screen_text(app).splitlines()[:3])  # the header's
+        assert "✉" not in _bar(app)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
         assert screen.items[hostile].read_at is not None
         await pilot.press("a")
-        await wait_for(pilot, lambda: app.unread == 0 and "✉" not in _bar(app))
+        await wait_for(pilot, lambda: app.unread == 0 and "✉" not in _header(app))
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, NotificationSettingsForm))
         await pilot.press("space", "tab", "space", "ctrl+s")  # mail for mentions, no bell
@@ -103,7 +111,7 @@ async def test_unread_count_and_bell_follow_another_writer(demo_db):
         await wait_for(pilot, lambda: is_ready(app) and app.bell_on)
         assert app.unread == 0
         _mention_alice(demo_db)
-        await wait_for(pilot, lambda: app.unread == 1 and "✉ 1 unread" in _bar(app),
+        await wait_for(pilot, lambda: app.unread == 1 and "✉ 1 unread" in _header(app),
                        timeout=5)
         assert rings == [1]
         # News while the inbox is shown come into its list.

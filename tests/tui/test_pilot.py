@@ -164,7 +164,7 @@ async def test_mark_and_merge(demo_db):
         assert board.column.selected == 0 and set(board.marked) == {a.id}
         await pilot.press("j", "space")
         assert set(board.marked) == {a.id, b.id}
-        assert "2 marked (M merge" in screen_text(app)
+        assert "2 marked: M merge" in screen_text(app)
         await pilot.press("M")
         await wait_for(pilot, lambda: isinstance(app.screen, MergeScreen) and app.screen.preview)
         text = screen_text(app)
@@ -445,4 +445,4 @@ async def test_texts_that_name_a_key_name_the_remapped_one(demo_db):
                                           for n in app._notifications))
         await pilot.press("x")
         await wait_for(pilot, lambda: board.marked)
-        assert "1 marked (G merge" in screen_text(app)
+        assert "1 marked: G merge" in screen_text(app)

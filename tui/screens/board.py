@@ -13,8 +13,11 @@ from tui.base import DesklineScreen
 from widgets import glyphs
 from widgets.column import TicketColumn
 from widgets.keybar import KeyBar
+from widgets.lines import truncate
+from widgets.titleline import TitleLine
 
 PAGE = 60
+TEAM_CELLS = 20  # of the team's name in the title
 
 
 class BoardScreen(DesklineScreen):
@@ -40,7 +43,7 @@ class BoardScreen(DesklineScreen):
         self._generation = 0
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"{plain(self.app.team_name(self.team_id), one_line=True)} · "
+        yield TitleLine(Text(f"{plain(self.app.team_name(self.team_id), one_line=True)} · "
                           "loading the board…"), id="title")
         stages = self.app.cached_stages(self.team_id)
         # With the stages known (fetched at start), the columns are in the first frame.
@@ -218,16 +221,23 @@ class BoardScreen(DesklineScreen):
         if f["project"] is not None:
             parts.append("project " + plain(self.project_name, one_line=True))
         text = Text()
-        text.append(plain(self.app.team_name(self.team_id), one_line=True), "bold")
-        text.append(" · board")
-        text.append(" · filter: " + ", ".join(parts) if parts else " · all tickets")
+        # A long team name gives way to the filter and the marks (and the unread count).
+        text.append(truncate(plain(self.app.team_name(self.team_id), one_line=True),
+                             TEAM_CELLS), "bold")
+        marks = self.mark_all or bool(self.marked)
+        if not marks:  # 80 columns keep the marks and their keys instead
+            text.append(" · board")
+        if parts:
+            text.append(" · filter: " + ", ".join(parts))
+        elif not marks:
+            text.append(" · all tickets")
         if self.mark_all:
             count = self._match_count()
-            text.append(f" · ◆ all {'…' if count is None else f'{count:,}'} matching marked "
-                        f"({keymap.key('board.bulk')} acts)", "bold")
+            text.append(f" · ◆ all {'…' if count is None else f'{count:,}'} matching marked: "
+                        f"{keymap.key('board.bulk')} bulk", "bold")
         elif self.marked:
-            text.append(f" · ◆ {len(self.marked)} marked ({keymap.key('board.merge')} merge · "
-                        f"{keymap.key('board.bulk')} bulk)", "bold")
+            text.append(f" · ◆ {len(self.marked)} marked: {keymap.key('board.merge')} merge, "
+                        f"{keymap.key('board.bulk')} bulk", "bold")
         self.query_one("#title", Static).update(text)
 
     # --- moving around ----------------------------------------------------------------
@@ -343,24 +353,13 @@ class BoardScreen(DesklineScreen):
 
     def action_delete(self) -> None:
         """Admins: delete the selected ticket, once confirmed by its number and subject."""
-        from tui.screens.settings import is_admin
-
-        if not is_admin(self.app):
-            self.notify("Deleting tickets is for admins.", severity="warning", timeout=4)
-            return
         card = self._selected()
         if card is None:
             return
-        from tui.pickers import Confirm
+        from tui.screens.settings import is_admin
 
-        def done(yes) -> None:
-            if yes:
-                self.call(lambda b: b.delete_ticket(card.id, card.version),
-                          lambda _none: self._deleted(card), f"Deleting #{card.number}",
-                          failed=lambda e: self._reload_card(card.id))
-
-        self.app.push_screen(Confirm(f"Delete #{card.number} {card.subject}? It cannot be "
-                                     "undone.", f"Delete #{card.number}"), done)
+        triage.delete(self, card, self._deleted, lambda _e: self._reload_card(card.id),
+                      admin=is_admin(self.app))
 
     def _deleted(self, card) -> None:
         self.app.ticket_removed.publish(card.id)
@@ -521,11 +520,7 @@ class BoardScreen(DesklineScreen):
 
         def merged(target) -> None:
             if target is not None:
-                self.marked.clear()
-                self._marked_ids.clear()
-                for column in self.columns:
-                    column.refresh()
-                self._paint_title()
+                self._clear_marks()
 
         self.app.push_screen(MergeScreen(list(self.marked)), merged)
 

@@ -25,6 +25,7 @@ from widgets.lines import truncate
 from widgets.pagedrows import PagedRows
 from widgets.rows import Row, card_row
 from widgets.safe_input import SafeInput
+from widgets.titleline import TitleLine
 
 PAGE = 100
 NO_ORG = "⊘ no organization"
@@ -103,7 +104,7 @@ class CustomersScreen(DesklineScreen):
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Customers"), id="title")
+        yield TitleLine(Text("Customers"), id="title")
         yield SafeInput(self.text, placeholder="/ filter by name or email…",
                         id="customer-filter", compact=True)
         yield Static(self._filters(), id="customer-filters", classes="dim")
@@ -377,7 +378,7 @@ class CustomerScreen(DesklineScreen):
         self.cursor: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(self._title(), id="title")
+        yield TitleLine(self._title(), id="title")
         yield Static(self._details(), id="customer-details")
         yield Static(Text("Tickets, newest first"), classes="section")
         yield PagedRows("(no tickets from this customer)", id="customer-tickets")

@@ -14,6 +14,7 @@ from tui.base import DesklineScreen
 from widgets.keybar import KeyBar
 from widgets.rows import RowList, card_row
 from widgets.teamcard import TeamCard
+from widgets.titleline import TitleLine
 
 LIVE_DEBOUNCE = 1.0  # seconds: live events refresh the figures at most this often
 
@@ -33,7 +34,7 @@ class DashboardScreen(DesklineScreen):
         self.admins: list = []  # active admins, asked for when no team is visible
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Deskline · opening the helpdesk…"), id="title")
+        yield TitleLine(Text("Deskline · opening the helpdesk…"), id="title")
         with Vertical(id="dashboard"):
             if self._given:
                 yield Grid(*self._cards(self._given[0]), id="teams")

@@ -30,6 +30,7 @@ from tui.base import DesklineScreen
 from widgets.keybar import KeyBar
 from widgets.lines import truncate
 from widgets.rows import Row, RowList
+from widgets.titleline import TitleLine
 
 KINDS = ("customers", "tickets")
 class ImportScreen(DesklineScreen):
@@ -59,7 +60,7 @@ class ImportScreen(DesklineScreen):
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(self._title(), id="title")
+        yield TitleLine(self._title(), id="title")
         yield Static(Text(f"Choose a CSV file with {keymap.key('importer.file')}."),
                      id="import-info", classes="dim")
         yield Static(Text("Columns → fields   ←/→ change · enter choose · "

@@ -17,6 +17,7 @@ from tui.base import DesklineScreen
 from widgets.keybar import KeyBar
 from widgets.pagedrows import PagedRows
 from widgets.rows import Row, RowList
+from widgets.titleline import TitleLine
 
 PAGE = 50
 # The kind as a short tag in front of each entry (a word, never only a colour).
@@ -42,7 +43,7 @@ class InboxScreen(DesklineScreen):
         self._unread_seen = 0
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Notifications"), id="title")
+        yield TitleLine(Text("Notifications"), id="title")
         yield Static(Text(""), id="inbox-context")
         yield PagedRows("(no notifications)", id="inbox-list")
         yield Static(Text(""), id="inbox-details")

@@ -27,8 +27,8 @@ class NotificationSettingsForm(SettingsForm):
         yield from field("Also by mail (space toggles)",
                          Checklist(items, self.current.mail_kinds, id="mail_kinds"),
                          "sent to your own address, with the ticket's number")
-        yield YesNo("Ring the terminal bell for a new notification", self.current.bell,
-                    id="bell")
+        # Short: the label says its state and key too, on one line at 80 columns.
+        yield YesNo("Ring the terminal bell", self.current.bell, id="bell")
 
     def action_save(self) -> None:
         from deskline.models import NOTIFICATION_LABELS, NotificationSettings

@@ -12,6 +12,7 @@ from tui.base import DesklineScreen
 from widgets.chatter import Chatter
 from widgets.keybar import KeyBar
 from widgets.mergetable import merge_table, pairs_text
+from widgets.titleline import TitleLine
 
 
 class MergeScreen(DesklineScreen):
@@ -28,7 +29,7 @@ class MergeScreen(DesklineScreen):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Merge {len(self.ticket_ids)} tickets · comparing…"), id="title")
+        yield TitleLine(Text(f"Merge {len(self.ticket_ids)} tickets · comparing…"), id="title")
         yield Static(id="merge-table")
         yield Static(id="merge-pairs")
         yield Static(Text("Preview of the merged thread (oldest first)"), classes="section")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
@@ -147,7 +148,7 @@ class NewTicketForm(SettingsForm):
         if exact is not None:
             self._choose(exact)
         elif items:
-            self._note(f"{len(items)} found: tab, then enter chooses one"
+            self._note(f"{len(items)} found: ↓ or enter goes to them, enter chooses one"
                        + (" (or save: a new customer with this email)"
                           if _looks_like_email(text) else ""))
         elif _looks_like_email(text):
@@ -156,6 +157,16 @@ class NewTicketForm(SettingsForm):
             self._note("no customer found: type an email to create one")
         else:
             self._note("")
+
+    def on_key(self, event: events.Key) -> None:
+        # Down from the typed name goes to what was found, as in any search box.
+        matches = self.query_one("#customer-matches", OptionList)
+        if event.key == "down" and self.focused is self.query_one("#customer", SafeInput) \
+                and matches.display and self.matches:
+            event.stop()
+            event.prevent_default()
+            matches.focus()
+            matches.highlighted = 0
 
     def _note(self, text: str) -> None:
         self.query_one("#customer-note", Static).update(Text(text))

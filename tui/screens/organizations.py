@@ -14,6 +14,7 @@ from tui.screens.customers import NO_ORG, CustomerScreen, Directory, customer_ro
 from widgets.keybar import KeyBar
 from widgets.pagedrows import PagedRows
 from widgets.rows import RowList, card_row
+from widgets.titleline import TitleLine
 
 PAGE = 50
 
@@ -32,7 +33,7 @@ class OrganizationsScreen(DesklineScreen):
         self.organizations: list = []
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Organizations"), id="title")
+        yield TitleLine(Text("Organizations"), id="title")
         yield RowList("loading organizations…", id="organizations")
         yield KeyBar(keymap.hints("organizations"))
 
@@ -110,7 +111,7 @@ class OrganizationScreen(DesklineScreen):
         title.append(plain(org.name, one_line=True), "bold")
         if org.domain:
             title.append(f"  @{plain(org.domain, one_line=True)}")
-        yield Static(title, id="title")
+        yield TitleLine(title, id="title")
         yield Static(Text("Customers"), id="org-customers-title", classes="section")
         yield PagedRows("(no customers in this organization)", id="org-customers")
         yield Static(Text("Its tickets, newest first"), id="org-tickets-title",

@@ -22,6 +22,7 @@ from tui import keymap
 from tui.base import DesklineScreen
 from widgets.barchart import Bar, Bars, DayColumns, Part, bar
 from widgets.keybar import KeyBar
+from widgets.titleline import TitleLine
 
 PERIODS = (7, 30, 90, 365)
 DEFAULT_DAYS = 30
@@ -56,7 +57,7 @@ class ReportsScreen(DesklineScreen):
         self._asked = 0  # which request the charts wait for
 
     def compose(self) -> ComposeResult:
-        yield Static(self._title(), id="title")
+        yield TitleLine(self._title(), id="title")
         with VerticalScroll(id="report-body"):
             yield Static(Text("", no_wrap=True), id="report-summary", classes="dim")
             yield Static(Text("Tickets opened and closed per day"), classes="section")

@@ -47,9 +47,10 @@ class TicketScreen(DesklineScreen):
         self._presence_timer: Timer | None = None
         self._save_timer: Timer | None = None  # the drafts are written when it fires
         self.others: list = []
+        self._numbers: dict[int, int] = {}  # ticket id → number, of the linked tickets
 
     def compose(self) -> ComposeResult:
-        yield FieldLines(Text("Loading the ticket…"), id="ticket-header")
+        yield FieldLines(Text("Loading the ticket…"), unread=True, id="ticket-header")
         presence = Static(id="presence")
         presence.display = False  # only with a server, when someone else is here
         yield presence
@@ -59,6 +60,8 @@ class TicketScreen(DesklineScreen):
                         "editor": keymap.display("ticket.editor", first=True),
                         "complete": keymap.display("ticket.complete", first=True),
                         "attach": keymap.display("ticket.attach", first=True),
+                        "preview": keymap.display("ticket.preview", first=True),
+                        "canned": keymap.display("ticket.canned", first=True),
                         "back": keymap.key("ticket.back")},
                        id="composer")
         yield KeyBar(keymap.hints("ticket"))
@@ -168,7 +171,7 @@ class TicketScreen(DesklineScreen):
         if ticket.archived:
             title.append(Field(Text("[archived]", "bold reverse")))
         if ticket.merged_into:
-            title.append(Field(Text(f"[merged into ticket id {ticket.merged_into}]",
+            title.append(Field(Text(f"[merged into {self._linked(ticket.merged_into)}]",
                                     "bold reverse")))
         where = Text(f"{plain(ticket.team_name, one_line=True)} › ")
         where.append(plain(ticket.stage_name, one_line=True), "bold")
@@ -196,14 +199,38 @@ class TicketScreen(DesklineScreen):
         facts.append(Field(f"via {getattr(ticket.channel, 'value', ticket.channel)}"))
         facts.append(Field(f"opened {glyphs.when(ticket.created_at, now)}"))
         following = me is not None and me.id in ticket.follower_ids
+        count = len(ticket.follower_ids)
         facts.append(Field(f"{'★ following' if following else '☆ not following'}"
-                           f" ({len(ticket.follower_ids)} followers)"))
+                           f" ({count} follower{'' if count == 1 else 's'})"))
         if ticket.split_from:
-            facts.append(Field(f"split from ticket id {ticket.split_from}"))
+            facts.append(Field(f"split from {self._linked(ticket.split_from)}"))
         self.query_one("#ticket-header", FieldLines).set_rows([title, fields, facts])
         channel = getattr(ticket.channel, "value", ticket.channel)
         self.chatter.set_opening(f"Description · opened via {channel}", ticket.created_at,
                                  ticket.description, ticket.attachments)
+
+    def _linked(self, ticket_id: int) -> str:
+        """A linked ticket as agents know it, "#12"; until its number is known (asked
+        once, in a worker, then the header is shown again) or if it is not visible to
+        the agent, "ticket id 12"."""
+        number = self._numbers.get(ticket_id)
+        if number:
+            return f"#{number}"
+        if ticket_id not in self._numbers:
+            self._numbers[ticket_id] = 0  # asked; 0 while unknown
+
+            async def ask() -> None:
+                try:
+                    backend = await self.app.backend_ready()
+                    linked = await backend.get_ticket(ticket_id)
+                except Exception:  # hidden from this agent, or gone: the id stays
+                    return
+                self._numbers[ticket_id] = linked.number
+                if self.ticket is not None:
+                    self._show_ticket(self.ticket)
+
+            self.run_worker(ask(), group="linked", exit_on_error=False)
+        return f"ticket id {ticket_id}"
 
     def _changed(self, ticket, what: str | None = None) -> None:
         self._show_ticket(ticket)
@@ -695,6 +722,20 @@ class TicketScreen(DesklineScreen):
         self.call(lambda b: b.follow_ticket(ticket.id, not following),
                   lambda x: self._changed(x, "Unfollowed" if following else "Following"),
                   "Following")
+
+    def action_delete(self) -> None:
+        if (ticket := self._need_ticket()) is not None:
+            from tui.screens.settings import is_admin
+
+            triage.delete(self, ticket, self._deleted, lambda e: self._reload(),
+                          admin=is_admin(self.app))
+
+    def _deleted(self, ticket: Ticket) -> None:
+        self.ticket = None  # gone: no "was deleted" warning of our own deletion
+        self.notify(f"#{ticket.number} deleted", timeout=3)
+        if self.is_current:
+            self.app.pop_screen()
+        self.app.ticket_removed.publish(ticket.id)
 
     def action_archive(self) -> None:
         t = self._need_ticket()

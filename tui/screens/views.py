@@ -24,9 +24,12 @@ from tui.base import DesklineScreen
 from tui.screens.settings.form import Field, FieldProblem, FieldsForm
 from widgets import glyphs
 from widgets.keybar import KeyBar
+from widgets.lines import truncate
 from widgets.rows import Row, RowList
+from widgets.titleline import TitleLine
 
 PAGE = 50
+NAME_CELLS = 40  # of a view's name in the list: its count and conditions follow
 SUBJECT_WIDTH = 30  # a row's subject at most: the team, stage and assignee follow it
 LIVE_DEBOUNCE = 0.5  # seconds: a burst of events reloads the list once
 PRIORITY_CHOICES = [("any priority", ""), ("medium and up", "1"), ("high and up", "2"),
@@ -69,17 +72,18 @@ def summary(f: Any, team_name: Callable[[int], str]) -> str:
     return plain(" · ".join(parts), one_line=True)
 
 
-def view_row(row: Any, now: Any) -> Row:
+def view_row(row: Any, now: Any, team: bool = True) -> Row:
     """A ticket of a view: number, priority, updated, subject, team › stage, assignee —
-    the short ones first and the subject cut, so that 80 columns show each."""
+    the short ones first and the subject cut, so that 80 columns show each. Without
+    `team` (a view of one team, which its title names) the row leaves the team out."""
     prio = "urgent" if row.priority == 3 else "strong" if row.priority == 2 else "dim"
     subject = plain(row.subject, one_line=True)
     if len(subject) > SUBJECT_WIDTH:
         subject = subject[:SUBJECT_WIDTH - 1] + "…"
+    where = f"{plain(row.team_name, one_line=True)} › " if team else ""
     return [(f"#{row.number:<7}", "strong"), (f"{glyphs.priority(row.priority):<10} ", prio),
             (f"{glyphs.when(row.updated_at, now):>8}  ", "dim"), (subject, "text"),
-            (f" · {plain(row.team_name, one_line=True)} › "
-             f"{plain(row.stage_name, one_line=True)}", "dim"),
+            (f" · {where}{plain(row.stage_name, one_line=True)}", "dim"),
             (f" · {plain(row.assignee_name or 'unassigned', one_line=True)}", "dim")]
 
 
@@ -304,7 +308,7 @@ class ViewsScreen(DesklineScreen):
         self.views: list = []
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Saved views · your named ticket lists across teams"), id="title")
+        yield TitleLine(Text("Saved views · your named ticket lists across teams"), id="title")
         yield RowList(f"(no view yet: {keymap.key('views.new')} makes one, "
                       f"{keymap.key('board.save_view')} on a board names its filter)",
                       id="views")
@@ -325,7 +329,8 @@ class ViewsScreen(DesklineScreen):
         self.views = views
         team = self.app.team_name
         self.query_one(RowList).set_rows(
-            [[(plain(v.name, one_line=True), "strong"), (count_text(v), "text"),
+            [[(truncate(plain(v.name, one_line=True), NAME_CELLS), "strong"),
+              (count_text(v), "text"),
               (f"  {summary(v.filter, team)}", "dim")] for v in views], keep=True)
 
     def _current(self):
@@ -386,7 +391,7 @@ class ViewScreen(DesklineScreen):
         self._live: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(self._title(), id="title")
+        yield TitleLine(self._title(), id="title")
         yield RowList("loading…", id="tickets")
         yield KeyBar(keymap.hints("view"))
 
@@ -455,7 +460,8 @@ class ViewScreen(DesklineScreen):
         rows = self.query_one(RowList)
         rows.empty = "(no ticket in this view)"
         now = self.app.now()
-        rows.set_rows([view_row(r, now) for r in self.items], keep=keep)
+        team = len(self.view.filter.team_ids) != 1
+        rows.set_rows([view_row(r, now, team) for r in self.items], keep=keep)
         self.query_one("#title", Static).update(self._title())
 
     def _more(self) -> None:
@@ -518,7 +524,9 @@ def views_line(views: list) -> Text:
         return Text(f"Saved views: none yet ({key}: make one; on a board, "
                     f"{keymap.key('board.save_view')} names its filter)")
     text = Text(f"Saved views ({key}): ")
-    text.append(" · ".join(f"{plain(v.name, one_line=True)}{count_text(v)}" for v in views))
+    # Names cut at 30 cells: a long one never hides the others' names and counts.
+    text.append(" · ".join(f"{truncate(plain(v.name, one_line=True), 30)}{count_text(v)}"
+                           for v in views))
     return text
 
 

@@ -20,6 +20,7 @@ from tui import keymap
 from tui.base import DesklineScreen
 from widgets.keybar import KeyBar
 from widgets.rows import Row, RowList
+from widgets.titleline import TitleLine
 
 SECTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("teams", "Teams", "tui.screens.settings.teams", "TeamSettings"),
@@ -98,7 +99,7 @@ class SettingsHub(DesklineScreen):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Deskline · Settings (admin)"), id="title")
+        yield TitleLine(Text("Deskline · Settings (admin)"), id="title")
         yield Static(Text("Sections"), classes="section")
         rows = RowList("(no sections)", id="sections")
         rows.set_rows(self._rows())

@@ -30,6 +30,7 @@ from tui.screens.settings.teams import value_of
 from widgets.keybar import KeyBar
 from widgets.rows import Row, RowList, card_row
 from widgets.safe_input import SafeInput
+from widgets.titleline import TitleLine
 
 ROLES = (("agent", "agent: works tickets"), ("admin", "admin: also changes the settings"))
 
@@ -371,7 +372,7 @@ class DeactivatedScreen(DesklineScreen):
 
     def compose(self) -> ComposeResult:
         r = self.result
-        yield Static(Text(f"Settings › Agents › {shown(r.agent.name)} <{shown(r.agent.email)}>"
+        yield TitleLine(Text(f"Settings › Agents › {shown(r.agent.name)} <{shown(r.agent.email)}>"
                           " deactivated"), id="title")
         yield Static(Text(f"{r.tokens_revoked} token(s) revoked · "
                           f"{len(r.open_tickets)} open ticket(s) to reassign (enter opens "

@@ -33,6 +33,7 @@ from tui.base import BackendCalls, DesklineModal, DesklineScreen, describe_error
 from widgets.keybar import KeyBar
 from widgets.rows import Row, RowList
 from widgets.safe_input import SafeInput
+from widgets.titleline import TitleLine
 
 if TYPE_CHECKING:
     from deskline.backend import Backend
@@ -432,7 +433,7 @@ class SettingsList(FormCalls, DesklineScreen):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(self.TITLE_TEXT), id="title")
+        yield TitleLine(Text(self.TITLE_TEXT), id="title")
         yield Static(Text(""), id="settings-context")
         yield self.make_list()
         if self.DETAILS:

@@ -24,6 +24,7 @@ from tui.screens.settings.form import (
 from widgets.keybar import KeyBar
 from widgets.rows import Row
 from widgets.safe_input import SafeInput, SafeTextArea
+from widgets.titleline import TitleLine
 
 if TYPE_CHECKING:
     from deskline.models import Ticket
@@ -131,7 +132,7 @@ class TemplateEditor(FormCalls, DesklineScreen):
         t = self.template
         title = f"Settings · Mail template · {plain(t.name, one_line=True)}" if t else \
             "Settings · New mail template"
-        yield Static(Text(title), id="title")
+        yield TitleLine(Text(title), id="title")
         with Horizontal(id="tpl-main"):
             with Vertical(id="tpl-left"):
                 with Horizontal(classes="field-row"):
