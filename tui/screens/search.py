@@ -13,6 +13,7 @@ from tui.base import DesklineScreen
 from widgets.keybar import KeyBar
 from widgets.rows import RowList, card_row
 from widgets.safe_input import SafeInput
+from widgets.titleline import TitleLine
 
 MATCHED = {"number": "number", "email": "customer email", "subject": "subject",
            "message": "message"}
@@ -32,8 +33,8 @@ class SearchScreen(DesklineScreen):
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"{plain(self.title_text, one_line=True)} · a number, a customer "
-                          "email, or words"), id="title")
+        yield TitleLine(Text(f"{plain(self.title_text, one_line=True)} · a number, a customer "
+                             "email, or words"), id="title")
         # Filled with a customer's email from the palette: shown sanitized, searched as is.
         yield SafeInput(self.text, placeholder="#1042, jane@example.com, printer offline…",
                         id="search-input")
