@@ -90,7 +90,7 @@ async def test_a_bulk_action_notifies_as_single_changes_do(open_backend):
     from deskline.models import BulkAction, BulkItem, BulkRequest
 
     alice, dmitri, jonas = [await open_backend(e) for e in (ALICE, DMITRI, JONAS)]
-    care = await _team(alice, "Customer Care")
+    care = await team_named(alice, "Customer Care")
     await jonas.follow_team(care.id)
     await jonas.mark_all_notifications_read()
     await dmitri.mark_all_notifications_read()
