@@ -214,15 +214,26 @@ class TicketQueries:
             where.append(text_filter_sql(f.text, params))
         return where, params
 
-    def column_counts(self, scope: Scope, team_id: int, f: BoardFilter | None) -> dict[int, int]:
+    def column_counts(self, scope: Scope, team_id: int, f: BoardFilter | None,
+                      cap: int) -> dict[int, tuple[int, bool]]:
+        """stage id -> (tickets of the column the filter keeps, whether counting stopped
+        at `cap`): exact when the kept counts answer, else counted up to `cap`."""
         # A team the scope sees is counted whole: the kept counts answer (store/counts.py).
         if not scope.portal and team_visible(scope, team_id) and counts.kept(f):
-            return self.kept_column_counts(team_id, f, scope.agent_id)
+            kept = self.kept_column_counts(team_id, f, scope.agent_id)
+            return {sid: (n, False) for sid, n in kept.items()}
         where, params = self._filter_sql(scope, f)
-        where += ["t.team_id = ?", "t.archived = 0", scope_sql(scope, team_id=team_id)]
-        return dict(self.conn.execute(
-            f"SELECT t.stage_id, count(*) FROM tickets t WHERE {' AND '.join(where)}"
-            " GROUP BY t.stage_id", [*params, team_id]).fetchall())
+        where += ["t.team_id = s.team_id", "t.stage_id = s.stage_id", "t.archived = 0",
+                  scope_sql(scope, team_id=team_id)]
+        # Each column counted with a LIMIT: a common word or tag stops after `cap` tickets
+        # instead of counting the team's whole match (0.2 s at a million tickets); one
+        # statement, so a word's set of ids is found once; one more than `cap` tells a
+        # capped column from one of exactly `cap`.
+        rows = self.conn.execute(
+            "SELECT s.stage_id, (SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE"
+            f" {' AND '.join(where)} LIMIT ?)) FROM team_stages s WHERE s.team_id = ?",
+            [*params, cap + 1, team_id]).fetchall()
+        return {sid: (min(n, cap), n > cap) for sid, n in rows if n}
 
     def column_page(self, scope: Scope, team_id: int, stage_id: int, f: BoardFilter | None,
                     after: tuple[int, str, int] | None, limit: int) -> list[TicketCard]:
@@ -500,8 +511,8 @@ class TicketStore(Protocol):
     def ticket(self, scope: Scope, ticket_id: int) -> Ticket | None: ...
     def ticket_id_by_number(self, number: int) -> int | None: ...
     def cards(self, scope: Scope, ids: Sequence[int]) -> list[TicketCard]: ...
-    def column_counts(self, scope: Scope, team_id: int, f: BoardFilter | None) -> dict[int,
-                      int]: ...
+    def column_counts(self, scope: Scope, team_id: int, f: BoardFilter | None,
+                      cap: int) -> dict[int, tuple[int, bool]]: ...
     def column_page(self, scope: Scope, team_id: int, stage_id: int, f: BoardFilter | None,
                     after: tuple[int, str, int] | None, limit: int) -> list[TicketCard]: ...
     def assigned_page(self, scope: Scope, agent_id: int, open_only: bool,

@@ -193,3 +193,20 @@ async def test_search_finds_numbers_emails_subjects_and_messages(open_backend):
     common = await alice.search("printer", limit=20)
     assert len(common) == 20 and len({h.ticket.id for h in common}) == 20
     assert await alice.search("   ") == []
+
+
+async def test_filtered_column_counts_stop_at_the_cap(open_backend, monkeypatch):
+    from deskline.service import reading
+
+    monkeypatch.setattr(reading, "COLUMN_COUNT_CAP", 5)
+    alice = await open_backend(ALICE)
+    care = await team_named(alice, "Customer Care")
+    exact = await alice.board_columns(care.id)
+    assert not any(c.capped for c in exact) and max(c.count for c in exact) > 5
+    word = (await alice.board_page(care.id, exact[0].stage.id, limit=1)).items[0].subject.split()[0]
+    for flt in (BoardFilter(text=word), BoardFilter(tag="bug")):
+        columns = await alice.board_columns(care.id, flt)
+        for column in columns:
+            n = len(await _all_cards(alice, care.id, column.stage.id, flt))
+            assert (column.count, column.capped) == ((5, True) if n > 5 else (n, False))
+        assert any(c.capped for c in columns)
