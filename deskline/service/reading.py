@@ -71,9 +71,11 @@ class ReadingUseCases(ServiceBase):
         scope = self.scope()
         self._team(scope, team_id)
         counts = self.store.column_counts(scope, team_id, filter, COLUMN_COUNT_CAP)
-        return [BoardColumn(stage=s, count=counts.get(s.id, (0, False))[0],
-                            capped=counts.get(s.id, (0, False))[1])
-                for s in self.store.stages(team_id)]
+        columns = []
+        for stage in self.store.stages(team_id):
+            count, capped = counts.get(stage.id, (0, False))
+            columns.append(BoardColumn(stage=stage, count=count, capped=capped))
+        return columns
 
     def board_page(self, team_id: int, stage_id: int, filter: BoardFilter | None = None,
                    cursor: str | None = None, limit: int = 50) -> Page[TicketCard]:
