@@ -213,3 +213,11 @@ async def test_filtered_column_counts_stop_at_the_cap(open_backend, monkeypatch)
             assert (column.count, column.capped) == ((5, True) if n > 5 else (n, False))
         capped.append(any(c.capped for c in columns))
     assert capped[:2] == [True, True] and any(capped[2:])
+    portal = await open_backend(PORTAL)  # a portal account's board is counted too
+    onboarding = await team_named(portal, "Onboarding")
+    seen = 0
+    for column in await portal.board_columns(onboarding.id):
+        n = len(await _all_cards(portal, onboarding.id, column.stage.id))
+        assert (column.count, column.capped) == ((5, True) if n > 5 else (n, False))
+        seen += n
+    assert seen
