@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from deskline.demo import build_demo  # noqa: E402
+from deskline.models import BoardFilter  # noqa: E402
 from deskline.service import Service, resolve_agent  # noqa: E402
+from deskline.service.reading import COLUMN_COUNT_CAP  # noqa: E402
 from deskline.store.sqlite import SqliteStore  # noqa: E402
 
 AGENT = "alice.martin@deskline.example"
@@ -81,6 +83,29 @@ def side_by_side(svc: Service, store: SqliteStore, team_id: int, repeat: int) ->
            repeat)
     paired("kept_dashboard_figures", lambda: store.team_figures(svc.scope(), team_ids),
            counted_figures, repeat)
+
+    # Column counts under filters the kept counts do not answer: bounded per column now,
+    # against the exact grouped count they replaced.
+    tag = conn.execute("SELECT g.name FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id"
+                       " GROUP BY g.name ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    project = conn.execute("SELECT project_id FROM customer_projects GROUP BY project_id"
+                           " ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    for label, f in (("common_word", BoardFilter(text="printer")),
+                     ("very_common_word", BoardFilter(text="the")),
+                     ("rare_word", BoardFilter(text="Kowalski")),
+                     ("tag", BoardFilter(tag=tag)), ("project", BoardFilter(project_id=project))):
+        def counted(f: BoardFilter = f) -> object:
+            where, params = store._filter_sql(svc.scope(), f)
+            return conn.execute(
+                f"SELECT t.stage_id, count(*) FROM tickets t WHERE {' AND '.join(where)}"
+                " AND t.team_id = ? AND t.archived = 0 GROUP BY t.stage_id",
+                [*params, team_id]).fetchall()
+
+        columns = svc.board_columns(team_id, f)
+        paired(f"filtered_board_column_counts_{label}",
+               lambda f=f: svc.board_columns(team_id, f), counted, repeat,
+               cap=COLUMN_COUNT_CAP, capped_columns=sum(c.capped for c in columns),
+               matches=sum(n for _, n in counted()))
 
     def messages_prefix(word: str) -> Callable[[], object]:
         return lambda: conn.execute(

@@ -9,7 +9,10 @@
 - `GET /api/v1/tickets` first page with two filters, over HTTP against `deskline serve`
   in its own process (median and p90 round trip), and the same page in the service;
 - draining the change feed from the start (every ticket once) over HTTP, 1,000 a page:
-  tickets/s.
+  tickets/s;
+- with --feed-only, just the feed: a page of 1,000 in the service with its JSON, and a
+  drain over HTTP against a server on a thread of this process, each now and as the page
+  was built before (a validation per ticket), in turn.
 
 Everything reads as an agent (not an admin), so the authorization clause is part of every
 query; the feed is drained as an admin too (every ticket).
@@ -21,6 +24,7 @@ import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -34,15 +38,20 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from deskline.demo import build_demo  # noqa: E402
-from deskline.models import TicketListFilter  # noqa: E402
+from deskline.models import TicketChange, TicketListFilter, TicketSummary  # noqa: E402
+from deskline.server.api import to_json  # noqa: E402
+from deskline.server.run import start_in_thread  # noqa: E402
 from deskline.server.tokens import make_token  # noqa: E402
 from deskline.service import Service, resolve_agent  # noqa: E402
 from deskline.store import db as store_db  # noqa: E402
+from deskline.store import ticket_lists  # noqa: E402
 from deskline.store.sqlite import SqliteStore  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from engine import emit  # noqa: E402
+from engine import emit, paired  # noqa: E402
 from engine import median_ms as timings  # noqa: E402
+
+changes_adapter = ticket_lists._changes
 
 AGENT = "alice.martin@deskline.example"
 ADMIN = "admin@deskline.example"
@@ -204,19 +213,9 @@ def drain(path: Path, url: str, pid: int, email: str) -> None:
     token = make_token(path, email, label="bench")
     with httpx.Client(base_url=url + "/api/v1", timeout=60,
                       headers={"Authorization": f"Bearer {token}"}) as client:
-        cursor, count, pages = None, 0, 0
-        start, cpu = time.perf_counter(), cpu_seconds(pid)
-        while True:
-            params = {"limit": 1000} | ({"cursor": cursor} if cursor else {})
-            answer = client.get("/tickets/changes", params=params)
-            answer.raise_for_status()
-            page = answer.json()
-            count += len(page["items"])
-            pages += 1
-            cursor = page["cursor"]
-            if not page["more"]:
-                break
-        seconds, cpu = time.perf_counter() - start, cpu_seconds(pid) - cpu
+        cpu = cpu_seconds(pid)
+        count, pages, seconds = drained(client)
+        cpu = cpu_seconds(pid) - cpu
     # the server's CPU time says what the wall time does not on a busy machine
     emit("change_feed_drain_http", count / seconds, "tickets/s", tickets=count, pages=pages,
          seconds=round(seconds, 2), server_cpu_seconds=round(cpu, 2),
@@ -224,16 +223,99 @@ def drain(path: Path, url: str, pid: int, email: str) -> None:
          account="admin" if email == ADMIN else "agent", load=round(os.getloadavg()[0], 1))
 
 
+class PerRow:
+    """The feed's page as it was built before: one validation per ticket and a
+    TicketChange constructed around each (store/ticket_lists.py now validates the page in
+    one call); stands in for the page's adapter to replay it."""
+
+    @staticmethod
+    def validate_python(items: list[dict]) -> list[TicketChange]:
+        return [TicketChange(seq=i["seq"], id=i["id"], number=i["number"], deleted=True)
+                if i.get("deleted") else
+                TicketChange(seq=i["seq"], id=i["id"], number=i["number"],
+                             ticket=TicketSummary.model_validate(i["ticket"]))
+                for i in items]
+
+
+@contextmanager
+def per_row_pages() -> Iterator[None]:
+    ticket_lists._changes = lambda: PerRow  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        ticket_lists._changes = changes_adapter
+
+
+def feed_side_by_side(path: Path, repeat: int) -> None:
+    """A feed page of 1,000 as the server builds it (the service, then JSON), and a
+    whole drain over HTTP (a server on a thread of this process), each now and as it was
+    built before, in turn."""
+    store = SqliteStore.open(path)
+    for email in (AGENT, ADMIN):
+        svc = Service(store, resolve_agent(store, email))
+        account = "admin" if email == ADMIN else "agent"
+        middle = svc.ticket_changes(None, 1000).cursor
+
+        def page(svc: Service = svc, middle: str = middle) -> None:
+            to_json(svc.ticket_changes(middle, 1000))
+
+        def before(page: Callable[[], None] = page) -> None:
+            with per_row_pages():
+                page()
+
+        paired("change_feed_page_1000_service_json", page, before, repeat, account=account)
+    store.close()
+    server = start_in_thread(path)
+    try:
+        for email in (AGENT, ADMIN):
+            token = make_token(path, email, label="bench")
+            rates: tuple[list[float], list[float]] = ([], [])
+            with httpx.Client(base_url=server.url + "/api/v1", timeout=60,
+                              headers={"Authorization": f"Bearer {token}"}) as client:
+                for _ in range(3):
+                    count, _, seconds = drained(client)
+                    rates[0].append(count / seconds)
+                    with per_row_pages():
+                        count, _, seconds = drained(client)
+                    rates[1].append(count / seconds)
+            now, was = statistics.median(rates[0]), statistics.median(rates[1])
+            emit("change_feed_drain_http_in_process", now, "tickets/s", before=round(was),
+                 ratio=round(now / was, 2), account="admin" if email == ADMIN else "agent",
+                 load=round(os.getloadavg()[0], 1))
+    finally:
+        server.stop()
+
+
+def drained(client: httpx.Client) -> tuple[int, int, float]:
+    """(tickets, pages, seconds) draining the feed from the start, 1,000 a page."""
+    cursor, count, pages, start = None, 0, 0, time.perf_counter()
+    while True:
+        params = {"limit": 1000} | ({"cursor": cursor} if cursor else {})
+        answer = client.get("/tickets/changes", params=params)
+        answer.raise_for_status()
+        page = answer.json()
+        count += len(page["items"])
+        pages += 1
+        cursor = page["cursor"]
+        if not page["more"]:
+            return count, pages, time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--feed-only", action="store_true",
+                        help="only the feed's page and drain, now and before, side by side")
     args = parser.parse_args()
     data = ROOT / "bench" / "data"
     data.mkdir(parents=True, exist_ok=True)
-    before = build(data / f"sync-off-{args.tickets}.db", args.tickets, args.rebuild, False)
     after = build(data / f"sync-on-{args.tickets}.db", args.tickets, args.rebuild, True)
+    if args.feed_only:
+        feed_side_by_side(after, args.repeat)
+        return
+    before = build(data / f"sync-off-{args.tickets}.db", args.tickets, args.rebuild, False)
     writes(before, after, args.repeat)
     with server(after) as (url, pid):
         lists(after, url, args.repeat)

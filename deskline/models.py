@@ -1109,7 +1109,10 @@ class BoardColumn(Model):
     stage: Stage
     """The stage"""
     count: int
-    """Tickets in it that the filter keeps"""
+    """Tickets in it that the filter keeps; with `capped`, at least this many"""
+    capped: bool = False
+    """Whether the count stopped at its cap (a filter by text, tag or project counts at
+    most 1,000 tickets a column): shown as "1,000+"."""
 
 
 class SearchHit(Model):

@@ -57,6 +57,7 @@ class TicketColumn(CachedStyles, ScrollView, can_focus=False, inherit_bindings=F
         self.stage_id = stage_id
         self.stage_name = plain(name, one_line=True)
         self.count = count
+        self.capped = False  # the count stopped at the engine's cap: "at least"
         self.closing = closing
         self.folded = folded
         self.cards: list[TicketCard] = []
@@ -157,9 +158,11 @@ class TicketColumn(CachedStyles, ScrollView, can_focus=False, inherit_bindings=F
         if self.count is not None:
             self.count += 1
 
-    def set_count(self, count: int | None) -> None:
-        """The column's total (None while it is being counted)."""
+    def set_count(self, count: int | None, capped: bool = False) -> None:
+        """The column's total (None while it is being counted; with `capped`, at least
+        this many)."""
         self.count = count
+        self.capped = capped
         self.refresh_lines(0, HEADER + 1)  # the header, or a folded strip's count under it
 
     def reset(self) -> None:
@@ -169,6 +172,7 @@ class TicketColumn(CachedStyles, ScrollView, can_focus=False, inherit_bindings=F
         self.fetching = False
         self.selected = 0
         self.count = None
+        self.capped = False
         self._cache.clear()
         self.scroll_to(y=0, animate=False, immediate=True)
         self._resize()
@@ -250,7 +254,7 @@ class TicketColumn(CachedStyles, ScrollView, can_focus=False, inherit_bindings=F
                 if not self.fetching:
                     self.fetching = True
                     self.post_message(self.NeedMore(self))
-                total = "…" if self.count is None else f"{self.count:,}"
+                total = self._count_text()
                 return strip([(f" loading… ({len(self.cards):,} of {total})",
                                self._style("dim"))], width, base)
             if not self.cards:
@@ -261,7 +265,7 @@ class TicketColumn(CachedStyles, ScrollView, can_focus=False, inherit_bindings=F
         style = self._style("header-active" if self.active else "header")
         if self.folded:  # a narrow strip: the name, cut to fit, read left to right
             return strip([(f"▸{self.stage_name}", style)], width, style)
-        count = "…" if self.count is None else f"{self.count:,}"
+        count = self._count_text()
         arrow = "▾ " if self.active else "  "
         name = self.stage_name + (" (closing)" if self.closing and width > 30 else "")
         room = width - len(count) - 4
@@ -269,9 +273,15 @@ class TicketColumn(CachedStyles, ScrollView, can_focus=False, inherit_bindings=F
         pad = " " * max(width - len(name) - len(count) - 4, 0)
         return strip([(f"{arrow}{name}{pad} {count} ", style)], width, style)
 
+    def _count_text(self) -> str:
+        if self.count is None:
+            return "…"
+        return f"{self.count:,}" + ("+" if self.capped else "")
+
     def _folded_line(self, y: int, width: int, base: Style) -> Strip:
         if y == 0:  # the count under the name: what a folded column still tells
-            return strip([(f" {_short(self.count)}", self._style("dim"))], width, base)
+            short = _short(self.count) + ("+" if self.capped else "")
+            return strip([(f" {short}", self._style("dim"))], width, base)
         return Strip.blank(width, base)
 
     def _card(self, index: int, width: int) -> list[Strip]:

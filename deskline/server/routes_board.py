@@ -29,7 +29,8 @@ def routes(api: Api) -> APIRouter:
     async def board_columns(request: Request, team_id: int) -> Response:
         """List a team's board columns
 
-        The team's stages in order, each with how many tickets the filter keeps in it."""
+        The team's stages in order, each with how many tickets the filter keeps in it;
+        under a text, tag or project filter a column counts at most 1,000 (`capped`)."""
         f = board_filter(request)
         return await run(request, lambda s: s.board_columns(team_id, f))
 

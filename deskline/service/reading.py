@@ -22,6 +22,10 @@ from deskline.models import (
 from deskline.service.base import ServiceBase, _limit, snippet
 from deskline.store import keyset
 
+# A board column under a filter the kept counts do not answer (text, tag, project, and a
+# portal account's board) counts at most this many tickets, so that its cost is bounded.
+COLUMN_COUNT_CAP = 1000
+
 
 class ReadingUseCases(ServiceBase):
 
@@ -66,9 +70,12 @@ class ReadingUseCases(ServiceBase):
     def board_columns(self, team_id: int, filter: BoardFilter | None = None) -> list[BoardColumn]:
         scope = self.scope()
         self._team(scope, team_id)
-        counts = self.store.column_counts(scope, team_id, filter)
-        return [BoardColumn(stage=s, count=counts.get(s.id, 0))
-                for s in self.store.stages(team_id)]
+        counts = self.store.column_counts(scope, team_id, filter, COLUMN_COUNT_CAP)
+        columns = []
+        for stage in self.store.stages(team_id):
+            count, capped = counts.get(stage.id, (0, False))
+            columns.append(BoardColumn(stage=stage, count=count, capped=capped))
+        return columns
 
     def board_page(self, team_id: int, stage_id: int, filter: BoardFilter | None = None,
                    cursor: str | None = None, limit: int = 50) -> Page[TicketCard]:

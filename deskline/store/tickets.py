@@ -189,7 +189,12 @@ class TicketQueries:
         by_id = {r[0]: card(r) for r in rows}
         return [by_id[i] for i in ids if i in by_id]
 
-    def _filter_sql(self, scope: Scope, f: BoardFilter | None) -> tuple[list[str], list]:
+    def _filter_sql(self, scope: Scope, f: BoardFilter | None,
+                    as_ids: bool = False) -> tuple[list[str], list]:
+        """The board filter's clauses and values. `as_ids`: a tag or project as a set of
+        ticket ids found once (by their own indexes), for walking whole columns of the
+        board's index, which then checks each ticket's id without reading its row; a
+        page, which stops at its first matches, checks each ticket instead."""
         where: list[str] = []
         params: list = []
         if f is None:
@@ -202,27 +207,46 @@ class TicketQueries:
         if f.priority is not None:
             where.append("t.priority = ?")
             params.append(f.priority)
-        if f.tag:
+        if f.tag and as_ids:
+            where.append("t.id IN (SELECT tt.ticket_id FROM ticket_tags tt"
+                         " WHERE tt.tag_id = (SELECT id FROM tags WHERE name = ?))")
+            params.append(f.tag)
+        elif f.tag:
             where.append("EXISTS (SELECT 1 FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id"
                          " WHERE tt.ticket_id = t.id AND g.name = ?)")
             params.append(f.tag)
-        if f.project_id is not None:
-            where.append("t.customer_id IN (SELECT customer_id FROM customer_projects"
-                         " WHERE project_id = ?)")
+        projects = "SELECT customer_id FROM customer_projects WHERE project_id = ?"
+        if f.project_id is not None and as_ids:
+            where.append(f"t.id IN (SELECT p.id FROM tickets p WHERE p.customer_id IN"
+                         f" ({projects}))")
+            params.append(f.project_id)
+        elif f.project_id is not None:
+            where.append(f"t.customer_id IN ({projects})")
             params.append(f.project_id)
         if f.text:
             where.append(text_filter_sql(f.text, params))
         return where, params
 
-    def column_counts(self, scope: Scope, team_id: int, f: BoardFilter | None) -> dict[int, int]:
+    def column_counts(self, scope: Scope, team_id: int, f: BoardFilter | None,
+                      cap: int) -> dict[int, tuple[int, bool]]:
+        """stage id -> (tickets of the column the filter keeps, whether counting stopped
+        at `cap`): exact when the kept counts answer, else counted up to `cap`."""
         # A team the scope sees is counted whole: the kept counts answer (store/counts.py).
         if not scope.portal and team_visible(scope, team_id) and counts.kept(f):
-            return self.kept_column_counts(team_id, f, scope.agent_id)
-        where, params = self._filter_sql(scope, f)
-        where += ["t.team_id = ?", "t.archived = 0", scope_sql(scope, team_id=team_id)]
-        return dict(self.conn.execute(
-            f"SELECT t.stage_id, count(*) FROM tickets t WHERE {' AND '.join(where)}"
-            " GROUP BY t.stage_id", [*params, team_id]).fetchall())
+            kept = self.kept_column_counts(team_id, f, scope.agent_id)
+            return {sid: (n, False) for sid, n in kept.items()}
+        where, params = self._filter_sql(scope, f, as_ids=True)
+        where += ["t.team_id = s.team_id", "t.stage_id = s.stage_id", "t.archived = 0",
+                  scope_sql(scope, team_id=team_id)]
+        # Each column counted with a LIMIT: a common word or tag stops after `cap` tickets
+        # instead of counting the team's whole match (0.2 s at a million tickets); one
+        # statement, so a word's (a tag's, a project's) set of ids is found once; one more
+        # than `cap` tells a capped column from one of exactly `cap`.
+        rows = self.conn.execute(
+            "SELECT s.stage_id, (SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE"
+            f" {' AND '.join(where)} LIMIT ?)) FROM team_stages s WHERE s.team_id = ?",
+            [*params, cap + 1, team_id]).fetchall()
+        return {sid: (min(n, cap), n > cap) for sid, n in rows if n}
 
     def column_page(self, scope: Scope, team_id: int, stage_id: int, f: BoardFilter | None,
                     after: tuple[int, str, int] | None, limit: int) -> list[TicketCard]:
@@ -500,8 +524,8 @@ class TicketStore(Protocol):
     def ticket(self, scope: Scope, ticket_id: int) -> Ticket | None: ...
     def ticket_id_by_number(self, number: int) -> int | None: ...
     def cards(self, scope: Scope, ids: Sequence[int]) -> list[TicketCard]: ...
-    def column_counts(self, scope: Scope, team_id: int, f: BoardFilter | None) -> dict[int,
-                      int]: ...
+    def column_counts(self, scope: Scope, team_id: int, f: BoardFilter | None,
+                      cap: int) -> dict[int, tuple[int, bool]]: ...
     def column_page(self, scope: Scope, team_id: int, stage_id: int, f: BoardFilter | None,
                     after: tuple[int, str, int] | None, limit: int) -> list[TicketCard]: ...
     def assigned_page(self, scope: Scope, agent_id: int, open_only: bool,

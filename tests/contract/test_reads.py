@@ -193,3 +193,31 @@ async def test_search_finds_numbers_emails_subjects_and_messages(open_backend):
     common = await alice.search("printer", limit=20)
     assert len(common) == 20 and len({h.ticket.id for h in common}) == 20
     assert await alice.search("   ") == []
+
+
+async def test_filtered_column_counts_stop_at_the_cap(open_backend, monkeypatch):
+    from deskline.service import reading
+
+    monkeypatch.setattr(reading, "COLUMN_COUNT_CAP", 5)
+    alice = await open_backend(ALICE)
+    care = await team_named(alice, "Customer Care")
+    exact = await alice.board_columns(care.id)
+    assert not any(c.capped for c in exact) and max(c.count for c in exact) > 5
+    word = (await alice.board_page(care.id, exact[0].stage.id, limit=1)).items[0].subject.split()[0]
+    projects = [BoardFilter(project_id=p.id) for p in await alice.list_projects()]
+    capped = []
+    for flt in (BoardFilter(text=word), BoardFilter(tag="bug"), *projects):
+        columns = await alice.board_columns(care.id, flt)
+        for column in columns:  # the board's pages are the exact truth
+            n = len(await _all_cards(alice, care.id, column.stage.id, flt))
+            assert (column.count, column.capped) == ((5, True) if n > 5 else (n, False))
+        capped.append(any(c.capped for c in columns))
+    assert capped[:2] == [True, True] and any(capped[2:])
+    portal = await open_backend(PORTAL)  # a portal account's board is counted too
+    onboarding = await team_named(portal, "Onboarding")
+    seen = 0
+    for column in await portal.board_columns(onboarding.id):
+        n = len(await _all_cards(portal, onboarding.id, column.stage.id))
+        assert (column.count, column.capped) == ((5, True) if n > 5 else (n, False))
+        seen += n
+    assert seen

@@ -446,3 +446,26 @@ async def test_texts_that_name_a_key_name_the_remapped_one(demo_db):
         await pilot.press("x")
         await wait_for(pilot, lambda: board.marked)
         assert "1 marked: G merge" in screen_text(app)
+
+
+async def test_board_shows_a_capped_count_at_80x24(demo_db, monkeypatch):
+    from deskline.service import reading
+
+    monkeypatch.setattr(reading, "COLUMN_COUNT_CAP", 2)
+    app = make_app(demo_db, email=ALICE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = await open_board(pilot)
+        backend = app.holder["backend"]
+        await wait_for(pilot, lambda: all(c.count is not None for c in board.columns))
+        assert not any(c.capped for c in board.columns)  # unfiltered: exact
+        await pilot.press("slash", *"printer", "enter")
+        await wait_for(pilot, lambda: backend.all_calls.count("board_columns") == 2)
+        await wait_for(pilot, lambda: all(c.count is not None for c in board.columns))
+        capped = [c for c in board.columns if c.capped]
+        assert all(c.count == 2 for c in capped)
+        assert {c.folded for c in capped} == {True, False}
+        await pilot.pause()
+        header, _, folded = screen_text(app).splitlines()[1:4]
+        assert header.count(" 2+ ") == len([c for c in capped if not c.folded]) > 0
+        # a folded column's count is under its name
+        assert folded.count(" 2+") == len([c for c in capped if c.folded]) > 0

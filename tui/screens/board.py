@@ -144,9 +144,10 @@ class BoardScreen(DesklineScreen):
         def counted(columns) -> None:
             if generation != self._generation:
                 return
-            counts = {c.stage.id: c.count for c in columns}
+            counted_columns = {c.stage.id: c for c in columns}
             for column in self.columns:
-                column.set_count(counts.get(column.stage_id, 0))
+                found = counted_columns.get(column.stage_id)
+                column.set_count(found.count if found else 0, bool(found and found.capped))
             if self.mark_all:  # the title says how many "all that match" are
                 self._paint_title()
             self.call_after_refresh(self.app.trace, "board-counts")
@@ -232,8 +233,7 @@ class BoardScreen(DesklineScreen):
         elif not marks:
             text.append(" · all tickets")
         if self.mark_all:
-            count = self._match_count()
-            text.append(f" · ◆ all {'…' if count is None else f'{count:,}'} matching marked: "
+            text.append(f" · ◆ all {self._match_label()} matching marked: "
                         f"{keymap.key('board.bulk')} bulk", "bold")
         elif self.marked:
             text.append(f" · ◆ {len(self.marked)} marked: {keymap.key('board.merge')} merge, "
@@ -527,8 +527,19 @@ class BoardScreen(DesklineScreen):
     # --- bulk actions (tui/bulk.py) -----------------------------------------------------
 
     def _match_count(self) -> int | None:
+        """How many match the filter; None while counting or when a count is capped (then
+        only a lower bound is known)."""
         counts = [c.count for c in self.columns]
-        return None if None in counts else sum(c or 0 for c in counts)
+        if None in counts or any(c.capped for c in self.columns):
+            return None
+        return sum(c or 0 for c in counts)
+
+    def _match_label(self) -> str:
+        counts = [c.count for c in self.columns]
+        if None in counts:
+            return "…"
+        total = f"{sum(c or 0 for c in counts):,}"
+        return total + "+" if any(c.capped for c in self.columns) else total
 
     def _clear_marks(self) -> None:
         self.mark_all = False
