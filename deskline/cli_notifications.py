@@ -36,6 +36,9 @@ def add_parsers(sub, db_arg) -> None:
                                              "ones come to the inbox)")
     follow.add_argument("team", metavar="TEAM", help="team name or id")
     follow.add_argument("--stop", action="store_true", help="stop following")
+    for verb in (listing, read, settings, follow):  # `notifications list --db F` too
+        db_arg(verb)
+        verb.add_argument("--as", dest="agent", metavar="EMAIL", help="the agent")
 
 
 def run(args: argparse.Namespace, open_service, error) -> int:

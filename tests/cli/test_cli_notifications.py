@@ -34,6 +34,9 @@ def test_notifications_commands(demo_db, capsys):
     assert main([*base, "read", str(entry["id"])]) == 0
     assert main([*base, "read", "--all"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "0 unread"
+    # the options after the verb too, as every other command takes them
+    assert main(["notifications", "list", "--db", str(demo_db), "--as", ALICE]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "0 unread"
     assert main([*base, "follow", "customer care"]) == 0
     assert "Following the tickets of Customer Care." in capsys.readouterr().out
     assert main(["notifications", "--db", str(demo_db), "--as", JONAS, "follow",
