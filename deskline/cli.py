@@ -189,6 +189,12 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
         return _dispatch(args, console)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `deskline tickets | head`: the reader had enough
+        import os
+
+        # what is still buffered would fail again as Python exits
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except CliError as exc:
         print(f"deskline: {exc}", file=sys.stderr)
         return 1

@@ -109,28 +109,23 @@ def run(args: argparse.Namespace, calls, error) -> int:
     stage_names = {s.id: s.name for s in calls.list_stages()}
     limit = args.limit if args.limit > 0 else None
     shown, cursor = 0, None
-    out = sys.stdout
-    try:
-        while limit is None or shown < limit:
-            size = PAGE if limit is None else max(1, min(PAGE, limit - shown))
-            page = calls.list_tickets(f, cursor, size)
-            for ticket in page.items:
-                shown += 1
-                team, stage = team_names.get(ticket.team_id, ""), \
-                    stage_names.get(ticket.stage_id, "")
-                if args.json:
-                    out.write(json_line(ticket.model_dump(mode="json")
-                                        | {"team": team, "stage": stage}))
-                else:
-                    out.write(_text_line(ticket, team, stage))
-            if page.next_cursor is None:
-                break
-            cursor = page.next_cursor
-        out.flush()
-    except BrokenPipeError:  # `deskline tickets | head` closes the pipe early
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    out = sys.stdout  # a closed pipe (`| head`) is cli.main's to end quietly
+    while limit is None or shown < limit:
+        size = PAGE if limit is None else max(1, min(PAGE, limit - shown))
+        page = calls.list_tickets(f, cursor, size)
+        for ticket in page.items:
+            shown += 1
+            team, stage = team_names.get(ticket.team_id, ""), \
+                stage_names.get(ticket.stage_id, "")
+            if args.json:
+                out.write(json_line(ticket.model_dump(mode="json")
+                                    | {"team": team, "stage": stage}))
+            else:
+                out.write(_text_line(ticket, team, stage))
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    out.flush()
     return 0
 
 

@@ -163,13 +163,8 @@ def _export(args, open_service, error) -> int:
     if out.isatty():  # customer text is data: no terminal control reaches a terminal
         # it writes and flushes: all the export asks of a TextIO
         out = cast(TextIO, _SafeTerminal(out))
-    try:
-        run(svc, out, args.format, flt, excel_safe=args.excel_safe)
-        out.flush()
-    except BrokenPipeError:  # `deskline export tickets | head`
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    run(svc, out, args.format, flt, excel_safe=args.excel_safe)
+    out.flush()  # a closed pipe (`| head`) is cli.main's to end quietly
     return 0
 
 

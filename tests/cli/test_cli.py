@@ -157,3 +157,15 @@ def test_console_on_a_server_without_token_is_one_sentence(tmp_path):
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert result.returncode == 1
     assert "needs a token" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_reader_that_stops_early_ends_every_command_quietly(demo_db):
+    # `deskline report | head -1`: the pipe closes while the command still writes.
+    for command in (["report"], ["tickets", "--limit", "0"], ["export", "tickets"]):
+        proc = subprocess.Popen([sys.executable, "-m", "deskline.cli", *command, "--db",
+                                 str(demo_db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()
+        assert proc.wait(timeout=120) == 0, command
+        assert proc.stderr.read() == b"", command
