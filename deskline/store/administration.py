@@ -30,7 +30,7 @@ class AdministrationQueries:
 
     def audit_page(self, kind: str | None, before_id: int | None, limit: int) -> list[AuditEntry]:
         """Newest first, by keyset on id."""
-        where: list[str] = ["1"]
+        where: list[str] = ["TRUE"]
         params: list = []
         if kind:
             where.append("kind = ?")

@@ -23,6 +23,17 @@ _MAX_ROUNDS = 5
 
 class SearchQueries:
     conn: sqlite3.Connection
+    # How words are matched (PostgreSQL's in store/postgres/search.py): the rows searched
+    # (`t` tickets, `m` messages), the condition (its one parameter the query), and the key
+    # walked newest first.
+    SUBJECT_MATCH = ("tickets_fts f JOIN tickets t ON t.id = f.rowid", "tickets_fts MATCH ?",
+                     "f.rowid")
+    MESSAGE_MATCH = ("messages_fts f JOIN messages m ON m.id = f.rowid",
+                     "messages_fts MATCH ?", "f.rowid")
+
+    def text_query(self, text: str, prefix: bool = True) -> str | None:
+        """The words typed as the match condition's parameter."""
+        return fts_query(text, prefix)
 
     def search_ids(self, scope: Scope, text: str, limit: int) -> list[tuple[int, str, str]]:
         """(ticket id, matched in, snippet source) for up to `limit` tickets, best first."""
@@ -47,29 +58,31 @@ class SearchQueries:
 
         if text.startswith("#") and number.isdigit():
             return [(tid, how, source) for tid, (how, source) in found.items()]
-        query = fts_query(text)
+        query = self.text_query(text)
         if query and len(found) < limit:
+            searched, match, key = self.SUBJECT_MATCH
             for tid, subject in self.conn.execute(
-                f"SELECT t.id, t.subject FROM tickets_fts f JOIN tickets t ON t.id = f.rowid"
-                f" WHERE tickets_fts MATCH ? AND {visible} ORDER BY f.rowid DESC LIMIT ?",
+                f"SELECT t.id, t.subject FROM {searched}"
+                f" WHERE {match} AND {visible} ORDER BY {key} DESC LIMIT ?",
                 (query, limit),
             ):
                 found.setdefault(tid, ("subject", subject))
 
         # Messages match whole words only: a prefix over ten million messages costs the
         # postings of every word it begins (258 ms for "the" at a million tickets).
-        whole = fts_query(text, prefix=False)
+        whole = self.text_query(text, prefix=False)
         if whole and len(found) < limit:
             kinds = "" if scope.internal else " AND m.kind = 'reply'"
             below = None
             chosen: dict[int, int] = {}  # ticket id -> its newest matching message
+            matched, match, key = self.MESSAGE_MATCH
             for _ in range(_MAX_ROUNDS):
-                bound = "" if below is None else f" AND f.rowid < {int(below)}"
+                bound = "" if below is None else f" AND {key} < {int(below)}"
                 rows = self.conn.execute(
-                    f"SELECT f.rowid, m.ticket_id FROM messages_fts f"
-                    f" JOIN messages m ON m.id = f.rowid JOIN tickets t ON t.id = m.ticket_id"
-                    f" WHERE messages_fts MATCH ?{bound} AND {visible}{kinds}"
-                    f" ORDER BY f.rowid DESC LIMIT {_MESSAGE_BATCH}", (whole,),
+                    f"SELECT {key}, m.ticket_id FROM {matched}"
+                    f" JOIN tickets t ON t.id = m.ticket_id"
+                    f" WHERE {match}{bound} AND {visible}{kinds}"
+                    f" ORDER BY {key} DESC LIMIT {_MESSAGE_BATCH}", (whole,),
                 ).fetchall()
                 for mid, tid in rows:
                     if tid not in found and tid not in chosen:

@@ -61,7 +61,7 @@ class PgConnections:
 
         schema.connect(url).close()
         pool = ConnectionPool(url, min_size=min_size, max_size=max_size,
-                              kwargs={"autocommit": True}, open=True)
+                              kwargs={"autocommit": True}, configure=_configure, open=True)
         return cls(pool)
 
     @contextmanager
@@ -101,14 +101,22 @@ class PgConnections:
         current.before_commit.append(callback)
         return True
 
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        """This thread's transaction's connection, else one borrowed from the pool until
+        the end of the block (read what the statement answers before it)."""
+        conn = self._current.conn
+        if conn is not None:
+            yield conn
+            return
+        with self.pool.connection() as own:
+            yield own
+
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one statement: in this thread's transaction, else on a connection of its
         own. Its rows (none for a statement that returns none)."""
-        conn = self._current.conn
-        if conn is not None:
+        with self.connection() as conn:
             return _fetched(conn.execute(sql, params))
-        with self.pool.connection() as own:
-            return _fetched(own.execute(sql, params))
 
     def row(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         found = self.rows(sql, params)
@@ -116,6 +124,19 @@ class PgConnections:
 
     def close(self) -> None:
         self.pool.close()
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    """Sums and averages come back as SQLite gives them: int when whole, else float
+    (PostgreSQL's numeric would be Decimal)."""
+    from psycopg.adapt import Loader
+
+    class NumberLoader(Loader):
+        def load(self, data: Any) -> int | float:
+            text = bytes(data).decode()
+            return int(text) if text.lstrip("-").isdigit() else float(text)
+
+    conn.adapters.register_loader("numeric", NumberLoader)
 
 
 def _fetched(cursor: psycopg.Cursor) -> list[tuple[Any, ...]]:

@@ -1,0 +1,154 @@
+"""The query mixins' SQLite statements run on PostgreSQL, so each query is written once.
+
+The schema keeps SQLite's values on PostgreSQL (text timestamps, 0/1 flags, citext where
+SQLite says NOCASE), so most statements differ only in spelling. `translate` respells a
+statement once (kept by its text, in a bounded cache):
+
+- `?` → `%s` (and `%` → `%%`), outside quotes;
+- `INSERT OR IGNORE` → `ON CONFLICT DO NOTHING`;
+- `LIKE` → `ILIKE` (SQLite's LIKE ignores case); `COLLATE NOCASE` dropped (citext there);
+- `group_concat` → `string_agg`; scalar `max`/`min` → `greatest`/`least`;
+- `IS`/`IS NOT` between values → `IS [NOT] DISTINCT FROM`; an empty `IN ()` → an empty set;
+- an INSERT into a table keyed by `id` returns it (SQLite's `lastrowid`).
+
+What cannot be respelled (FTS5, PRAGMA, strftime) is a method of
+`store/postgres/<subject>.py` overriding the mixin's, or a value the mixin reads
+(`SearchQueries.SUBJECT_MATCH`).
+
+`StatementConnection` is the part of `sqlite3.Connection` the mixins use (`execute`,
+`executemany`, cursors with `fetchone`, `fetchall`, iteration, `rowcount`, `lastrowid`)
+over `PgConnections`: in the thread's transaction, else on a connection borrowed for the
+statement (its rows are read before it goes back to the pool).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from deskline.store.postgres.connection import PgConnections
+
+_LITERAL = re.compile(r"('(?:[^']|'')*'|\"[^\"]*\")")
+_RULES = [
+    (re.compile(r"\bLIKE\b"), "ILIKE"),
+    (re.compile(r"\bgroup_concat\(", re.IGNORECASE), "string_agg("),
+    (re.compile(r"\s+COLLATE NOCASE\b", re.IGNORECASE), ""),
+    (re.compile(r"\bIS NOT (?!NULL\b|DISTINCT\b)"), "IS DISTINCT FROM "),
+    (re.compile(r"\bIS (?!NOT\b|NULL\b|DISTINCT\b)"), "IS NOT DISTINCT FROM "),
+    # SQLite takes an empty list; an empty set of ids keeps NOT IN true, as there.
+    (re.compile(r"\bIN \(\)"), "IN (SELECT 0 WHERE FALSE)"),
+]
+_MAX_MIN = re.compile(r"\b(max|min)\(", re.IGNORECASE)
+_OR_IGNORE = re.compile(r"^\s*INSERT OR IGNORE INTO\b", re.IGNORECASE)
+_INSERT_INTO = re.compile(r"^\s*INSERT INTO\s+(\w+)", re.IGNORECASE)
+_RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)  # statements with inlined ids vary: kept, but not all
+def translate(sql: str, id_tables: frozenset[str], many: bool = False) -> tuple[str, bool]:
+    """`sql` as PostgreSQL reads it, and whether it was made to return the id it wrote;
+    `id_tables`: the tables keyed by `id` (an INSERT into one returns it, but not in
+    `executemany`, which returns nothing)."""
+    parts = _LITERAL.split(sql)
+    for i in range(0, len(parts), 2):  # the even parts are outside quotes
+        text = parts[i].replace("%", "%%").replace("?", "%s")
+        for pattern, replacement in _RULES:
+            text = pattern.sub(replacement, text)
+        parts[i] = _scalar_max_min(text)
+    out = "".join(parts)
+    ignoring = _OR_IGNORE.match(out)
+    if ignoring:
+        out = "INSERT INTO" + out[ignoring.end():]
+        returning = _RETURNING.search(out)
+        at = returning.start() if returning else len(out)
+        out = f"{out[:at].rstrip()} ON CONFLICT DO NOTHING {out[at:]}".rstrip()
+    insert = _INSERT_INTO.match(out)
+    if (insert and not many and insert.group(1) in id_tables
+            and not _RETURNING.search(out)):
+        return out + " RETURNING id", True
+    return out, False
+
+
+def _scalar_max_min(text: str) -> str:
+    """SQLite's max(a, b) and min(a, b) of several values (not the aggregates) are
+    PostgreSQL's greatest and least."""
+    for found in reversed(list(_MAX_MIN.finditer(text))):
+        depth, at, commas = 0, found.end(), 0
+        while at < len(text):
+            char = text[at]
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif char == "," and depth == 0:
+                commas += 1
+            at += 1
+        if commas:
+            name = "greatest" if found.group(1).lower() == "max" else "least"
+            text = text[:found.start()] + name + text[found.end() - 1:]
+    return text
+
+
+class StatementCursor:
+    """A statement's answer, read at once: what the mixins read of a sqlite3 cursor."""
+
+    def __init__(self, cursor: psycopg.Cursor, returned_id: bool) -> None:
+        self.rowcount = cursor.rowcount
+        rows = cursor.fetchall() if cursor.description is not None else []
+        self.lastrowid: int | None = None
+        if returned_id:  # the id an INSERT returned, as sqlite3's lastrowid
+            self.lastrowid = rows[-1][0] if rows else None
+            rows = []
+        self._rows = rows
+        self._at = 0
+
+    def fetchone(self) -> Any:
+        if self._at >= len(self._rows):
+            return None
+        self._at += 1
+        return self._rows[self._at - 1]
+
+    def fetchall(self) -> list[Any]:
+        rows, self._at = self._rows[self._at:], len(self._rows)
+        return rows
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        rows = self._rows[self._at:self._at + size]
+        self._at += len(rows)
+        return rows
+
+    def __iter__(self) -> Iterator[Any]:
+        while (row := self.fetchone()) is not None:
+            yield row
+
+
+class StatementConnection:
+    """sqlite3.Connection's `execute`/`executemany` over `PgConnections`."""
+
+    def __init__(self, db: PgConnections, id_tables: frozenset[str]) -> None:
+        self.db = db
+        self.id_tables = id_tables
+        self.total_changes = 0  # what DataVersionMemo reads; the PostgreSQL memo keeps nothing
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> StatementCursor:
+        import psycopg
+
+        text, returned_id = translate(sql, self.id_tables)
+        with self.db.connection() as conn, psycopg.ClientCursor(conn) as cursor:
+            cursor.execute(text, tuple(params))
+            return StatementCursor(cursor, returned_id)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> StatementCursor:
+        import psycopg
+
+        text, _ = translate(sql, self.id_tables, True)
+        with self.db.connection() as conn, psycopg.ClientCursor(conn) as cursor:
+            cursor.executemany(text, [tuple(row) for row in rows])
+            return StatementCursor(cursor, False)
