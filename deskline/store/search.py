@@ -24,17 +24,12 @@ _MAX_ROUNDS = 5
 class SearchQueries:
     conn: sqlite3.Connection
     # How words are matched (PostgreSQL's in store/postgres/search.py): the rows searched
-    # (`t` tickets, `m` messages), the condition (its one parameter the query), and the key
-    # walked newest first.
+    # (`t` tickets, `m` messages), the condition (its one parameter `fts_query`'s), and
+    # the key walked newest first.
     SUBJECT_MATCH = ("tickets_fts f JOIN tickets t ON t.id = f.rowid", "tickets_fts MATCH ?",
                      "f.rowid")
     MESSAGE_MATCH = ("messages_fts f JOIN messages m ON m.id = f.rowid",
                      "messages_fts MATCH ?", "f.rowid")
-
-    def text_query(self, text: str, prefix: bool = True) -> str | None:
-        """The words typed as the match condition's parameter."""
-        return fts_query(text, prefix)
-
     def search_ids(self, scope: Scope, text: str, limit: int) -> list[tuple[int, str, str]]:
         """(ticket id, matched in, snippet source) for up to `limit` tickets, best first."""
         found: dict[int, tuple[str, str]] = {}
@@ -58,7 +53,7 @@ class SearchQueries:
 
         if text.startswith("#") and number.isdigit():
             return [(tid, how, source) for tid, (how, source) in found.items()]
-        query = self.text_query(text)
+        query = fts_query(text)
         if query and len(found) < limit:
             searched, match, key = self.SUBJECT_MATCH
             for tid, subject in self.conn.execute(
@@ -70,7 +65,7 @@ class SearchQueries:
 
         # Messages match whole words only: a prefix over ten million messages costs the
         # postings of every word it begins (258 ms for "the" at a million tickets).
-        whole = self.text_query(text, prefix=False)
+        whole = fts_query(text, prefix=False)
         if whole and len(found) < limit:
             kinds = "" if scope.internal else " AND m.kind = 'reply'"
             below = None

@@ -80,15 +80,10 @@ def scope_sql(scope: Scope, alias: str = "t", team_id: int | None = None) -> str
     return f"({alias}.team_id IN ({_int_list(scope.team_ids)}) OR {followed})"
 
 
-def typed_words(text: str) -> list[str]:
-    """The words of what a person typed: runs of letters and digits."""
-    return [w for w in "".join(ch if ch.isalnum() else " " for ch in text).split() if w]
-
-
 def fts_query(text: str, prefix: bool = True) -> str | None:
     """Words typed by a person as an FTS5 query: every word required, the last a prefix
     (with `prefix`: subjects have a prefix index, messages match whole words)."""
-    words = typed_words(text)
+    words = [w for w in "".join(ch if ch.isalnum() else " " for ch in text).split() if w]
     if not words:
         return None
     quoted = ['"' + w.replace('"', '""') + '"' for w in words]

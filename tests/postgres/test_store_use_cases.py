@@ -13,8 +13,12 @@ from deskline.errors import ConflictError, DesklineError
 from deskline.models import (
     BoardFilter,
     MergeRequest,
+    ReportFilter,
+    SavedViewCreate,
     SplitRequest,
     TicketCreate,
+    TicketListFilter,
+    ViewFilter,
 )
 from deskline.service import Service
 from deskline.store.postgres.store import PgStore
@@ -60,6 +64,26 @@ def test_reads_alike(stores: Stores) -> None:
     alike(stores, lambda s: s.board_page(1, 1, BoardFilter(unassigned=True)))
     alike(stores, lambda s: s.get_ticket(5))
     alike(stores, lambda s: s.ticket_messages(5))
+
+
+def test_filters_lists_views_and_reports_alike(stores: Stores) -> None:
+    for text in ("printer", "pri", "invoice pdf", "#12", "12", "café"):
+        alike(stores, lambda s, q=text: s.board_columns(1, BoardFilter(text=q)))
+        alike(stores, lambda s, q=text: s.board_page(1, 4, BoardFilter(text=q)))
+        alike(stores, lambda s, q=text: s.list_tickets(TicketListFilter(text=q)))
+    for sort in ("updated", "created", "priority"):
+        alike(stores, lambda s, o=sort: s.list_tickets(TicketListFilter(sort=o, order="asc")))
+    alike(stores, lambda s: s.list_tickets(TicketListFilter(assignee="none", status="open")))
+    alike(stores, lambda s: s.ticket_changes(limit=50))
+    view = alike(stores, lambda s: s.create_view(SavedViewCreate(
+        name="Urgent printers", filter=ViewFilter(priorities=[2, 3], text="printer"))))
+    alike(stores, lambda s: s.view_tickets(view.id))
+    alike(stores, lambda s: s.list_views(counts=True))
+    alike(stores, lambda s: s.report(), ADMIN)
+    alike(stores, lambda s: s.report(ReportFilter(team_id=1)), ADMIN)
+    alike(stores, lambda s: s.list_customers(text="silva"))
+    alike(stores, lambda s: s.list_organizations())
+    alike(stores, lambda s: s.notifications())
 
 
 def test_writes_alike(stores: Stores) -> None:

@@ -1,30 +1,24 @@
-"""Full-text matching on PostgreSQL for `store/search.py`'s bounded search: the GIN indexes
-over `to_tsvector('deskline', …)` (migration 0001) in place of FTS5, the same words
-required, the last one a beginning in subjects and descriptions. The search itself, its
-order and its bounds are SQLite's (`SearchQueries.search_ids`)."""
+"""Full-text matching on PostgreSQL: the GIN indexes over `to_tsvector('deskline', …)`
+(migration 0001) in place of FTS5. The search itself, its order and its bounds are
+SQLite's (`SearchQueries.search_ids` reads the match from `SUBJECT_MATCH` and
+`MESSAGE_MATCH`); a ticket filter's words (`tickets.text_filter_sql`, which names
+`tickets_fts`) become `TICKET_IDS_MATCHING` in `statements.translate`."""
 
 from __future__ import annotations
 
-from deskline.store.tickets import typed_words
-
+# `fts_query`'s words ("printer" "fire"*: letters and digits, each quoted, the last maybe
+# a beginning) as a tsquery ('printer' & 'fire':*): every word required, as in FTS5.
+TSQUERY = ("to_tsquery('deskline', replace(replace(replace(?, '\" \"', ' & '),"
+           " '\"*', ':*'), '\"', ''))")
 # The expressions of the GIN indexes, written as they are there so the planner uses them.
-_TICKET_WORDS = "to_tsvector('deskline', t.subject || ' ' || t.description)"
+_TICKET_WORDS = "to_tsvector('deskline', {0}subject || ' ' || {0}description)"
 _MESSAGE_WORDS = "to_tsvector('deskline', m.body)"
+
+# What SQLite's `SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?` is.
+TICKET_IDS_MATCHING = f"SELECT id FROM tickets WHERE {_TICKET_WORDS.format('')} @@ {TSQUERY}"
 
 
 class PgSearchQueries:
-    SUBJECT_MATCH = ("tickets t", f"{_TICKET_WORDS} @@ to_tsquery('deskline', ?)", "t.id")
-    MESSAGE_MATCH = ("messages m",
-                     f"m.kind <> 'event' AND {_MESSAGE_WORDS} @@ to_tsquery('deskline', ?)",
+    SUBJECT_MATCH = ("tickets t", f"{_TICKET_WORDS.format('t.')} @@ {TSQUERY}", "t.id")
+    MESSAGE_MATCH = ("messages m", f"m.kind <> 'event' AND {_MESSAGE_WORDS} @@ {TSQUERY}",
                      "m.id")
-
-    def text_query(self, text: str, prefix: bool = True) -> str | None:
-        """The words as a tsquery: every word required, the last a beginning (`:*`) with
-        `prefix`, but not a number ("50" should not find every "500"), as `fts_query`."""
-        words = typed_words(text)
-        if not words:
-            return None
-        terms = [f"'{w}'" for w in words]  # letters and digits only: nothing to escape
-        if prefix and not words[-1].isdigit():
-            terms[-1] += ":*"
-        return " & ".join(terms)

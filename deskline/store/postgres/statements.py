@@ -7,13 +7,15 @@ statement once (kept by its text, in a bounded cache):
 - `?` → `%s` (and `%` → `%%`), outside quotes;
 - `INSERT OR IGNORE` → `ON CONFLICT DO NOTHING`;
 - `LIKE` → `ILIKE` (SQLite's LIKE ignores case); `COLLATE NOCASE` dropped (citext there);
+- `INDEXED BY`, `NOT INDEXED` dropped;
 - `group_concat` → `string_agg`; scalar `max`/`min` → `greatest`/`least`;
 - `IS`/`IS NOT` between values → `IS [NOT] DISTINCT FROM`; an empty `IN ()` → an empty set;
 - an INSERT into a table keyed by `id` returns it (SQLite's `lastrowid`).
 
-What cannot be respelled (FTS5, PRAGMA, strftime) is a method of
-`store/postgres/<subject>.py` overriding the mixin's, or a value the mixin reads
-(`SearchQueries.SUBJECT_MATCH`).
+- a ticket filter's FTS5 words → the GIN match (`postgres/search.py`).
+
+What cannot be respelled (PRAGMA, strftime) is a method of `store/postgres/<subject>.py`
+overriding the mixin's, or a value the mixin reads (`SearchQueries.SUBJECT_MATCH`).
 
 `StatementConnection` is the part of `sqlite3.Connection` the mixins use (`execute`,
 `executemany`, cursors with `fetchone`, `fetchall`, iteration, `rowcount`, `lastrowid`)
@@ -28,6 +30,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from deskline.store.postgres.search import TICKET_IDS_MATCHING
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -38,11 +42,15 @@ _RULES = [
     (re.compile(r"\bLIKE\b"), "ILIKE"),
     (re.compile(r"\bgroup_concat\(", re.IGNORECASE), "string_agg("),
     (re.compile(r"\s+COLLATE NOCASE\b", re.IGNORECASE), ""),
+    # SQLite's index hints; PostgreSQL's planner chooses by its statistics.
+    (re.compile(r"\s+(?:INDEXED BY \w+|NOT INDEXED)\b", re.IGNORECASE), ""),
     (re.compile(r"\bIS NOT (?!NULL\b|DISTINCT\b)"), "IS DISTINCT FROM "),
     (re.compile(r"\bIS (?!NOT\b|NULL\b|DISTINCT\b)"), "IS NOT DISTINCT FROM "),
     # SQLite takes an empty list; an empty set of ids keeps NOT IN true, as there.
     (re.compile(r"\bIN \(\)"), "IN (SELECT 0 WHERE FALSE)"),
 ]
+_TICKETS_FTS = re.compile(
+    r"SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH \?", re.IGNORECASE)
 _MAX_MIN = re.compile(r"\b(max|min)\(", re.IGNORECASE)
 _OR_IGNORE = re.compile(r"^\s*INSERT OR IGNORE INTO\b", re.IGNORECASE)
 _INSERT_INTO = re.compile(r"^\s*INSERT INTO\s+(\w+)", re.IGNORECASE)
@@ -54,6 +62,7 @@ def translate(sql: str, id_tables: frozenset[str], many: bool = False) -> tuple[
     """`sql` as PostgreSQL reads it, and whether it was made to return the id it wrote;
     `id_tables`: the tables keyed by `id` (an INSERT into one returns it, but not in
     `executemany`, which returns nothing)."""
+    sql = _TICKETS_FTS.sub(TICKET_IDS_MATCHING, sql)
     parts = _LITERAL.split(sql)
     for i in range(0, len(parts), 2):  # the even parts are outside quotes
         text = parts[i].replace("%", "%%").replace("?", "%s")
