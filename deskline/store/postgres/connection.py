@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
     from deskline.store.interface import TransactionStore
 
-_KEY_DETAIL = re.compile(r"Key \((?P<columns>[^)]*)\)=")
+_KEY_DETAIL = re.compile(r"Key \((?P<columns>.*)\)=\(")
+# A column of the key: a name not called (lower(…)) nor a type (::text).
+_KEY_COLUMN = re.compile(r"(?<!::)\b([a-z_][a-z0-9_]*)\b(?!\s*\()")
 
 
 def constraint_error(exc: psycopg.IntegrityError) -> DesklineError:
@@ -33,8 +35,8 @@ def constraint_error(exc: psycopg.IntegrityError) -> DesklineError:
     import psycopg.errors
 
     match = _KEY_DETAIL.search(exc.diag.message_detail or "")
-    column = (exc.diag.column_name
-              or (match.group("columns").split(",")[-1].strip() if match else None))
+    named = _KEY_COLUMN.findall(match.group("columns")) if match else []
+    column = exc.diag.column_name or (named[-1] if named else None)
     if isinstance(exc, psycopg.errors.UniqueViolation):
         what = (column or "value").replace("_", " ")
         return ConflictError(f"another record already has this {what}", field=column)

@@ -105,6 +105,11 @@ def _scalar_max_min(text: str) -> str:
     return text
 
 
+def _values(params: Sequence[Any]) -> tuple[Any, ...]:
+    """Flags as SQLite stores them: the schema's 0/1 integers, never booleans."""
+    return tuple(int(value) if isinstance(value, bool) else value for value in params)
+
+
 class StatementCursor:
     """A statement's answer, read at once: what the mixins read of a sqlite3 cursor."""
 
@@ -151,7 +156,7 @@ class StatementConnection:
 
         text, returned_id = translate(sql, self.id_tables)
         with self.db.connection() as conn, psycopg.ClientCursor(conn) as cursor:
-            cursor.execute(text, tuple(params))
+            cursor.execute(text, _values(params))
             return StatementCursor(cursor, returned_id)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> StatementCursor:
@@ -159,5 +164,5 @@ class StatementConnection:
 
         text, _ = translate(sql, self.id_tables, True)
         with self.db.connection() as conn, psycopg.ClientCursor(conn) as cursor:
-            cursor.executemany(text, [tuple(row) for row in rows])
+            cursor.executemany(text, [_values(row) for row in rows])
             return StatementCursor(cursor, False)

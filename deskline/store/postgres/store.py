@@ -79,6 +79,11 @@ class PgStore(PgIdempotencyQueries, PgSearchQueries,
     def before_commit(self, callback: Callable[[], None]) -> bool:
         return self.db.before_commit(callback)
 
+    def data_version(self) -> int:
+        """Moves when any process commits a change that events carry (the change log's
+        newest id): what a console watching for others' writes compares, as SQLite's."""
+        return self.last_change_id()
+
     def close(self) -> None:
         self.db.close()
 
