@@ -136,3 +136,17 @@ def test_search_alike(stores: Stores) -> None:
     for email in (ALICE, JONAS, PORTAL):
         for query in QUERIES:
             alike(stores, lambda s, q=query: s.search(q), email)
+
+
+def test_a_build_s_tuning_writes_alike(stores: Stores) -> None:
+    """SQLite's tuning around big writes (PRAGMAs, full text filled afterwards) is nothing
+    or a setting on PostgreSQL; what is written inside reads alike."""
+    for store in stores:
+        with (store.bulk_checkpoints(1000), store.small_cache(), store.unsynced_writes(),
+              store.transaction(), store.deferred_indexes(), store.deferred_indexing()):
+            admin = store.agent_by_email(ADMIN)
+            assert admin is not None
+            Service(store, admin, clock=lambda: FIXED_NOW).create_ticket(TicketCreate(
+                team_id=1, subject="Quarterly plotter calibration", customer_id=3))
+    assert stores[1].database_path() is None
+    alike(stores, lambda s: s.search("plotter calib"))

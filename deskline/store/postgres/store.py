@@ -3,7 +3,7 @@
 
 Each mixin's SQL runs as written, respelled once by `statements.translate`; where it cannot
 be (full text, PRAGMA, SQLite's date functions), a `Pg…Queries` class of this package
-overrides just that method and comes first in the bases.
+overrides just that method (or the value the mixin reads) and comes first in the bases.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from deskline.store.postgres.connection import PgConnections
 from deskline.store.postgres.idempotency import PgIdempotencyQueries
 from deskline.store.postgres.search import PgSearchQueries
 from deskline.store.postgres.statements import StatementConnection
+from deskline.store.postgres.tuning import PgTuningQueries
 from deskline.store.reports import ReportQueries
 from deskline.store.search import SearchQueries
 from deskline.store.ticket_lists import TicketListQueries
@@ -51,7 +52,7 @@ class UnkeptMemo(DataVersionMemo):
         return {}
 
 
-class PgStore(PgIdempotencyQueries, PgSearchQueries,
+class PgStore(PgIdempotencyQueries, PgSearchQueries, PgTuningQueries,
               DirectoryQueries, CustomerQueries, TicketQueries, SearchQueries,
               MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
               BulkQueries, ReportQueries, ExportQueries, TokenQueries,
