@@ -4,7 +4,7 @@ The schema keeps SQLite's values on PostgreSQL (text timestamps, 0/1 flags, cite
 SQLite says NOCASE), so most statements differ only in spelling. `translate` respells a
 statement once (kept by its text, in a bounded cache):
 
-- `?` → `%s` (and `%` → `%%`), outside quotes;
+- `?` → `%s` outside quotes, and `%` → `%%` everywhere;
 - `INSERT OR IGNORE` → `ON CONFLICT DO NOTHING`;
 - `LIKE` → `ILIKE` (SQLite's LIKE ignores case); `COLLATE NOCASE` dropped (citext there);
 - `INDEXED BY`, `NOT INDEXED` dropped;
@@ -63,9 +63,9 @@ def translate(sql: str, id_tables: frozenset[str], many: bool = False) -> tuple[
     `id_tables`: the tables keyed by `id` (an INSERT into one returns it, but not in
     `executemany`, which returns nothing)."""
     sql = _TICKETS_FTS.sub(TICKET_IDS_MATCHING, sql)
-    parts = _LITERAL.split(sql)
+    parts = [part.replace("%", "%%") for part in _LITERAL.split(sql)]  # psycopg's escape
     for i in range(0, len(parts), 2):  # the even parts are outside quotes
-        text = parts[i].replace("%", "%%").replace("?", "%s")
+        text = parts[i].replace("?", "%s")
         for pattern, replacement in _RULES:
             text = pattern.sub(replacement, text)
         parts[i] = _scalar_max_min(text)
