@@ -17,9 +17,10 @@ from typing import Protocol
 from deskline.models import BoardFilter
 
 _KEY = "team_id, stage_id, assignee_id, priority, is_open, archived, sla_failed"
-# The same key computed from the tickets themselves.
+# The same key computed from the tickets themselves (CASE: on PostgreSQL a comparison is a
+# boolean, not the 0/1 the column holds).
 _TICKET_KEY = ("team_id, stage_id, coalesce(assignee_id, 0), priority, is_open, archived,"
-               " coalesce(sla_status = 'failed', 0)")
+               " CASE WHEN sla_status = 'failed' THEN 1 ELSE 0 END")
 _TRIGGERS = ("ticket_counts_ai", "ticket_counts_au", "ticket_counts_ad")
 
 

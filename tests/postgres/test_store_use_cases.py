@@ -12,11 +12,13 @@ import pytest
 from deskline.errors import ConflictError, DesklineError
 from deskline.models import (
     BoardFilter,
+    CustomerExportFilter,
     MergeRequest,
     ReportFilter,
     SavedViewCreate,
     SplitRequest,
     TicketCreate,
+    TicketExportFilter,
     TicketListFilter,
     ViewFilter,
 )
@@ -150,3 +152,27 @@ def test_a_build_s_tuning_writes_alike(stores: Stores) -> None:
                 team_id=1, subject="Quarterly plotter calibration", customer_id=3))
     assert stores[1].database_path() is None
     alike(stores, lambda s: s.search("plotter calib"))
+
+
+def test_tokens_counts_exports_and_tombstones_alike(stores: Stores) -> None:
+    """Store methods no use case above reaches: API tokens, the kept counts' check, the
+    export's batches, the change feed's tombstones."""
+    answers = []
+    for store in stores:
+        alice = store.agent_by_email(ALICE)
+        assert alice is not None
+        token_id, token, _ = store.create_api_token(alice.id, label="ci", now=FIXED_NOW)
+        seen = [store.api_token_id(token) == token_id, store.token_agent(token, FIXED_NOW),
+                store.token_holder(token)[0], len(store.api_tokens(alice.id))]
+        with store.transaction():
+            seen += [store.revoke_api_token(token_id, "2026-11-16T12:00:00.000000Z"),
+                     store.revoke_agent_tokens(alice.id, "2026-11-16T12:00:00.000000Z")]
+        seen += [store.token_agent(token, FIXED_NOW), store.count_drift(),
+                 store.ticket_export_batch(Service(store, alice).scope(),
+                                           TicketExportFilter(), 0, 20),
+                 store.customer_export_batch(CustomerExportFilter(), 0, 20)]
+        with store.transaction():
+            seen.append(store.trim_tombstones("2100-01-01T00:00:00.000000Z"))
+        answers.append(seen)
+    assert answers[0] == answers[1]
+    assert answers[0][:3] == [True, answers[0][1], answers[0][1]] and answers[0][1] is not None
