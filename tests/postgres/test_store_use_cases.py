@@ -21,6 +21,8 @@ from deskline.models import (
     TicketExportFilter,
     TicketListFilter,
     ViewFilter,
+    WebhookEndpointCreate,
+    WebhookEvent,
 )
 from deskline.service import Service
 from deskline.store.postgres.store import PgStore
@@ -176,3 +178,30 @@ def test_tokens_counts_exports_and_tombstones_alike(stores: Stores) -> None:
         answers.append(seen)
     assert answers[0] == answers[1]
     assert answers[0][:3] == [True, answers[0][1], answers[0][1]] and answers[0][1] is not None
+
+
+def test_webhooks_queued_and_delivered_alike(stores: Stores) -> None:
+    """The deliverer's claims, answers and log (store/webhooks.py) on both stores."""
+    from deskline.webhooks.delivery import Deliverer
+    from tests.webhooks.receiver import Receiver
+
+    answers = []
+    for store in stores:
+        admin_agent = store.agent_by_email(ADMIN)
+        assert admin_agent is not None
+        admin = Service(store, admin_agent, clock=lambda: FIXED_NOW)
+        receiver = Receiver().start()
+        try:
+            receiver.secret = admin.create_webhook(WebhookEndpointCreate(
+                url=receiver.url, events=list(WebhookEvent), allow_private=True)).secret
+            ticket = admin.create_ticket(TicketCreate(team_id=1, subject="Printer on fire"))
+            admin.reply(ticket.id, "On our way.")
+            with Deliverer(store, base_delay=0, timeout=2) as deliverer:  # type: ignore[arg-type]
+                report = deliverer.deliver()
+            log = admin.webhook_deliveries(admin.list_webhooks()[0].id).items
+            answers.append((report.delivered, report.failed, receiver.events(),
+                            [(d.status, d.attempts, d.response_code) for d in log]))
+        finally:
+            receiver.stop()
+    assert answers[0] == answers[1]
+    assert answers[0][2] == ["ticket.created", "reply.created"]
