@@ -205,3 +205,30 @@ def test_webhooks_queued_and_delivered_alike(stores: Stores) -> None:
             receiver.stop()
     assert answers[0] == answers[1]
     assert answers[0][2] == ["ticket.created", "reply.created"]
+
+
+def test_mail_taken_alike(stores: Stores) -> None:
+    """Mail intake (store/mail.py): a new ticket with a file, a reply threaded into it,
+    the mail kept."""
+    from deskline.mail.intake import Intake
+    from tests.contract.test_attachments import mail
+
+    answers = []
+    for store in stores:
+        intake = Intake(store, team="Customer Care", confirm=False, clock=lambda: FIXED_NOW)
+        first = intake.take(mail("<pg-1@files.example>", "The scanner fails.",
+                                 [("scan.log", "text/plain", b"error 42\n")]))
+        second = intake.take(mail("<pg-2@files.example>", "Still failing.", [],
+                                  in_reply_to="<pg-1@files.example>"))
+        assert first.status == "ticket" and first.ticket_id is not None
+        assert (second.status, second.ticket_id) == ("threaded", first.ticket_id)
+        answers.append((first, second, store.kept_mails(10)))
+        answers.append(alike_ticket(store, first.ticket_id))
+    assert answers[0] == answers[2] and answers[1] == answers[3]
+
+
+def alike_ticket(store: SqliteStore | PgStore, ticket_id: int) -> Any:
+    admin = store.agent_by_email(ADMIN)
+    assert admin is not None
+    service = Service(store, admin, clock=lambda: FIXED_NOW)
+    return service.get_ticket(ticket_id), service.ticket_messages(ticket_id)

@@ -80,6 +80,10 @@ class PgStore(PgIdempotencyQueries, PgSearchQueries, PgTuningQueries,
     def before_commit(self, callback: Callable[[], None]) -> bool:
         return self.db.before_commit(callback)
 
+    def new_memo(self, *, own_writes: bool = True) -> DataVersionMemo:
+        """As SQLite's: a memo that keeps nothing."""
+        return UnkeptMemo(self.conn, own_writes=own_writes)
+
     def data_version(self) -> int:
         """Moves when any process commits a change that events carry (the change log's
         newest id): what a console watching for others' writes compares, as SQLite's."""
