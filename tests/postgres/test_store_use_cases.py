@@ -232,3 +232,40 @@ def alike_ticket(store: SqliteStore | PgStore, ticket_id: int) -> Any:
     assert admin is not None
     service = Service(store, admin, clock=lambda: FIXED_NOW)
     return service.get_ticket(ticket_id), service.ticket_messages(ticket_id)
+
+
+def test_outbox_delivered_alike(stores: Stores) -> None:
+    """The outbox's queue, claims and answers (store/outbox.py) sending to an SMTP sink:
+    a reply to a ticket opened by mail, with the confirmation of that mail."""
+    from aiosmtpd.controller import Controller
+
+    from deskline.mail.intake import Intake
+    from deskline.mail.outbox import Outbox
+    from tests.contract.test_attachments import mail
+    from tests.mail.conftest import Sink, free_port
+
+    answers = []
+    for store in stores:
+        sink = Sink(port=free_port())
+        controller = Controller(sink, hostname=sink.host, port=sink.port)
+        controller.start()
+        try:
+            taken = Intake(store, team="Customer Care", clock=lambda: FIXED_NOW).take(
+                mail("<pg-out@files.example>", "The scanner fails.", []))
+            assert taken.ticket_id is not None
+            admin = store.agent_by_email(ADMIN)
+            assert admin is not None
+            Service(store, admin, clock=lambda: FIXED_NOW).reply(taken.ticket_id, "Restart it.")
+            queued = store.outbox_counts()
+            box = Outbox(store, sink.config(), clock=lambda: FIXED_NOW)  # type: ignore[arg-type]
+            try:
+                report = box.deliver()
+            finally:
+                box.close()
+            answers.append((queued, report.sent, report.failed, store.outbox_counts(),
+                            store.outbox_problems(10),
+                            [(r.rcpt_tos, r.message["Subject"]) for r in sink.received]))
+        finally:
+            controller.stop()
+    assert answers[0] == answers[1]
+    assert answers[0][1] == 2 and answers[0][2] == 0
