@@ -67,8 +67,9 @@ class PgConnections:
         return cls(pool)
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction on this thread; nested uses join the outer one."""
+    def transaction(self, first: str = "") -> Iterator[None]:
+        """One write transaction on this thread; nested uses join the outer one. `first`:
+        a statement the outer one runs before anything else (a lock to take)."""
         import psycopg
 
         current = self._current
@@ -83,6 +84,8 @@ class PgConnections:
             current.conn, current.depth, current.before_commit = conn, 1, []
             try:
                 with conn.transaction():
+                    if first:
+                        conn.execute(first.encode())
                     yield
                     # Work that needs the transaction's final state, once, inside it.
                     while current.before_commit:

@@ -44,6 +44,9 @@ if TYPE_CHECKING:
     from deskline.store.interface import Store
 
 
+_WRITER_LOCK = "SELECT 1 FROM sync_counter WHERE id = 1 FOR UPDATE"
+
+
 class UnkeptMemo(DataVersionMemo):
     """Keeps nothing: other processes write the database and PostgreSQL has no
     data_version to say so, so every kept read reads again."""
@@ -73,8 +76,12 @@ class PgStore(PgIdempotencyQueries, PgSearchQueries, PgTuningQueries,
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One write transaction on this thread; nested uses join the outer one."""
-        with self.db.transaction():
+        """One write transaction on this thread; nested uses join the outer one. It takes
+        the change feed counter's row lock first, so writers go one at a time, as SQLite's
+        `BEGIN IMMEDIATE` makes them: a write that changes tickets takes that lock anyway
+        (the change log's trigger), and taking it after a ticket's row lock could deadlock
+        with a writer holding it and wanting that ticket (a merge, a bulk action)."""
+        with self.db.transaction(first=_WRITER_LOCK):
             yield
 
     def before_commit(self, callback: Callable[[], None]) -> bool:
