@@ -24,9 +24,11 @@ KEYED = frozenset({"tags", "tickets"})
      "SELECT a FROM t WHERE a IS DISTINCT FROM b AND c IS NOT DISTINCT FROM d AND e IS NULL"
      " AND f IS NOT NULL", False),
     ("SELECT group_concat(name, ',') FROM tags WHERE name LIKE ? ESCAPE '\\'"
-     " AND id IN () ORDER BY name COLLATE NOCASE",
+     " AND id IN () ORDER BY t.name COLLATE NOCASE, name",
      "SELECT string_agg(name, ',') FROM tags WHERE name ILIKE %s ESCAPE '\\'"
-     " AND id IN (SELECT 0 WHERE FALSE) ORDER BY name", False),
+     " AND id IN (SELECT 0 WHERE FALSE) ORDER BY lower(t.name), name", False),
+    ("SELECT id FROM organizations WHERE domain = ? COLLATE NOCASE ORDER BY id",
+     "SELECT id FROM organizations WHERE lower(domain) = lower(%s) ORDER BY id", False),
     ("SELECT id FROM tickets t INDEXED BY ix_board WHERE subject = 'why? 100%'",
      "SELECT id FROM tickets t WHERE subject = 'why? 100%%'", False),
 ])

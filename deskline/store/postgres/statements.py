@@ -6,7 +6,8 @@ statement once (kept by its text, in a bounded cache):
 
 - `?` → `%s` outside quotes, and `%` → `%%` everywhere;
 - `INSERT OR IGNORE` → `ON CONFLICT DO NOTHING`;
-- `LIKE` → `ILIKE` (SQLite's LIKE ignores case); `COLLATE NOCASE` dropped (citext there);
+- `LIKE` → `ILIKE` (SQLite's LIKE ignores case); `x COLLATE NOCASE` → `lower(x)` (and
+  `x = ? COLLATE NOCASE` → `lower(x) = lower(?)`);
 - `INDEXED BY`, `NOT INDEXED` dropped;
 - `group_concat` → `string_agg`; scalar `max`/`min` → `greatest`/`least`;
 - `IS`/`IS NOT` between values → `IS [NOT] DISTINCT FROM`; an empty `IN ()` → an empty set;
@@ -41,7 +42,10 @@ _LITERAL = re.compile(r"('(?:[^']|'')*'|\"[^\"]*\")")
 _RULES = [
     (re.compile(r"\bLIKE\b"), "ILIKE"),
     (re.compile(r"\bgroup_concat\(", re.IGNORECASE), "string_agg("),
-    (re.compile(r"\s+COLLATE NOCASE\b", re.IGNORECASE), ""),
+    # SQLite's NOCASE on a column or a comparison: lower() on both sides (some of those
+    # columns are text, not citext, on PostgreSQL; lower(name) is their index there).
+    (re.compile(r"([\w.]+) = \? COLLATE NOCASE\b", re.IGNORECASE), r"lower(\1) = lower(?)"),
+    (re.compile(r"([\w.]+) COLLATE NOCASE\b", re.IGNORECASE), r"lower(\1)"),
     # SQLite's index hints; PostgreSQL's planner chooses by its statistics.
     (re.compile(r"\s+(?:INDEXED BY \w+|NOT INDEXED)\b", re.IGNORECASE), ""),
     (re.compile(r"\bIS NOT (?!NULL\b|DISTINCT\b)"), "IS DISTINCT FROM "),
@@ -65,9 +69,10 @@ def translate(sql: str, id_tables: frozenset[str], many: bool = False) -> tuple[
     sql = _TICKETS_FTS.sub(TICKET_IDS_MATCHING, sql)
     parts = [part.replace("%", "%%") for part in _LITERAL.split(sql)]  # psycopg's escape
     for i in range(0, len(parts), 2):  # the even parts are outside quotes
-        text = parts[i].replace("?", "%s")
+        text = parts[i]
         for pattern, replacement in _RULES:
             text = pattern.sub(replacement, text)
+        text = text.replace("?", "%s")
         parts[i] = _scalar_max_min(text)
     out = "".join(parts)
     ignoring = _OR_IGNORE.match(out)
