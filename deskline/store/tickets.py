@@ -154,8 +154,7 @@ class TicketQueries:
             for r in self.conn.execute(
                 "SELECT ts.policy_id, p.name, ts.status, ts.deadline, ts.reached_at"
                 " FROM ticket_slas ts JOIN sla_policies p ON p.id = ts.policy_id"
-                # coalesce: no deadline first on PostgreSQL too (it puts NULLs last)
-                " WHERE ts.ticket_id = ? ORDER BY coalesce(ts.deadline, '')", (ticket_id,))
+                " WHERE ts.ticket_id = ? ORDER BY ts.deadline", (ticket_id,))
         ]
         count = row[27]
         if not scope.internal:

@@ -27,6 +27,9 @@ KEYED = frozenset({"tags", "tickets"})
      " AND id IN () ORDER BY t.name COLLATE NOCASE, name",
      "SELECT string_agg(name, ',') FROM tags WHERE name ILIKE %s ESCAPE '\\'"
      " AND id IN (SELECT 0 WHERE FALSE) ORDER BY lower(t.name), name", False),
+    ("SELECT o.id FROM outbox o WHERE o.status = 'queued' ORDER BY o.next_attempt_at, o.id",
+     "SELECT o.id FROM outbox o WHERE o.status = 'queued'"
+     " ORDER BY o.next_attempt_at NULLS FIRST, o.id", False),
     ("SELECT id FROM organizations WHERE domain = ? COLLATE NOCASE ORDER BY id",
      "SELECT id FROM organizations WHERE lower(domain) = lower(%s) ORDER BY id", False),
     ("SELECT id FROM tickets t INDEXED BY ix_board WHERE subject = 'why? 100%'",

@@ -11,6 +11,7 @@ statement once (kept by its text, in a bounded cache):
 - `INDEXED BY`, `NOT INDEXED` dropped;
 - `group_concat` → `string_agg`; scalar `max`/`min` → `greatest`/`least`;
 - `IS`/`IS NOT` between values → `IS [NOT] DISTINCT FROM`; an empty `IN ()` → an empty set;
+- NULLs first in the sorts over nullable columns (the outbox's due rows, a ticket's SLAs);
 - an INSERT into a table keyed by `id` returns it (SQLite's `lastrowid`).
 
 - a ticket filter's FTS5 words → the GIN match (`postgres/search.py`).
@@ -52,6 +53,11 @@ _RULES = [
     (re.compile(r"\bIS (?!NOT\b|NULL\b|DISTINCT\b)"), "IS NOT DISTINCT FROM "),
     # SQLite takes an empty list; an empty set of ids keeps NOT IN true, as there.
     (re.compile(r"\bIN \(\)"), "IN (SELECT 0 WHERE FALSE)"),
+    # The sorts over a column that may be NULL: first, as SQLite puts them (PostgreSQL
+    # puts them last). Not every sort: NULLS FIRST would keep the board's indexes from
+    # giving its order. A new sort over a nullable column goes here.
+    (re.compile(r"ORDER BY (o\.next_attempt_at|ts\.deadline)\b(?! NULLS)"),
+     r"ORDER BY \1 NULLS FIRST"),
 ]
 _TICKETS_FTS = re.compile(
     r"SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH \?", re.IGNORECASE)
