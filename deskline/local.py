@@ -1,4 +1,5 @@
-"""LocalBackend: the Backend protocol over the service and an embedded SQLite file.
+"""LocalBackend: the Backend protocol over the service and an embedded SQLite file (or a
+PostgreSQL database, given its URL).
 
 SQLite work runs on one dedicated thread that owns the connection, so the event loop (the
 console's UI thread) never waits on the disk, and writes stay in order.
@@ -23,6 +24,8 @@ from deskline.backend import BACKEND_METHODS
 from deskline.service import Service, resolve_agent  # noqa: F401 - also offered here
 from deskline.service.changes import visible_changes
 from deskline.store.changes import Change
+from deskline.store.postgres.schema import is_url
+from deskline.store.postgres.store import PgStore
 from deskline.store.sqlite import SqliteStore
 
 if TYPE_CHECKING:
@@ -50,7 +53,11 @@ class LocalBackend:
         loop = asyncio.get_running_loop()
 
         def start() -> Service:
-            store = SqliteStore.open(path)
+            store: SqliteStore | PgStore
+            if is_url(str(path)):
+                store = PgStore.open(str(path), max_size=2)
+            else:
+                store = SqliteStore.open(path)
             return Service(store, resolve_agent(store, agent_email))
 
         try:
@@ -110,7 +117,7 @@ class LocalBackend:
         """Changes when any connection commits (data_version: the others; total_changes:
         this one's own writes)."""
         store = self._service.store
-        assert isinstance(store, SqliteStore)
+        assert isinstance(store, SqliteStore | PgStore)
         return store.data_version(), store.conn.total_changes
 
     def _head(self, after: int | None) -> tuple[int | None, tuple[int, int] | None]:

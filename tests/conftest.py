@@ -48,3 +48,9 @@ def demo_db(demo_template: Path, tmp_path: Path) -> Path:
     path = tmp_path / "demo.db"
     shutil.copyfile(demo_template, path)
     return path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--postgres-contract", action="store_true",
+                     help="run the backend contract suite on PostgreSQL too (LocalBackend "
+                          "over PgStore; needs $DESKLINE_TEST_DATABASE_URL)")

@@ -29,7 +29,7 @@ from deskline.mail.parse import MailParseError, ParsedMail, parse_mail
 from deskline.models import Agent, Channel, MessageKind, Ticket, TicketCreate, WebhookEvent
 from deskline.rules import templates
 from deskline.service import Service
-from deskline.store.memo import DataVersionMemo
+from deskline.store.postgres.store import PgStore
 from deskline.store.sqlite import SqliteStore
 
 SYSTEM_EMAIL = "mail-intake@deskline.invalid"
@@ -113,9 +113,9 @@ class _RememberingStore:
     _REMEMBERED = frozenset({"teams", "team", "stages", "stage", "sla_policies", "template",
                              "templates", "agents", "agent"})
 
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: SqliteStore | PgStore) -> None:
         self._store = store
-        self._memo = DataVersionMemo(store.conn, own_writes=False)
+        self._memo = store.new_memo(own_writes=False)
 
     def refresh(self) -> None:
         """A new mail: look at data_version once, at its first kept read."""
@@ -150,7 +150,7 @@ class _RememberingStore:
 class Intake:
     """Takes mails into one database. `team` (id or name) sends every new ticket there."""
 
-    def __init__(self, store: SqliteStore, *, team: int | str | None = None,
+    def __init__(self, store: SqliteStore | PgStore, *, team: int | str | None = None,
                  clock: Callable[[], datetime] = utcnow, confirm: bool = True) -> None:
         self.store = store
         self.clock = clock

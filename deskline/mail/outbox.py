@@ -38,6 +38,7 @@ from typing import NamedTuple
 from deskline.clock import to_db, utcnow
 from deskline.mail import compose
 from deskline.markdown import MAIL_KINDS, mail_html
+from deskline.store.postgres.store import PgStore
 from deskline.store.sqlite import SqliteStore
 
 INTERRUPTED = ("interrupted during delivery: the server may have accepted it, so it is not "
@@ -100,7 +101,7 @@ def _reply_text(resp: bytes | str) -> str:
 
 
 class Outbox:
-    def __init__(self, store: SqliteStore, smtp: SmtpConfig, *,
+    def __init__(self, store: SqliteStore | PgStore, smtp: SmtpConfig, *,
                  clock: Callable[[], datetime] = utcnow, lease_seconds: float = 600,
                  max_attempts: int = 8, base_delay: float = 60, max_delay: float = 6 * 3600,
                  connect: Callable[[SmtpConfig], smtplib.SMTP] | None = None) -> None:

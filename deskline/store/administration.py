@@ -30,7 +30,7 @@ class AdministrationQueries:
 
     def audit_page(self, kind: str | None, before_id: int | None, limit: int) -> list[AuditEntry]:
         """Newest first, by keyset on id."""
-        where: list[str] = ["1"]
+        where: list[str] = ["TRUE"]
         params: list = []
         if kind:
             where.append("kind = ?")
@@ -140,7 +140,8 @@ class AdministrationQueries:
         else:
             self.conn.execute(
                 "UPDATE tickets SET stage_id = ?, version = version + 1, updated_at = ?,"
-                " closed_at = NULL, is_open = (archived = 0 AND merged_into IS NULL)"
+                " closed_at = NULL,"
+                " is_open = CASE WHEN archived = 0 AND merged_into IS NULL THEN 1 ELSE 0 END"
                 " WHERE stage_id = ?", (to_stage, now, from_stage))
 
     def delete_stage(self, stage_id: int) -> None:
@@ -267,7 +268,7 @@ class AdministrationQueries:
         self.conn.executemany(
             "UPDATE tickets SET tags = coalesce((SELECT group_concat(name, ',') FROM"
             " (SELECT g.name FROM ticket_tags x JOIN tags g ON g.id = x.tag_id"
-            "  WHERE x.ticket_id = tickets.id ORDER BY g.name)), '') WHERE id = ?",
+            "  WHERE x.ticket_id = tickets.id ORDER BY g.name) named), '') WHERE id = ?",
             [(tid,) for tid in ticket_ids])
 
 

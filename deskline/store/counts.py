@@ -17,9 +17,10 @@ from typing import Protocol
 from deskline.models import BoardFilter
 
 _KEY = "team_id, stage_id, assignee_id, priority, is_open, archived, sla_failed"
-# The same key computed from the tickets themselves.
+# The same key computed from the tickets themselves (CASE: on PostgreSQL a comparison is a
+# boolean, not the 0/1 the column holds).
 _TICKET_KEY = ("team_id, stage_id, coalesce(assignee_id, 0), priority, is_open, archived,"
-               " coalesce(sla_status = 'failed', 0)")
+               " CASE WHEN sla_status = 'failed' THEN 1 ELSE 0 END")
 _TRIGGERS = ("ticket_counts_ai", "ticket_counts_au", "ticket_counts_ad")
 
 
@@ -59,8 +60,11 @@ class CountQueries:
     def kept_team_figures(self, agent_id: int, team_ids: Sequence[int]) -> dict[int, tuple]:
         """team id -> (open, unassigned, mine, urgent, sla_failed) over open tickets."""
         rows = self.conn.execute(
-            "SELECT team_id, sum(n), sum(n * (assignee_id = 0)), sum(n * (assignee_id = ?)),"
-            " sum(n * (priority = 3)), sum(n * sla_failed) FROM ticket_counts"
+            # CASE rather than n * (comparison): PostgreSQL multiplies no booleans.
+            "SELECT team_id, sum(n), sum(CASE WHEN assignee_id = 0 THEN n ELSE 0 END),"
+            " sum(CASE WHEN assignee_id = ? THEN n ELSE 0 END),"
+            " sum(CASE WHEN priority = 3 THEN n ELSE 0 END), sum(n * sla_failed)"
+            " FROM ticket_counts"
             f" WHERE is_open = 1 AND team_id IN ({_int_list(team_ids)}) GROUP BY team_id"
             " HAVING sum(n) > 0", (agent_id,)).fetchall()
         return {r[0]: tuple(int(v) for v in r[1:]) for r in rows}

@@ -17,7 +17,7 @@ from deskline.store.tickets import CARD_COLUMNS, CARD_FROM, card, scope_sql
 def customer_filter_sql(text: str | None, organization_id: int | None, project_id: int | None,
                         unassigned: bool, alias: str) -> tuple[list[str], list]:
     """WHERE fragments and parameters for the customer filters every list and export use."""
-    where: list[str] = ["1"]
+    where: list[str] = ["TRUE"]
     params: list = []
     if organization_id is not None:
         where.append(f"{alias}.organization_id = ?")

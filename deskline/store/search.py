@@ -17,13 +17,27 @@ from deskline.access import Scope
 from deskline.store.tickets import fts_query, scope_sql
 
 # Messages read per round while collecting distinct tickets from message matches.
-_MESSAGE_BATCH = 400
+MESSAGE_BATCH = 400
 _MAX_ROUNDS = 5
 
 
 class SearchQueries:
     conn: sqlite3.Connection
+    # How subjects are matched (PostgreSQL's in store/postgres/search.py): the rows
+    # searched (`t`), the condition (its one parameter `fts_query`'s), and the key walked
+    # newest first.
+    SUBJECT_MATCH = ("tickets_fts f JOIN tickets t ON t.id = f.rowid", "tickets_fts MATCH ?",
+                     "f.rowid")
 
+    def message_matches(self, query: str, where: str, below: int | None
+                        ) -> list[tuple[int, int]]:
+        """(message id, ticket id) of up to `MESSAGE_BATCH` messages matching `query`
+        and `where` (over `m` and `t`), newest first, with ids below `below`."""
+        bound = "" if below is None else f" AND f.rowid < {int(below)}"
+        return self.conn.execute(
+            "SELECT f.rowid, m.ticket_id FROM messages_fts f JOIN messages m ON m.id = f.rowid"
+            f" JOIN tickets t ON t.id = m.ticket_id WHERE messages_fts MATCH ?{bound}"
+            f" AND {where} ORDER BY f.rowid DESC LIMIT {MESSAGE_BATCH}", (query,)).fetchall()
     def search_ids(self, scope: Scope, text: str, limit: int) -> list[tuple[int, str, str]]:
         """(ticket id, matched in, snippet source) for up to `limit` tickets, best first."""
         found: dict[int, tuple[str, str]] = {}
@@ -49,9 +63,10 @@ class SearchQueries:
             return [(tid, how, source) for tid, (how, source) in found.items()]
         query = fts_query(text)
         if query and len(found) < limit:
+            searched, match, key = self.SUBJECT_MATCH
             for tid, subject in self.conn.execute(
-                f"SELECT t.id, t.subject FROM tickets_fts f JOIN tickets t ON t.id = f.rowid"
-                f" WHERE tickets_fts MATCH ? AND {visible} ORDER BY f.rowid DESC LIMIT ?",
+                f"SELECT t.id, t.subject FROM {searched}"
+                f" WHERE {match} AND {visible} ORDER BY {key} DESC LIMIT ?",
                 (query, limit),
             ):
                 found.setdefault(tid, ("subject", subject))
@@ -64,19 +79,13 @@ class SearchQueries:
             below = None
             chosen: dict[int, int] = {}  # ticket id -> its newest matching message
             for _ in range(_MAX_ROUNDS):
-                bound = "" if below is None else f" AND f.rowid < {int(below)}"
-                rows = self.conn.execute(
-                    f"SELECT f.rowid, m.ticket_id FROM messages_fts f"
-                    f" JOIN messages m ON m.id = f.rowid JOIN tickets t ON t.id = m.ticket_id"
-                    f" WHERE messages_fts MATCH ?{bound} AND {visible}{kinds}"
-                    f" ORDER BY f.rowid DESC LIMIT {_MESSAGE_BATCH}", (whole,),
-                ).fetchall()
+                rows = self.message_matches(whole, f"{visible}{kinds}", below)
                 for mid, tid in rows:
                     if tid not in found and tid not in chosen:
                         chosen[tid] = mid
                         if len(found) + len(chosen) >= limit:
                             break
-                if len(rows) < _MESSAGE_BATCH or len(found) + len(chosen) >= limit:
+                if len(rows) < MESSAGE_BATCH or len(found) + len(chosen) >= limit:
                     break
                 below = rows[-1][0]
             # Bodies only of the messages shown (each row read above would cost its body).

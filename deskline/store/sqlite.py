@@ -110,6 +110,10 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
         self._before_commit.append(callback)
         return True
 
+    def new_memo(self, *, own_writes: bool = True) -> DataVersionMemo:
+        """Another memo on this connection (mail intake's own, see `DataVersionMemo`)."""
+        return DataVersionMemo(self.conn, own_writes=own_writes)
+
     def data_version(self) -> int:
         """Changes when another connection commits: what lets a cache stay valid."""
         return self.conn.execute("PRAGMA data_version").fetchone()[0]

@@ -135,7 +135,8 @@ class TicketListQueries:
         """How many tickets carry the tag, counted up to just past COMMON_TAG."""
         return self.conn.execute(
             "SELECT count(*) FROM (SELECT 1 FROM ticket_tags WHERE tag_id ="
-            " (SELECT id FROM tags WHERE name = ?) LIMIT ?)", (name, COMMON_TAG + 1)).fetchone()[0]
+            " (SELECT id FROM tags WHERE name = ?) LIMIT ?) tagged",
+            (name, COMMON_TAG + 1)).fetchone()[0]
 
     def sync_position(self) -> tuple[int, int]:
         """(the newest change number committed, the newest number of a dropped tombstone).

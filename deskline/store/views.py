@@ -121,7 +121,7 @@ class ViewQueries:
         """How many tickets `f` keeps, counted up to `cap` (a count stops early)."""
         w = _view_where(scope, f, cutoffs)
         return self.conn.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE {w.sql()} LIMIT ?)",
+            f"SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE {w.sql()} LIMIT ?) kept",
             [*w.params, cap]).fetchone()[0]
 
 

@@ -25,6 +25,7 @@ import httpx
 
 from deskline.clock import to_db, utcnow
 from deskline.models import WebhookStatus
+from deskline.store.postgres.store import PgStore
 from deskline.store.sqlite import SqliteStore
 from deskline.store.webhooks import DueDelivery
 from deskline.webhooks import signing
@@ -60,7 +61,7 @@ class _Outcome:
 
 
 class Deliverer:
-    def __init__(self, store: SqliteStore, *, clock: Callable[[], datetime] = utcnow,
+    def __init__(self, store: SqliteStore | PgStore, *, clock: Callable[[], datetime] = utcnow,
                  lease_seconds: float = 120, max_attempts: int = 8, base_delay: float = 30,
                  max_delay: float = 6 * 3600, timeout: float = 10, workers: int = 8,
                  resolve: Resolver | None = None,

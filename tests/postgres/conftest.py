@@ -7,6 +7,9 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -42,15 +45,22 @@ def pg_template(pg_cluster: str) -> Iterator[str]:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@contextmanager
+def _copy_of(cluster: str, template: str) -> Iterator[str]:
+    """The URL of a new database copied from `template`, dropped afterwards."""
+    name = f"deskline_test_{uuid.uuid4().hex[:8]}"
+    with _admin(cluster) as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    yield database_url(cluster, name)
+    with _admin(cluster) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
 def pg_url(pg_cluster: str, pg_template: str) -> Iterator[str]:
     """The URL of a new database with the whole schema and no rows, dropped afterwards."""
-    name = f"deskline_test_{uuid.uuid4().hex[:8]}"
-    with _admin(pg_cluster) as admin:
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
-    yield database_url(pg_cluster, name)
-    with _admin(pg_cluster) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with _copy_of(pg_cluster, pg_template) as url:
+        yield url
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -61,3 +71,27 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"{len(skipped)} PostgreSQL tests skipped: ${URL_VARIABLE} is not set "
             f"(`scripts/postgres run …` starts a throwaway cluster)")
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_cluster: str, pg_template: str, demo_template: Path) -> Iterator[str]:
+    """The tests' SQLite demo helpdesk copied into a database (by `deskline copy`'s
+    function), itself copied for each test: its name."""
+    from deskline.store import copying
+
+    with _copy_of(pg_cluster, pg_template) as url:
+        source = copying.open_side(str(demo_template), create=False)
+        destination = copying.open_side(url, create=False)
+        try:
+            copying.copy_helpdesk(source, destination)
+        finally:
+            source.close()
+            destination.close()
+        yield urlsplit(url).path.lstrip("/")
+
+
+@pytest.fixture
+def pg_demo_url(pg_cluster: str, pg_demo_template: str) -> Iterator[str]:
+    """The URL of a private copy of the demo helpdesk that a test may change."""
+    with _copy_of(pg_cluster, pg_demo_template) as url:
+        yield url

@@ -10,20 +10,14 @@ import pytest
 
 from deskline.clock import to_db, utcnow
 from deskline.errors import ConflictError
-from deskline.store.postgres.changes import PgChangeQueries
 from deskline.store.postgres.connection import PgConnections
-from deskline.store.postgres.idempotency import PgIdempotencyQueries
+from deskline.store.postgres.store import PgStore
 from deskline.store.sqlite import SqliteStore
 from tests.postgres.test_schema import WRITES
 
 AGENT = "INSERT INTO agents (id, email, role) VALUES (1, 'a@example.com', 'admin')"
 NOW = to_db(utcnow())  # forgetting goes by the database's clock
 LONG_AGO = "2020-01-01T00:00:00.000000+00:00"
-
-
-class PgIdempotency(PgIdempotencyQueries):
-    def __init__(self, db: PgConnections) -> None:
-        self.db = db
 
 
 @pytest.fixture
@@ -39,7 +33,7 @@ def test_idempotent_answers_alike_on_both(connections: PgConnections) -> None:
     lite.conn.execute(AGENT)
     answers = []
     for store, transaction in ((lite, lite.transaction),
-                               (PgIdempotency(connections), connections.transaction)):
+                               (PgStore(connections), connections.transaction)):
         with transaction():
             store.store_answer(1, "k1", "f1", 201, b'{"id": 7}\x00\xff', "{}", NOW)
             store.store_answer(1, "k2", "f2", 200, b"{}", "{}", LONG_AGO)
@@ -81,15 +75,10 @@ def test_a_transaction_per_thread(connections: PgConnections) -> None:
     assert connections.row("SELECT count(*) FROM tags") == (1,)
 
 
-class PgChanges(PgChangeQueries):
-    def __init__(self, db: PgConnections) -> None:
-        self.db = db
-
-
 def test_the_change_log_read_alike_on_both(connections: PgConnections) -> None:
     lite = SqliteStore.open(":memory:")
     lite.conn.execute(AGENT)
-    pg = PgChanges(connections)
+    pg = PgStore(connections)
     for run in (lite.conn.execute, connections.rows):
         for statement in WRITES[:8]:
             if "INTO agents" not in statement:

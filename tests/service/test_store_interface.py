@@ -14,12 +14,17 @@ def _protocol_methods(protocol: type) -> set[str]:
             if not name.startswith("_") and inspect.isfunction(value)}
 
 
-def test_sqlite_store_has_every_method_of_the_store_protocol() -> None:
+def assert_implements_store(store_class: type) -> None:
+    """`store_class` has every method of `Store`, with the same parameters by name."""
     methods = _protocol_methods(Store)
     assert len(methods) > 100
-    missing = {m for m in methods if not callable(getattr(SqliteStore, m, None))}
+    missing = {m for m in methods if not callable(getattr(store_class, m, None))}
     assert not missing
-    for name in methods:  # same parameters, by name
+    for name in methods:
         wanted = list(inspect.signature(getattr(Store, name)).parameters)
-        actual = list(inspect.signature(getattr(SqliteStore, name)).parameters)
+        actual = list(inspect.signature(getattr(store_class, name)).parameters)
         assert actual == wanted, name
+
+
+def test_sqlite_store_has_every_method_of_the_store_protocol() -> None:
+    assert_implements_store(SqliteStore)

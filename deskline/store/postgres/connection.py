@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
     from deskline.store.interface import TransactionStore
 
-_KEY_DETAIL = re.compile(r"Key \((?P<columns>[^)]*)\)=")
+_KEY_DETAIL = re.compile(r"Key \((?P<columns>.*)\)=\(")
+# A column of the key: a name not called (lower(…)) nor a type (::text).
+_KEY_COLUMN = re.compile(r"(?<!::)\b([a-z_][a-z0-9_]*)\b(?!\s*\()")
 
 
 def constraint_error(exc: psycopg.IntegrityError) -> DesklineError:
@@ -33,8 +35,8 @@ def constraint_error(exc: psycopg.IntegrityError) -> DesklineError:
     import psycopg.errors
 
     match = _KEY_DETAIL.search(exc.diag.message_detail or "")
-    column = (exc.diag.column_name
-              or (match.group("columns").split(",")[-1].strip() if match else None))
+    named = _KEY_COLUMN.findall(match.group("columns")) if match else []
+    column = exc.diag.column_name or (named[-1] if named else None)
     if isinstance(exc, psycopg.errors.UniqueViolation):
         what = (column or "value").replace("_", " ")
         return ConflictError(f"another record already has this {what}", field=column)
@@ -61,12 +63,13 @@ class PgConnections:
 
         schema.connect(url).close()
         pool = ConnectionPool(url, min_size=min_size, max_size=max_size,
-                              kwargs={"autocommit": True}, open=True)
+                              kwargs={"autocommit": True}, configure=_configure, open=True)
         return cls(pool)
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction on this thread; nested uses join the outer one."""
+    def transaction(self, first: str = "") -> Iterator[None]:
+        """One write transaction on this thread; nested uses join the outer one. `first`:
+        a statement the outer one runs before anything else (a lock to take)."""
         import psycopg
 
         current = self._current
@@ -81,6 +84,8 @@ class PgConnections:
             current.conn, current.depth, current.before_commit = conn, 1, []
             try:
                 with conn.transaction():
+                    if first:
+                        conn.execute(first.encode())
                     yield
                     # Work that needs the transaction's final state, once, inside it.
                     while current.before_commit:
@@ -101,14 +106,22 @@ class PgConnections:
         current.before_commit.append(callback)
         return True
 
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        """This thread's transaction's connection, else one borrowed from the pool until
+        the end of the block (read what the statement answers before it)."""
+        conn = self._current.conn
+        if conn is not None:
+            yield conn
+            return
+        with self.pool.connection() as own:
+            yield own
+
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one statement: in this thread's transaction, else on a connection of its
         own. Its rows (none for a statement that returns none)."""
-        conn = self._current.conn
-        if conn is not None:
+        with self.connection() as conn:
             return _fetched(conn.execute(sql, params))
-        with self.pool.connection() as own:
-            return _fetched(own.execute(sql, params))
 
     def row(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         found = self.rows(sql, params)
@@ -116,6 +129,19 @@ class PgConnections:
 
     def close(self) -> None:
         self.pool.close()
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    """Sums and averages come back as SQLite gives them: int when whole, else float
+    (PostgreSQL's numeric would be Decimal)."""
+    from psycopg.adapt import Loader
+
+    class NumberLoader(Loader):
+        def load(self, data: Any) -> int | float:
+            text = bytes(data).decode()
+            return int(text) if text.lstrip("-").isdigit() else float(text)
+
+    conn.adapters.register_loader("numeric", NumberLoader)
 
 
 def _fetched(cursor: psycopg.Cursor) -> list[tuple[Any, ...]]:

@@ -1,0 +1,179 @@
+"""The query mixins' SQLite statements run on PostgreSQL, so each query is written once.
+
+The schema keeps SQLite's values on PostgreSQL (text timestamps, 0/1 flags, citext where
+SQLite says NOCASE), so most statements differ only in spelling. `translate` respells a
+statement once (kept by its text, in a bounded cache):
+
+- `?` → `%s` outside quotes, and `%` → `%%` everywhere;
+- `INSERT OR IGNORE` → `ON CONFLICT DO NOTHING`;
+- `LIKE` → `ILIKE` (SQLite's LIKE ignores case); `x COLLATE NOCASE` → `lower(x)` (and
+  `x = ? COLLATE NOCASE` → `lower(x) = lower(?)`);
+- `INDEXED BY`, `NOT INDEXED` dropped;
+- `group_concat` → `string_agg`; scalar `max`/`min` → `greatest`/`least`;
+- `IS`/`IS NOT` between values → `IS [NOT] DISTINCT FROM`; an empty `IN ()` → an empty set;
+- NULLs first in the sorts over nullable columns (the outbox's due rows, a ticket's SLAs);
+- an INSERT into a table keyed by `id` returns it (SQLite's `lastrowid`).
+
+- a ticket filter's FTS5 words → the GIN match (`postgres/search.py`).
+
+What cannot be respelled (PRAGMA, strftime) is a method of `store/postgres/<subject>.py`
+overriding the mixin's, or a value the mixin reads (`SearchQueries.SUBJECT_MATCH`).
+
+`StatementConnection` is the part of `sqlite3.Connection` the mixins use (`execute`,
+`executemany`, cursors with `fetchone`, `fetchall`, iteration, `rowcount`, `lastrowid`)
+over `PgConnections`: in the thread's transaction, else on a connection borrowed for the
+statement (its rows are read before it goes back to the pool).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from deskline.store.postgres.search import TICKET_IDS_MATCHING
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from deskline.store.postgres.connection import PgConnections
+
+_LITERAL = re.compile(r"('(?:[^']|'')*'|\"[^\"]*\")")
+_RULES = [
+    (re.compile(r"\bLIKE\b"), "ILIKE"),
+    (re.compile(r"\bgroup_concat\(", re.IGNORECASE), "string_agg("),
+    # SQLite's NOCASE on a column or a comparison: lower() on both sides (some of those
+    # columns are text, not citext, on PostgreSQL; lower(name) is their index there).
+    (re.compile(r"([\w.]+) = \? COLLATE NOCASE\b", re.IGNORECASE), r"lower(\1) = lower(?)"),
+    (re.compile(r"([\w.]+) COLLATE NOCASE\b", re.IGNORECASE), r"lower(\1)"),
+    # SQLite's index hints; PostgreSQL's planner chooses by its statistics.
+    (re.compile(r"\s+(?:INDEXED BY \w+|NOT INDEXED)\b", re.IGNORECASE), ""),
+    (re.compile(r"\bIS NOT (?!NULL\b|DISTINCT\b)"), "IS DISTINCT FROM "),
+    (re.compile(r"\bIS (?!NOT\b|NULL\b|DISTINCT\b)"), "IS NOT DISTINCT FROM "),
+    # SQLite takes an empty list; an empty set of ids keeps NOT IN true, as there.
+    (re.compile(r"\bIN \(\)"), "IN (SELECT 0 WHERE FALSE)"),
+    # The sorts over a column that may be NULL: first, as SQLite puts them (PostgreSQL
+    # puts them last). Not every sort: NULLS FIRST would keep the board's indexes from
+    # giving its order. A new sort over a nullable column goes here.
+    (re.compile(r"ORDER BY (o\.next_attempt_at|ts\.deadline)\b(?! NULLS)"),
+     r"ORDER BY \1 NULLS FIRST"),
+]
+_TICKETS_FTS = re.compile(
+    r"SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH \?", re.IGNORECASE)
+_MAX_MIN = re.compile(r"\b(max|min)\(", re.IGNORECASE)
+_OR_IGNORE = re.compile(r"^\s*INSERT OR IGNORE INTO\b", re.IGNORECASE)
+_INSERT_INTO = re.compile(r"^\s*INSERT INTO\s+(\w+)", re.IGNORECASE)
+_RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)  # statements with inlined ids vary: kept, but not all
+def translate(sql: str, id_tables: frozenset[str], many: bool = False) -> tuple[str, bool]:
+    """`sql` as PostgreSQL reads it, and whether it was made to return the id it wrote;
+    `id_tables`: the tables keyed by `id` (an INSERT into one returns it, but not in
+    `executemany`, which returns nothing)."""
+    sql = _TICKETS_FTS.sub(TICKET_IDS_MATCHING, sql)
+    parts = [part.replace("%", "%%") for part in _LITERAL.split(sql)]  # psycopg's escape
+    for i in range(0, len(parts), 2):  # the even parts are outside quotes
+        text = parts[i]
+        for pattern, replacement in _RULES:
+            text = pattern.sub(replacement, text)
+        text = text.replace("?", "%s")
+        parts[i] = _scalar_max_min(text)
+    out = "".join(parts)
+    ignoring = _OR_IGNORE.match(out)
+    if ignoring:
+        out = "INSERT INTO" + out[ignoring.end():]
+        returning = _RETURNING.search(out)
+        at = returning.start() if returning else len(out)
+        out = f"{out[:at].rstrip()} ON CONFLICT DO NOTHING {out[at:]}".rstrip()
+    insert = _INSERT_INTO.match(out)
+    if (insert and not many and insert.group(1) in id_tables
+            and not _RETURNING.search(out)):
+        return out + " RETURNING id", True
+    return out, False
+
+
+def _scalar_max_min(text: str) -> str:
+    """SQLite's max(a, b) and min(a, b) of several values (not the aggregates) are
+    PostgreSQL's greatest and least."""
+    for found in reversed(list(_MAX_MIN.finditer(text))):
+        depth, at, commas = 0, found.end(), 0
+        while at < len(text):
+            char = text[at]
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif char == "," and depth == 0:
+                commas += 1
+            at += 1
+        if commas:
+            name = "greatest" if found.group(1).lower() == "max" else "least"
+            text = text[:found.start()] + name + text[found.end() - 1:]
+    return text
+
+
+def _values(params: Sequence[Any]) -> tuple[Any, ...]:
+    """Flags as SQLite stores them: the schema's 0/1 integers, never booleans."""
+    return tuple(int(value) if isinstance(value, bool) else value for value in params)
+
+
+class StatementCursor:
+    """A statement's answer, read at once: what the mixins read of a sqlite3 cursor."""
+
+    def __init__(self, cursor: psycopg.Cursor, returned_id: bool) -> None:
+        self.rowcount = cursor.rowcount
+        rows = cursor.fetchall() if cursor.description is not None else []
+        self.lastrowid: int | None = None
+        if returned_id:  # the id an INSERT returned, as sqlite3's lastrowid
+            self.lastrowid = rows[-1][0] if rows else None
+            rows = []
+        self._rows = rows
+        self._at = 0
+
+    def fetchone(self) -> Any:
+        if self._at >= len(self._rows):
+            return None
+        self._at += 1
+        return self._rows[self._at - 1]
+
+    def fetchall(self) -> list[Any]:
+        rows, self._at = self._rows[self._at:], len(self._rows)
+        return rows
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        rows = self._rows[self._at:self._at + size]
+        self._at += len(rows)
+        return rows
+
+    def __iter__(self) -> Iterator[Any]:
+        while (row := self.fetchone()) is not None:
+            yield row
+
+
+class StatementConnection:
+    """sqlite3.Connection's `execute`/`executemany` over `PgConnections`."""
+
+    def __init__(self, db: PgConnections, id_tables: frozenset[str]) -> None:
+        self.db = db
+        self.id_tables = id_tables
+        self.total_changes = 0  # what DataVersionMemo reads; the PostgreSQL memo keeps nothing
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> StatementCursor:
+        import psycopg
+
+        text, returned_id = translate(sql, self.id_tables)
+        with self.db.connection() as conn, psycopg.ClientCursor(conn) as cursor:
+            cursor.execute(text, _values(params))
+            return StatementCursor(cursor, returned_id)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> StatementCursor:
+        import psycopg
+
+        text, _ = translate(sql, self.id_tables, True)
+        with self.db.connection() as conn, psycopg.ClientCursor(conn) as cursor:
+            cursor.executemany(text, [_values(row) for row in rows])
+            return StatementCursor(cursor, False)
