@@ -244,7 +244,7 @@ class TicketQueries:
         # than `cap` tells a capped column from one of exactly `cap`.
         rows = self.conn.execute(
             "SELECT s.stage_id, (SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE"
-            f" {' AND '.join(where)} LIMIT ?)) FROM team_stages s WHERE s.team_id = ?",
+            f" {' AND '.join(where)} LIMIT ?) kept) FROM team_stages s WHERE s.team_id = ?",
             [*params, cap + 1, team_id]).fetchall()
         return {sid: (min(n, cap), n > cap) for sid, n in rows if n}
 
