@@ -142,9 +142,9 @@ def _server_commands(sub) -> None:
     serve.add_argument("--log-format", choices=["text", "json"], default="text",
                        help="the access log (one line per request, on stderr) and the "
                             "server's other log lines: text (default) or JSON lines")
-    from deskline.server.cli import add_job_arguments  # argparse only
+    from deskline.server.cli import add_serve_arguments  # argparse only
 
-    add_job_arguments(serve)
+    add_serve_arguments(serve)
 
     token = sub.add_parser("token", help="API tokens for the server")
     token_sub = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)

@@ -24,7 +24,7 @@ from deskline.backend import BACKEND_METHODS
 from deskline.service import Service, resolve_agent  # noqa: F401 - also offered here
 from deskline.service.changes import visible_changes
 from deskline.store.changes import Change
-from deskline.store.postgres.schema import is_url
+from deskline.store.opening import open_store
 from deskline.store.postgres.store import PgStore
 from deskline.store.sqlite import SqliteStore
 
@@ -53,11 +53,7 @@ class LocalBackend:
         loop = asyncio.get_running_loop()
 
         def start() -> Service:
-            store: SqliteStore | PgStore
-            if is_url(str(path)):
-                store = PgStore.open(str(path), max_size=2)
-            else:
-                store = SqliteStore.open(path)
+            store = open_store(path, pool_size=2)
             return Service(store, resolve_agent(store, agent_email))
 
         try:

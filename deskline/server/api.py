@@ -48,7 +48,7 @@ from deskline.server.problems import (
 )
 from deskline.server.schemas import ATTACHMENT_HEADER
 from deskline.server.settings import API, Settings
-from deskline.server.store import ServerService, ServerStore
+from deskline.server.store import PgServerStore, ServerService, ServerStore, open_server_store
 from deskline.server.writer import WriterQueue
 from deskline.service import Service
 from deskline.text import media_type
@@ -103,17 +103,26 @@ class Api:
         self.db = str(db)
         self.settings = settings
         self._local = threading.local()
+        self._shared: PgServerStore | None = None  # PostgreSQL: one store, its pool shared
         self.writers = WriterQueue()
         self._write_turns: anyio.CapacityLimiter | None = None
-        self.failures = Window(settings.auth_failures, settings.auth_window)
-        self.token_creations = Window(settings.token_creations, 60.0)
+        self.failures = Window("login", settings.auth_failures, settings.auth_window)
+        self.token_creations = Window("token", settings.token_creations, 60.0)
         self.presence = PresenceBoard(settings.presence_ttl)
-        self.broker = EventBroker(self.store, self.presence, settings)
+        self.broker = EventBroker(self.store, self.presence, settings,
+                                  [self.failures, self.token_creations])
 
-    def store(self) -> ServerStore:
+    def store(self) -> ServerStore | PgServerStore:
+        """This thread's store on SQLite (a connection is one thread's), the process's
+        one on PostgreSQL (its pool gives each transaction a connection)."""
+        if self._shared is not None:
+            return self._shared
         store = getattr(self._local, "store", None)
         if store is None:
-            store = ServerStore.open(self.db, create=False, durable=True)
+            store = open_server_store(self.db)
+            if isinstance(store, PgServerStore):
+                self._shared = store
+                return store
             store.writers = self.writers
             self._local.store = store
         return store
@@ -123,8 +132,12 @@ class Api:
         at shutdown a worker thread may still be inside a query for a stream or a request
         being cut short, and closing its connection from here, under that query, crashes
         SQLite. Dropping the references instead closes each connection when its last user
-        lets go (the thread-local values go with the old `threading.local`)."""
+        lets go (the thread-local values go with the old `threading.local`). A PostgreSQL
+        pool is closed: its connections are the server's, not the database file's."""
         self._local = threading.local()
+        shared, self._shared = self._shared, None
+        if shared is not None:
+            shared.close()
 
     def write_turns(self) -> anyio.CapacityLimiter:
         """Writes take a worker thread one at a time, in order, and wait on the event loop
@@ -150,7 +163,8 @@ class Api:
     def client(request: Request) -> str:
         return request.client.host if request.client else "?"
 
-    def agent_for(self, store: ServerStore, token: str | None, client: str) -> Agent:
+    def agent_for(self, store: ServerStore | PgServerStore, token: str | None,
+                  client: str) -> Agent:
         """The agent of a live token, on this thread's connection.
 
         Only failures are throttled, per client address: a valid token is never refused,
@@ -159,13 +173,13 @@ class Api:
         hopeless anyway; the throttle bounds the work wrong tokens cause."""
         agent = store.token_agent(token) if token is not None else None
         if agent is None:
-            wait = self.failures.blocked(client)
+            wait = self.failures.blocked(store, client)
             if wait:
                 exc = TooMany("too many failed logins from this address; wait and try again")
                 exc.headers = {"Retry-After": str(int(wait) + 1)}
                 raise exc
             if token:
-                self.failures.hit(client)
+                self.failures.hit(store, client)
             raise Unauthorized("a valid bearer token is required (Authorization: Bearer …)")
         return agent
 

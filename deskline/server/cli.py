@@ -7,12 +7,25 @@ commands need no login. FastAPI and uvicorn are imported only by `serve`.
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 MAIL_EVERY = 10.0  # seconds between deliveries of the outbox
 MAINTENANCE_EVERY = 300.0  # seconds between rounds of `deskline maintenance`'s work
 WEBHOOKS_EVERY = 2.0  # seconds between deliveries of webhook events
+
+
+def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
+    """The options of `deskline serve` for its database, its processes and its
+    background jobs (`server/jobs.py`)."""
+    serve.add_argument("--database", metavar="URL",
+                       help="a PostgreSQL database (postgresql://…) instead of a file "
+                            "(default: $DESKLINE_DATABASE_URL when no --db is given)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="serve from N processes sharing the port (default 1); on "
+                            "PostgreSQL several hosts may serve one database too")
+    add_job_arguments(serve)
 
 
 def add_job_arguments(serve: argparse.ArgumentParser) -> None:
@@ -41,20 +54,42 @@ def serve(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], P
     from deskline.errors import ValidationFailed
     from deskline.server.run import serve as run_server
 
-    path = resolve_db(args)
+    db = database(args, resolve_db, cli_error)
+    if args.workers < 1:
+        raise cli_error("--workers must be at least 1")
     for name in ("mail_every", "maintenance_every", "webhooks_every"):
         if getattr(args, name) <= 0:
             raise cli_error(f"--{name.replace('_', '-')} must be more than 0 seconds")
     try:
-        run_server(path, args.host, args.port, tls_cert=args.tls_cert, tls_key=args.tls_key,
+        run_server(db, args.host, args.port, tls_cert=args.tls_cert, tls_key=args.tls_key,
                    insecure=args.insecure, max_body=args.max_body,
                    mail_every=None if args.no_mail else args.mail_every,
                    maintenance_every=None if args.no_maintenance else args.maintenance_every,
                    log_format=args.log_format,
-                   webhooks_every=None if args.no_webhooks else args.webhooks_every)
+                   webhooks_every=None if args.no_webhooks else args.webhooks_every,
+                   workers=args.workers)
     except ValidationFailed as exc:
         raise cli_error(exc.message) from None
     return 0
+
+
+def database(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path],
+             cli_error: type[Exception]) -> str | Path:
+    """`--database URL`, else the file `--db` names, else `$DESKLINE_DATABASE_URL`, else
+    the file found as for every command."""
+    from deskline.store.opening import is_url
+
+    url = args.database
+    if url is not None and args.db is not None:
+        raise cli_error("give --db FILE or --database URL, not both")
+    if url is None and args.db is None:
+        url = os.environ.get("DESKLINE_DATABASE_URL") or None
+    if url is None:
+        return resolve_db(args)
+    if not is_url(url):
+        raise cli_error("--database (and $DESKLINE_DATABASE_URL) takes a postgresql:// "
+                        "URL; a file is --db")
+    return url
 
 
 def token(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path],

@@ -16,20 +16,23 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import anyio
 from starlette.requests import Request
 
+from deskline.clock import to_db, utcnow
 from deskline.models import Agent
 from deskline.service import Service
 from deskline.service.changes import visible_changes
 from deskline.store.changes import Change
 
 if TYPE_CHECKING:
+    from deskline.server.limits import Window
     from deskline.server.presence import PresenceBoard
     from deskline.server.settings import Settings
-    from deskline.store.sqlite import SqliteStore
+    from deskline.server.store import PgServerStore, ServerStore
 
 log = logging.getLogger("deskline.server.events")
 
@@ -47,11 +50,12 @@ class EventBroker:
     """`store` answers the calling thread's store; `presence` is the board whose lapsed
     entries the poller sweeps."""
 
-    def __init__(self, store: Callable[[], SqliteStore], presence: PresenceBoard,
-                 settings: Settings) -> None:
+    def __init__(self, store: Callable[[], ServerStore | PgServerStore], presence: PresenceBoard,
+                 settings: Settings, throttles: list[Window]) -> None:
         self.store = store
         self.presence = presence
         self.settings = settings
+        self.throttles = throttles
         self.last_id = 0
         self._subscribers: set[asyncio.Queue] = set()
         self._wake: asyncio.Event | None = None
@@ -100,6 +104,8 @@ class EventBroker:
                 store.trim_changes(head - KEEP_ROWS)
         with store.transaction():
             store.forget_answers_older_than(self.settings.idempotency_hours)
+            longest = max((w.seconds for w in self.throttles), default=0.0)
+            store.forget_throttle_hits(to_db(utcnow() - timedelta(seconds=longest)))
         return head
 
     def read(self, after: int, limit: int = BATCH) -> list[Row]:
@@ -127,10 +133,12 @@ class EventBroker:
                 if len(rows) == BATCH:
                     self._wake.set()
             now = time.monotonic()
-            if now - last_sweep > 1.0:
+            if now - last_sweep > 1.0:  # lapsed presence, told through the change log
                 last_sweep = now
-                for ticket_id in self.presence.expire():
-                    self._fan_out(("presence", ticket_id, None))
+                try:
+                    await anyio.to_thread.run_sync(self._expire_presence)
+                except Exception:  # noqa: BLE001 - the next sweep tries again
+                    log.warning("sweeping lapsed presence failed", exc_info=True)
             if now - last_trim > TRIM_EVERY:
                 last_trim = now
                 try:
@@ -146,8 +154,9 @@ class EventBroker:
             else:
                 queue.put_nowait(item)
 
-    def publish_presence(self, ticket_id: int, version: int | None) -> None:
-        self._fan_out(("presence", ticket_id, version))
+    def _expire_presence(self) -> None:
+        if self.presence.expire(self.store()):
+            self.poke()
 
     # --- one stream ---------------------------------------------------------------------
 
@@ -159,10 +168,6 @@ class EventBroker:
         """The SSE frames of the rows this agent may hear about (b"" when none)."""
         kept = await anyio.to_thread.run_sync(self.visible, agent, rows)
         return b"".join(_row_frame(row) for row in kept)
-
-    def _visible_presence(self, agent: Agent, ticket_id: int) -> bool:
-        service = Service(self.store(), agent)
-        return not service.scope().portal and bool(service.visible_ticket_ids([ticket_id]))
 
     def _still_valid(self, token: str | None) -> bool:
         if not token:
@@ -213,12 +218,6 @@ class EventBroker:
                         yield b": keepalive\n\n"
                     continue
                 quiet_since = now
-                if item[0] == "presence":
-                    _kind, ticket_id, version = item
-                    if await anyio.to_thread.run_sync(self._visible_presence, agent, ticket_id):
-                        yield _frame(None, {"type": "presence", "id": ticket_id,
-                                            "version": version})
-                    continue
                 rows = [r for r in item[1] if r[0] > sent]
                 if not rows:
                     continue

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from deskline.server.api import Api, to_json
 from deskline.server.problems import problem
-from deskline.store.db import migrations, schema_version
+from deskline.store.db import migrations
 
 
 def routes(api: Api) -> APIRouter:
@@ -35,7 +35,7 @@ def routes(api: Api) -> APIRouter:
         is not current)."""
 
         def look() -> int:
-            return schema_version(api.store().conn)
+            return api.store().schema_version()
 
         try:
             version = await anyio.to_thread.run_sync(look)

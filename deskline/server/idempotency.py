@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from deskline.clock import to_db, utcnow
 from deskline.errors import DesklineError
+from deskline.store.postgres.store import PgStore
 from deskline.store.sqlite import SqliteStore
 
 Answer = tuple[int, bytes, dict[str, str]]  # status, JSON body, headers
@@ -26,7 +27,7 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
 
 
-def once(store: SqliteStore, agent_id: int, key: str, fingerprint: str,
+def once(store: SqliteStore | PgStore, agent_id: int, key: str, fingerprint: str,
          answer: Callable[[], Answer]) -> Answer:
     """The stored answer of this key, or `answer()` stored in the same transaction."""
     with store.transaction():

@@ -14,8 +14,11 @@
 - **webhooks**: deliver the due webhook events (`deskline.webhooks.delivery`) every
   `webhooks_every` seconds; what a crash left `sending` is sent again after its lease.
 
-Each job runs on a thread of its own with its own SQLite connection, so it never stalls
-the event loop nor takes a request's worker thread. A round that fails is logged and the
+Each job runs on a thread of its own with its own store (SQLite connection or PostgreSQL
+pool), so it never stalls the event loop nor takes a request's worker thread. Of all the
+processes serving one database (`--workers`, several hosts on PostgreSQL) one runs each
+job: the one holding the job's lease (`store/leases.py`); the others look again every
+round and take over once it is gone. A round that fails is logged and the
 job tries again the next round; nothing a job raises reaches the server. `Jobs.start` and
 `Jobs.stop` follow the application's lifespan.
 """
@@ -30,9 +33,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from deskline.models import Agent
+from deskline.store.leases import Lease
+from deskline.store.opening import open_store
+from deskline.store.postgres.store import PgStore
 from deskline.store.sqlite import SqliteStore
 
 log = logging.getLogger("deskline.server.jobs")
+
+AnyStore = SqliteStore | PgStore
 
 SYSTEM_EMAIL = "maintenance@deskline.invalid"
 SYSTEM_NAME = "Scheduled maintenance"
@@ -43,7 +51,7 @@ SMTP_CONNECTIONS = 2
 class Job:
     name: str
     every: float
-    run: Callable[[SqliteStore], str | None]  # one round; a line to log, or None
+    run: Callable[[AnyStore], str | None]  # one round; a line to log, or None
 
 
 class Jobs:
@@ -53,6 +61,7 @@ class Jobs:
         self.db = db
         self.jobs = jobs
         self.rounds: dict[str, int] = {job.name: 0 for job in jobs}  # finished, for tests
+        self.held: dict[str, int] = {job.name: 0 for job in jobs}  # of them run here
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -71,15 +80,20 @@ class Jobs:
         self._threads.clear()
 
     def _loop(self, job: Job) -> None:
-        store: SqliteStore | None = None
+        store: AnyStore | None = None
+        lease: Lease | None = None
         try:
             while not self._stop.is_set():
                 try:
                     if store is None:
-                        store = SqliteStore.open(self.db, create=False, durable=True)
-                    line = job.run(store)
-                    if line:
-                        log.info("%s: %s", job.name, line)
+                        store = open_store(self.db, create=False, durable=True, pool_size=2)
+                    if lease is None:
+                        lease = store.lease(f"job-{job.name}")
+                    if lease.held():
+                        self.held[job.name] += 1
+                        line = job.run(store)
+                        if line:
+                            log.info("%s: %s", job.name, line)
                 except Exception:  # noqa: BLE001 - logged; the next round tries again
                     log.exception("%s failed; trying again in %g s", job.name, job.every)
                     if store is not None:  # a fresh connection next round
@@ -88,11 +102,13 @@ class Jobs:
                 self.rounds[job.name] += 1
                 self._stop.wait(job.every)
         finally:
+            if lease is not None:
+                lease.release()
             if store is not None:
                 _close(store)
 
 
-def _close(store: SqliteStore) -> None:
+def _close(store: AnyStore) -> None:
     try:
         store.close()
     except Exception:  # noqa: BLE001 - closing after a failure, nothing more to say
@@ -102,11 +118,11 @@ def _close(store: SqliteStore) -> None:
 # --- the jobs --------------------------------------------------------------------------
 
 
-def maintenance(clock: Callable[[], datetime]) -> Callable[[SqliteStore], str | None]:
+def maintenance(clock: Callable[[], datetime]) -> Callable[[AnyStore], str | None]:
     """`deskline maintenance` as a job: fail overdue SLAs, close inactive tickets."""
     from deskline.service import Service
 
-    def run(store: SqliteStore) -> str | None:
+    def run(store: AnyStore) -> str | None:
         service = Service(store, system_agent(store), clock=clock)
         sla_failed = service.refresh_sla()
         result = service.auto_close()
@@ -121,7 +137,7 @@ def maintenance(clock: Callable[[], datetime]) -> Callable[[SqliteStore], str | 
     return run
 
 
-def system_agent(store: SqliteStore) -> Agent:
+def system_agent(store: AnyStore) -> Agent:
     """The inactive admin scheduled maintenance acts as, created on first use."""
     agent = store.agent_by_email(SYSTEM_EMAIL)
     if agent is None:
@@ -132,14 +148,14 @@ def system_agent(store: SqliteStore) -> Agent:
     return agent
 
 
-def mail(clock: Callable[[], datetime]) -> Callable[[SqliteStore], str | None]:
+def mail(clock: Callable[[], datetime]) -> Callable[[AnyStore], str | None]:
     """Deliver the due outbox rows, while outbound mail is configured."""
     from deskline.mail.outbox import Outbox
     from deskline.service.customers import mail_configured
 
     state: dict[str, bool | None] = {"configured": None}
 
-    def run(store: SqliteStore) -> str | None:
+    def run(store: AnyStore) -> str | None:
         configured = mail_configured(store)
         if configured != state["configured"]:
             state["configured"] = configured
@@ -169,7 +185,7 @@ def mail(clock: Callable[[], datetime]) -> Callable[[SqliteStore], str | None]:
     return run
 
 
-def smtp_config(store: SqliteStore):  # -> SmtpConfig
+def smtp_config(store: AnyStore):  # -> SmtpConfig
     """The SMTP server `deskline mail send` would use by default."""
     from deskline.mail.outbox import SmtpConfig
 
@@ -182,12 +198,12 @@ def smtp_config(store: SqliteStore):  # -> SmtpConfig
                       password=os.environ.get("DESKLINE_SMTP_PASSWORD"))
 
 
-def webhooks(clock: Callable[[], datetime]) -> Callable[[SqliteStore], str | None]:
+def webhooks(clock: Callable[[], datetime]) -> Callable[[AnyStore], str | None]:
     """Deliver the due webhook deliveries (`deskline.webhooks.delivery`); rows whose
     deliverer died are queued again once their lease lapses, same delivery id."""
     from deskline.webhooks.delivery import Deliverer
 
-    def run(store: SqliteStore) -> str | None:
+    def run(store: AnyStore) -> str | None:
         with Deliverer(store, clock=clock) as deliverer:
             recovered = deliverer.recover()
             if not recovered and not deliverer.due(1):

@@ -1,16 +1,17 @@
 """Bounds on what a client may send: the size of a request body (pure ASGI, no cost for
-GETs) and sliding-window throttles (failed logins per address, new tokens per agent)."""
+GETs) and sliding-window throttles (failed logins per address, new tokens per agent,
+counted in the database)."""
 
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
+from deskline.clock import from_db, to_db, utcnow
 from deskline.server.problems import PROBLEM, problem
+from deskline.store.interface import Store
 
 
 class BodyLimit:
@@ -76,32 +77,25 @@ class BodyLimit:
 
 
 class Window:
-    """At most `limit` events per key in a sliding window of `seconds`."""
+    """At most `limit` events per key in a sliding window of `seconds`, counted in the
+    database (`store/throttles.py`): every server process counts the same events."""
 
-    def __init__(self, limit: int, seconds: float) -> None:
-        self.limit, self.seconds = limit, seconds
-        self._hits: dict[Any, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+    def __init__(self, name: str, limit: int, seconds: float) -> None:
+        self.name, self.limit, self.seconds = name, limit, seconds
 
-    def _trim(self, key: Any, now: float) -> deque[float]:
-        hits = self._hits[key]
-        while hits and hits[0] <= now - self.seconds:
-            hits.popleft()
-        return hits
-
-    def blocked(self, key: Any) -> float:
+    def blocked(self, store: Store, key: object) -> float:
         """Seconds to wait, 0 when not blocked."""
-        now = time.monotonic()
-        with self._lock:
-            hits = self._trim(key, now)
-            if len(hits) >= self.limit:
-                return max(hits[0] + self.seconds - now, 0.1)
-            if not hits:
-                self._hits.pop(key, None)
+        now = utcnow()
+        count, oldest = store.throttle_hits(self.name, str(key), to_db(self._start(now)))
+        if count < self.limit or oldest is None:
             return 0.0
+        ends = from_db(oldest) + timedelta(seconds=self.seconds)
+        return max((ends - now).total_seconds(), 0.1)
 
-    def hit(self, key: Any) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._trim(key, now).append(now)
+    def hit(self, store: Store, key: object) -> None:
+        now = utcnow()
+        with store.transaction():
+            store.add_throttle_hit(self.name, str(key), to_db(now), to_db(self._start(now)))
 
+    def _start(self, now: datetime) -> datetime:
+        return now - timedelta(seconds=self.seconds)

@@ -1,58 +1,55 @@
-"""Presence: who has which ticket open, or is writing an answer to it (in memory)."""
+"""Presence: who has which ticket open, or is writing an answer to it — in the database
+(`store/presence.py`), so every server process sees the same; a change goes to every
+process's event streams as a `presence` row of the change log."""
 
 from __future__ import annotations
 
-import threading
-import time
+from datetime import datetime, timedelta
 
-from deskline.clock import utcnow
+from deskline.clock import from_db, to_db, utcnow
 from deskline.models import Agent
 from deskline.server.schemas import Presence, PresenceState
+from deskline.store.interface import Store
 
 
 class PresenceBoard:
-    """Who has which ticket open, in memory; an entry lapses without a heartbeat."""
+    """Who is on which ticket; an entry lapses `ttl` seconds after its last heartbeat."""
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
-        self._by_ticket: dict[int, dict[int, tuple[Presence, float]]] = {}
-        self._lock = threading.Lock()
 
-    def set(self, ticket_id: int, agent: Agent, state: PresenceState) -> bool:
-        """Record a heartbeat; True when what others see changed."""
-        now = time.monotonic()
-        with self._lock:
-            entries = self._by_ticket.setdefault(ticket_id, {})
-            old = entries.get(agent.id)
+    def set(self, store: Store, ticket_id: int, agent: Agent,
+            state: PresenceState, now: datetime | None = None) -> bool:
+        """Record a heartbeat; True when what others see changed (then told)."""
+        now = now or utcnow()
+        with store.transaction():
+            old = store.presence_state(ticket_id, agent.id, to_db(now))
+            until = to_db(now + timedelta(seconds=self.ttl))
             if state is PresenceState.gone:
-                entries.pop(agent.id, None)
-                if not entries:
-                    self._by_ticket.pop(ticket_id, None)
-                return old is not None
-            if old is not None and old[0].state is state:
-                entries[agent.id] = (old[0], now + self.ttl)
-                return False
-            entries[agent.id] = (Presence(agent_id=agent.id, agent_name=agent.name, state=state,
-                                          since=utcnow()), now + self.ttl)
-            return True
-
-    def get(self, ticket_id: int) -> list[Presence]:
-        now = time.monotonic()
-        with self._lock:
-            entries = self._by_ticket.get(ticket_id, {})
-            return [p for p, until in entries.values() if until > now]
-
-    def expire(self) -> list[int]:
-        """Drop lapsed entries; the tickets whose presence changed."""
-        now = time.monotonic()
-        changed = []
-        with self._lock:
-            for tid, entries in list(self._by_ticket.items()):
-                lapsed = [aid for aid, (_p, until) in entries.items() if until <= now]
-                for aid in lapsed:
-                    del entries[aid]
-                if lapsed:
-                    changed.append(tid)
-                if not entries:
-                    del self._by_ticket[tid]
+                store.clear_presence(ticket_id, agent.id)
+                changed = old is not None
+            elif old == state.value:
+                store.extend_presence(ticket_id, agent.id, until)
+                changed = False
+            else:
+                store.set_presence(ticket_id, agent.id, state.value, to_db(now), until)
+                changed = True
+            if changed:
+                store.log_presence(ticket_id)
         return changed
+
+    def get(self, store: Store, ticket_id: int) -> list[Presence]:
+        return [Presence(agent_id=aid, agent_name=name, state=PresenceState(state),
+                         since=from_db(since))
+                for aid, name, state, since in store.presence_on(ticket_id, to_db(utcnow()))]
+
+    def expire(self, store: Store) -> list[int]:
+        """Drop lapsed entries, telling their tickets' streams; those tickets."""
+        now = to_db(utcnow())
+        if not store.lapsed_presence(now):  # a read: most sweeps find none
+            return []
+        with store.transaction():
+            tickets = store.drop_lapsed_presence(now)
+            for ticket_id in tickets:
+                store.log_presence(ticket_id)
+        return tickets

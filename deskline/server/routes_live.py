@@ -6,7 +6,6 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response, StreamingResponse
 
 from deskline import access
-from deskline.models import Ticket
 from deskline.server.api import Api, router
 from deskline.server.schemas import Presence, PresenceBody
 from deskline.service import Service
@@ -25,7 +24,7 @@ def routes(api: Api) -> APIRouter:
 
         def look(s: Service) -> list[Presence]:
             s.get_ticket(ticket_id)  # 404 when invisible
-            return [] if s.scope().portal else api.presence.get(ticket_id)
+            return [] if s.scope().portal else api.presence.get(s.store, ticket_id)
 
         return await run(request, look)
 
@@ -36,19 +35,14 @@ def routes(api: Api) -> APIRouter:
 
         Agents only. Repeat within 30 seconds to stay present; `gone` when leaving. A change is
         sent to event streams as a `presence` event. Answers who is on the ticket now."""
-        changed: list[Ticket] = []
 
         def mark(s: Service) -> list[Presence]:
-            ticket = s.get_ticket(ticket_id)
+            s.get_ticket(ticket_id)  # 404 when invisible
             access.require_agent(s.scope(), "show presence")
-            if api.presence.set(ticket_id, s.actor, data.state):
-                changed.append(ticket)
-            return api.presence.get(ticket_id)
+            api.presence.set(s.store, ticket_id, s.actor, data.state)
+            return api.presence.get(s.store, ticket_id)
 
-        answer = await run(request, mark)
-        for ticket in changed:
-            api.broker.publish_presence(ticket.id, ticket.version)
-        return answer
+        return await run(request, mark)
 
     @r.get("/events", operation_id="streamEvents", tags=["live"], response_class=StreamingResponse,
            responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},

@@ -28,12 +28,12 @@ def routes(api: Api) -> APIRouter:
         kept). Limited per agent: too many in a minute answer 429."""
 
         def make(s: Service) -> TokenCreated:
-            wait = api.token_creations.blocked(s.actor.id)
+            wait = api.token_creations.blocked(s.store, s.actor.id)
             if wait:
                 exc = TooMany("too many new tokens; wait a minute")
                 exc.headers = {"Retry-After": str(int(wait) + 1)}
                 raise exc
-            api.token_creations.hit(s.actor.id)
+            api.token_creations.hit(s.store, s.actor.id)
             with s.store.transaction():
                 tid, token, expires = s.store.create_api_token(
                     s.actor.id, label=data.label, expires_days=data.expires_days)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
+import logging
+import os
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deskline.errors import ValidationFailed
+
+log = logging.getLogger("deskline.server")
 
 if TYPE_CHECKING:
     import uvicorn
@@ -138,13 +143,18 @@ def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765, *,
           tls_cert: str | None = None, tls_key: str | None = None, insecure: bool = False,
           max_body: int | None = None, log_level: str = "warning",
           mail_every: float | None = None, maintenance_every: float | None = None,
-          log_format: str = "text", webhooks_every: float | None = None) -> None:
+          log_format: str = "text", webhooks_every: float | None = None,
+          workers: int = 1) -> None:
+    """`workers` > 1: that many processes, each this same server, on one listening
+    socket (`serve_workers`)."""
     import uvicorn
 
     from deskline.server.app import Settings, create_app
 
     if bool(tls_cert) != bool(tls_key):
         raise ValidationFailed("TLS needs both --tls-cert and --tls-key", field="tls")
+    if workers < 1:
+        raise ValidationFailed("--workers must be at least 1", field="workers")
     note = check_bind(host, tls=bool(tls_cert), insecure=insecure)
     settings = Settings(mail_every=mail_every, maintenance_every=maintenance_every,
                         access_log=log_format, webhooks_every=webhooks_every)
@@ -154,9 +164,37 @@ def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765, *,
     from deskline.server.access_log import configure
 
     configure(log_format)
-    app = create_app(db, settings)
     scheme = "https" if tls_cert else "http"
-    print(f"Deskline server on {scheme}://{host}:{port}/api/v1 — {note}", flush=True)
+
+    def config(app: Any) -> uvicorn.Config:
+        return uvicorn.Config(app, host=host, port=port, ssl_certfile=tls_cert,
+                              ssl_keyfile=tls_key, log_level=log_level, access_log=False,
+                              workers=1, server_header=False, http=protocol_class(),
+                              timeout_graceful_shutdown=5,
+                              # X-Forwarded-For is believed only behind a proxy
+                              # (--insecure): otherwise any local process could pick its
+                              # address and dodge the throttle of failed logins
+                              proxy_headers=insecure and not tls_cert)
+
+    if workers > 1:
+        from deskline.server.store import open_server_store
+
+        open_server_store(db).close()  # fail early, and migrate, before any fork
+        sock = listening_socket(host, port)
+        port = sock.getsockname()[1]  # the one given, or the free one --port 0 took
+        _announce(f"Deskline server on {scheme}://{host}:{port}/api/v1 ({workers} "
+                  f"processes) — {note}", mail_every, maintenance_every, webhooks_every)
+        serve_workers(workers, sock, lambda: config(create_app(db, settings)))
+        return
+    app = create_app(db, settings)
+    _announce(f"Deskline server on {scheme}://{host}:{port}/api/v1 — {note}", mail_every,
+              maintenance_every, webhooks_every)
+    server_class()(config(app)).run()
+
+
+def _announce(line: str, mail_every: float | None, maintenance_every: float | None,
+              webhooks_every: float | None) -> None:
+    print(line, flush=True)
     print("Background: " + "; ".join((
         f"outbox delivery every {mail_every:g} s while outbound mail is configured"
         if mail_every else "no outbox delivery (--no-mail)",
@@ -164,15 +202,83 @@ def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765, *,
         if maintenance_every else "no maintenance (--no-maintenance)",
         f"webhook delivery every {webhooks_every:g} s"
         if webhooks_every else "no webhook delivery (--no-webhooks)")) + ".", flush=True)
-    config = uvicorn.Config(app, host=host, port=port, ssl_certfile=tls_cert,
-                            ssl_keyfile=tls_key, log_level=log_level, access_log=False,
-                            workers=1, server_header=False, http=protocol_class(),
-                            timeout_graceful_shutdown=5,
-                            # X-Forwarded-For is believed only behind a proxy (--insecure):
-                            # otherwise any local process could pick its address and dodge
-                            # the throttle of failed logins
-                            proxy_headers=insecure and not tls_cert)
-    server_class()(config).run()
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket listening on host:port, for worker processes to share."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on sockets that say so, and without
+    # it every answer waits 40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+RESTART_PAUSE = 1.0  # seconds before a worker that died is started again
+
+
+def serve_workers(count: int, sock: socket.socket,
+                  config: Callable[[], uvicorn.Config]) -> None:
+    """`count` forked processes, each a whole server (its app, event poller, jobs)
+    accepting on `sock`; the kernel hands each connection to one of them. This process
+    only supervises: a worker that dies is started again, and SIGTERM or SIGINT stops
+    them all (each ends its event streams and lets requests finish, as one server does).
+    Nothing here opens the database: a fork must not inherit connections or threads."""
+    import signal
+
+    stopping = False
+    children: dict[int, int] = {}  # pid -> worker number
+
+    def start(number: int) -> None:
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                server_class()(config()).run(sockets=[sock])
+            except BaseException:  # noqa: BLE001 - a worker's end is its exit status
+                import traceback
+
+                traceback.print_exc()
+                code = 1
+            finally:
+                os._exit(code)
+        children[pid] = number
+
+    def stop(_sig: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for number in range(count):
+            start(number)
+        while children:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                break
+            if pid not in children:
+                continue
+            number = children.pop(pid)
+            if stopping:
+                continue
+            log.warning("worker %d (pid %d) ended (status %d); starting it again",
+                        number, pid, status)
+            time.sleep(RESTART_PAUSE)
+            if not stopping:
+                start(number)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        sock.close()
 
 
 def log_to_stderr() -> None:

@@ -1,43 +1,37 @@
-"""The store of one server thread: `SqliteStore` keeping, between requests, what every
-request reads (the teams, the agent behind a token, an agent's scope) while nothing
-changed; and `ServerService`, the `Service` whose scope comes from there."""
+"""The store of the server: `ServerStore` (SQLite, one per thread) keeping, between
+requests, what every request reads (the teams, the agent behind a token, an agent's scope)
+while nothing changed; `PgServerStore` (PostgreSQL, one for the process, over its pool)
+keeping nothing, as other processes write; and `ServerService`, the `Service` whose scope
+comes from there. `open_server_store` opens the one a database calls for."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from deskline import access
 from deskline.access import Scope
 from deskline.models import Agent
 from deskline.server.writer import WriterQueue
 from deskline.service import Service
+from deskline.store.directory import DirectoryQueries
+from deskline.store.opening import open_store
+from deskline.store.postgres.store import PgStore
 from deskline.store.sqlite import SqliteStore
+from deskline.store.tokens import TokenQueries
+
+POOL_SIZE = 16  # PostgreSQL connections of one server process (threads share them)
 
 
-class ServerStore(SqliteStore):
-    """The store of one server thread: SqliteStore, with what every request reads kept
-    in its `DataVersionMemo` between requests — the teams (every scope needs them all, with
-    members, followers and stages; reading them costs more than a board page), the agent
-    behind a token and the scope of an agent.
+class RequestReads(DirectoryQueries, TokenQueries):
+    """What every request reads, through the store's memo: kept between requests on
+    SQLite (`DataVersionMemo`), read again every time on PostgreSQL (`UnkeptMemo`).
 
     During a request (`begin_request` … `end_request`) data_version is looked at once, at
     the first kept read, not at every one. Callers get a new list of the same (unchanged)
     Team objects.
     """
-
-    # The process's one queue of writers (`server/writer.py`), set by the `Api`.
-    writers: WriterQueue | None = None
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """A write transaction begun when the server's writers before it are done."""
-        if self._depth or self.writers is None:
-            with super().transaction():
-                yield
-            return
-        with self.writers, super().transaction():
-            yield
 
     def begin_request(self) -> None:
         self.memo.begin_request()
@@ -58,16 +52,50 @@ class ServerStore(SqliteStore):
         return found or (None, None)
 
 
+class ServerStore(RequestReads, SqliteStore):
+    """The store of one server thread: the teams (every scope needs them all, with
+    members, followers and stages; reading them costs more than a board page), the agent
+    behind a token and the scope of an agent kept while `PRAGMA data_version` is
+    unchanged."""
+
+    # The process's one queue of writers (`server/writer.py`), set by the `Api`.
+    writers: WriterQueue | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction begun when the server's writers before it are done."""
+        if self._depth or self.writers is None:
+            with super().transaction():
+                yield
+            return
+        with self.writers, super().transaction():
+            yield
+
+
+class PgServerStore(RequestReads, PgStore):
+    """The store of a server process on PostgreSQL, shared by its threads (each takes a
+    pooled connection per transaction). No writer queue: a transaction's first lock
+    (`PgStore.transaction`) already lines writers up, across processes too."""
+
+
+def open_server_store(db: str | Path) -> ServerStore | PgServerStore:
+    """A store for the server on `db` (a file, or a `postgresql://` URL), migrated."""
+    store = open_store(db, create=False, durable=True, pool_size=POOL_SIZE,
+                       kinds=(ServerStore, PgServerStore))
+    assert isinstance(store, ServerStore | PgServerStore)
+    return store
+
+
 def _known(found: tuple[Agent | None, str | None]) -> tuple[Agent, str | None] | None:
     agent, expires_at = found
     return (agent, expires_at) if agent is not None else None
 
 
 class ServerService(Service):
-    """`Service` on a `ServerStore`: the actor's scope is kept with the teams it comes
+    """`Service` on a server's store: the actor's scope is kept with the teams it comes
     from rather than worked out again on every call."""
 
-    store: ServerStore
+    store: ServerStore | PgServerStore
 
     def scope(self) -> Scope:
         return self.store.scope_of(self.actor)

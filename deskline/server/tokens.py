@@ -1,4 +1,4 @@
-"""A token for an account of a database file, made without a server: what the tests and
+"""A token for an account of a database (a file or a URL), made without a server: what the tests and
 the benchmarks that talk to a real server log in with."""
 
 from __future__ import annotations
@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from deskline.errors import NotFound
-from deskline.store.sqlite import SqliteStore
+from deskline.store.opening import open_store
 
 
 def make_token(db: str | Path, email: str, *, label: str = "",
                expires_days: int | None = None) -> str:
-    store = SqliteStore.open(db, create=False)
+    store = open_store(db, create=False, pool_size=1)
     try:
         agent = store.agent_by_email(email)
         if agent is None:

@@ -4,7 +4,7 @@ log — the server's event streams and a local console polling its own file.
 The service decides, as for every other read: a ticket that still exists is told when the
 actor may see it now; a deleted one when its team was visible (and, for a customer's
 account, when it was theirs). A customer's account never hears of internal comments or
-tracked changes.
+tracked changes, nor of presence.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ def visible_changes(service: Service, rows: Sequence[Change]) -> list[Change]:
             ok = ticket_id in live
         if ok and scope.portal and kind == "message.created" and message_kind != "reply":
             ok = False  # internal comments and tracked changes are never told
+        if ok and scope.portal and kind == "presence":
+            ok = False  # nor who of the team is on a ticket
         if ok:
             kept.append(row)
     return kept

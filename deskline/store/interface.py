@@ -25,8 +25,10 @@ from deskline.store.mail import MailStore
 from deskline.store.mappings import MappingStore
 from deskline.store.notifications import NotificationStore
 from deskline.store.outbox import OutboxStore
+from deskline.store.presence import PresenceStore
 from deskline.store.reports import ReportStore
 from deskline.store.search import SearchStore
+from deskline.store.throttles import ThrottleStore
 from deskline.store.ticket_lists import TicketListStore
 from deskline.store.tickets import TicketStore
 from deskline.store.tokens import TokenStore
@@ -46,7 +48,7 @@ class Store(DirectoryStore, CustomerStore, TicketStore, SearchStore, MappingStor
             AdministrationStore, MailStore, OutboxStore, BulkStore, ReportStore, ExportStore,
             TokenStore, IdempotencyStore, ChangeStore, CountStore, TransactionStore,
             CannedStore, BulkActionStore, NotificationStore, TicketListStore,
-            ViewStore, WebhookStore, Protocol):
+            ViewStore, WebhookStore, PresenceStore, ThrottleStore, Protocol):
     """Everything the service asks of a store."""
 
 

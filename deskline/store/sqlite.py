@@ -16,17 +16,20 @@ from deskline.store.canned import CannedQueries
 from deskline.store.changes import ChangeQueries
 from deskline.store.counts import CountQueries
 from deskline.store.customers import CustomerQueries
-from deskline.store.db import connect
+from deskline.store.db import connect, schema_version
 from deskline.store.directory import DirectoryQueries
 from deskline.store.export import ExportQueries
 from deskline.store.idempotency import IdempotencyQueries
+from deskline.store.leases import LeaseQueries
 from deskline.store.mail import MailQueries
 from deskline.store.mappings import MappingQueries
 from deskline.store.memo import DataVersionMemo
 from deskline.store.notifications import NotificationQueries
 from deskline.store.outbox import OutboxQueries
+from deskline.store.presence import PresenceQueries
 from deskline.store.reports import ReportQueries
 from deskline.store.search import SearchQueries
+from deskline.store.throttles import ThrottleQueries
 from deskline.store.ticket_lists import TicketListQueries
 from deskline.store.tickets import TicketQueries
 from deskline.store.tokens import TokenQueries
@@ -53,7 +56,8 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
                   BulkQueries, ReportQueries, ExportQueries, TokenQueries,
                   IdempotencyQueries, ChangeQueries, CountQueries,
                   CannedQueries, BulkActionQueries, NotificationQueries, TicketListQueries,
-                  ViewQueries, WebhookQueries):
+                  ViewQueries, WebhookQueries, PresenceQueries,
+                  ThrottleQueries, LeaseQueries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._depth = 0
@@ -65,6 +69,10 @@ class SqliteStore(DirectoryQueries, CustomerQueries, TicketQueries, SearchQuerie
              durable: bool = False) -> Self:
         """`durable` for writers that acknowledge to others (see `db.connect`)."""
         return cls(connect(path, create=create, durable=durable))
+
+    def schema_version(self) -> int:
+        """The last migration applied."""
+        return schema_version(self.conn)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -51,8 +51,9 @@ class _Transaction(threading.local):
 
 
 class PgConnections:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: ConnectionPool, url: str = "") -> None:
         self.pool = pool
+        self.url = url  # for connections of their own (`leases.py`)
         self._current = _Transaction()
 
     @classmethod
@@ -64,7 +65,7 @@ class PgConnections:
         schema.connect(url).close()
         pool = ConnectionPool(url, min_size=min_size, max_size=max_size,
                               kwargs={"autocommit": True}, configure=_configure, open=True)
-        return cls(pool)
+        return cls(pool, url)
 
     @contextmanager
     def transaction(self, first: str = "") -> Iterator[None]:

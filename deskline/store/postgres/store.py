@@ -27,13 +27,17 @@ from deskline.store.mappings import MappingQueries
 from deskline.store.memo import DataVersionMemo
 from deskline.store.notifications import NotificationQueries
 from deskline.store.outbox import OutboxQueries
+from deskline.store.postgres import schema
 from deskline.store.postgres.connection import PgConnections
 from deskline.store.postgres.idempotency import PgIdempotencyQueries
+from deskline.store.postgres.leases import PgLeaseQueries
 from deskline.store.postgres.search import PgSearchQueries
 from deskline.store.postgres.statements import StatementConnection
 from deskline.store.postgres.tuning import PgTuningQueries
+from deskline.store.presence import PresenceQueries
 from deskline.store.reports import ReportQueries
 from deskline.store.search import SearchQueries
+from deskline.store.throttles import ThrottleQueries
 from deskline.store.ticket_lists import TicketListQueries
 from deskline.store.tickets import TicketQueries
 from deskline.store.tokens import TokenQueries
@@ -55,13 +59,13 @@ class UnkeptMemo(DataVersionMemo):
         return {}
 
 
-class PgStore(PgIdempotencyQueries, PgSearchQueries, PgTuningQueries,
+class PgStore(PgIdempotencyQueries, PgSearchQueries, PgTuningQueries, PgLeaseQueries,
               DirectoryQueries, CustomerQueries, TicketQueries, SearchQueries,
               MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
               BulkQueries, ReportQueries, ExportQueries, TokenQueries,
               IdempotencyQueries, ChangeQueries, CountQueries,
               CannedQueries, BulkActionQueries, NotificationQueries, TicketListQueries,
-              ViewQueries, WebhookQueries):
+              ViewQueries, WebhookQueries, PresenceQueries, ThrottleQueries):
     def __init__(self, db: PgConnections) -> None:
         self.db = db
         keyed = db.rows("SELECT table_name FROM information_schema.columns"
@@ -95,6 +99,11 @@ class PgStore(PgIdempotencyQueries, PgSearchQueries, PgTuningQueries,
         """Moves when any process commits a change that events carry (the change log's
         newest id): what a console watching for others' writes compares, as SQLite's."""
         return self.last_change_id()
+
+    def schema_version(self) -> int:
+        """The last migration applied."""
+        with self.db.connection() as conn:
+            return schema.schema_version(conn)
 
     def close(self) -> None:
         self.db.close()

@@ -1,0 +1,196 @@
+"""Several server processes on one database (`--workers N`, or several hosts on
+PostgreSQL): what one process learns, the others learn from the database — events, login
+throttles, presence — and a background job runs on one of them only.
+
+Two servers started on threads of this process stand for two processes: each has its own
+`Api` (its own poller, memo, pool) and shares nothing with the other but the database.
+One test starts a real `deskline serve --workers 2`.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from deskline.server.jobs import Job, Jobs
+from deskline.server.run import ServerThread, start_in_thread
+from deskline.server.settings import Settings
+from tests.conftest import ALICE
+from tests.postgres.conftest import (  # noqa: F401 - fixtures of the PostgreSQL database
+    pg_cluster,
+    pg_demo_template,
+    pg_demo_url,
+    pg_template,
+)
+from tests.server_support import make_token
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, demo_db: Path) -> str:
+    """The demo helpdesk: a SQLite file, or a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(demo_db)
+    return request.getfixturevalue("pg_demo_url")
+
+
+@pytest.fixture
+def two_servers(database: str) -> Iterator[tuple[ServerThread, ServerThread]]:
+    first = start_in_thread(database, Settings())
+    second = start_in_thread(database, Settings())
+    yield first, second
+    first.stop()
+    second.stop()
+
+
+def client(server: ServerThread, token: str) -> httpx.Client:
+    return httpx.Client(base_url=server.url + "/api/v1", timeout=10,
+                        headers={"Authorization": f"Bearer {token}"})
+
+
+def listen(server: ServerThread, token: str, events: queue.Queue, ready: threading.Event,
+           stop: threading.Event) -> None:
+    """Put (arrival time, data line) of each event of the stream into `events`."""
+    with client(server, token) as http, http.stream("GET", "/events") as answer:
+        ready.set()
+        for line in answer.iter_lines():
+            if stop.is_set():
+                return
+            if line.startswith("data:"):
+                events.put((time.monotonic(), line))
+
+
+def test_an_event_written_through_one_server_reaches_a_stream_on_the_other(
+        database: str, two_servers: tuple[ServerThread, ServerThread]) -> None:
+    writer, reader = two_servers
+    token = make_token(database, ALICE)
+    events: queue.Queue = queue.Queue()
+    ready, stop = threading.Event(), threading.Event()
+    thread = threading.Thread(target=listen, args=(reader, token, events, ready, stop),
+                              daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    time.sleep(0.2)  # the stream is subscribed
+    latencies = []
+    with client(writer, token) as http:
+        ticket_id = http.get("/tickets", params={"limit": 1}).json()["items"][0]["id"]
+        for n in range(5):
+            sent = time.monotonic()
+            answer = http.post(f"/tickets/{ticket_id}/messages",
+                               json={"kind": "comment", "body": f"across processes {n}"})
+            assert answer.status_code == 201, answer.text
+            while True:
+                arrived, line = events.get(timeout=5)
+                if '"message.created"' in line and f'"id":{ticket_id}' in line:
+                    latencies.append(arrived - sent)
+                    break
+    stop.set()
+    # the reader's poller looks at the change log every 50 ms
+    print(f"event latency across servers: {[round(x * 1000) for x in latencies]} ms")
+    assert statistics.median(latencies) < 0.2
+
+
+def test_a_failed_login_counts_on_every_server(
+        database: str, two_servers: tuple[ServerThread, ServerThread]) -> None:
+    first, second = two_servers
+    limit = Settings().auth_failures
+    for n in range(limit):
+        server = (first, second)[n % 2]
+        with client(server, "dl_wrong") as http:
+            assert http.get("/me").status_code == 401
+    for server in two_servers:
+        with client(server, "dl_wrong") as http:
+            answer = http.get("/me")
+        assert answer.status_code == 429
+        assert int(answer.headers["Retry-After"]) >= 1
+
+
+def test_presence_set_on_one_server_shows_on_the_other(
+        database: str, two_servers: tuple[ServerThread, ServerThread]) -> None:
+    first, second = two_servers
+    token = make_token(database, ALICE)
+    with client(first, token) as one, client(second, token) as other:
+        ticket_id = one.get("/tickets", params={"limit": 1}).json()["items"][0]["id"]
+        assert one.put(f"/tickets/{ticket_id}/presence",
+                       json={"state": "replying"}).status_code in (200, 204)
+        seen = other.get(f"/tickets/{ticket_id}/presence").json()
+        assert [(p["agent_name"], p["state"]) for p in seen] == [("Alice Martin",
+                                                                   "replying")]
+        assert other.put(f"/tickets/{ticket_id}/presence",
+                         json={"state": "gone"}).status_code in (200, 204)
+        assert one.get(f"/tickets/{ticket_id}/presence").json() == []
+
+
+def test_a_background_job_runs_on_one_process_at_a_time(database: str) -> None:
+    runs: list[str] = []
+
+    def job(name: str) -> Job:
+        return Job("count", 0.05, lambda _store: runs.append(name) and None)
+
+    first, second = Jobs(database, [job("first")]), Jobs(database, [job("second")])
+    first.start()
+    second.start()
+    try:
+        deadline = time.monotonic() + 10
+        while min(first.rounds["count"], second.rounds["count"]) < 10:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert len(set(runs)) == 1  # one of them ran every round, the other none
+        holder, other = (first, second) if runs[0] == "first" else (second, first)
+        assert other.held["count"] == 0
+        holder.stop()  # the other takes over once the lease is free
+        before = other.rounds["count"]
+        while other.held["count"] == 0:
+            assert other.rounds["count"] < before + 40
+            time.sleep(0.05)
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_serve_with_two_workers_answers_and_stops_on_sigterm(demo_db: Path) -> None:
+    token = make_token(demo_db, ALICE)
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from tui.launch import main; main()", "serve", "--db",
+         str(demo_db), "--workers", "2", "--port", "0", "--no-mail", "--no-maintenance",
+         "--no-webhooks", "--log-format", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "NO_COLOR": "1"})
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        url = first.split(" on ", 1)[1].split(" ", 1)[0]
+        assert "(2 processes)" in first
+        with httpx.Client(base_url=url, timeout=10,
+                          headers={"Authorization": f"Bearer {token}"}) as http:
+            deadline = time.monotonic() + 15
+            while True:
+                try:
+                    if http.get("/me").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            answers = [http.get("/me", headers={"Connection": "close"}).status_code
+                       for _ in range(10)]
+        assert answers == [200] * 10
+        workers = subprocess.run(["ps", "--ppid", str(process.pid), "-o", "pid="],
+                                 capture_output=True, text=True).stdout.split()
+        assert len(workers) == 2
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
