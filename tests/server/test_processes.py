@@ -9,12 +9,9 @@ One test starts a real `deskline serve --workers 2`.
 
 from __future__ import annotations
 
-import os
 import queue
-import signal
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -33,7 +30,7 @@ from tests.postgres.conftest import (  # noqa: F401 - fixtures of the PostgreSQL
     pg_demo_url,
     pg_template,
 )
-from tests.server_support import make_token
+from tests.server_support import make_token, start_workers
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -160,37 +157,15 @@ def test_a_background_job_runs_on_one_process_at_a_time(database: str) -> None:
 
 def test_serve_with_two_workers_answers_and_stops_on_sigterm(demo_db: Path) -> None:
     token = make_token(demo_db, ALICE)
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from tui.launch import main; main()", "serve", "--db",
-         str(demo_db), "--workers", "2", "--port", "0", "--no-mail", "--no-maintenance",
-         "--no-webhooks", "--log-format", "json"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env={**os.environ, "NO_COLOR": "1"})
+    server = start_workers(demo_db, 2)
     try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        url = first.split(" on ", 1)[1].split(" ", 1)[0]
-        assert "(2 processes)" in first
-        with httpx.Client(base_url=url, timeout=10,
+        with httpx.Client(base_url=server.url + "/api/v1", timeout=10,
                           headers={"Authorization": f"Bearer {token}"}) as http:
-            deadline = time.monotonic() + 15
-            while True:
-                try:
-                    if http.get("/me").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
             answers = [http.get("/me", headers={"Connection": "close"}).status_code
                        for _ in range(10)]
         assert answers == [200] * 10
-        workers = subprocess.run(["ps", "--ppid", str(process.pid), "-o", "pid="],
+        workers = subprocess.run(["ps", "--ppid", str(server.process.pid), "-o", "pid="],
                                  capture_output=True, text=True).stdout.split()
         assert len(workers) == 2
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        assert server.stop() == 0
