@@ -17,7 +17,6 @@ import asyncio
 import json
 import multiprocessing
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -27,9 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from server import _load, database, free_port, pct, round_trip  # noqa: E402
+import server as server_bench  # noqa: E402
+from server import _load, database, free_port, round_trip  # noqa: E402
 
-from deskline.models import TicketUpdate  # noqa: E402
 from deskline.remote import RemoteBackend  # noqa: E402
 from deskline.server.tokens import make_token  # noqa: E402
 
@@ -97,50 +96,31 @@ def reads(db: str, kind: str, workers: int, clients: int, seconds: float) -> Non
         stop(proc)
 
 
-async def _latency(writer_url: str, reader_url: str, db: str, repeat: int) -> list[float]:
-    listener = await RemoteBackend.open(reader_url, make_token(db, AGENT))
-    writer = await RemoteBackend.open(writer_url, make_token(db, OTHER))
-    try:
-        teams = await writer.list_teams()
-        columns = await writer.board_columns(teams[0].id)
-        column = max(columns, key=lambda c: c.count)
-        page = await writer.board_page(teams[0].id, column.stage.id, limit=repeat)
-        received: asyncio.Queue = asyncio.Queue()
+class _Across(RemoteBackend):
+    """bench/server.py's `event_latency` opens its listener, then its writer, on one URL:
+    this sends the listener to the other server process."""
 
-        async def listen() -> None:
-            async for event in listener.events():
-                if event.type == "ticket.updated":
-                    received.put_nowait((event.id, event.version, time.perf_counter()))
+    urls: list[str] = []
 
-        task = asyncio.create_task(listen())
-        await asyncio.sleep(0.5)
-        times = []
-        for card in page.items:
-            begun = time.perf_counter()
-            done = await writer.update_ticket(card.id, card.version,
-                                              TicketUpdate(priority=(card.priority + 1) % 4))
-            while True:
-                tid, version, at = await asyncio.wait_for(received.get(), 5)
-                if tid == done.id and version == done.version:
-                    times.append((at - begun) * 1000)
-                    break
-        task.cancel()
-        return times
-    finally:
-        await listener.close()
-        await writer.close()
+    @classmethod
+    async def open(cls, url: str, token: str, **kw: object) -> RemoteBackend:
+        return await RemoteBackend.open(cls.urls.pop(0) if cls.urls else url, token, **kw)
 
 
 def latency(db: str, kind: str, repeat: int) -> None:
     """Writes through one server process, the stream on another (two `deskline serve`
-    on one database: as two workers or two hosts)."""
+    on one database: as two workers or two hosts): bench/server.py's `event_latency`
+    line, its listener on the second."""
     first, first_url = start(db, 1)
     second, second_url = start(db, 1)
     try:
-        times = asyncio.run(_latency(first_url, second_url, db, repeat))
-        emit("event_latency_across_processes_ms", statistics.median(times), "ms",
-             database=kind, p90=round(pct(times, 0.9), 1), max=round(max(times), 1),
-             repeat=len(times))
+        team_id, stage_id, _total, _cursors = asyncio.run(
+            round_trip(first_url, make_token(db, AGENT), 1))
+        _Across.urls = [second_url]
+        server_bench.RemoteBackend = _Across
+        asyncio.run(server_bench.event_latency(first_url, make_token(db, AGENT),
+                                               make_token(db, OTHER), team_id, stage_id,
+                                               repeat))
     finally:
         stop(first)
         stop(second)

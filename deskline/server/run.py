@@ -180,11 +180,15 @@ def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765, *,
         from deskline.server.store import open_server_store
 
         open_server_store(db).close()  # fail early, and migrate, before any fork
-        sock = listening_socket(host, port)
-        port = sock.getsockname()[1]  # the one given, or the free one --port 0 took
+        held = port_socket(host, port, listen=False)
+        port = held.getsockname()[1]  # the one given, or the free one --port 0 took
         _announce(f"Deskline server on {scheme}://{host}:{port}/api/v1 ({workers} "
                   f"processes) — {note}", mail_every, maintenance_every, webhooks_every)
-        serve_workers(workers, sock, lambda: config(create_app(db, settings)))
+        try:
+            serve_workers(workers, lambda: port_socket(host, port, listen=True),
+                          lambda: config(create_app(db, settings)))
+        finally:
+            held.close()
         return
     app = create_app(db, settings)
     _announce(f"Deskline server on {scheme}://{host}:{port}/api/v1 — {note}", mail_every,
@@ -204,26 +208,31 @@ def _announce(line: str, mail_every: float | None, maintenance_every: float | No
         if webhooks_every else "no webhook delivery (--no-webhooks)")) + ".", flush=True)
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket listening on host:port, for worker processes to share."""
+def port_socket(host: str, port: int, *, listen: bool) -> socket.socket:
+    """A TCP socket bound to host:port with SO_REUSEPORT: each worker listens on one of
+    its own and the kernel spreads new connections evenly over them (on one shared
+    socket, asyncio's accept loop of the first process awake takes a whole burst). The
+    parent's, never listening, holds the port and names it (`--port 0`)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on sockets that say so, and without
     # it every answer waits 40 ms for a delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
+    if listen:
+        sock.listen(2048)
     return sock
 
 
 RESTART_PAUSE = 1.0  # seconds before a worker that died is started again
 
 
-def serve_workers(count: int, sock: socket.socket,
+def serve_workers(count: int, listening: Callable[[], socket.socket],
                   config: Callable[[], uvicorn.Config]) -> None:
     """`count` forked processes, each a whole server (its app, event poller, jobs)
-    accepting on `sock`; the kernel hands each connection to one of them. This process
+    accepting on a socket of its own on the same port (`listening`); the kernel hands
+    each connection to one of them. This process
     only supervises: a worker that dies is started again, and SIGTERM or SIGINT stops
     them all (each ends its event streams and lets requests finish, as one server does).
     Nothing here opens the database: a fork must not inherit connections or threads."""
@@ -239,7 +248,7 @@ def serve_workers(count: int, sock: socket.socket,
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
-                server_class()(config()).run(sockets=[sock])
+                server_class()(config()).run(sockets=[listening()])
             except BaseException:  # noqa: BLE001 - a worker's end is its exit status
                 import traceback
 
@@ -278,7 +287,6 @@ def serve_workers(count: int, sock: socket.socket,
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        sock.close()
 
 
 def log_to_stderr() -> None:

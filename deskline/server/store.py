@@ -1,8 +1,8 @@
 """The store of the server: `ServerStore` (SQLite, one per thread) keeping, between
 requests, what every request reads (the teams, the agent behind a token, an agent's scope)
 while nothing changed; `PgServerStore` (PostgreSQL, one for the process, over its pool)
-keeping nothing, as other processes write; and `ServerService`, the `Service` whose scope
-comes from there. `open_server_store` opens the one a database calls for."""
+keeping them for one request only, as other processes write; and `ServerService`, the
+`Service` whose scope comes from there. `open_server_store` opens the one a database calls for."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from deskline.server.writer import WriterQueue
 from deskline.service import Service
 from deskline.store.directory import DirectoryQueries
 from deskline.store.opening import open_store
-from deskline.store.postgres.store import PgStore
+from deskline.store.postgres.connection import PgConnections
+from deskline.store.postgres.store import PgStore, RequestMemo
 from deskline.store.sqlite import SqliteStore
 from deskline.store.tokens import TokenQueries
 
@@ -74,8 +75,14 @@ class ServerStore(RequestReads, SqliteStore):
 
 class PgServerStore(RequestReads, PgStore):
     """The store of a server process on PostgreSQL, shared by its threads (each takes a
-    pooled connection per transaction). No writer queue: a transaction's first lock
+    pooled connection per transaction). What a request reads twice is kept for that
+    request only (`RequestMemo`): other processes write and PostgreSQL has no
+    data_version to say so. No writer queue: a transaction's first lock
     (`PgStore.transaction`) already lines writers up, across processes too."""
+
+    def __init__(self, db: PgConnections) -> None:
+        super().__init__(db)
+        self.memo = RequestMemo(self.conn, db)
 
 
 def open_server_store(db: str | Path) -> ServerStore | PgServerStore:

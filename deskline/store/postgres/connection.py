@@ -96,6 +96,10 @@ class PgConnections:
             finally:
                 current.conn, current.depth, current.before_commit = None, 0, []
 
+    def in_transaction(self) -> bool:
+        """Whether this thread is inside a transaction."""
+        return self._current.conn is not None
+
     def before_commit(self, callback: Callable[[], None]) -> bool:
         """As `SqliteStore.before_commit`: once, just before this thread's transaction
         commits; True when this registered it."""

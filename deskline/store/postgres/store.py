@@ -8,9 +8,10 @@ overrides just that method (or the value the mixin reads) and comes first in the
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from deskline.store.administration import AdministrationQueries
 from deskline.store.bulk import BulkQueries
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
     from deskline.store.interface import Store
 
 
+T = TypeVar("T")
+
 _WRITER_LOCK = "SELECT 1 FROM sync_counter WHERE id = 1 FOR UPDATE"
 
 
@@ -57,6 +60,39 @@ class UnkeptMemo(DataVersionMemo):
 
     def _current(self) -> dict[Hashable, Any]:
         return {}
+
+
+class RequestMemo(UnkeptMemo):
+    """Keeps reads for one server request on one thread (a board page reads the teams
+    twice: for the scope, then for the board) and nothing between requests, nor inside
+    or across a transaction (its writes may change what was read). Threads share the
+    store, so what is kept is the thread's."""
+
+    def __init__(self, conn: Any, db: PgConnections) -> None:  # conn: as PgStore.conn
+        super().__init__(conn)
+        self._db = db
+        self._request = threading.local()
+
+    def get(self, key: Hashable, read: Callable[[], T]) -> T:
+        values: dict[Hashable, Any] | None = getattr(self._request, "values", None)
+        if values is None:
+            return read()
+        if self._db.in_transaction():
+            values.clear()
+            return read()
+        try:
+            return values[key]
+        except KeyError:
+            value = read()
+            if value is not None:
+                values[key] = value
+            return value
+
+    def begin_request(self) -> None:
+        self._request.values = {}
+
+    def end_request(self) -> None:
+        self._request.values = None
 
 
 class PgStore(PgIdempotencyQueries, PgSearchQueries, PgTuningQueries, PgLeaseQueries,
