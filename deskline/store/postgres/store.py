@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from deskline.store.administration import AdministrationQueries
 from deskline.store.bulk import BulkQueries
@@ -49,8 +49,6 @@ if TYPE_CHECKING:
     from deskline.store.interface import Store
 
 
-T = TypeVar("T")
-
 _WRITER_LOCK = "SELECT 1 FROM sync_counter WHERE id = 1 FOR UPDATE"
 
 
@@ -73,20 +71,14 @@ class RequestMemo(UnkeptMemo):
         self._db = db
         self._request = threading.local()
 
-    def get(self, key: Hashable, read: Callable[[], T]) -> T:
+    def _current(self) -> dict[Hashable, Any]:
         values: dict[Hashable, Any] | None = getattr(self._request, "values", None)
         if values is None:
-            return read()
+            return {}
         if self._db.in_transaction():
             values.clear()
-            return read()
-        try:
-            return values[key]
-        except KeyError:
-            value = read()
-            if value is not None:
-                values[key] = value
-            return value
+            return {}
+        return values
 
     def begin_request(self) -> None:
         self._request.values = {}
