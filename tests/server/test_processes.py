@@ -9,7 +9,9 @@ One test starts a real `deskline serve --workers 2`.
 
 from __future__ import annotations
 
+import os
 import queue
+import signal
 import statistics
 import subprocess
 import threading
@@ -155,7 +157,8 @@ def test_a_background_job_runs_on_one_process_at_a_time(database: str) -> None:
         second.stop()
 
 
-def test_serve_with_two_workers_answers_and_stops_on_sigterm(demo_db: Path) -> None:
+def test_serve_with_two_workers_answers_restarts_a_dead_one_and_stops_on_sigterm(
+        demo_db: Path) -> None:
     token = make_token(demo_db, ALICE)
     server = start_workers(demo_db, 2)
     try:
@@ -164,8 +167,17 @@ def test_serve_with_two_workers_answers_and_stops_on_sigterm(demo_db: Path) -> N
             answers = [http.get("/me", headers={"Connection": "close"}).status_code
                        for _ in range(10)]
         assert answers == [200] * 10
-        workers = subprocess.run(["ps", "--ppid", str(server.process.pid), "-o", "pid="],
-                                 capture_output=True, text=True).stdout.split()
+        workers = children(server.process.pid)
         assert len(workers) == 2
+        os.kill(int(workers[0]), signal.SIGKILL)  # the parent starts another
+        deadline = time.monotonic() + 15
+        while len(now := children(server.process.pid)) != 2 or workers[0] in now:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
     finally:
         assert server.stop() == 0
+
+
+def children(pid: int) -> list[str]:
+    return subprocess.run(["ps", "--ppid", str(pid), "-o", "pid="], capture_output=True,
+                          text=True).stdout.split()
