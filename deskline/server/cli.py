@@ -55,8 +55,6 @@ def serve(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], P
     from deskline.server.run import serve as run_server
 
     db = database(args, resolve_db, cli_error)
-    if args.workers < 1:
-        raise cli_error("--workers must be at least 1")
     for name in ("mail_every", "maintenance_every", "webhooks_every"):
         if getattr(args, name) <= 0:
             raise cli_error(f"--{name.replace('_', '-')} must be more than 0 seconds")
