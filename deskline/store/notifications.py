@@ -50,10 +50,14 @@ class NotificationStore(Protocol):
     def change_agents(self, change_ids: Sequence[int]) -> dict[int, int]: ...
 
 
+# CROSS JOIN: SQLite then walks the clocks due in the window (ix_ticket_slas_due) and not
+# a team's assigned tickets, which it prefers otherwise — 28 ms at 100,000 tickets and
+# 0.8 s at a million on every dashboard, 0.2 ms this way. (PostgreSQL plans it freely.)
 _SLA_CLOCK = (
     "SELECT s.ticket_id, s.policy_id, s.deadline, t.assignee_id, t.number, t.subject"
-    " FROM ticket_slas s JOIN tickets t ON t.id = s.ticket_id"
-    " WHERE s.status = 'ongoing' AND s.deadline IS NOT NULL AND t.assignee_id IS NOT NULL"
+    " FROM ticket_slas s CROSS JOIN tickets t"
+    " WHERE t.id = s.ticket_id AND s.status = 'ongoing' AND s.deadline IS NOT NULL"
+    " AND t.assignee_id IS NOT NULL"
 )
 
 
