@@ -120,12 +120,13 @@ def pick_canned(screen: Any, ticket_id: int, insert: Callable[[str | None], None
             backend = await app.backend_ready()
             rendered = await backend.render_canned_reply(reply.id, ticket_id)
         except Exception as exc:  # said, never a crash; the draft is untouched
-            app.notify(describe_error(exc, "Canned reply"), severity="error", timeout=6)
+            app.notify(describe_error(exc, "Canned reply"), severity="error", timeout=6,
+                       markup=False)
             insert(None)
             return
         if rendered.problem:
             app.notify(f"{reply.name}: inserted as written ({rendered.problem})",
-                       severity="warning", timeout=6)
+                       severity="warning", timeout=6, markup=False)
         insert(rendered.text)
 
     def chosen(reply: Any) -> None:
@@ -139,7 +140,8 @@ def pick_canned(screen: Any, ticket_id: int, insert: Callable[[str | None], None
             backend = await app.backend_ready()
             replies = await backend.list_canned_replies(ticket_id=ticket_id)
         except Exception as exc:
-            app.notify(describe_error(exc, "Canned replies"), severity="error", timeout=6)
+            app.notify(describe_error(exc, "Canned replies"), severity="error", timeout=6,
+                       markup=False)
             insert(None)
             return
         app.push_screen(CannedPicker(replies), chosen)

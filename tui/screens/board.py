@@ -513,8 +513,7 @@ class BoardScreen(DesklineScreen):
     def action_merge(self) -> None:
         if len(self.marked) < 2:
             self.notify(f"Mark two or more tickets with {keymap.key('board.mark')} first.",
-                        severity="warning",
-                        timeout=4)
+                        severity="warning", timeout=4, markup=False)
             return
         from tui.screens.merge import MergeScreen
 

@@ -112,7 +112,7 @@ class MergeScreen(DesklineScreen):
             target, sources = result
             for ticket in [*sources, target]:
                 self.app.ticket_changed.publish(ticket)
-            self.app.notify(f"Merged into #{target.number}.", timeout=5)
+            self.app.notify(f"Merged into #{target.number}.", timeout=5, markup=False)
             self.dismiss(target.id)
 
         def failed(_exc) -> None:

@@ -112,7 +112,7 @@ class TicketScreen(DesklineScreen):
             self.composer.set_texts(draft.get("reply", ""), draft.get("comment", ""))
             self.composer.set_files(files.from_draft(draft.get("files", "")))
             self.composer.set_kind(draft.get("tab", "reply"))
-            self.notify(f"Unsent draft of #{ticket.number} restored.", timeout=4)
+            self.notify(f"Unsent draft of #{ticket.number} restored.", timeout=4, markup=False)
         if page.next_cursor is None:
             self.call_after_refresh(self._to_end)
         else:  # the rest of a long thread loads behind the first frame, then we go to the end
@@ -236,7 +236,7 @@ class TicketScreen(DesklineScreen):
         self._show_ticket(ticket)
         self.app.ticket_changed.publish(ticket)
         if what:
-            self.notify(what, timeout=3)
+            self.notify(what, timeout=3, markup=False)
         self._reload_thread()
 
     def _reload_thread(self) -> None:
@@ -330,7 +330,7 @@ class TicketScreen(DesklineScreen):
     def _on_ticket_removed(self, ticket_id: int) -> None:
         if self.ticket is not None and ticket_id == self.ticket.id:
             self.notify(f"#{self.ticket.number} was deleted or is no longer visible to you.",
-                        severity="warning", timeout=8)
+                        severity="warning", timeout=8, markup=False)
 
     def _on_server_event(self, event) -> None:
         if self.ticket is None:
@@ -449,7 +449,7 @@ class TicketScreen(DesklineScreen):
         self.app.drafts.set_tab(self.ticket.id, composer.kind)
         if notify and any(t.strip() for t in composer.texts.values()):
             self.app.notify(f"Draft of #{self.ticket.number} kept; it comes back when you "
-                            "open the ticket.", timeout=4)
+                            "open the ticket.", timeout=4, markup=False)
 
     def on_composer_changed(self, event: Composer.Changed) -> None:
         if self.ticket is not None:
@@ -548,7 +548,7 @@ class TicketScreen(DesklineScreen):
         body = self.composer.text.strip()
         kind = self.composer.kind
         if not body and not (kind == "reply" and self.composer.files):
-            self.notify(f"Write the {kind} first.", severity="warning", timeout=3)
+            self.notify(f"Write the {kind} first.", severity="warning", timeout=3, markup=False)
             return
         if kind == "reply" and self._live:
             self._check_collision(ticket, body)
@@ -605,7 +605,7 @@ class TicketScreen(DesklineScreen):
             # Back to the thread, so the key bar's keys are keys again, not text.
             self.chatter.focus()
             self.notify("Reply sent to the customer." if kind == "reply"
-                        else "Internal comment added.", timeout=3)
+                        else "Internal comment added.", timeout=3, markup=False)
             self._reload()
 
         self.call(send, sent, "Sending the reply" if kind == "reply" else "Adding the comment",
@@ -667,7 +667,7 @@ class TicketScreen(DesklineScreen):
         except OSError as exc:
             os.unlink(path)
             self.notify(f"Cannot run {plain(command)}: {plain(exc.strerror or exc)}. Write here "
-                        "in the box.", severity="error", timeout=6)
+                        "in the box.", severity="error", timeout=6, markup=False)
             return
         with open(path, encoding="utf-8") as source:
             self.composer.set_text(source.read().rstrip("\n"))
@@ -732,7 +732,7 @@ class TicketScreen(DesklineScreen):
 
     def _deleted(self, ticket: Ticket) -> None:
         self.ticket = None  # gone: no "was deleted" warning of our own deletion
-        self.notify(f"#{ticket.number} deleted", timeout=3)
+        self.notify(f"#{ticket.number} deleted", timeout=3, markup=False)
         if self.is_current:
             self.app.pop_screen()
         self.app.ticket_removed.publish(ticket.id)
@@ -813,7 +813,7 @@ class TicketScreen(DesklineScreen):
         if not ids:
             self.notify(f"Select messages with {keymap.key('ticket.mark')} first, then "
                         f"{keymap.key('ticket.split')} splits them out.",
-                        severity="warning", timeout=4)
+                        severity="warning", timeout=4, markup=False)
             return
         from tui.pickers import TextPrompt
 
@@ -827,7 +827,7 @@ class TicketScreen(DesklineScreen):
 
             def split(new) -> None:
                 self.chatter.marked.clear()
-                self.notify(f"Split into #{new.number}.", timeout=5)
+                self.notify(f"Split into #{new.number}.", timeout=5, markup=False)
                 self.app.ticket_changed.publish(new)
                 self._reload()
 
@@ -877,7 +877,8 @@ class TicketScreen(DesklineScreen):
         """The reply or comment being written, its Markdown drawn as it will be seen."""
         composer = self.composer
         if not composer.text.strip():
-            self.notify(f"Write the {composer.kind} first, then preview it.", timeout=3)
+            self.notify(f"Write the {composer.kind} first, then preview it.", timeout=3,
+                        markup=False)
             return
         from tui.preview import MarkdownPreview
 
