@@ -35,6 +35,30 @@ def emit(metric: str, value: float, unit: str, **extra: object) -> None:
           flush=True)
 
 
+def write_steps(svc, team, columns) -> tuple:
+    """Writes on one open ticket of the team, each with its chatter event: (the ticket,
+    {metric name: step}). bench/ticket_sync.py times the same steps."""
+    ticket = svc.board_page(team.id, columns[0].stage.id, limit=1).items[0]
+    stage_ids = [c.stage.id for c in columns if not c.stage.closing][:2]
+    members = team.member_ids
+    state = {"n": 0}
+
+    def move() -> None:
+        current = svc.get_ticket(ticket.id)
+        state["n"] += 1
+        svc.move_ticket(ticket.id, current.version, stage_ids[state["n"] % 2])
+
+    def assign() -> None:
+        current = svc.get_ticket(ticket.id)
+        state["n"] += 1
+        svc.assign_ticket(ticket.id, current.version, members[state["n"] % len(members)])
+
+    return ticket, {
+        "write_move_with_read": move, "write_assign_with_read": assign,
+        "write_comment": lambda: svc.comment(ticket.id, "@bruno.okafor checking the logs"),
+        "write_reply": lambda: svc.reply(ticket.id, "We are on it.")}
+
+
 def median_ms(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     """(median, p90) in milliseconds; one warm-up call first."""
     fn()
@@ -199,26 +223,9 @@ def main() -> None:
         hits = len(svc.search(query, limit=50))
         timed(f"search_{label}", lambda q=query: svc.search(q, limit=50), results=hits)
 
-    # Writes on one open ticket of the big team, each with its chatter event.
-    ticket = svc.board_page(team.id, columns[0].stage.id, limit=1).items[0]
-    stage_ids = [c.stage.id for c in columns if not c.stage.closing][:2]
-    members = team.member_ids
-    state = {"n": 0}
-
-    def move() -> None:
-        current = svc.get_ticket(ticket.id)
-        state["n"] += 1
-        svc.move_ticket(ticket.id, current.version, stage_ids[state["n"] % 2])
-
-    def assign() -> None:
-        current = svc.get_ticket(ticket.id)
-        state["n"] += 1
-        svc.assign_ticket(ticket.id, current.version, members[state["n"] % len(members)])
-
-    timed("write_move_with_read", move)
-    timed("write_assign_with_read", assign)
-    timed("write_comment", lambda: svc.comment(ticket.id, "@bruno.okafor checking the logs"))
-    timed("write_reply", lambda: svc.reply(ticket.id, "We are on it."))
+    ticket, steps = write_steps(svc, team, columns)
+    for name, step in steps.items():
+        timed(name, step)
     timed("read_ticket_alone", lambda: svc.get_ticket(ticket.id))
 
     size = sum(Path(str(path) + s).stat().st_size for s in ("", "-wal")

@@ -50,6 +50,7 @@ from deskline.store.sqlite import SqliteStore  # noqa: E402
 sys.path.insert(0, str(ROOT / "bench"))
 from engine import emit, paired  # noqa: E402
 from engine import median_ms as timings  # noqa: E402
+from engine import write_steps as engine_writes  # noqa: E402
 
 changes_adapter = ticket_lists._changes
 
@@ -97,24 +98,7 @@ def write_steps(path: Path) -> dict[str, Callable[[], object]]:
     teams = svc.list_teams()
     team = max(teams, key=lambda t: sum(c.count for c in svc.board_columns(t.id)))
     columns = svc.board_columns(team.id)
-    ticket = svc.board_page(team.id, columns[0].stage.id, limit=1).items[0]
-    stage_ids = [c.stage.id for c in columns if not c.stage.closing][:2]
-    members = team.member_ids
-    state = {"n": 0}
-
-    def move() -> None:
-        current = svc.get_ticket(ticket.id)
-        state["n"] += 1
-        svc.move_ticket(ticket.id, current.version, stage_ids[state["n"] % 2])
-
-    def assign() -> None:
-        current = svc.get_ticket(ticket.id)
-        state["n"] += 1
-        svc.assign_ticket(ticket.id, current.version, members[state["n"] % len(members)])
-
-    return {"write_move_with_read": move, "write_assign_with_read": assign,
-            "write_comment": lambda: svc.comment(ticket.id, "checking the logs"),
-            "write_reply": lambda: svc.reply(ticket.id, "We are on it.")}
+    return engine_writes(svc, team, columns)[1]
 
 
 def writes(before: Path, after: Path, repeat: int) -> None:
