@@ -12,18 +12,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 # Shared with the subcommand modules, which therefore need not import this one.
-from deskline.cli_options import resolve_db as _resolve_db
+from deskline.cli_options import add_database_options as _db_arg
+from deskline.cli_options import close_databases, open_database
+from deskline.cli_options import database as _database
 
 # Defined in errors.py so that the subcommand modules raise it without importing this one.
 from deskline.errors import CliError
-
-
-def _db_arg(parser: argparse.ArgumentParser, must_exist: bool = True) -> None:
-    parser.add_argument("--db", metavar="PATH", type=Path,
-                        help="database file (default: $DESKLINE_DB, the config file's db, "
-                             "or the platform's data directory)")
-    parser.set_defaults(db_must_exist=must_exist)
-
 
 # The console's own options, and whether each takes a value: a command line made only of
 # these opens the console, and needs no subcommand parsers (building them all takes
@@ -115,13 +109,13 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
 
 def _global_options_first(parser: argparse.ArgumentParser) -> None:
     """`deskline --db F team list` as well as `deskline team list --db F`: a subcommand's
-    own --db and --as leave the namespace alone when not given (their default None would
-    otherwise hide the value given before the subcommand)."""
+    own --db, --database and --as leave the namespace alone when not given (their default
+    None would otherwise hide the value given before the subcommand)."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for subparser in action.choices.values():
                 for option in subparser._actions:
-                    if {"--db", "--as"} & set(option.option_strings):
+                    if {"--db", "--database", "--as"} & set(option.option_strings):
                         option.default = argparse.SUPPRESS
                 _global_options_first(subparser)
 
@@ -209,11 +203,19 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
         if isinstance(exc, sqlite3.DatabaseError):
             print(f"deskline: the database cannot be used: {exc}", file=sys.stderr)
             return 1
+        if type(exc).__module__.startswith("psycopg"):  # not imported to ask: it is slow
+            from deskline.text import plain
+
+            print(f"deskline: PostgreSQL: {plain(str(exc).strip(), one_line=True)}",
+                  file=sys.stderr)
+            return 1
         if isinstance(exc, OSError):
             print(f"deskline: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
                   file=sys.stderr)
             return 1
         raise
+    finally:
+        close_databases()
 
 
 def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
@@ -260,7 +262,7 @@ def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
     if args.command in ("webhook", "ticket"):
         from deskline.cli_webhooks import run as run_webhooks
 
-        return run_webhooks(args, _open_service, _resolve_db, CliError)
+        return run_webhooks(args, _open_service, open_database, CliError)
     if args.command == "copy":
         from deskline.cli_copy import run as run_copy
 
@@ -268,11 +270,14 @@ def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
     if args.command == "mail":
         from deskline.mail.commands import run as run_mail
 
-        return run_mail(args, _resolve_db)
+        return run_mail(args, _database)
     if args.command in ("serve", "token", "customer"):
         from deskline.server import cli as server_cli
 
-        return getattr(server_cli, args.command)(args, _resolve_db, CliError)
+        return getattr(server_cli, args.command)(args, CliError)
+    if args.database is not None:  # the console's store is a file's (tui/prefetch.py too)
+        raise CliError("--database: the console opens a file (--db) or a server (--server "
+                       "URL of a `deskline serve --database …`); the commands take --database")
     if console is None:
         raise CliError("the console opens with the `deskline` command (or `python -m "
                        "tui.launch`); this entry point runs the subcommands only")
@@ -282,10 +287,8 @@ def _dispatch(args: argparse.Namespace, console: Console | None) -> int:
 def _open_service(args: argparse.Namespace):
     from deskline.config import load_config
     from deskline.service import Service, resolve_agent
-    from deskline.store.sqlite import SqliteStore
 
-    path = _resolve_db(args)
-    store = SqliteStore.open(path)
+    store = open_database(args)
     email = getattr(args, "agent", None)
     if email is None:
         config, _problem = load_config(getattr(args, "config", None))

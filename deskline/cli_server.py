@@ -1,6 +1,6 @@
 """The read commands (`tickets`, `report`) against a Deskline server, as the console does:
-`--server URL`, else — unless `--db` names a file — `$DESKLINE_SERVER` or the config
-file's `server`; the token from `$DESKLINE_TOKEN` or the config file's `token`.
+`--server URL`, else — unless `--db` or `--database` names a database — `$DESKLINE_SERVER`
+or the config file's `server`; the token from `$DESKLINE_TOKEN` or the config file's `token`.
 
 `RemoteCalls` gives a command the remote backend's methods as plain calls, under the same
 names as the `Service` methods it calls locally, so one handler serves both."""
@@ -20,7 +20,8 @@ def server_target(args: argparse.Namespace) -> tuple[str, str] | None:
 
     config, _problem = load_config(getattr(args, "config", None))
     url = getattr(args, "server", None)
-    if not url and getattr(args, "db", None) is None:
+    if not url and getattr(args, "db", None) is None and \
+            getattr(args, "database", None) is None:
         url = os.environ.get("DESKLINE_SERVER") or config.server
     if not url:
         return None

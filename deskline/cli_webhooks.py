@@ -74,11 +74,11 @@ def add_parsers(sub, db_arg) -> None:
     hand.add_argument("--note", required=True, help="what sales should know")
 
 
-def run(args: argparse.Namespace, open_service, resolve_db, error) -> int:
+def run(args: argparse.Namespace, open_service, open_database, error) -> int:
     if args.command == "ticket":
         return _hand_off(args, open_service, error)
     if args.action == "deliver":
-        return _deliver(args, resolve_db)
+        return _deliver(args, open_database)
     svc = open_service(args)
     with refusals(error, _NAMES):
         return _ACTIONS[args.action](svc, args, error)
@@ -166,11 +166,10 @@ _ACTIONS = {"add": _add, "list": _list, "edit": _edit, "delete": _delete, "log":
             "redeliver": _redeliver}
 
 
-def _deliver(args, resolve_db) -> int:
-    from deskline.store.sqlite import SqliteStore
+def _deliver(args, open_database) -> int:
     from deskline.webhooks.delivery import Deliverer
 
-    store = SqliteStore.open(resolve_db(args), create=False)
+    store = open_database(args, create=False)
     try:
         with Deliverer(store, timeout=args.timeout) as deliverer:
             report = deliverer.deliver()

@@ -1,5 +1,6 @@
-"""A new helpdesk: its file, its first admin and, unless asked for an empty one, a team
-that can take tickets from the first minute (what `deskline init` makes)."""
+"""A new helpdesk: its file (or an empty PostgreSQL database), its first admin and, unless
+asked for an empty one, a team that can take tickets from the first minute (what `deskline
+init` makes)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ SOLVED = MailTemplateCreate(
 
 @dataclass(frozen=True)
 class NewHelpdesk:
-    path: Path
+    path: Path | str  # the file, or the PostgreSQL database's URL
     admin_email: str
     team: str | None  # the starter team's name; None for an empty helpdesk
     timezone: str
@@ -70,23 +71,33 @@ def local_timezone() -> str:
     return "UTC"
 
 
-def init_helpdesk(path: Path, admin_email: str, admin_name: str = "", *, empty: bool = False,
-                  timezone: str | None = None) -> NewHelpdesk:
-    """Make a new helpdesk file. Refuses an existing file (nothing is touched then)."""
+def init_helpdesk(path: Path | str, admin_email: str, admin_name: str = "", *,
+                  empty: bool = False, timezone: str | None = None) -> NewHelpdesk:
+    """Make a new helpdesk in a new file, or in a PostgreSQL database (a `postgresql://`
+    URL: migrated here if need be) that holds none. Refuses an existing file or a database
+    with accounts (nothing is touched then)."""
     from deskline.service import Service
     from deskline.service.base import existing
-    from deskline.store.sqlite import SqliteStore
+    from deskline.store.opening import is_url, open_store, shown_url
 
     admin = AgentCreate(email=admin_email, name=admin_name, role=Role.admin)
     zone = timezone or local_timezone()
     calendar = Calendar(timezone=zone)  # checks the zone before anything is written
-    if path.exists():
-        raise ValidationFailed(f"{path} exists; `deskline init` makes a new helpdesk only "
-                               "(open this one with `deskline --db` instead)", field="db")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    store = SqliteStore.open(path)
+    if not is_url(str(path)):
+        path = Path(path)
+        if path.exists():
+            raise ValidationFailed(f"{path} exists; `deskline init` makes a new helpdesk only "
+                                   "(open this one with `deskline --db` instead)", field="db")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    store = open_store(path, pool_size=1)
     try:
         with store.transaction():
+            # Asked inside the write: PostgreSQL's writers take turns (`PgStore.transaction`).
+            if held := store.agents():
+                raise ValidationFailed(
+                    f"{shown_url(str(path))} already holds a helpdesk ({len(held)} "
+                    "account(s)); `deskline init` makes a new one only (use this one with "
+                    "`--database`, or give an empty database)", field="database")
             admin_id = store.insert_agent(admin.email, admin.name or admin.email.split("@")[0],
                                           Role.admin.value, None)
             svc = Service(store, existing(store.agent(admin_id)))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 from deskline.cli_admin.common import (
     changed_fields,
@@ -40,41 +42,48 @@ def run(args: argparse.Namespace, open_service, error) -> int:
 # --- deskline init ----------------------------------------------------------------------
 
 def init(args: argparse.Namespace, error) -> int:
+    from deskline.cli_options import DATABASE_URL_VARIABLE, database, shown_target
     from deskline.starter import START_STAGES, init_helpdesk
 
-    if args.db is None:
-        raise error("--db: name the file of the new helpdesk, e.g. --db team.db")
+    if args.db is None and getattr(args, "database", None) is None and \
+            not os.environ.get(DATABASE_URL_VARIABLE):  # never the default file
+        raise error("--db: name the file of the new helpdesk, e.g. --db team.db (or "
+                    "--database postgresql://… for an empty PostgreSQL database)")
+    target = database(args)
     # The calendar is the only model init checks as a whole: its time zone.
     with refusals(error, {"email": "--admin", "name": "--name", "": "--timezone"}):
-        made = init_helpdesk(args.db, args.admin, args.name, empty=args.empty,
+        made = init_helpdesk(target, args.admin, args.name, empty=args.empty,
                              timezone=args.timezone)
-    db = shlex.quote(str(made.path))
-    say(f"Made a new helpdesk in {made.path} with the admin {made.admin_email}.")
+    shown = shown_target(made.path)
+    db = ("--db " if isinstance(made.path, Path) else "--database ") + shlex.quote(shown)
+    say(f"Made a new helpdesk in {shown} with the admin {made.admin_email}.")
     if made.team:
         say(f"Team {made.team}: stages {', '.join(n for n, _c in START_STAGES)}; working hours "
             f"9-17 Monday to Friday, {made.timezone}; mail templates Confirmation and Solved "
             "(sent when a ticket reaches Solved).")
     say("\nNext steps:")
-    say(f"  deskline --db {db}                         open the console")
-    say(f"  deskline --db {db} agent add EMAIL --name NAME --teams {made.team or 'TEAM'}"
+    if isinstance(made.path, Path):
+        say(f"  deskline {db}                         open the console")
+    else:  # the console opens a file or a server
+        say(f"  deskline serve {db}                   serve it; consoles use --server")
+    say(f"  deskline {db} agent add EMAIL --name NAME --teams {made.team or 'TEAM'}"
         "   add agents")
     if made.team:
-        say(f"  deskline --db {db} team edit {made.team} --alias support@example.com"
+        say(f"  deskline {db} team edit {made.team} --alias support@example.com"
             "   take mail at an alias")
     else:
-        say(f"  deskline --db {db} stage add New   then `team add NAME --stages New`")
-    say(f"  deskline --db {db} mail serve                   receive that mail over SMTP")
+        say(f"  deskline {db} stage add New   then `team add NAME --stages New`")
+    say(f"  deskline {db} mail serve                   receive that mail over SMTP")
     return 0
 
 
 # --- agents -----------------------------------------------------------------------------
 
 def _agent_add(args, open_service, error) -> int:
-    from deskline.cli_options import resolve_db
+    from deskline.cli_options import open_database
     from deskline.models import AgentCreate
-    from deskline.store.sqlite import SqliteStore
 
-    store = SqliteStore.open(resolve_db(args))
+    store = open_database(args)
     try:
         bootstrap = not store.active_admins()
         if bootstrap:
@@ -111,10 +120,9 @@ def _time_off_text(agent) -> str:
 
 
 def _agent_list(args, open_service, error) -> int:
-    from deskline.cli_options import resolve_db
-    from deskline.store.sqlite import SqliteStore
+    from deskline.cli_options import open_database
 
-    store = SqliteStore.open(resolve_db(args))
+    store = open_database(args)
     try:
         # A file without an admin yet lists what `agent add` made so far.
         agents = None if store.active_admins() else store.agents()

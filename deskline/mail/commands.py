@@ -119,18 +119,21 @@ def _smtp_security(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--user", dest="smtp_user", metavar="USER", help="SMTP login")
 
 
-def run(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path]) -> int:
+def run(args: argparse.Namespace,
+        database: Callable[[argparse.Namespace], str | Path]) -> int:
+    """`database(args)`: the file or PostgreSQL URL the command works on
+    (`cli_options.database`)."""
     from deskline.errors import CliError
-    from deskline.store.sqlite import SqliteStore
+    from deskline.store.opening import open_store
 
-    path = resolve_db(args)
-    store = SqliteStore.open(path)
+    target = database(args)
+    store = open_store(target)
     try:
         handler = {"import": _import, "serve": _serve, "fetch": _fetch, "send": _send,
                    "settings": _settings, "status": _status,
                    "retake": _retake}[args.mail_command]
         try:
-            return handler(args, store, path)
+            return handler(args, store, target)
         except ValueError as exc:
             raise CliError(str(exc)) from None
     finally:
@@ -169,7 +172,7 @@ def _report(results: list, as_json: bool, out=None) -> int:
     return 1 if counts.get("failed") else 0
 
 
-def _import(args: argparse.Namespace, store, path: Path) -> int:
+def _import(args: argparse.Namespace, store, path: str | Path) -> int:
     from deskline.mail import sources
     from deskline.mail.intake import IntakeResult
 
@@ -202,7 +205,7 @@ def _smtp_config(args: argparse.Namespace, server: str):
                       password=os.environ.get("DESKLINE_SMTP_PASSWORD"))
 
 
-def _send(args: argparse.Namespace, store, path: Path) -> int:
+def _send(args: argparse.Namespace, store, path: str | Path) -> int:
     import time
 
     from deskline.mail.outbox import Outbox
@@ -244,7 +247,7 @@ def _send(args: argparse.Namespace, store, path: Path) -> int:
     return 1 if total_failed else 0
 
 
-def _serve(args: argparse.Namespace, store, path: Path) -> int:
+def _serve(args: argparse.Namespace, store, path: str | Path) -> int:
     import threading
 
     from deskline.mail.smtpd import Receiver, serve_forever
@@ -259,7 +262,7 @@ def _serve(args: argparse.Namespace, store, path: Path) -> int:
             print(f"outbox: sent {report.sent}, deferred {report.deferred}, failed "
                   f"{report.failed}", flush=True)
 
-        sender = BackgroundSender(str(path), _smtp_config(args, args.relay), every=args.every,
+        sender = BackgroundSender(path, _smtp_config(args, args.relay), every=args.every,
                                   on_report=reported)
 
     def show(result) -> None:
@@ -272,7 +275,9 @@ def _serve(args: argparse.Namespace, store, path: Path) -> int:
     receiver = Receiver(path, args.host, args.port, team=args.team, on_result=show)
 
     def ready() -> None:
-        print(f"Receiving mail on {args.host}:{args.port} into {path}"
+        from deskline.store.opening import shown_url
+
+        print(f"Receiving mail on {args.host}:{args.port} into {shown_url(str(path))}"
               + (f", delivering through {args.relay}" if args.relay else "")
               + "; ctrl+c stops.", flush=True)
 
@@ -289,7 +294,7 @@ def _serve(args: argparse.Namespace, store, path: Path) -> int:
     return 0
 
 
-def _fetch(args: argparse.Namespace, store, path: Path) -> int:
+def _fetch(args: argparse.Namespace, store, path: str | Path) -> int:
     from deskline.mail import imap
 
     host = args.host or store.mail_setting("imap_host")
@@ -321,7 +326,7 @@ def _fetch(args: argparse.Namespace, store, path: Path) -> int:
     return _report(results, args.json)
 
 
-def _settings(args: argparse.Namespace, store, path: Path) -> int:
+def _settings(args: argparse.Namespace, store, path: str | Path) -> int:
     from deskline.mail.intake import Intake
 
     def set_setting(key: str, value: str | None) -> None:
@@ -358,7 +363,7 @@ def _settings(args: argparse.Namespace, store, path: Path) -> int:
     return 0
 
 
-def _status(args: argparse.Namespace, store, path: Path) -> int:
+def _status(args: argparse.Namespace, store, path: str | Path) -> int:
     from deskline.text import plain
 
     inbound = store.inbound_counts()
@@ -386,7 +391,7 @@ def _status(args: argparse.Namespace, store, path: Path) -> int:
     return 0
 
 
-def _retake(args: argparse.Namespace, store, path: Path) -> int:
+def _retake(args: argparse.Namespace, store, path: str | Path) -> int:
     from deskline.mail.intake import IntakeResult
 
     intake = _intake(args, store)

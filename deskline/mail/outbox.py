@@ -33,11 +33,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import NamedTuple
 
 from deskline.clock import to_db, utcnow
 from deskline.mail import compose
 from deskline.markdown import MAIL_KINDS, mail_html
+from deskline.store.opening import open_store
 from deskline.store.postgres.store import PgStore
 from deskline.store.sqlite import SqliteStore
 
@@ -428,7 +430,7 @@ class BackgroundSender:
     database connection: for `deskline mail serve --relay` and for a server process.
     Interrupted rows are recovered when it starts."""
 
-    def __init__(self, db_path: str, smtp: SmtpConfig, *, every: float = 10.0,
+    def __init__(self, db_path: str | Path, smtp: SmtpConfig, *, every: float = 10.0,
                  connections: int = 2,
                  on_report: Callable[[DeliveryReport], None] | None = None) -> None:
         self.db_path = db_path
@@ -448,7 +450,7 @@ class BackgroundSender:
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        store = SqliteStore.open(self.db_path)
+        store = open_store(self.db_path, pool_size=2)
         outbox = Outbox(store, self.smtp)
         try:
             recovered = outbox.recover()

@@ -1,11 +1,11 @@
 """The SMTP receiver: aiosmtpd on loopback by default, every mail through `Intake`.
 
-Intake runs on one dedicated thread that owns its SQLite connection, so the SMTP event
-loop never waits on the disk. A mail is answered 250 once it is stored, whatever became
-of it (a ticket, a reply, a kept rejected or failed mail); only when it could not even be
-stored (the database is unavailable) the answer is 451, so the sending server keeps it
-and tries again: nothing is dropped. A recipient no team answers for is refused with 550
-at RCPT, before any mail is taken.
+Intake runs on one dedicated thread that owns its database connection (a SQLite file's,
+or a PostgreSQL URL's), so the SMTP event loop never waits on the disk. A mail is answered
+250 once it is stored, whatever became of it (a ticket, a reply, a kept rejected or failed
+mail); only when it could not even be stored (the database is unavailable) the answer is
+451, so the sending server keeps it and tries again: nothing is dropped. A recipient no
+team answers for is refused with 550 at RCPT, before any mail is taken.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from aiosmtpd.controller import Controller
 
 from deskline.clock import utcnow
 from deskline.mail.intake import Intake, IntakeResult
-from deskline.store.sqlite import SqliteStore
+from deskline.store.opening import open_store
 
 MAX_MAIL_BYTES = 50 * 1024 * 1024
 
@@ -45,8 +45,8 @@ class IntakeHandler:
 
     def _intake_now(self) -> Intake:
         if self._intake is None:
-            self._intake = Intake(SqliteStore.open(self.db_path, durable=True), team=self.team,
-                                  clock=self.clock)
+            self._intake = Intake(open_store(self.db_path, durable=True, pool_size=1),
+                                  team=self.team, clock=self.clock)
         return self._intake
 
     async def handle_RCPT(self, server, session, envelope, address: str,  # noqa: N802

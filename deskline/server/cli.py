@@ -1,15 +1,15 @@
 """Handlers of `deskline serve`, `deskline token …` and `deskline customer add`.
 
-Whoever holds the database file administers it, as for `deskline agent add`: these
-commands need no login. FastAPI and uvicorn are imported only by `serve`.
+Whoever holds the database (a file, or a PostgreSQL URL) administers it, as for `deskline
+agent add`: these commands need no login. FastAPI and uvicorn are imported only by `serve`.
+Which database: `cli_options.database`, as for every command.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-from collections.abc import Callable
-from pathlib import Path
+
+from deskline.cli_options import database, open_database
 
 MAIL_EVERY = 10.0  # seconds between deliveries of the outbox
 MAINTENANCE_EVERY = 300.0  # seconds between rounds of `deskline maintenance`'s work
@@ -17,11 +17,8 @@ WEBHOOKS_EVERY = 2.0  # seconds between deliveries of webhook events
 
 
 def add_serve_arguments(serve: argparse.ArgumentParser) -> None:
-    """The options of `deskline serve` for its database, its processes and its
-    background jobs (`server/jobs.py`)."""
-    serve.add_argument("--database", metavar="URL",
-                       help="a PostgreSQL database (postgresql://…) instead of a file "
-                            "(default: $DESKLINE_DATABASE_URL when no --db is given)")
+    """The options of `deskline serve` for its processes and its background jobs
+    (`server/jobs.py`); --db and --database are every command's."""
     serve.add_argument("--workers", type=int, default=1, metavar="N",
                        help="serve from N processes sharing the port (default 1); on "
                             "PostgreSQL several hosts may serve one database too")
@@ -49,12 +46,11 @@ def add_job_arguments(serve: argparse.ArgumentParser) -> None:
                             f"{WEBHOOKS_EVERY:g})")
 
 
-def serve(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path],
-          cli_error: type[Exception]) -> int:
+def serve(args: argparse.Namespace, cli_error: type[Exception]) -> int:
     from deskline.errors import ValidationFailed
     from deskline.server.run import serve as run_server
 
-    db = database(args, resolve_db, cli_error)
+    db = database(args)
     for name in ("mail_every", "maintenance_every", "webhooks_every"):
         if getattr(args, name) <= 0:
             raise cli_error(f"--{name.replace('_', '-')} must be more than 0 seconds")
@@ -71,32 +67,11 @@ def serve(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], P
     return 0
 
 
-def database(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path],
-             cli_error: type[Exception]) -> str | Path:
-    """`--database URL`, else the file `--db` names, else `$DESKLINE_DATABASE_URL`, else
-    the file found as for every command."""
-    from deskline.store.opening import is_url
-
-    url = args.database
-    if url is not None and args.db is not None:
-        raise cli_error("give --db FILE or --database URL, not both")
-    if url is None and args.db is None:
-        url = os.environ.get("DESKLINE_DATABASE_URL") or None
-    if url is None:
-        return resolve_db(args)
-    if not is_url(url):
-        raise cli_error("--database (and $DESKLINE_DATABASE_URL) takes a postgresql:// "
-                        "URL; a file is --db")
-    return url
-
-
-def token(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path],
-          cli_error: type[Exception]) -> int:
+def token(args: argparse.Namespace, cli_error: type[Exception]) -> int:
     from deskline.clock import to_db, utcnow
-    from deskline.store.sqlite import SqliteStore
     from deskline.text import plain
 
-    store = SqliteStore.open(resolve_db(args))
+    store = open_database(args)
     if args.token_command == "list":
         for t in store.api_tokens():
             state = "revoked" if t.revoked_at else \
@@ -138,15 +113,13 @@ def _account(store, email: str, cli_error: type[Exception]):  # -> Agent
     return agent
 
 
-def customer(args: argparse.Namespace, resolve_db: Callable[[argparse.Namespace], Path],
-             cli_error: type[Exception]) -> int:
+def customer(args: argparse.Namespace, cli_error: type[Exception]) -> int:
     from pydantic import ValidationError
 
     from deskline.clock import to_db, utcnow
     from deskline.models import CustomerCreate, Role
-    from deskline.store.sqlite import SqliteStore
 
-    store = SqliteStore.open(resolve_db(args))
+    store = open_database(args)
     try:
         data = CustomerCreate(email=args.email, name=args.name)
     except ValidationError as exc:

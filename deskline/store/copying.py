@@ -18,7 +18,6 @@ does not depend on the order rows are read in.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -168,7 +167,7 @@ class SqliteSide:
 
 class PostgresSide:
     def __init__(self, url: str) -> None:
-        self.name = re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", url)  # no password shown
+        self.name = pg_schema.shown_url(url)  # no password shown
         self.conn: psycopg.Connection = pg_schema.connect(url)
 
     def tables(self) -> dict[str, Table]:

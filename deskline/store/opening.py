@@ -8,13 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deskline.store.postgres.schema import is_url
+from deskline.store.postgres.schema import is_url, shown_url
 
 if TYPE_CHECKING:
     from deskline.store.postgres.store import PgStore
     from deskline.store.sqlite import SqliteStore
 
-__all__ = ["is_url", "open_store"]
+__all__ = ["is_url", "open_store", "shown_url"]
 
 
 def open_store(target: str | Path, *, create: bool = True, durable: bool = False,

@@ -8,6 +8,7 @@ the last one applied, as SQLite's `PRAGMA user_version` does.
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,11 @@ _MIGRATION_LOCK = 0x6465736B  # "desk"
 def is_url(target: str) -> bool:
     """A PostgreSQL connection URL rather than a file name."""
     return target.startswith(("postgresql://", "postgres://"))
+
+
+def shown_url(target: str) -> str:
+    """`target` as messages show it: a URL's password as ***."""
+    return re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", target)
 
 
 def migrations() -> list[tuple[int, str, str]]:
