@@ -31,6 +31,10 @@ TICKET_INSERT = (
 MESSAGE_INSERT = (
     "INSERT INTO messages (id, ticket_id, kind, author_agent_id, author_customer_id, body,"
     " events, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+# The same without the id, for the database to number (PostgreSQL's identity refuses None).
+MESSAGE_INSERT_NUMBERED = (
+    "INSERT INTO messages (ticket_id, kind, author_agent_id, author_customer_id, body,"
+    " events, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
 TAG_INSERT = "INSERT OR IGNORE INTO ticket_tags (ticket_id, tag_id) VALUES (?, ?)"
 FOLLOWER_INSERT = "INSERT OR IGNORE INTO ticket_followers (ticket_id, agent_id) VALUES (?, ?)"
 MENTION_INSERT = "INSERT OR IGNORE INTO message_mentions (message_id, agent_id) VALUES (?, ?)"

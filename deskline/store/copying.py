@@ -225,11 +225,7 @@ class PostgresSide:
                 copy.write_row(row)
 
     def level_ids(self, table: str, high_water: int) -> None:
-        self.conn.execute(
-            "SELECT setval(seq, greatest(coalesce(top, 0), %s, 1), greatest(top, %s) > 0)"
-            f" FROM (SELECT pg_get_serial_sequence(%s, 'id') AS seq,"
-            f" (SELECT max(id) FROM {table}) AS top) ids WHERE seq IS NOT NULL",
-            (high_water, high_water, table))
+        pg_schema.level_ids(self.conn, table, high_water)
 
     def close(self) -> None:
         self.conn.close()

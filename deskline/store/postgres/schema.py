@@ -64,6 +64,16 @@ def schema_version(conn: psycopg.Connection) -> int:
     return row[0] if row else 0
 
 
+def level_ids(conn: psycopg.Connection, table: str, high_water: int = 0) -> None:
+    """The next id `table`'s identity hands out comes after its highest one (and after
+    `high_water`): rows written with ids of their own do not move it."""
+    conn.execute(
+        "SELECT setval(seq, greatest(coalesce(top, 0), %s, 1), greatest(top, %s) > 0)"
+        f" FROM (SELECT pg_get_serial_sequence(%s, 'id') AS seq,"
+        f" (SELECT max(id) FROM {table}) AS top) ids WHERE seq IS NOT NULL",
+        (high_water, high_water, table))
+
+
 def migrate(conn: psycopg.Connection) -> int:
     """Apply every migration newer than the database, each in its own transaction."""
     steps = migrations()

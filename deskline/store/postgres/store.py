@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self, cast
 
 from deskline.store.administration import AdministrationQueries
-from deskline.store.bulk import BulkQueries
 from deskline.store.bulk_actions import BulkActionQueries
 from deskline.store.canned import CannedQueries
 from deskline.store.changes import ChangeQueries
@@ -29,6 +28,7 @@ from deskline.store.memo import DataVersionMemo
 from deskline.store.notifications import NotificationQueries
 from deskline.store.outbox import OutboxQueries
 from deskline.store.postgres import schema
+from deskline.store.postgres.bulk import PgBulkQueries
 from deskline.store.postgres.connection import PgConnections
 from deskline.store.postgres.idempotency import PgIdempotencyQueries
 from deskline.store.postgres.leases import PgLeaseQueries
@@ -90,7 +90,7 @@ class RequestMemo(UnkeptMemo):
 class PgStore(PgIdempotencyQueries, PgSearchQueries, PgTuningQueries, PgLeaseQueries,
               DirectoryQueries, CustomerQueries, TicketQueries, SearchQueries,
               MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
-              BulkQueries, ReportQueries, ExportQueries, TokenQueries,
+              PgBulkQueries, ReportQueries, ExportQueries, TokenQueries,
               IdempotencyQueries, ChangeQueries, CountQueries,
               CannedQueries, BulkActionQueries, NotificationQueries, TicketListQueries,
               ViewQueries, WebhookQueries, PresenceQueries, ThrottleQueries):
