@@ -169,3 +169,32 @@ def test_a_reader_that_stops_early_ends_every_command_quietly(demo_db):
         proc.stdout.close()
         assert proc.wait(timeout=120) == 0, command
         assert proc.stderr.read() == b"", command
+
+
+def test_which_database_a_command_uses(db, tmp_path, capsys, monkeypatch):
+    # --database URL, else --db FILE, else $DESKLINE_DATABASE_URL, else the file found as
+    # always ($DESKLINE_DB here); serve and the console follow the same options.
+    def refusal(*args: str, console=None) -> str:
+        assert main(list(args), console=console) == 1
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1
+        return err
+
+    url = "postgresql://nobody@/nothing?host=/nonexistent"
+    for command in (["team", "list"], ["serve"], ["mail", "status"], ["token", "list"]):
+        assert "give --db FILE or --database URL, not both" in refusal(
+            *command, "--db", str(db), "--database", url)
+    assert "--database takes a postgresql:// URL, not 'team.db'; a file is --db FILE" in \
+        refusal("agent", "list", "--database", "team.db")
+    monkeypatch.setenv("DESKLINE_DATABASE_URL", "mysql://me:secret@db/desk")
+    assert "$DESKLINE_DATABASE_URL takes a postgresql:// URL, not 'mysql://me:***@db/desk'" in \
+        refusal("team", "list")
+    assert main(["team", "list", "--db", str(db)]) == 0  # the option wins
+    assert capsys.readouterr().out.startswith("1\tSupport\t")
+    monkeypatch.delenv("DESKLINE_DATABASE_URL")
+    monkeypatch.setenv("DESKLINE_DB", str(db))
+    assert main(["team", "list"]) == 0
+    assert capsys.readouterr().out.startswith("1\tSupport\t")
+    assert "--db: name the file of the new helpdesk" in refusal("init", "--admin", "a@b.example")
+    assert "--database: the console opens a file (--db) or a server" in refusal(
+        "--database", url, console=lambda args: 0)
