@@ -21,7 +21,8 @@ def test_help_imports_nothing_heavy():
     code = ("import sys\nfrom deskline import cli\n"
             "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & "
-            "{'textual', 'fastapi', 'pydantic', 'httpx', 'rich', 'sqlite3', 'uvicorn'}))")
+            "{'textual', 'fastapi', 'pydantic', 'httpx', 'rich', 'sqlite3', 'uvicorn', "
+            "'psycopg', 'psycopg_pool'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60).stdout
     assert out.strip().endswith("[]")

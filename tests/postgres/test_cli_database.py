@@ -28,6 +28,7 @@ SUPPORT = "support@acme.example"
 
 @pytest.fixture
 def sink() -> Iterator[Sink]:
+    """As tests/mail's (a conftest's fixture is not importable without shadowing it)."""
     sink = Sink(port=free_port())
     controller = Controller(sink, hostname=sink.host, port=sink.port)
     controller.start()
