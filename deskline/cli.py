@@ -7,13 +7,14 @@ console must start fast, so each handler imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 # Shared with the subcommand modules, which therefore need not import this one.
 from deskline.cli_options import add_database_options as _db_arg
-from deskline.cli_options import close_databases, open_database
+from deskline.cli_options import close_databases, open_database, shown_target
 from deskline.cli_options import database as _database
 
 # Defined in errors.py so that the subcommand modules raise it without importing this one.
@@ -65,6 +66,10 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="build a demo helpdesk in a new database file")
     demo.add_argument("--db", metavar="PATH", type=Path, help="the new file")
+    demo.add_argument("--database", metavar="URL",
+                      help="an empty PostgreSQL database (postgresql://…) instead: the demo "
+                           "is built in a temporary file and copied in (as `deskline copy`)")
+    demo.set_defaults(db_must_exist=False)
     demo.add_argument("--tickets", type=int, default=2000, metavar="N",
                       help="how many tickets (default 2000)")
     demo.add_argument("--seed", type=int, default=7, metavar="S",
@@ -297,30 +302,65 @@ def _open_service(args: argparse.Namespace):
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from deskline.demo import build_demo
-
-    if args.db is None:
-        raise CliError("--db: name the file of the demo helpdesk, e.g. --db demo.db")
+    if args.db is None and args.database is None:  # never the default file
+        raise CliError("--db: name the file of the demo helpdesk, e.g. --db demo.db (or "
+                       "--database postgresql://… for an empty PostgreSQL database)")
     if args.tickets < 1:
         raise CliError("--tickets must be at least 1")
-    if args.db.exists():
+    target = _database(args)
+    if isinstance(target, str):
+        return _demo_copied(args, target)
+    if target.exists():
         if not args.force:
-            raise CliError(f"{args.db} exists; choose a new file or add --force to replace it")
+            raise CliError(f"{target} exists; choose a new file or add --force to replace it")
         for suffix in ("", "-wal", "-shm"):
-            Path(str(args.db) + suffix).unlink(missing_ok=True)
+            Path(str(target) + suffix).unlink(missing_ok=True)
+    print(f"Built {target}: {_built_demo(args, target)}.")
+    print(f"Open it with: deskline --db {target}")
+    return 0
+
+
+def _built_demo(args: argparse.Namespace, path: Path) -> str:
+    """Build the demo into the new file `path` (progress on a terminal); what was built."""
+    from deskline.demo import build_demo
+
     interactive = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
         if interactive:
             print(f"\r  {done:,} / {total:,} tickets", end="", file=sys.stderr, flush=True)
 
-    summary = build_demo(args.db, tickets=args.tickets, seed=args.seed, progress=progress)
+    summary = build_demo(path, tickets=args.tickets, seed=args.seed, progress=progress)
     if interactive:
         print(file=sys.stderr)
-    print(f"Built {args.db}: {summary.tickets:,} tickets, {summary.messages:,} messages, "
-          f"{summary.customers:,} customers, {summary.teams} teams, {summary.agents} agents "
-          f"in {summary.seconds:.1f} s.")
-    print(f"Open it with: deskline --db {args.db}")
+    return (f"{summary.tickets:,} tickets, {summary.messages:,} messages, "
+            f"{summary.customers:,} customers, {summary.teams} teams, {summary.agents} agents "
+            f"in {summary.seconds:.1f} s")
+
+
+def _demo_copied(args: argparse.Namespace, url: str) -> int:
+    """The demo built in a temporary file (SQLite's bulk writing is the demo's), then
+    copied into the PostgreSQL database at `url` by `deskline copy` (refused when it holds
+    a helpdesk; every table verified)."""
+    import io
+    import shlex
+    import tempfile
+
+    from deskline.cli_copy import run as run_copy
+
+    shown = shlex.quote(shown_target(url))
+    with tempfile.TemporaryDirectory(prefix="deskline-demo-") as folder:
+        built = Path(folder) / "demo.db"
+        what = _built_demo(args, built)
+        report = io.StringIO()  # a line per table: only its verdict is shown
+        with contextlib.redirect_stdout(report):
+            code = run_copy(argparse.Namespace(source=str(built), destination=url,
+                                               verify_only=False), CliError)
+    verdict = report.getvalue().strip().splitlines()[-1]
+    if code:
+        raise CliError(f"the demo's copy into {shown_target(url)}: {verdict}")
+    print(f"Built {what}, copied into {shown_target(url)}: {verdict}")
+    print(f"Serve it with: deskline serve --database {shown} (consoles use --server)")
     return 0
 
 

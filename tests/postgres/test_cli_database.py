@@ -174,3 +174,13 @@ def test_mail_serve_takes_mail_into_postgresql_and_relays(
         "[#1] We received your request: Hello over SMTP"]
     assert dl(capsys, pg_url, "tickets") == "#1\tSupport\tNew\tlow\t-\tCarla Customer\t" \
                                             "Hello over SMTP\n"
+
+
+def test_the_demo_goes_into_an_empty_postgresql_database_only(
+        pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    out = dl(capsys, pg_url, "demo", "--tickets", "20", "--seed", "3")
+    assert out.startswith("Built 20 tickets, ") and "every count and checksum equal" in out
+    assert len(rows(dl(capsys, pg_url, "tickets", "--limit", "0", "--json"))) == 20
+    assert "already holds a helpdesk" in dl(capsys, pg_url, "demo", "--tickets", "5", code=1)
+    assert "already holds a helpdesk (14 account(s))" in dl(
+        capsys, pg_url, "init", "--admin", ADMIN, code=1)
