@@ -124,9 +124,14 @@ def test_a_helpdesk_made_and_run_on_postgresql_by_the_commands(
     exported = rows(dl(capsys, pg_url, "export", "tickets", "--format", "json"))
     assert [(t["number"], t["subject"], t["channel"]) for t in exported] == [
         (1, "Printer jams", "manual"), (2, "Invoice twice", "manual"), (3, "VPN down", "email")]
+    out = dl(capsys, pg_url, "customer", "add", "dora@client.example", "--name", "Dora D",
+             "--portal")
+    assert "Added a portal account for dora@client.example" in out
     target = tmp_path / "exported.csv"
     dl(capsys, pg_url, "export", "customers", "--output", str(target))
-    assert "carla@client.example" in target.read_text(encoding="utf-8")
+    exported_people = target.read_text(encoding="utf-8")
+    assert "carla@client.example,Carla Customer" in exported_people
+    assert "dora@client.example,Dora D" in exported_people
     report = json.loads(dl(capsys, pg_url, "report", "--team", "Support"))
     assert report["opened"] == 2 and report["closed"] == 0
     summary = json.loads(dl(capsys, pg_url, "maintenance", "--json"))
