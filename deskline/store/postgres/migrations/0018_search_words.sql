@@ -11,11 +11,15 @@
 -- (store/postgres/search.py). Known differences: symbols and letters outside Unicode 6.1
 -- (emoji, U+1F600…) are part of a word for FTS5 and cut here; so are numbers like ² ½.
 
+-- (Accents are looked for first: decomposing and composing every text doubled the cost
+-- of indexing one, and most have no accented Latin letter.)
 CREATE FUNCTION deskline_fold(words text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    RETURN lower(normalize(regexp_replace(normalize(words, NFD),
-                                          '([A-Za-z])[\u0300-\u036f]+', '\1', 'g'), NFC)
-                 COLLATE "und-x-icu");
+    RETURN lower(CASE WHEN words ~ '[\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff]'
+                      THEN normalize(regexp_replace(normalize(words, NFD),
+                                                    '([A-Za-z])[\u0300-\u036f]+', '\1', 'g'),
+                                     NFC)
+                      ELSE words END COLLATE "und-x-icu");
 
 CREATE FUNCTION deskline_words(body text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -36,4 +40,7 @@ CREATE INDEX ix_messages_fts ON messages
     WHERE kind <> 'event';
 CREATE STATISTICS messages_fts_words ON (to_tsvector('deskline', deskline_words(body)))
     FROM messages;
-ANALYZE messages;
+-- Both: a new index's expression has no statistics until its table is analysed, and
+-- without them the planner walked every ticket newest first for a word found nowhere
+-- (6.8 s at 100,000 tickets, 8 ms with them).
+ANALYZE tickets, messages;
