@@ -72,6 +72,10 @@ def _print(reports, verify_only: bool, seconds: float) -> int:
             f"DIFFERS: source {report.source.rows:,} rows {report.source.hex[:16]}")
         print(f"{report.name:<24}{report.destination.rows:>12,}  "
               f"{report.destination.hex[:16]}  {mark}")
+        if report.replaced:
+            shown = ", ".join(report.replaced[:5]) + (", …" if len(report.replaced) > 5 else "")
+            print(f"  {len(report.replaced):,} texts held a NUL character, which PostgreSQL "
+                  f"cannot hold: written as ␀ ({shown})")
     rows = sum(report.source.rows for report in reports)
     differ = [report.name for report in reports if not report.equal]
     done = "Compared" if verify_only else "Copied"

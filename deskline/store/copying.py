@@ -13,6 +13,12 @@ first, as every command does.
 Verifying compares each table's row count and checksum (`Checksum`): the sum of a hash of
 every row in a form both databases give alike (text, integers, floats, bytes as hex), so it
 does not depend on the order rows are read in.
+
+PostgreSQL text cannot hold a NUL character (SQLite's can): copied there, a NUL becomes the
+stand-in the console shows for it (␀, `connection.NUL_STANDIN`), as every write of the
+PostgreSQL store does, and the copy names each value it changed (`TableReport.replaced`).
+The checksum's form of a text has NUL as that stand-in on both sides, so such a copy
+verifies, either way.
 """
 
 from __future__ import annotations
@@ -20,12 +26,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from deskline.store import db
 from deskline.store.postgres import schema as pg_schema
+from deskline.store.postgres.connection import without_nul
 from deskline.store.tables import Table, dependency_order, postgres_tables, sqlite_tables
 
 if TYPE_CHECKING:
@@ -63,6 +70,8 @@ def _canonical(value: Any, binary: bool) -> Any:
         value = value.encode("utf-8", "surrogatepass")
     if isinstance(value, bytes):
         return ("bytes", value.hex())
+    if isinstance(value, str):
+        return without_nul(value)
     return value
 
 
@@ -70,6 +79,8 @@ class Side(Protocol):
     """One end of a copy."""
 
     name: str
+    # Per table, the values `load` wrote otherwise ("body of id 17": a NUL as ␀).
+    replaced: dict[str, list[str]]
 
     def tables(self) -> dict[str, Table]: ...
     def schema_version(self) -> int: ...
@@ -88,6 +99,7 @@ class SqliteSide:
         self.path = Path(path)
         self.name = str(self.path.resolve())
         self.conn = db.connect(self.path, create=create)
+        self.replaced: dict[str, list[str]] = {}
 
     def tables(self) -> dict[str, Table]:
         return sqlite_tables(self.conn)
@@ -169,6 +181,7 @@ class PostgresSide:
     def __init__(self, url: str) -> None:
         self.name = pg_schema.shown_url(url)  # no password shown
         self.conn: psycopg.Connection = pg_schema.connect(url)
+        self.replaced: dict[str, list[str]] = {}
 
     def tables(self) -> dict[str, Table]:
         return postgres_tables(self.conn)
@@ -222,7 +235,19 @@ class PostgresSide:
                 if any(binary):
                     row = tuple(_canonical_bytes(value) if is_binary else value
                                 for value, is_binary in zip(row, binary, strict=True))
+                if any(isinstance(value, str) and "\x00" in value for value in row):
+                    row = self._without_nul(table, row)
                 copy.write_row(row)
+
+    def _without_nul(self, table: Table, row: tuple) -> tuple:
+        """`row` with each NUL of its texts as the stand-in, each such value named."""
+        named = dict(zip(table.columns, row, strict=True))
+        key = ", ".join(f"{column} {named[column]}" for column in table.key)
+        for column, value in named.items():
+            if isinstance(value, str) and "\x00" in value:
+                self.replaced.setdefault(table.name, []).append(f"{column} of {key}")
+        return tuple(without_nul(value) if isinstance(value, str) else value
+                     for value in row)
 
     def level_ids(self, table: str, high_water: int) -> None:
         pg_schema.level_ids(self.conn, table, high_water)
@@ -249,6 +274,7 @@ class TableReport:
     name: str
     source: Checksum
     destination: Checksum
+    replaced: list[str] = field(default_factory=list)  # Side.replaced's
 
     @property
     def equal(self) -> bool:
@@ -305,7 +331,10 @@ def copy_helpdesk(source: Side, destination: Side,
                     progress(table.name, checksum.rows)
             if "id" in table.key:
                 destination.level_ids(table.name, source.high_water(table.name))
-    return _compared(destination, tables, sums)
+    reports = _compared(destination, tables, sums)
+    for report in reports:
+        report.replaced = destination.replaced.get(report.name, [])
+    return reports
 
 
 def verify(source: Side, destination: Side) -> list[TableReport]:

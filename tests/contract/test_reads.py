@@ -187,6 +187,12 @@ async def test_search_finds_numbers_emails_subjects_and_messages(open_backend):
     by_message = await alice.search("wombatlog")
     assert by_message[0].ticket.id == made.id and by_message[0].matched == "message"
     assert "wombatlog" in by_message[0].snippet
+    # Words inside addresses, links, paths and versions are words (as FTS5 cuts them).
+    await alice.comment(made.id, "ask ines.quarterfold@numbat.example, see "
+                                 "https://wiki.numbat.example/Sync_Setup or /opt/numbat/4.17.2")
+    for words in ("quarterfold", "numbat", "setup wiki", "17"):
+        found = await alice.search(words, limit=200)
+        assert made.id in {h.ticket.id for h in found}, words
     customer = (await alice.list_customers(limit=1)).items[0]
     by_email = await alice.search(customer.email.upper())
     assert by_email and all(h.matched == "email" for h in by_email)

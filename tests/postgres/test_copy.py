@@ -1,5 +1,7 @@
-"""`deskline copy`: a helpdesk to PostgreSQL and back, verified; an interrupted copy run
-again; a destination holding another helpdesk refused."""
+"""`deskline copy`: a helpdesk to PostgreSQL and back, verified (a NUL character, which
+PostgreSQL text cannot hold, written as ␀ and named); an interrupted copy run again; a
+destination holding another helpdesk refused; a NUL written through the PostgreSQL store
+reads as SQLite's console shows it."""
 
 from __future__ import annotations
 
@@ -11,8 +13,14 @@ from pathlib import Path
 import pytest
 
 from deskline.cli import main
+from deskline.models import TicketCreate
+from deskline.service import Service
 from deskline.store import copying, db
 from deskline.store.postgres import schema
+from deskline.store.postgres.store import PgStore
+from deskline.store.sqlite import SqliteStore
+from deskline.text import plain
+from tests.conftest import ALICE, FIXED_NOW
 
 # Rows the demo has none of: bytes (with NUL and bytes that are not UTF-8), mail, tokens,
 # settings, idempotent answers; and change log rows trimmed, so the log's ids go on past
@@ -30,6 +38,8 @@ EXTRAS = [
     ("INSERT INTO idempotency_keys (agent_id, key, fingerprint, status, body, created_at)"
      " VALUES (1, 'k1', 'f', 201, ?, '2026-11-16T10:00:00')", (b'{"id": 1}',)),
     ("DELETE FROM change_log WHERE id > (SELECT max(id) - 5 FROM change_log)", ()),
+    # Text with a NUL character (SQLite holds it; PostgreSQL text cannot).
+    ("UPDATE messages SET body = ? WHERE id = 2", ("pasted\x00from a log",)),
 ]
 
 
@@ -54,6 +64,8 @@ def test_to_postgresql_and_back(source: Path, pg_url: str, tmp_path: Path,
     assert code == 0, out
     assert "every count and checksum equal" in out
     assert "mail_attachments" in out and "tickets" in out
+    assert "1 texts held a NUL character, which PostgreSQL cannot hold: written as ␀ " \
+           "(body of id 2)" in out
     back = tmp_path / "back.db"
     code, out = copy(capsys, "--from", pg_url, "--to", str(back))
     assert code == 0, out
@@ -69,6 +81,8 @@ def test_to_postgresql_and_back(source: Path, pg_url: str, tmp_path: Path,
         high_water = sqlite3.connect(source).execute(
             "SELECT seq FROM sqlite_sequence WHERE name = 'change_log'").fetchone()
         assert new_event == (high_water[0] + 1,)  # never an id given before
+        assert conn.execute(b"SELECT body FROM messages WHERE id = 2").fetchone() == (
+            "pasted␀from a log",)
     # The SQLite copy has its full-text index, its triggers and the log's high-water mark.
     lite = db.connect(back)
     assert lite.execute("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'"
@@ -131,3 +145,28 @@ def test_the_command_line_imports_psycopg_only_to_use_it() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60).stdout
     assert out.strip().endswith("False")
+
+
+def test_a_nul_written_through_the_postgresql_store_reads_as_on_sqlite(
+        demo_db: Path, pg_demo_url: str) -> None:
+    """Mail and pasted text may hold a NUL: PostgreSQL's store writes it as the stand-in
+    SQLite's console shows (no error, nothing dropped), and search finds the words."""
+    shown = []
+    for store in (SqliteStore.open(demo_db), PgStore.open(pg_demo_url, max_size=2)):
+        try:
+            actor = store.agent_by_email(ALICE)
+            assert actor is not None
+            service = Service(store, actor, clock=lambda: FIXED_NOW)
+            ticket = service.create_ticket(TicketCreate(
+                team_id=1, subject="Garbled\x00export", description="a\x00b", customer_id=3))
+            service.comment(ticket.id, "zebrafish\x00log attached")
+            again = service.get_ticket(ticket.id)
+            bodies = [m.body for m in service.ticket_messages(ticket.id).items]
+            hits = [h.ticket.id for h in service.search("zebrafish log")]
+            shown.append(([plain(v) for v in (again.subject, again.description, *bodies)],
+                          hits))
+        finally:
+            store.close()
+    assert shown[0] == shown[1]
+    assert "Garbled␀export" in shown[1][0] and "zebrafish␀log attached" in shown[1][0]
+    assert shown[1][1] == [ticket.id]

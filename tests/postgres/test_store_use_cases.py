@@ -129,9 +129,10 @@ def test_a_taken_name_is_a_conflict_naming_the_column(stores: Stores) -> None:
 
 
 # Words of subjects and messages, beginnings of one to three letters, several words,
-# accents, numbers. (Not words joined by dots, as "@emeka.silva": PostgreSQL's parser
-# keeps those whole where FTS5 splits them — see docs/architecture.md, PostgreSQL.)
-QUERIES = ["printer", "invoice", "login", "sso", "refund", "password", "label", "vpn",
+# accents, numbers, words of "@emeka.silva" (cut as FTS5 cuts them: migration 0018; the
+# tricky texts are tests/postgres/test_search_parity.py's).
+QUERIES = ["emeka", "silva", "printer", "invoice", "login", "sso", "refund", "password",
+           "label", "vpn",
            "p", "pr", "pri", "t", "th", "the", "la", "invoice pdf", "login sso", "café",
            "cafe", "Résumé", "50", "#5", "12", "please", "thanks", "olga", "webshop",
            "o'brien", "re:", "alice.martin.0@post.example", "nothing-matches-this"]

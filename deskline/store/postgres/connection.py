@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from deskline.errors import ConflictError, DesklineError, ValidationFailed
 from deskline.store.postgres import schema
+from deskline.text import plain
 
 if TYPE_CHECKING:
     import psycopg
@@ -42,6 +43,16 @@ def constraint_error(exc: psycopg.IntegrityError) -> DesklineError:
         return ConflictError(f"another record already has this {what}", field=column)
     return ValidationFailed(f"the change breaks a rule of the database "
                             f"({exc.diag.message_primary or exc})", field=column)
+
+
+# PostgreSQL text cannot hold U+0000, which SQLite's can (mail from outside may bring
+# it). Written there as the stand-in the console shows for it on SQLite (`text.plain`:
+# ␀), it reads the same on both stores, and no write is refused or loses its text.
+NUL_STANDIN = plain("\x00")
+
+
+def without_nul(value: str) -> str:
+    return value.replace("\x00", NUL_STANDIN)
 
 
 class _Transaction(threading.local):
@@ -138,15 +149,21 @@ class PgConnections:
 
 def _configure(conn: psycopg.Connection) -> None:
     """Sums and averages come back as SQLite gives them: int when whole, else float
-    (PostgreSQL's numeric would be Decimal)."""
+    (PostgreSQL's numeric would be Decimal); a NUL in a text is written as its stand-in."""
     from psycopg.adapt import Loader
+    from psycopg.types.string import StrDumperUnknown
 
     class NumberLoader(Loader):
         def load(self, data: Any) -> int | float:
             text = bytes(data).decode()
             return int(text) if text.lstrip("-").isdigit() else float(text)
 
+    class TextDumper(StrDumperUnknown):  # psycopg's, which refuses a NUL
+        def dump(self, obj: str) -> Any:
+            return super().dump(without_nul(obj))
+
     conn.adapters.register_loader("numeric", NumberLoader)
+    conn.adapters.register_dumper(str, TextDumper)
 
 
 def _fetched(cursor: psycopg.Cursor) -> list[tuple[Any, ...]]:

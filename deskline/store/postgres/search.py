@@ -1,9 +1,10 @@
-"""Full-text matching on PostgreSQL: the GIN indexes over `to_tsvector('deskline', …)`
-(migration 0001) in place of FTS5. The search itself, its order and its bounds are
-SQLite's (`SearchQueries.search_ids` reads the subjects' match from `SUBJECT_MATCH` and
-asks `message_matches` for each round of messages); a ticket filter's words
-(`tickets.text_filter_sql`, which names `tickets_fts`) become `TICKET_IDS_MATCHING` in
-`statements.translate`.
+"""Full-text matching on PostgreSQL: the GIN indexes over
+`to_tsvector('deskline', deskline_words(…))` (migration 0018: words cut, accents dropped
+and case folded as FTS5's `unicode61 remove_diacritics 2` does) in place of FTS5. The
+search itself, its order and its bounds are SQLite's (`SearchQueries.search_ids` reads
+the subjects' match from `SUBJECT_MATCH` and asks `message_matches` for each round of
+messages); a ticket filter's words (`tickets.text_filter_sql`, which names
+`tickets_fts`) become `TICKET_IDS_MATCHING` in `statements.translate`.
 
 GIN hands its matches in no order, so "the newest 400 matches" of a common word would
 read and sort all of them (240 ms for "the" at 50,000 tickets, 380,000 matching
@@ -19,12 +20,13 @@ import sqlite3
 from deskline.store.search import MESSAGE_BATCH
 
 # `fts_query`'s words ("printer" "fire"*: letters and digits, each quoted, the last maybe
-# a beginning) as a tsquery ('printer' & 'fire':*): every word required, as in FTS5.
-TSQUERY = ("to_tsquery('deskline', replace(replace(replace(?, '\" \"', ' & '),"
-           " '\"*', ':*'), '\"', ''))")
+# a beginning) as a tsquery ('printer' & 'fire':*): every word required, as in FTS5; the
+# words folded as the indexed text is (`deskline_fold`: accents, case).
+TSQUERY = ("to_tsquery('deskline', deskline_fold(replace(replace(replace(?, '\" \"', ' & '),"
+           " '\"*', ':*'), '\"', '')))")
 # The expressions of the GIN indexes, written as they are there so the planner uses them.
-_TICKET_WORDS = "to_tsvector('deskline', {0}subject || ' ' || {0}description)"
-_MESSAGE_WORDS = "to_tsvector('deskline', m.body)"
+_TICKET_WORDS = "to_tsvector('deskline', deskline_words({0}subject || ' ' || {0}description))"
+_MESSAGE_WORDS = "to_tsvector('deskline', deskline_words(m.body))"
 
 # What SQLite's `SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?` is.
 TICKET_IDS_MATCHING = f"SELECT id FROM tickets WHERE {_TICKET_WORDS.format('')} @@ {TSQUERY}"
