@@ -373,8 +373,10 @@ async def event_p99(url: str, listener: str, writer: str, idle: list[str], plan:
 def throughput(workers: list[int], sqlite: Path, postgres: str, plan: dict,
                seconds: float, rounds: int, clients: int) -> None:
     """The mixed workload on PostgreSQL with each number of server processes and on
-    SQLite with one, in turn for `rounds` rounds; then an event's latency across processes
-    with 200 streams open."""
+    SQLite with one, in turn for `rounds` rounds, and its reads alone (no comment) on 1
+    and 2 PostgreSQL processes — the writes go one at a time through the write lock,
+    whatever the processes; then an event's latency across processes with 200 streams
+    open."""
     from deskline.store.postgres.store import PgStore
 
     lite, pg = SqliteStore.open(sqlite), PgStore.open(postgres)
@@ -385,7 +387,8 @@ def throughput(workers: list[int], sqlite: Path, postgres: str, plan: dict,
     finally:
         lite.close()
         pg.close()
-    setups = [("sqlite", str(sqlite), 1), *(("postgresql", postgres, n) for n in workers)]
+    setups = [("sqlite", str(sqlite), 1), *(("postgresql", postgres, n) for n in workers),
+              *(("postgresql_reads", postgres, n) for n in (1, 2))]
     rates: dict[str, list[dict]] = {}
     for _ in range(rounds):
         for kind, target, n in setups:
@@ -393,10 +396,12 @@ def throughput(workers: list[int], sqlite: Path, postgres: str, plan: dict,
             try:
                 host, port = url.removeprefix("http://").split(":")
                 requests = [mixed_requests(host, int(port), token, plan, i)
-                            for i, token in enumerate(keys[kind])]
+                            for i, token in enumerate(keys[kind.removesuffix("_reads")])]
+                if kind.endswith("_reads"):
+                    requests = [[r for r in mine if r.startswith(b"GET")] for mine in requests]
                 rates.setdefault(f"{kind}_{n}", []).append(run_load(
                     url, requests, seconds, proc.pid,
-                    postmaster(target) if kind == "postgresql" else None))
+                    postmaster(target) if target == postgres else None))
             finally:
                 proc.terminate()
                 proc.wait(30)
@@ -416,6 +421,8 @@ def throughput(workers: list[int], sqlite: Path, postgres: str, plan: dict,
         if n != 1 and "postgresql_1" in medians:
             emit(f"mixed_speedup_{n}_processes", medians[f"postgresql_{n}"]
                  / medians["postgresql_1"], "x", target=1.6 if n == 2 else None)
+    emit("reads_speedup_2_processes", medians["postgresql_reads_2"]
+         / medians["postgresql_reads_1"], "x")
     proc, url = start_server(postgres, max(2, min(workers)))
     try:
         times = asyncio.run(event_p99(url, *events[0], events[1], plan, 200))
