@@ -19,13 +19,15 @@ database `bench_N` is copied once and kept for the next run (a copy of 1,000,000
 takes minutes); else $DESKLINE_TEST_DATABASE_URL's cluster, else a throwaway one, with a
 database dropped at the end.
 
---workers 1,2,4: the mixed agent workload (`--clients` consoles reading boards, tickets and
-threads, the dashboard, a search, and commenting: one request in twelve a write) through
-`deskline serve --database postgresql://… --workers N` for each N and through one SQLite
-server, in turn for `--rounds` rounds of `--seconds`: requests/s, p50, p99, the speedup
-over one process; then an event's p99 from a write to another console's stream with 200
-more streams open, on 2 processes. Skipped, saying so, while `deskline serve` has no
---database and --workers.
+--workers 1,2,4: the mixed agent workload (`--clients` consoles making RemoteBackend's
+requests: a board's columns and pages, tickets and threads, the dashboard, a search, and
+commenting with an Idempotency-Key: one request in twelve a write) through `deskline serve
+--database postgresql://… --workers N` for each N, through one SQLite server, and its reads
+alone on 1 and 2 PostgreSQL processes, in turn for `--rounds` rounds of `--seconds`:
+requests/s, p50, p99, the cores the server's processes, PostgreSQL's backends and the load
+generator used, the speedup over one process; then an event's p99 from a write to another
+console's stream with 200 more streams open, on 2 processes. Skipped, saying so, while
+`deskline serve` has no --database and --workers.
 """
 
 from __future__ import annotations
