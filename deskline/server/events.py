@@ -29,7 +29,7 @@ from starlette.requests import Request
 from deskline.clock import to_db, utcnow
 from deskline.errors import PermissionDenied
 from deskline.models import Agent
-from deskline.server.store import ServerService
+from deskline.service import Service
 from deskline.service.changes import visible_changes
 from deskline.store.changes import Change
 
@@ -140,11 +140,11 @@ class EventBroker:
             self._wake.clear()
             try:
                 rows = await anyio.to_thread.run_sync(self.read, self.last_id)
-                if rows:
+                if rows:  # told before passed: a failed decision reads them again
+                    await self._fan_out(rows)
                     self.last_id = rows[-1][0]
                     if len(rows) == BATCH:
                         self._wake.set()
-                    await self._fan_out(rows)
             except Exception:  # noqa: BLE001 - a busy database must not end the stream
                 log.warning("reading the change log failed", exc_info=True)
                 await asyncio.sleep(0.5)
@@ -224,8 +224,9 @@ class EventBroker:
     # --- one stream ---------------------------------------------------------------------
 
     def visible(self, agent: Agent, rows: list[Row]) -> list[Row]:
-        """The rows this agent may hear about, decided by the service's scope."""
-        return visible_changes(ServerService(self.store(), agent), rows)
+        """The rows this agent may hear about, decided by the service's scope (the agent
+        as stored now: a role changed or an account deactivated counts at once)."""
+        return visible_changes(Service(self.store(), agent), rows)
 
     async def _frames(self, agent: Agent, rows: list[Row]) -> bytes:
         """The SSE frames of the rows this agent may hear about (b"" when none)."""
