@@ -19,13 +19,15 @@ database `bench_N` is copied once and kept for the next run (a copy of 1,000,000
 takes minutes); else $DESKLINE_TEST_DATABASE_URL's cluster, else a throwaway one, with a
 database dropped at the end.
 
---workers 1,2,4: the mixed agent workload (`--clients` consoles reading boards, tickets and
-threads, the dashboard, a search, and commenting: one request in twelve a write) through
-`deskline serve --database postgresql://… --workers N` for each N and through one SQLite
-server, in turn for `--rounds` rounds of `--seconds`: requests/s, p50, p99, the speedup
-over one process; then an event's p99 from a write to another console's stream with 200
-more streams open, on 2 processes. Skipped, saying so, while `deskline serve` has no
---database and --workers.
+--workers 1,2,4: the mixed agent workload (`--clients` consoles making RemoteBackend's
+requests: a board's columns and pages, tickets and threads, the dashboard, a search, and
+commenting with an Idempotency-Key: one request in twelve a write) through `deskline serve
+--database postgresql://… --workers N` for each N, through one SQLite server, and its reads
+alone on 1 and 2 PostgreSQL processes, in turn for `--rounds` rounds of `--seconds`:
+requests/s, p50, p99, the cores the server's processes, PostgreSQL's backends and the load
+generator used, the speedup over one process; then an event's p99 from a write to another
+console's stream with 200 more streams open, on 2 processes. Skipped, saying so, while
+`deskline serve` has no --database and --workers.
 """
 
 from __future__ import annotations
@@ -41,9 +43,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -244,30 +248,71 @@ def start_server(target: str, workers: int) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"the server on {target} did not start")
 
 
+CYCLES = 200  # a console's rounds of requests laid out ahead, each write with a key of its own
+
+
 def mixed_requests(host: str, port: int, token: str, plan: dict, n: int) -> list[bytes]:
-    """One console's requests, in the proportions a console makes them: board pages,
-    a ticket with its thread, a search now and then, one comment in twelve requests."""
+    """One console's requests as RemoteBackend makes them, in the proportions a console
+    makes them: the board (its columns' counts, then pages), a ticket and its thread, the
+    dashboard, a search now and then, and one comment in twelve requests — sent, as
+    RemoteBackend sends every write, with an Idempotency-Key of its own (a new one each
+    round: a key seen before would be answered from the stored answer)."""
     head = f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\nAccept: application/json"
     board = f"/api/v1/teams/{plan['team']}/stages/{plan['stage']}/tickets?limit=50"
     ticket = plan["tickets"][n % len(plan["tickets"])]
     body = json.dumps({"kind": "comment", "body": f"checking, console {n}"})
-    gets = [board, f"{board}&cursor={plan['cursor']}", f"/api/v1/tickets/{ticket}",
-            f"/api/v1/tickets/{ticket}/messages?limit=50", board, f"/api/v1/tickets/{ticket}",
-            f"/api/v1/tickets/{ticket}/messages?limit=50", "/api/v1/dashboard", board,
-            "/api/v1/search?q=printer", f"/api/v1/tickets/{ticket}"]
-    return [*(f"GET {path} HTTP/1.1\r\n{head}\r\n\r\n".encode() for path in gets),
-            (f"POST /api/v1/tickets/{ticket}/messages HTTP/1.1\r\n{head}\r\n"
-             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-             f"{body}").encode()]
+    gets = [f"/api/v1/teams/{plan['team']}/board", board, f"{board}&cursor={plan['cursor']}",
+            f"/api/v1/tickets/{ticket}", f"/api/v1/tickets/{ticket}/messages?limit=50", board,
+            f"/api/v1/tickets/{ticket}", f"/api/v1/tickets/{ticket}/messages?limit=50",
+            "/api/v1/dashboard", "/api/v1/search?q=printer", f"/api/v1/tickets/{ticket}"]
+    reads = [f"GET {path} HTTP/1.1\r\n{head}\r\n\r\n".encode() for path in gets]
+    run = uuid.uuid4().hex[:12]
+    out = []
+    for cycle in range(CYCLES):
+        out += reads
+        out.append((f"POST /api/v1/tickets/{ticket}/messages HTTP/1.1\r\n{head}\r\n"
+                    f"Idempotency-Key: {run}-{n}-{cycle}\r\n"
+                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                    f"{body}").encode())
+    return out
 
 
-def run_load(url: str, requests: list[list[bytes]], seconds: float) -> dict:
+def tree_cpu(root: int, *, children_only: bool = False) -> float:
+    """CPU seconds used so far by a process and its children (a server and its workers;
+    with `children_only`, a PostgreSQL postmaster's backends)."""
+    total = 0.0 if children_only else server_bench.process_cpu(root)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == root:
+                total += server_bench.process_cpu(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    return total
+
+
+def postmaster(url: str) -> int | None:
+    """The pid of the PostgreSQL server behind a Unix-socket URL (`host=DIR`), if known."""
+    host = parse_qs(urlsplit(url).query).get("host", [""])[0]
+    pid_file = Path(host) / "data" / "postmaster.pid"
+    return int(pid_file.read_text().split()[0]) if pid_file.exists() else None
+
+
+def run_load(url: str, requests: list[list[bytes]], seconds: float,
+             server: int | None = None, database: int | None = None) -> dict:
+    """bench/server.py's load generator (raw keep-alive sockets, a process of its own);
+    with the server's and PostgreSQL's pids, the CPU each used per second of load."""
     host, port = url.removeprefix("http://").split(":")
     out: multiprocessing.Queue = multiprocessing.Queue()
     proc = multiprocessing.Process(target=server_bench._load,
                                    args=(host, int(port), requests, seconds, out))
+    before = (tree_cpu(server) if server else 0.0,
+              tree_cpu(database, children_only=True) if database else 0.0, time.perf_counter())
     proc.start()
     result = out.get(timeout=seconds + 60)
+    wall = time.perf_counter() - before[2]
+    result["server_cpu"] = (tree_cpu(server) - before[0]) / wall if server else None
+    result["database_cpu"] = ((tree_cpu(database, children_only=True) - before[1]) / wall
+                              if database else None)
     proc.join()
     return result
 
@@ -330,8 +375,10 @@ async def event_p99(url: str, listener: str, writer: str, idle: list[str], plan:
 def throughput(workers: list[int], sqlite: Path, postgres: str, plan: dict,
                seconds: float, rounds: int, clients: int) -> None:
     """The mixed workload on PostgreSQL with each number of server processes and on
-    SQLite with one, in turn for `rounds` rounds; then an event's latency across processes
-    with 200 streams open."""
+    SQLite with one, in turn for `rounds` rounds, and its reads alone (no comment) on 1
+    and 2 PostgreSQL processes — the writes go one at a time through the write lock,
+    whatever the processes; then an event's latency across processes with 200 streams
+    open."""
     from deskline.store.postgres.store import PgStore
 
     lite, pg = SqliteStore.open(sqlite), PgStore.open(postgres)
@@ -342,7 +389,8 @@ def throughput(workers: list[int], sqlite: Path, postgres: str, plan: dict,
     finally:
         lite.close()
         pg.close()
-    setups = [("sqlite", str(sqlite), 1), *(("postgresql", postgres, n) for n in workers)]
+    setups = [("sqlite", str(sqlite), 1), *(("postgresql", postgres, n) for n in workers),
+              *(("postgresql_reads", postgres, n) for n in (1, 2))]
     rates: dict[str, list[dict]] = {}
     for _ in range(rounds):
         for kind, target, n in setups:
@@ -350,8 +398,12 @@ def throughput(workers: list[int], sqlite: Path, postgres: str, plan: dict,
             try:
                 host, port = url.removeprefix("http://").split(":")
                 requests = [mixed_requests(host, int(port), token, plan, i)
-                            for i, token in enumerate(keys[kind])]
-                rates.setdefault(f"{kind}_{n}", []).append(run_load(url, requests, seconds))
+                            for i, token in enumerate(keys[kind.removesuffix("_reads")])]
+                if kind.endswith("_reads"):
+                    requests = [[r for r in mine if r.startswith(b"GET")] for mine in requests]
+                rates.setdefault(f"{kind}_{n}", []).append(run_load(
+                    url, requests, seconds, proc.pid,
+                    postmaster(target) if target == postgres else None))
             finally:
                 proc.terminate()
                 proc.wait(30)
@@ -361,11 +413,18 @@ def throughput(workers: list[int], sqlite: Path, postgres: str, plan: dict,
         emit(f"mixed_requests_per_second_{label}", medians[label], "req/s", clients=clients,
              rounds=len(runs), errors=sum(r["errors"] for r in runs),
              p50_ms=round(statistics.median(r["p50"] for r in runs) * 1000, 2),
-             p99_ms=round(statistics.median(r["p99"] for r in runs) * 1000, 2))
+             p99_ms=round(statistics.median(r["p99"] for r in runs) * 1000, 2),
+             # cores busy: the server's processes, PostgreSQL's backends, the load generator
+             server_cores=_median(r["server_cpu"] for r in runs),
+             postgresql_cores=_median(r["database_cpu"] for r in runs),
+             load_generator_cores=_median(r["cpu"] / r["wall"] for r in runs),
+             load_average=round(os.getloadavg()[0], 2))
     for n in workers:
         if n != 1 and "postgresql_1" in medians:
             emit(f"mixed_speedup_{n}_processes", medians[f"postgresql_{n}"]
                  / medians["postgresql_1"], "x", target=1.6 if n == 2 else None)
+    emit("reads_speedup_2_processes", medians["postgresql_reads_2"]
+         / medians["postgresql_reads_1"], "x")
     proc, url = start_server(postgres, max(2, min(workers)))
     try:
         times = asyncio.run(event_p99(url, *events[0], events[1], plan, 200))
@@ -376,6 +435,11 @@ def throughput(workers: list[int], sqlite: Path, postgres: str, plan: dict,
     emit("event_latency_across_processes", times[int(len(times) * 0.99) - 1], "ms",
          statistic="p99", median=round(statistics.median(times), 3), streams=len(events[1]),
          processes=max(2, min(workers)), target_ms=200.0)
+
+
+def _median(values: Iterator[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(statistics.median(known), 2) if known else None
 
 
 def load_plan(svc: Service) -> dict:

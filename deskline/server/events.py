@@ -1,9 +1,12 @@
 """Live updates: the change log (filled by triggers, from every writer) as Server-Sent Events.
 
 One poller reads new rows of `change_log` (every `event_poll` seconds, and at once after a
-write through this server) and hands them to every open stream. Each stream keeps only what
-its agent may see — the service decides, as for every other read — and sends `{type, id,
-version}` so that the client refetches through the same authorization. The SSE id is the
+write through this server) and works out, once for each agent with a stream open in this
+process, which of them that agent may see — the service decides, as for every other read —
+then hands each stream its agent's frames `{type, id, version}`, so that the client
+refetches through the same authorization. Two hundred streams cost one read of the log and
+one decision per agent, not one per stream; the tokens of all open streams are checked
+together, once a second. The SSE id is the
 change log id: a client that reconnects with Last-Event-ID gets what it missed; one that
 fell behind the trimmed log gets a `reset` event (refetch everything).
 """
@@ -16,13 +19,15 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio
 from starlette.requests import Request
 
 from deskline.clock import to_db, utcnow
+from deskline.errors import PermissionDenied
 from deskline.models import Agent
 from deskline.service import Service
 from deskline.service.changes import visible_changes
@@ -45,6 +50,18 @@ Row = Change
 
 TOKEN_CHECK = 1.0  # seconds: how soon a revoked token's stream ends
 
+Frames = list[tuple[int, bytes]]  # (change log id, SSE frame) of the rows an agent may see
+
+
+@dataclass(eq=False)  # one per stream, found by identity
+class Listener:
+    """An open stream: whose it is, and the queue its frames arrive on (None ends it,
+    "unauthorized" says its token died, else the Frames of a batch of rows)."""
+
+    agent: Agent
+    token: str | None
+    queue: asyncio.Queue
+
 
 class EventBroker:
     """`store` answers the calling thread's store; `presence` is the board whose lapsed
@@ -57,7 +74,7 @@ class EventBroker:
         self.settings = settings
         self.throttles = throttles
         self.last_id = 0
-        self._subscribers: set[asyncio.Queue] = set()
+        self._listeners: set[Listener] = set()
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -75,8 +92,8 @@ class EventBroker:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-        for queue in list(self._subscribers):
-            queue.put_nowait(None)
+        for listener in list(self._listeners):
+            listener.queue.put_nowait(None)
 
     def end_streams(self) -> None:
         """End every open stream (the server is stopping); callable from any thread.
@@ -86,8 +103,8 @@ class EventBroker:
             return
 
         def end() -> None:
-            for queue in list(self._subscribers):
-                queue.put_nowait(None)
+            for listener in list(self._listeners):
+                listener.queue.put_nowait(None)
 
         loop.call_soon_threadsafe(end)
 
@@ -116,23 +133,29 @@ class EventBroker:
 
     async def _poll(self) -> None:
         assert self._wake is not None
-        last_sweep = last_trim = time.monotonic()
+        last_sweep = last_trim = last_check = time.monotonic()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.event_poll)
             self._wake.clear()
             try:
                 rows = await anyio.to_thread.run_sync(self.read, self.last_id)
+                if rows:  # told before passed: a failed decision reads them again
+                    await self._fan_out(rows)
+                    self.last_id = rows[-1][0]
+                    if len(rows) == BATCH:
+                        self._wake.set()
             except Exception:  # noqa: BLE001 - a busy database must not end the stream
                 log.warning("reading the change log failed", exc_info=True)
                 await asyncio.sleep(0.5)
                 continue
-            if rows:
-                self.last_id = rows[-1][0]
-                self._fan_out(("rows", rows))
-                if len(rows) == BATCH:
-                    self._wake.set()
             now = time.monotonic()
+            if now - last_check >= TOKEN_CHECK:
+                last_check = now
+                try:
+                    await self._check_tokens()
+                except Exception:  # noqa: BLE001 - the next round checks again
+                    log.warning("checking the streams' tokens failed", exc_info=True)
             if now - last_sweep > 1.0:  # lapsed presence, told through the change log
                 last_sweep = now
                 try:
@@ -146,13 +169,53 @@ class EventBroker:
                 except Exception:  # noqa: BLE001 - trimming can wait for the next round
                     log.warning("trimming the change log failed", exc_info=True)
 
-    def _fan_out(self, item: Any) -> None:
-        for queue in list(self._subscribers):
-            if queue.qsize() > 10_000:  # a stream that stopped reading: end it
-                self._subscribers.discard(queue)
-                queue.put_nowait(None)
+    async def _fan_out(self, rows: list[Row]) -> None:
+        """Each open stream gets the frames its agent may see, decided once per agent."""
+        listeners = list(self._listeners)
+        if not listeners:
+            return
+        agents = {listener.agent.id: listener.agent for listener in listeners}
+        frames = await anyio.to_thread.run_sync(self.frames_by_agent, list(agents.values()),
+                                                rows)
+        for listener in listeners:
+            mine = frames.get(listener.agent.id)
+            if not mine:
+                continue
+            if listener.queue.qsize() > 10_000:  # a stream that stopped reading: end it
+                self._listeners.discard(listener)
+                listener.queue.put_nowait(None)
             else:
-                queue.put_nowait(item)
+                listener.queue.put_nowait(mine)
+
+    def frames_by_agent(self, agents: list[Agent], rows: list[Row]) -> dict[int, Frames]:
+        """Per agent id, the frames of the rows that agent may see: one request's reads,
+        so the teams behind every scope are read once."""
+        store = self.store()
+        store.begin_request()
+        try:
+            out: dict[int, Frames] = {}
+            for agent in agents:
+                try:
+                    kept = self.visible(agent, rows)
+                except PermissionDenied:  # deactivated: its token check ends the stream
+                    continue
+                out[agent.id] = [(row[0], _row_frame(row)) for row in kept]
+            return out
+        finally:
+            store.end_request()
+
+    async def _check_tokens(self) -> None:
+        """End the streams whose token was revoked or expired, or whose agent was
+        deactivated — also when that happened through another process."""
+        listeners = list(self._listeners)
+        if not listeners:
+            return
+        tokens = {listener.token for listener in listeners if listener.token}
+        live = await anyio.to_thread.run_sync(self.store().live_tokens, tokens)
+        for listener in listeners:
+            if listener.token not in live:
+                self._listeners.discard(listener)
+                listener.queue.put_nowait("unauthorized")
 
     def _expire_presence(self) -> None:
         if self.presence.expire(self.store()):
@@ -161,7 +224,8 @@ class EventBroker:
     # --- one stream ---------------------------------------------------------------------
 
     def visible(self, agent: Agent, rows: list[Row]) -> list[Row]:
-        """The rows this agent may hear about, decided by the service's scope."""
+        """The rows this agent may hear about, decided by the service's scope (the agent
+        as stored now: a role changed or an account deactivated counts at once)."""
         return visible_changes(Service(self.store(), agent), rows)
 
     async def _frames(self, agent: Agent, rows: list[Row]) -> bytes:
@@ -169,15 +233,11 @@ class EventBroker:
         kept = await anyio.to_thread.run_sync(self.visible, agent, rows)
         return b"".join(_row_frame(row) for row in kept)
 
-    def _still_valid(self, token: str | None) -> bool:
-        if not token:
-            return False
-        return self.store().token_agent(token) is not None
-
     async def stream(self, request: Request, agent: Agent, token: str | None,
                      after: int | None) -> AsyncIterator[bytes]:
-        queue: asyncio.Queue = asyncio.Queue()
-        self._subscribers.add(queue)
+        listener = Listener(agent, token, asyncio.Queue())
+        queue = listener.queue
+        self._listeners.add(listener)
         try:
             yield b"retry: 1000\n: deskline events\n\n"
             sent = self.last_id if after is None else after
@@ -194,7 +254,7 @@ class EventBroker:
                         sent = rows[-1][0]
                         if frames := await self._frames(agent, rows):
                             yield frames
-            checked = quiet_since = time.monotonic()
+            quiet_since = time.monotonic()
             tick = min(self.settings.keepalive, TOKEN_CHECK)
             while True:
                 try:
@@ -203,29 +263,22 @@ class EventBroker:
                     item = "tick"
                 if item is None or await request.is_disconnected():
                     return
+                if item == "unauthorized":  # the poller's token check: see _check_tokens
+                    yield _frame(None, {"type": "unauthorized", "id": None, "version": None})
+                    return
                 now = time.monotonic()
-                # A revoked or expired token (or a deactivated agent) loses its stream
-                # within TOKEN_CHECK seconds, also when revoked by another process.
-                if now - checked >= TOKEN_CHECK:
-                    checked = now
-                    if not await anyio.to_thread.run_sync(self._still_valid, token):
-                        yield _frame(None, {"type": "unauthorized", "id": None,
-                                            "version": None})
-                        return
                 if item == "tick":
                     if now - quiet_since >= self.settings.keepalive:
                         quiet_since = now
                         yield b": keepalive\n\n"
                     continue
                 quiet_since = now
-                rows = [r for r in item[1] if r[0] > sent]
-                if not rows:
-                    continue
-                sent = rows[-1][0]
-                if frames := await self._frames(agent, rows):
-                    yield frames
+                fresh = [frame for event_id, frame in item if event_id > sent]
+                if fresh:
+                    sent = item[-1][0]
+                    yield b"".join(fresh)
         finally:
-            self._subscribers.discard(queue)
+            self._listeners.discard(listener)
 
 
 def _frame(event_id: int | None, data: dict) -> bytes:

@@ -160,6 +160,9 @@ def serve(db: str | Path, host: str = "127.0.0.1", port: int = 8765, *,
                         access_log=log_format, webhooks_every=webhooks_every)
     if max_body is not None:
         settings.max_body = max_body
+    from deskline.server.store import pool_size
+
+    settings.pool = pool_size(workers)
     log_to_stderr()
     from deskline.server.access_log import configure
 

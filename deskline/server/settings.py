@@ -32,6 +32,9 @@ class Settings:
     # None: none (tests). `deskline serve` sets it.
     access_log: str | None = None
     webhooks_every: float | None = None  # seconds between deliveries of webhook events
+    # PostgreSQL connections of this process; None: `store.POOL_SIZE` (`deskline serve`
+    # sets `store.pool_size(workers)`)
+    pool: int | None = None
 
     def body_limits(self) -> list[tuple[re.Pattern, int]]:
         """The routes that take files, and how large their bodies may be."""

@@ -22,7 +22,16 @@ from deskline.store.postgres.store import PgStore, RequestMemo
 from deskline.store.sqlite import SqliteStore
 from deskline.store.tokens import TokenQueries
 
-POOL_SIZE = 16  # PostgreSQL connections of one server process (threads share them)
+POOL_SIZE = 16  # PostgreSQL connections of one server (threads share them)
+MIN_POOL = 4  # ... and at least of each of its processes
+
+
+def pool_size(workers: int) -> int:
+    """PostgreSQL connections of each of a server's `workers` processes: the server's
+    POOL_SIZE shared between them, not each its own. The machine's cores do not grow with
+    its processes, and statements beyond them only queue for a core in PostgreSQL — where
+    the writer holding the write lock waits too (measured: bench/postgres.py --workers)."""
+    return max(MIN_POOL, POOL_SIZE // workers)
 
 
 class RequestReads(DirectoryQueries, TokenQueries):
@@ -85,9 +94,10 @@ class PgServerStore(RequestReads, PgStore):
         self.memo = RequestMemo(self.conn, db)
 
 
-def open_server_store(db: str | Path) -> ServerStore | PgServerStore:
-    """A store for the server on `db` (a file, or a `postgresql://` URL), migrated."""
-    store = open_store(db, create=False, durable=True, pool_size=POOL_SIZE,
+def open_server_store(db: str | Path, pool: int | None = None) -> ServerStore | PgServerStore:
+    """A store for the server on `db` (a file, or a `postgresql://` URL: `pool`
+    connections at most, else POOL_SIZE), migrated."""
+    store = open_store(db, create=False, durable=True, pool_size=pool or POOL_SIZE,
                        kinds=(ServerStore, PgServerStore))
     assert isinstance(store, ServerStore | PgServerStore)
     return store

@@ -25,7 +25,7 @@ import pytest
 from deskline.server.jobs import Job, Jobs
 from deskline.server.run import ServerThread, start_in_thread
 from deskline.server.settings import Settings
-from tests.conftest import ALICE
+from tests.conftest import ALICE, DMITRI, JONAS
 from tests.postgres.conftest import (  # noqa: F401 - fixtures of the PostgreSQL database
     pg_cluster,
     pg_demo_template,
@@ -181,3 +181,47 @@ def test_serve_with_two_workers_answers_restarts_a_dead_one_and_stops_on_sigterm
 def children(pid: int) -> list[str]:
     return subprocess.run(["ps", "--ppid", str(pid), "-o", "pid="], capture_output=True,
                           text=True).stdout.split()
+
+
+def test_streams_on_one_server_hear_a_write_on_the_other_as_their_agent_may(
+        database: str, two_servers: tuple[ServerThread, ServerThread]) -> None:
+    """Six streams of three agents on one server, the writes through the other: the server
+    decides once per agent, yet each stream hears exactly what its agent may see, and a
+    token revoked through the writer ends its stream on the reader."""
+    writer, reader = two_servers
+    tokens = {(email, n): make_token(database, email) for email in (ALICE, DMITRI, JONAS)
+              for n in range(2)}
+    stop = threading.Event()
+    heard: dict[tuple[str, int], queue.Queue] = {key: queue.Queue() for key in tokens}
+    for key, token in tokens.items():
+        ready = threading.Event()
+        threading.Thread(target=listen, args=(reader, token, heard[key], ready, stop),
+                         daemon=True).start()
+        assert ready.wait(10)
+    time.sleep(0.3)  # the streams are subscribed
+    with client(writer, tokens[ALICE, 0]) as alice, client(writer, tokens[DMITRI, 0]) as dmitri:
+        cards = alice.get("/tickets", params={"limit": 100}).json()["items"]
+        # Billing is Alice's, a private team; Customer Care everyone's
+        billing = next(c["id"] for c in cards
+                       if dmitri.get(f"/tickets/{c['id']}").status_code == 404)
+        care = next(c["id"] for c in cards
+                    if dmitri.get(f"/tickets/{c['id']}").status_code == 200)
+        with client(writer, tokens[ALICE, 1]) as other_console:
+            assert other_console.delete("/tokens/current").status_code in (200, 204)
+        for ticket_id in (billing, care):
+            assert alice.post(f"/tickets/{ticket_id}/messages",
+                              json={"kind": "comment", "body": "who hears"}).status_code == 201
+
+    def told(key: tuple[str, int], until: str) -> list[str]:
+        """The stream's data lines up to the first holding `until`."""
+        lines = []
+        while until not in (line := heard[key].get(timeout=5)[1]):
+            lines.append(line)
+        return lines
+
+    first, then = (f'"message.created","id":{i}' for i in (billing, care))
+    assert any(first in line for line in told((ALICE, 0), then))
+    for key in ((DMITRI, 0), (DMITRI, 1), (JONAS, 0), (JONAS, 1)):
+        assert not any(first in line for line in told(key, then))
+    told((ALICE, 1), '"unauthorized"')
+    stop.set()
