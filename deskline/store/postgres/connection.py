@@ -48,6 +48,7 @@ class _Transaction(threading.local):
     conn: psycopg.Connection | None = None
     depth = 0
     before_commit: list[Callable[[], None]]
+    begun: list[tuple[Any, ...]] = []  # the rows `first` read (see `transaction`)
 
 
 class PgConnections:
@@ -70,7 +71,8 @@ class PgConnections:
     @contextmanager
     def transaction(self, first: str = "") -> Iterator[None]:
         """One write transaction on this thread; nested uses join the outer one. `first`:
-        a statement the outer one runs before anything else (a lock to take)."""
+        statements (no parameters) the outer one runs in the round trip that begins it (a
+        lock to take, then what to read under it): `begun()` gives the rows of the last."""
         import psycopg
 
         current = self._current
@@ -84,17 +86,29 @@ class PgConnections:
         with self.pool.connection() as conn:
             current.conn, current.depth, current.before_commit = conn, 1, []
             try:
-                with conn.transaction():
-                    if first:
-                        conn.execute(first.encode())
-                    yield
-                    # Work that needs the transaction's final state, once, inside it.
-                    while current.before_commit:
-                        current.before_commit.pop(0)()
+                # BEGIN and `first` in one round trip (simple protocol: several statements).
+                with psycopg.ClientCursor(conn) as cursor:
+                    cursor.execute(f"BEGIN; {first}".encode() if first else b"BEGIN")
+                    while cursor.nextset():
+                        current.begun = _fetched(cursor)
+                yield
+                # Work that needs the transaction's final state, once, inside it.
+                while current.before_commit:
+                    current.before_commit.pop(0)()
+                conn.execute(b"COMMIT")
             except psycopg.IntegrityError as exc:
+                _rolled_back(conn)
                 raise constraint_error(exc) from exc
+            except BaseException:
+                _rolled_back(conn)
+                raise
             finally:
                 current.conn, current.depth, current.before_commit = None, 0, []
+                current.begun = []
+
+    def begun(self) -> list[tuple[Any, ...]]:
+        """The rows of the last `first` statement of this thread's transaction."""
+        return self._current.begun
 
     def in_transaction(self) -> bool:
         """Whether this thread is inside a transaction."""
@@ -147,6 +161,20 @@ def _configure(conn: psycopg.Connection) -> None:
             return int(text) if text.lstrip("-").isdigit() else float(text)
 
     conn.adapters.register_loader("numeric", NumberLoader)
+
+
+def _rolled_back(conn: psycopg.Connection) -> None:
+    """After a failure inside a transaction (or at its COMMIT): back to no transaction,
+    unless the connection is gone (the pool then throws it away)."""
+    import psycopg
+    from psycopg import pq
+
+    if conn.closed or conn.info.transaction_status == pq.TransactionStatus.IDLE:
+        return
+    try:
+        conn.execute(b"ROLLBACK")
+    except psycopg.Error:  # the connection broke: the pool checks it on return
+        pass
 
 
 def _fetched(cursor: psycopg.Cursor) -> list[tuple[Any, ...]]:

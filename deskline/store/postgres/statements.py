@@ -28,10 +28,12 @@ statement (its rows are read before it goes back to the pool).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from deskline.store.postgres.memo import statement_writes
 from deskline.store.postgres.search import TICKET_IDS_MATCHING
 
 if TYPE_CHECKING:
@@ -154,18 +156,43 @@ class StatementCursor:
             yield row
 
 
+class StatementCounts(threading.local):
+    """A thread's statements so far, those that may have written, and those that may have
+    written a kept table: what the memo (`postgres/memo.py`) compares, as SQLite's looks
+    at `total_changes`."""
+
+    statements = 0
+    writes = 0
+    kept_writes = 0
+
+
 class StatementConnection:
     """sqlite3.Connection's `execute`/`executemany` over `PgConnections`."""
 
-    def __init__(self, db: PgConnections, id_tables: frozenset[str]) -> None:
+    def __init__(self, db: PgConnections, id_tables: frozenset[str],
+                 kept_tables: frozenset[str] = frozenset()) -> None:
         self.db = db
         self.id_tables = id_tables
-        self.total_changes = 0  # what DataVersionMemo reads; the PostgreSQL memo keeps nothing
+        self.kept_tables = kept_tables  # the memo's (`memo.KEPT_TABLES`)
+        self.total_changes = 0  # what DataVersionMemo reads; VersionMemo reads `counts`
+        self._counts = StatementCounts()
+
+    def counts(self) -> StatementCounts:
+        """This thread's."""
+        return self._counts
+
+    def _counted(self, sql: str) -> None:
+        counts = self._counts
+        counts.statements += 1
+        writes, kept = statement_writes(sql, self.kept_tables)
+        counts.writes += writes
+        counts.kept_writes += kept
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> StatementCursor:
         import psycopg
 
         text, returned_id = translate(sql, self.id_tables)
+        self._counted(sql)
         with self.db.connection() as conn, psycopg.ClientCursor(conn) as cursor:
             cursor.execute(text, _values(params))
             return StatementCursor(cursor, returned_id)
@@ -174,6 +201,24 @@ class StatementConnection:
         import psycopg
 
         text, _ = translate(sql, self.id_tables, True)
+        self._counted(sql)
         with self.db.connection() as conn, psycopg.ClientCursor(conn) as cursor:
             cursor.executemany(text, [_values(row) for row in rows])
             return StatementCursor(cursor, False)
+
+    def execute_together(self, statements: Sequence[tuple[str, Sequence[Any]]]
+                         ) -> list[list[Any]]:
+        """The rows of each statement, sent in one round trip (pipeline mode): reads that
+        do not depend on one another (`db.rows_of`)."""
+        import psycopg
+
+        with self.db.connection() as conn:
+            cursors = []
+            with conn.pipeline():
+                for sql, params in statements:
+                    self._counted(sql)
+                    cursor = psycopg.ClientCursor(conn)
+                    cursor.execute(translate(sql, self.id_tables)[0], _values(params))
+                    cursors.append(cursor)
+            return [cursor.fetchall() if cursor.description is not None else []
+                    for cursor in cursors]
