@@ -489,19 +489,23 @@ class TicketQueries:
         if not rows and not deleted:
             return  # no clocks before or after: the summary columns stay NULL
         self.insert_clock_rows([(ticket_id, *r) for r in rows])
-        self.summarize_sla([ticket_id])
+        self._write_sla_summaries({ticket_id: [r[:3] for r in rows]})  # no read back
 
     def summarize_sla(self, ticket_ids: Iterable[int]) -> None:
         """Copy the nearest deadline and the worst status (`rules.sla.summary`) onto the
         tickets (for the board)."""
         ids = sorted(set(ticket_ids))
-        clocks: dict[int, list[tuple]] = {}
+        clocks: dict[int, list[tuple]] = {i: [] for i in ids}
         for row in self.conn.execute(
                 "SELECT ticket_id, policy_id, status, deadline FROM ticket_slas"
                 f" WHERE ticket_id IN ({_int_list(ids)})"):
-            clocks.setdefault(row[0], []).append(row[1:])
+            clocks[row[0]].append(row[1:])
+        self._write_sla_summaries(clocks)
+
+    def _write_sla_summaries(self, clocks: dict[int, list[tuple]]) -> None:
+        """Each ticket's summary of its clocks ((policy_id, status, deadline) rows)."""
         self.conn.executemany("UPDATE tickets SET sla_deadline = ?, sla_status = ? WHERE id = ?",
-                              [(*sla.summary(clocks.get(i, ())), i) for i in ids])
+                              [(*sla.summary(rows), i) for i, rows in sorted(clocks.items())])
 
     def has_overdue_slas(self, now: str) -> bool:
         """Whether an ongoing clock is past its deadline (a cheap check before failing)."""
