@@ -209,16 +209,19 @@ class StatementConnection:
     def execute_together(self, statements: Sequence[tuple[str, Sequence[Any]]]
                          ) -> list[list[Any]]:
         """The rows of each statement, sent in one round trip (pipeline mode): reads that
-        do not depend on one another (`db.rows_of`)."""
-        import psycopg
+        do not depend on one another (`db.rows_of`). Bound by the server and prepared at
+        once, with a generic plan (`connection._configure`): planning a ticket's row took
+        0.8 ms of the server each time. So their values are ids and text, never a NULL or
+        a flag whose type the server must guess."""
 
         with self.db.connection() as conn:
             cursors = []
             with conn.pipeline():
                 for sql, params in statements:
                     self._counted(sql)
-                    cursor = psycopg.ClientCursor(conn)
-                    cursor.execute(translate(sql, self.id_tables)[0], _values(params))
+                    cursor = conn.cursor()
+                    cursor.execute(translate(sql, self.id_tables)[0], _values(params),
+                                   prepare=True)
                     cursors.append(cursor)
             return [cursor.fetchall() if cursor.description is not None else []
                     for cursor in cursors]
