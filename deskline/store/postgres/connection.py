@@ -152,11 +152,8 @@ class PgConnections:
 
 def _configure(conn: psycopg.Connection) -> None:
     """Sums and averages come back as SQLite gives them: int when whole, else float
-    (PostgreSQL's numeric would be Decimal). The statements prepared (by their ids: a
-    ticket's reads, the directory's version) are planned once, not at each run."""
+    (PostgreSQL's numeric would be Decimal)."""
     from psycopg.adapt import Loader
-
-    conn.execute("SET plan_cache_mode = force_generic_plan")
 
     class NumberLoader(Loader):
         def load(self, data: Any) -> int | float:
