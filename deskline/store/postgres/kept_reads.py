@@ -27,6 +27,7 @@ from deskline.store.webhooks import WebhookQueries
 
 if TYPE_CHECKING:
     from deskline.store.postgres.connection import PgConnections
+    from deskline.store.postgres.memo import VersionMemo
     from deskline.store.postgres.statements import StatementConnection
 
 
@@ -40,8 +41,15 @@ class TransactionTicket(threading.local):
 
 class PgKeptReads(DirectoryQueries, TicketQueries, NotificationQueries, WebhookQueries):
     db: PgConnections
+    memo: VersionMemo
     statements: StatementConnection
     _ticket_read: TransactionTicket
+
+    def agent_now(self, agent_id: int) -> Agent | None:
+        """As `DirectoryQueries.agent_now`, a use case's first read: its look is shared by
+        the kept reads right after it (`VersionMemo.use_case_began`)."""
+        self.memo.use_case_began()
+        return super().agent_now(agent_id)
 
     def agents(self, ids: Iterable[int] | None = None) -> list[Agent]:
         wanted = None if ids is None else tuple(ids)

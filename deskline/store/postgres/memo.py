@@ -11,8 +11,11 @@ When it looks (one round trip each, against the 1 to 4 statements of a kept read
   again after its own writes to a kept table: the triggers take the writers' lock that
   the transaction holds, so nobody else changes the directory meanwhile;
 - in a request (`begin_request`), once, at its first kept read, as SQLite's;
-- else at every kept read (however soon after the last: another process may have
-  written in between).
+- else at every kept read, but for a use case's first ones: the actor read anew
+  (`use_case_began`, from `agent_now`: every use case starts with its actor's scope) looks,
+  and the kept reads right after it (the teams, a team, a stage) share that look until
+  the thread sends any other statement, or for 20 ms at most — so a use case that
+  follows an idle moment looks again.
 
 What is kept belongs to the thread (threads share the store in a server process, each
 in its own transaction).
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Hashable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -37,6 +41,8 @@ KEPT_TABLES = ("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger"
                " WHERE tgfoid = 'directory_changed'::regproc")
 
 # ROLLBACK (to a savepoint) undoes writes: it counts as one.
+# How long the look of a use case's first kept read serves the kept reads right after it.
+SHARED_LOOK_SECONDS = 0.02
 _WRITE = re.compile(r"\b(?:INSERT|UPDATE|DELETE|TRUNCATE|ROLLBACK)\b", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 
@@ -60,10 +66,25 @@ class VersionMemo(DataVersionMemo, threading.local):
         self._statements: StatementConnection = conn
         self._version: int | None = None  # the directory's, at the last look
         self._kept_writes = 0  # this thread's writes to kept tables, at the last look
+        # A use case's shared look: the thread's statement count it holds for, and until
+        # when; `_share_next`: the next look is one (`use_case_began`).
+        self._shared: tuple[int, float] | None = None
+        self._share_next = False
+
+    def get(self, key: Hashable, read: Any) -> Any:
+        try:
+            return super().get(key, read)
+        finally:
+            if self._shared is not None:  # a kept read's own statements end no sharing
+                self._shared = (self._statements.counts().statements, self._shared[1])
+
+    def use_case_began(self) -> None:
+        """The next kept read looks, and those right after it share its look."""
+        self._shared, self._share_next = None, True
 
     def clear(self) -> None:
         super().clear()
-        self._version = None
+        self._version, self._shared, self._share_next = None, None, False
 
     def transaction_began(self, version: int | None = None) -> None:
         """`version`: the one read as the transaction began, after its writers' lock."""
@@ -75,13 +96,27 @@ class VersionMemo(DataVersionMemo, threading.local):
     def _current(self) -> dict[Hashable, Any]:
         counts = self._statements.counts()
         kept_writes = counts.kept_writes if self._own_writes else self._kept_writes
-        if self._looked and kept_writes == self._kept_writes and self._version is not None:
+        if kept_writes == self._kept_writes and self._version is not None and (
+                self._looked or self._sharing(counts.statements)):
+            self._share_next = False
             return self._values
         found = self._statements.db.row(VERSION)
         assert found is not None, "migration 0019 writes the version's row"
         self._stamped(found[0])
         self._looked = self._in_request or self._in_transaction
+        if self._share_next and not self._looked:
+            self._shared = (counts.statements, time.monotonic() + SHARED_LOOK_SECONDS)
+        self._share_next = False
         return self._values
+
+    def _sharing(self, statements: int) -> bool:
+        shared = self._shared
+        if shared is None:
+            return False
+        if shared[0] == statements and time.monotonic() < shared[1]:
+            return True
+        self._shared = None  # another statement, or too late: ended
+        return False
 
     def _stamped(self, version: int) -> None:
         if version != self._version:
