@@ -15,7 +15,8 @@ When it looks (one round trip each, against the 1 to 4 statements of a kept read
   (`use_case_began`, from `agent_now`: every use case starts with its actor's scope) looks,
   and the kept reads right after it (the teams, a team, a stage) share that look until
   the thread sends any other statement, or for 20 ms at most — so a use case that
-  follows an idle moment looks again.
+  follows an idle moment looks again. A read pipeline sent meanwhile (a ticket's reads,
+  `StatementConnection.execute_together`) takes a look along and keeps it open.
 
 What is kept belongs to the thread (threads share the store in a server process, each
 in its own transaction).
@@ -81,6 +82,17 @@ class VersionMemo(DataVersionMemo, threading.local):
     def use_case_began(self) -> None:
         """The next kept read looks, and those right after it share its look."""
         self._shared, self._share_next = None, True
+
+    def wants_look(self) -> bool:
+        """Whether a use case's shared look is open: a read pipeline then takes another
+        along (`looked_along`), and the look stays open after it."""
+        return self._shared is not None and not self._looked
+
+    def looked_along(self, version: int) -> None:
+        """The version a read pipeline read, last, after the statements it sent."""
+        self._stamped(version)
+        self._shared = (self._statements.counts().statements,
+                        time.monotonic() + SHARED_LOOK_SECONDS)
 
     def clear(self) -> None:
         super().clear()

@@ -33,13 +33,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from deskline.store.postgres.memo import statement_writes
+from deskline.store.postgres.memo import VERSION, statement_writes
 from deskline.store.postgres.search import TICKET_IDS_MATCHING
 
 if TYPE_CHECKING:
     import psycopg
 
     from deskline.store.postgres.connection import PgConnections
+    from deskline.store.postgres.memo import VersionMemo
 
 _LITERAL = re.compile(r"('(?:[^']|'')*'|\"[^\"]*\")")
 _RULES = [
@@ -174,6 +175,8 @@ class StatementConnection:
         self.db = db
         self.id_tables = id_tables
         self.kept_tables = kept_tables  # the memo's (`memo.KEPT_TABLES`)
+        # The store's memo, when it takes looks along with read pipelines (`PgStore`).
+        self.memo: VersionMemo | None = None
         self.total_changes = 0  # what DataVersionMemo reads; VersionMemo reads `counts`
         self._counts = StatementCounts()
 
@@ -214,6 +217,8 @@ class StatementConnection:
         0.6-0.9 ms of the server at each run; 0.006 ms). So their values are ids and text,
         never a NULL or a flag whose type the server must guess."""
 
+        memo = self.memo
+        look = memo is not None and not self.db.in_transaction() and memo.wants_look()
         with self.db.connection() as conn:
             cursors = []
             with conn.pipeline():
@@ -223,5 +228,12 @@ class StatementConnection:
                     cursor.execute(translate(sql, self.id_tables)[0], _values(params),
                                    prepare=True)
                     cursors.append(cursor)
-            return [cursor.fetchall() if cursor.description is not None else []
-                    for cursor in cursors]
+                if look:  # last: it reads after the others
+                    cursor = conn.cursor()
+                    cursor.execute(VERSION, prepare=True)
+                    cursors.append(cursor)
+            found = [cursor.fetchall() if cursor.description is not None else []
+                     for cursor in cursors]
+        if look and memo is not None:
+            memo.looked_along(found.pop()[0][0])
+        return found

@@ -74,7 +74,7 @@ class PgStore(PgIdempotencyQueries, PgSearchQueries, PgTuningQueries, PgLeaseQue
                                               frozenset(name for name, in kept))
         # The mixins are typed for sqlite3; this gives them the part of it they use.
         self.conn = cast(Any, self.statements)
-        self.memo = VersionMemo(self.conn)
+        self.memo = self.statements.memo = VersionMemo(self.conn)
         self._ticket_read = TransactionTicket()
 
     @classmethod
