@@ -147,7 +147,7 @@ class RoundTrips:
             return execute(self, query, *args, **kwargs)
 
         def counted_many(self, query, *args, **kwargs):
-            count(query)  # psycopg sends the rows in one pipeline
+            count(query)  # psycopg sends the rows in one pipeline of its own
             return many(self, query, *args, **kwargs)
 
         def counted_command(self, query, *args, **kwargs):
