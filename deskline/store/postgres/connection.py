@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from deskline.store.interface import TransactionStore
 
+_SAVEPOINT = re.compile(r"^\s*(SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 _KEY_DETAIL = re.compile(r"Key \((?P<columns>.*)\)=\(")
 # A column of the key: a name not called (lower(…)) nor a type (::text).
 _KEY_COLUMN = re.compile(r"(?<!::)\b([a-z_][a-z0-9_]*)\b(?!\s*\()")
@@ -49,6 +50,8 @@ class _Transaction(threading.local):
     depth = 0
     before_commit: list[Callable[[], None]]
     begun: list[tuple[Any, ...]] = []  # the rows `first` read (see `transaction`)
+    savepoints = 0  # open in the transaction (`statement_ran`)
+    ahead: Any = None  # the pipeline of writes sent ahead (`send_ahead`), while open
 
 
 class PgConnections:
@@ -95,16 +98,55 @@ class PgConnections:
                 # Work that needs the transaction's final state, once, inside it.
                 while current.before_commit:
                     current.before_commit.pop(0)()
-                conn.execute(b"COMMIT")
+                conn.execute(b"COMMIT")  # with the writes sent ahead, if any
+                self.catch_up()
             except psycopg.IntegrityError as exc:
+                self._drop_ahead()
                 _rolled_back(conn)
                 raise constraint_error(exc) from exc
             except BaseException:
+                self._drop_ahead()
                 _rolled_back(conn)
                 raise
             finally:
                 current.conn, current.depth, current.before_commit = None, 0, []
-                current.begun = []
+                current.begun, current.savepoints = [], 0
+
+    def send_ahead(self) -> psycopg.Connection | None:
+        """For a write whose answer nobody reads (`StatementConnection.executemany`): this
+        thread's transaction's connection in pipeline mode, so the write goes in the round
+        trip of the next statement (`catch_up`); None outside a transaction, or inside a
+        savepoint, whose block must see its own errors."""
+        current = self._current
+        if current.conn is None or current.savepoints:
+            return None
+        if current.ahead is None:
+            current.ahead = current.conn.pipeline()
+            current.ahead.__enter__()
+        return current.conn
+
+    def catch_up(self) -> None:
+        """Send what was sent ahead, with what was queued after it, and wait for their
+        answers: an error of a write sent ahead raises here."""
+        current = self._current
+        ahead, current.ahead = current.ahead, None
+        if ahead is not None:
+            ahead.__exit__(None, None, None)
+
+    def statement_ran(self, sql: str) -> None:
+        """Keep count of the transaction's open savepoints."""
+        current = self._current
+        if current.conn is not None and (found := _SAVEPOINT.match(sql)):
+            current.savepoints = max(0, current.savepoints + (1 if found.group(1).upper()
+                                                              == "SAVEPOINT" else -1))
+
+    def _drop_ahead(self) -> None:
+        import psycopg
+
+        try:
+            self.catch_up()
+        except psycopg.Error:  # the transaction failed already: rolled back next
+            pass
 
     def begun(self) -> list[tuple[Any, ...]]:
         """The rows of the last `first` statement of this thread's transaction."""
@@ -140,7 +182,9 @@ class PgConnections:
         """Run one statement: in this thread's transaction, else on a connection of its
         own. Its rows (none for a statement that returns none)."""
         with self.connection() as conn:
-            return _fetched(conn.execute(sql, params))
+            cursor = conn.execute(sql, params)
+            self.catch_up()
+            return _fetched(cursor)
 
     def row(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         found = self.rows(sql, params)

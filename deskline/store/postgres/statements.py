@@ -198,13 +198,22 @@ class StatementConnection:
         self._counted(sql)
         with self.db.connection() as conn, psycopg.ClientCursor(conn) as cursor:
             cursor.execute(text, _values(params))
+            self.db.catch_up()  # in one round trip with the writes sent ahead
+            self.db.statement_ran(sql)
             return StatementCursor(cursor, returned_id)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> StatementCursor:
+        """Inside a transaction, sent ahead (`PgConnections.send_ahead`): nobody reads what
+        an executemany answers, so it waits for the next statement's round trip."""
         import psycopg
 
         text, _ = translate(sql, self.id_tables, True)
         self._counted(sql)
+        ahead = self.db.send_ahead()
+        if ahead is not None:
+            cursor = psycopg.ClientCursor(ahead)
+            cursor.executemany(text, [_values(row) for row in rows])
+            return StatementCursor(cursor, False)
         with self.db.connection() as conn, psycopg.ClientCursor(conn) as cursor:
             cursor.executemany(text, [_values(row) for row in rows])
             return StatementCursor(cursor, False)
@@ -219,6 +228,7 @@ class StatementConnection:
 
         memo = self.memo
         look = memo is not None and not self.db.in_transaction() and memo.wants_look()
+        self.db.catch_up()
         with self.db.connection() as conn:
             cursors = []
             with conn.pipeline():
