@@ -11,7 +11,8 @@ Each figure's `value` is PostgreSQL's median in ms; `sqlite_ms` is SQLite's, the
 called in turn `--repeat` times (so both meet the same moments of a noisy machine), and
 `ratio` is PostgreSQL's median over SQLite's. `target_ms` and `within_target` where the
 issue sets a target (1,000,000 tickets: pages and dashboard 20 ms, a common word 50 ms,
-a single-ticket write 5 ms).
+a single-ticket write 5 ms). `statements` and `round_trips`: what one call sent PostgreSQL
+(statements sent together, in a pipeline or with BEGIN, take one round trip).
 
 PostgreSQL: with --cluster DIR, the cluster running there (started by scripts/postgres
 when DIR does not exist, and left running: `scripts/postgres stop DIR` removes it), whose
@@ -120,10 +121,75 @@ def copied(source: Path, cluster_url: str, name: str) -> str:
     return url
 
 
+class RoundTrips:
+    """The statements PostgreSQL is sent while `counting()`, and the round trips they take
+    (a pipeline's statements, or BEGIN and the statements sent with it, make one). psycopg
+    has no trace hook: this wraps its methods, in the bench only."""
+
+    statements = 0
+    trips = 0
+    _on = False
+
+    @classmethod
+    def install(cls) -> None:
+        import psycopg
+        from psycopg import _connection_base
+
+        execute, many = psycopg.Cursor.execute, psycopg.Cursor.executemany
+        command, pipeline = (_connection_base.BaseConnection._exec_command,
+                             psycopg.Connection.pipeline)
+        piped = {"depth": 0}
+
+        def count(query: object) -> None:
+            if cls._on:
+                text = bytes(query).decode() if isinstance(query, bytes) else str(query)
+                cls.statements += sum(1 for part in text.split(";") if part.strip())
+                cls.trips += not piped["depth"]
+
+        def counted_execute(self, query, *args, **kwargs):
+            count(query)
+            return execute(self, query, *args, **kwargs)
+
+        def counted_many(self, query, *args, **kwargs):
+            count(query)  # psycopg sends the rows in one pipeline of its own
+            return many(self, query, *args, **kwargs)
+
+        def counted_command(self, query, *args, **kwargs):
+            count(query)
+            return command(self, query, *args, **kwargs)
+
+        @contextmanager
+        def counted_pipeline(self):
+            if cls._on and not piped["depth"]:
+                cls.trips += 1
+            piped["depth"] += 1
+            try:
+                with pipeline(self) as inside:
+                    yield inside
+            finally:
+                piped["depth"] -= 1
+
+        psycopg.Cursor.execute = counted_execute
+        psycopg.Cursor.executemany = counted_many
+        _connection_base.BaseConnection._exec_command = counted_command
+        psycopg.Connection.pipeline = counted_pipeline
+
+    @classmethod
+    def of(cls, call: Callable[[], object]) -> dict[str, int]:
+        cls.statements = cls.trips = 0
+        cls._on = True
+        try:
+            call()
+        finally:
+            cls._on = False
+        return {"statements": cls.statements, "round_trips": cls.trips}
+
+
 def side_by_side(metric: str, on_sqlite: Callable[[], object],
                  on_postgres: Callable[[], object], repeat: int,
                  target: float | None = None, **extra: object) -> None:
     on_sqlite(), on_postgres()
+    extra = {**extra, **RoundTrips.of(on_postgres)}
     times: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
         for fn, out in ((on_sqlite, times[0]), (on_postgres, times[1])):
@@ -480,6 +546,7 @@ def main() -> None:
         try:
             lite, pg = Agent(SqliteStore.open(source)), Agent(PgStore.open(url))
             try:
+                RoundTrips.install()
                 figures(lite, pg, args.repeat)
                 plan = load_plan(lite.svc)
             finally:

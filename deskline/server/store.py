@@ -1,7 +1,7 @@
 """The store of the server: `ServerStore` (SQLite, one per thread) keeping, between
 requests, what every request reads (the teams, the agent behind a token, an agent's scope)
 while nothing changed; `PgServerStore` (PostgreSQL, one for the process, over its pool)
-keeping them for one request only, as other processes write; and `ServerService`, the
+keeping them while the directory's version is unchanged; and `ServerService`, the
 `Service` whose scope comes from there. `open_server_store` opens the one a database calls for."""
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from deskline.server.writer import WriterQueue
 from deskline.service import Service
 from deskline.store.directory import DirectoryQueries
 from deskline.store.opening import open_store
-from deskline.store.postgres.connection import PgConnections
-from deskline.store.postgres.store import PgStore, RequestMemo
+from deskline.store.postgres.store import PgStore
 from deskline.store.sqlite import SqliteStore
 from deskline.store.tokens import TokenQueries
 
@@ -35,10 +34,11 @@ def pool_size(workers: int) -> int:
 
 
 class RequestReads(DirectoryQueries, TokenQueries):
-    """What every request reads, through the store's memo: kept between requests on
-    SQLite (`DataVersionMemo`), read again every time on PostgreSQL (`UnkeptMemo`).
+    """What every request reads, through the store's memo: kept between requests while
+    the database is unchanged on SQLite (`DataVersionMemo`), while the directory is on
+    PostgreSQL (`postgres/memo.py`'s `VersionMemo`).
 
-    During a request (`begin_request` … `end_request`) data_version is looked at once, at
+    During a request (`begin_request` … `end_request`) the version is looked at once, at
     the first kept read, not at every one. Callers get a new list of the same (unchanged)
     Team objects.
     """
@@ -84,14 +84,9 @@ class ServerStore(RequestReads, SqliteStore):
 
 class PgServerStore(RequestReads, PgStore):
     """The store of a server process on PostgreSQL, shared by its threads (each takes a
-    pooled connection per transaction). What a request reads twice is kept for that
-    request only (`RequestMemo`): other processes write and PostgreSQL has no
-    data_version to say so. No writer queue: a transaction's first lock
-    (`PgStore.transaction`) already lines writers up, across processes too."""
-
-    def __init__(self, db: PgConnections) -> None:
-        super().__init__(db)
-        self.memo = RequestMemo(self.conn, db)
+    pooled connection per transaction, and keeps reads of its own: `VersionMemo`). No
+    writer queue: a transaction's first lock (`PgStore.transaction`) already lines
+    writers up, across processes too."""
 
 
 def open_server_store(db: str | Path, pool: int | None = None) -> ServerStore | PgServerStore:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 BUSY_TIMEOUT_MS = 5000
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -21,6 +23,17 @@ def inserted_id(cursor: sqlite3.Cursor) -> int:
     row_id = cursor.lastrowid
     assert row_id is not None, "an INSERT that wrote a row has its id"
     return row_id
+
+
+def rows_of(conn: sqlite3.Connection,
+            statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Any]]:
+    """The rows of each statement, in order: reads that do not depend on one another.
+    SQLite runs them one by one (calls inside the process); PostgreSQL's connection
+    (`postgres/statements.py`) sends them in one round trip."""
+    together = getattr(conn, "execute_together", None)
+    if together is not None:
+        return together(statements)
+    return [conn.execute(sql, params).fetchall() for sql, params in statements]
 
 
 def migrations() -> list[tuple[int, str, str]]:

@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from deskline.store.postgres.schema import VERSION_TABLE
+from deskline.store.postgres.schema import BOOKKEEPING_TABLES
 
 if TYPE_CHECKING:
     import psycopg
@@ -53,8 +53,8 @@ def postgres_tables(conn: psycopg.Connection) -> dict[str, Table]:
             "SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c"
             " JOIN information_schema.tables t USING (table_schema, table_name)"
             " WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'"
-            " AND c.table_name <> %s ORDER BY c.table_name, c.ordinal_position",
-            (VERSION_TABLE,)):
+            " AND c.table_name <> ALL(%s) ORDER BY c.table_name, c.ordinal_position",
+            (list(BOOKKEEPING_TABLES),)):
         columns.setdefault(table, []).append((column, data_type))
     keys: dict[str, list[str]] = {}
     parents: dict[str, set[str]] = {}

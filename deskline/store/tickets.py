@@ -24,7 +24,7 @@ from deskline.models import (
 )
 from deskline.rules import sla
 from deskline.store import counts
-from deskline.store.db import inserted_id
+from deskline.store.db import inserted_id, rows_of
 
 CARD_COLUMNS = (
     "t.id, t.number, t.subject, t.team_id, t.stage_id, t.priority, t.assignee_id, a.name,"
@@ -110,6 +110,9 @@ def text_filter_sql(text: str, params: list) -> str:
 
 
 _ATTACHMENT_COLUMNS = "f.id, f.filename, f.content_type, f.size, f.inline"
+# The files that came with the mail that opened a ticket.
+_TICKET_ATTACHMENTS = (f"SELECT {_ATTACHMENT_COLUMNS} FROM mail_attachments f"
+                       " WHERE f.ticket_id = ? AND f.chatter_id IS NULL ORDER BY f.id")
 
 
 def _attachment(row: tuple) -> AttachmentInfo:
@@ -132,35 +135,33 @@ class TicketQueries:
     # --- reading -------------------------------------------------------------------------
 
     def ticket(self, scope: Scope, ticket_id: int) -> Ticket | None:
-        row = self.conn.execute(
-            "SELECT t.id, t.number, t.subject, t.description, t.team_id, tm.name, t.stage_id,"
-            " s.name, t.assignee_id, a.name, t.customer_id, c.name, c.email, t.organization_id,"
-            " t.priority, t.tags, t.channel, t.created_at, t.updated_at, t.closed_at,"
-            " t.sla_deadline, t.sla_status, t.rating, t.version, t.merged_into, t.split_from,"
-            " t.archived, t.message_count, o.name"
-            " FROM tickets t JOIN teams tm ON tm.id = t.team_id JOIN stages s ON s.id = t.stage_id"
-            " LEFT JOIN agents a ON a.id = t.assignee_id"
-            " LEFT JOIN customers c ON c.id = t.customer_id"
-            " LEFT JOIN organizations o ON o.id = t.organization_id"
-            f" WHERE t.id = ? AND {scope_sql(scope)}", (ticket_id,),
-        ).fetchone()
-        if row is None:
-            return None
-        followers = [r[0] for r in self.conn.execute(
-            "SELECT agent_id FROM ticket_followers WHERE ticket_id = ? ORDER BY agent_id",
-            (ticket_id,))]
-        slas = [
-            TicketSla(policy_id=r[0], name=r[1], status=r[2], deadline=r[3], reached_at=r[4])
-            for r in self.conn.execute(
-                "SELECT ts.policy_id, p.name, ts.status, ts.deadline, ts.reached_at"
-                " FROM ticket_slas ts JOIN sla_policies p ON p.id = ts.policy_id"
-                " WHERE ts.ticket_id = ? ORDER BY ts.deadline", (ticket_id,))
-        ]
-        count = row[27]
+        # Read together (`db.rows_of`): the row, its followers, SLAs, files, and the
+        # replies a portal account counts.
+        statements: list[tuple[str, Sequence]] = [
+            ("SELECT t.id, t.number, t.subject, t.description, t.team_id, tm.name, t.stage_id,"
+             " s.name, t.assignee_id, a.name, t.customer_id, c.name, c.email,"
+             " t.organization_id, t.priority, t.tags, t.channel, t.created_at, t.updated_at,"
+             " t.closed_at, t.sla_deadline, t.sla_status, t.rating, t.version, t.merged_into,"
+             " t.split_from, t.archived, t.message_count, o.name"
+             " FROM tickets t JOIN teams tm ON tm.id = t.team_id"
+             " JOIN stages s ON s.id = t.stage_id"
+             " LEFT JOIN agents a ON a.id = t.assignee_id"
+             " LEFT JOIN customers c ON c.id = t.customer_id"
+             " LEFT JOIN organizations o ON o.id = t.organization_id"
+             f" WHERE t.id = ? AND {scope_sql(scope)}", (ticket_id,)),
+            ("SELECT agent_id FROM ticket_followers WHERE ticket_id = ? ORDER BY agent_id",
+             (ticket_id,)),
+            ("SELECT ts.policy_id, p.name, ts.status, ts.deadline, ts.reached_at"
+             " FROM ticket_slas ts JOIN sla_policies p ON p.id = ts.policy_id"
+             " WHERE ts.ticket_id = ? ORDER BY ts.deadline", (ticket_id,)),
+            (_TICKET_ATTACHMENTS, (ticket_id,))]
         if not scope.internal:
-            count = self.conn.execute(
-                "SELECT count(*) FROM messages WHERE ticket_id = ? AND kind = 'reply'",
-                (ticket_id,)).fetchone()[0]
+            statements.append(("SELECT count(*) FROM messages"
+                               " WHERE ticket_id = ? AND kind = 'reply'", (ticket_id,)))
+        found, followers, slas, attachments, *replies = rows_of(self.conn, statements)
+        if not found:
+            return None
+        row = found[0]
         return Ticket(
             id=row[0], number=row[1], subject=row[2], description=row[3], team_id=row[4],
             team_name=row[5], stage_id=row[6], stage_name=row[7], assignee_id=row[8],
@@ -170,8 +171,11 @@ class TicketQueries:
             tags=split_tags(row[15]), channel=row[16], created_at=row[17], updated_at=row[18],
             closed_at=row[19], sla_deadline=row[20], sla_status=row[21], rating=row[22],
             version=row[23], merged_into=row[24], split_from=row[25], archived=bool(row[26]),
-            message_count=count, follower_ids=followers, slas=slas,
-            attachments=self.ticket_attachments(ticket_id),
+            message_count=replies[0][0][0] if replies else row[27],
+            follower_ids=[r[0] for r in followers],
+            slas=[TicketSla(policy_id=r[0], name=r[1], status=r[2], deadline=r[3],
+                            reached_at=r[4]) for r in slas],
+            attachments=[_attachment(r) for r in attachments],
         )
 
     def ticket_id_by_number(self, number: int) -> int | None:
@@ -342,9 +346,8 @@ class TicketQueries:
 
     def ticket_attachments(self, ticket_id: int) -> list[AttachmentInfo]:
         """The files that came with the mail that opened the ticket."""
-        return [_attachment(row) for row in self.conn.execute(
-            f"SELECT {_ATTACHMENT_COLUMNS} FROM mail_attachments f"
-            " WHERE f.ticket_id = ? AND f.chatter_id IS NULL ORDER BY f.id", (ticket_id,))]
+        return [_attachment(row) for row in self.conn.execute(_TICKET_ATTACHMENTS,
+                                                              (ticket_id,))]
 
     def attachment(self, attachment_id: int) -> tuple[int, int | None, AttachmentFile] | None:
         """(the ticket it belongs to now, its message id or None, the file). A message's
@@ -486,19 +489,23 @@ class TicketQueries:
         if not rows and not deleted:
             return  # no clocks before or after: the summary columns stay NULL
         self.insert_clock_rows([(ticket_id, *r) for r in rows])
-        self.summarize_sla([ticket_id])
+        self._write_sla_summaries({ticket_id: [r[:3] for r in rows]})  # no read back
 
     def summarize_sla(self, ticket_ids: Iterable[int]) -> None:
         """Copy the nearest deadline and the worst status (`rules.sla.summary`) onto the
         tickets (for the board)."""
         ids = sorted(set(ticket_ids))
-        clocks: dict[int, list[tuple]] = {}
+        clocks: dict[int, list[tuple]] = {i: [] for i in ids}
         for row in self.conn.execute(
                 "SELECT ticket_id, policy_id, status, deadline FROM ticket_slas"
                 f" WHERE ticket_id IN ({_int_list(ids)})"):
-            clocks.setdefault(row[0], []).append(row[1:])
+            clocks[row[0]].append(row[1:])
+        self._write_sla_summaries(clocks)
+
+    def _write_sla_summaries(self, clocks: dict[int, list[tuple]]) -> None:
+        """Each ticket's summary of its clocks ((policy_id, status, deadline) rows)."""
         self.conn.executemany("UPDATE tickets SET sla_deadline = ?, sla_status = ? WHERE id = ?",
-                              [(*sla.summary(clocks.get(i, ())), i) for i in ids])
+                              [(*sla.summary(rows), i) for i, rows in sorted(clocks.items())])
 
     def has_overdue_slas(self, now: str) -> bool:
         """Whether an ongoing clock is past its deadline (a cheap check before failing)."""

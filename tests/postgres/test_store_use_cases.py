@@ -12,6 +12,9 @@ import pytest
 from deskline.errors import ConflictError, DesklineError
 from deskline.models import (
     BoardFilter,
+    BulkAction,
+    BulkItem,
+    BulkRequest,
     CustomerExportFilter,
     MergeRequest,
     ReportFilter,
@@ -115,6 +118,21 @@ def test_writes_alike(stores: Stores) -> None:
     alike(stores, lambda s: s.board_columns(1))
     alike(stores, lambda s: s.search("printer fire"))
     alike(stores, lambda s: s.refresh_sla())
+
+
+def test_a_bulk_move_with_a_stale_ticket_alike(stores: Stores) -> None:
+    """Each ticket of a batch in a savepoint, the refused one undone alone; the writes
+    sent ahead in the transaction (`PgConnections.send_ahead`) land with the rest."""
+    def move(s: Service) -> Any:
+        items = [BulkItem(ticket_id=t, version=s.get_ticket(t).version) for t in (20, 21, 22)]
+        items[1] = BulkItem(ticket_id=21, version=items[1].version - 1)  # stale
+        outcome = s.bulk_apply(BulkRequest(action=BulkAction.move, tickets=items,
+                                           stage_id=3))
+        return outcome, [(t.stage_id, t.version, t.slas)
+                         for t in (s.get_ticket(i) for i in (20, 21, 22))]
+
+    outcome, tickets = alike(stores, move, ADMIN)
+    assert tickets[0][0] == tickets[2][0] == 3 and tickets[1][0] != 3
 
 
 def test_a_taken_name_is_a_conflict_naming_the_column(stores: Stores) -> None:

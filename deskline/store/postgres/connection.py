@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from deskline.store.interface import TransactionStore
 
+_SAVEPOINT = re.compile(r"^\s*(SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 _KEY_DETAIL = re.compile(r"Key \((?P<columns>.*)\)=\(")
 # A column of the key: a name not called (lower(…)) nor a type (::text).
 _KEY_COLUMN = re.compile(r"(?<!::)\b([a-z_][a-z0-9_]*)\b(?!\s*\()")
@@ -59,6 +60,9 @@ class _Transaction(threading.local):
     conn: psycopg.Connection | None = None
     depth = 0
     before_commit: list[Callable[[], None]]
+    begun: list[tuple[Any, ...]] = []  # the rows `first` read (see `transaction`)
+    savepoints = 0  # open in the transaction (`statement_ran`)
+    ahead: Any = None  # the pipeline of writes sent ahead (`send_ahead`), while open
 
 
 class PgConnections:
@@ -81,7 +85,8 @@ class PgConnections:
     @contextmanager
     def transaction(self, first: str = "") -> Iterator[None]:
         """One write transaction on this thread; nested uses join the outer one. `first`:
-        a statement the outer one runs before anything else (a lock to take)."""
+        statements (no parameters) the outer one runs in the round trip that begins it (a
+        lock to take, then what to read under it): `begun()` gives the rows of the last."""
         import psycopg
 
         current = self._current
@@ -95,17 +100,68 @@ class PgConnections:
         with self.pool.connection() as conn:
             current.conn, current.depth, current.before_commit = conn, 1, []
             try:
-                with conn.transaction():
-                    if first:
-                        conn.execute(first.encode())
-                    yield
-                    # Work that needs the transaction's final state, once, inside it.
-                    while current.before_commit:
-                        current.before_commit.pop(0)()
+                # BEGIN and `first` in one round trip (simple protocol: several statements).
+                with psycopg.ClientCursor(conn) as cursor:
+                    cursor.execute(f"BEGIN; {first}".encode() if first else b"BEGIN")
+                    while cursor.nextset():
+                        current.begun = _fetched(cursor)
+                yield
+                # Work that needs the transaction's final state, once, inside it.
+                while current.before_commit:
+                    current.before_commit.pop(0)()
+                conn.execute(b"COMMIT")  # with the writes sent ahead, if any
+                self.catch_up()
             except psycopg.IntegrityError as exc:
+                self._drop_ahead()
+                _rolled_back(conn)
                 raise constraint_error(exc) from exc
+            except BaseException:
+                self._drop_ahead()
+                _rolled_back(conn)
+                raise
             finally:
                 current.conn, current.depth, current.before_commit = None, 0, []
+                current.begun, current.savepoints = [], 0
+
+    def send_ahead(self) -> psycopg.Connection | None:
+        """For a write whose answer nobody reads (`StatementConnection.executemany`): this
+        thread's transaction's connection in pipeline mode, so the write goes in the round
+        trip of the next statement (`catch_up`); None outside a transaction, or inside a
+        savepoint, whose block must see its own errors."""
+        current = self._current
+        if current.conn is None or current.savepoints:
+            return None
+        if current.ahead is None:
+            current.ahead = current.conn.pipeline()
+            current.ahead.__enter__()
+        return current.conn
+
+    def catch_up(self) -> None:
+        """Send what was sent ahead, with what was queued after it, and wait for their
+        answers: an error of a write sent ahead raises here."""
+        current = self._current
+        ahead, current.ahead = current.ahead, None
+        if ahead is not None:
+            ahead.__exit__(None, None, None)
+
+    def statement_ran(self, sql: str) -> None:
+        """Keep count of the transaction's open savepoints."""
+        current = self._current
+        if current.conn is not None and (found := _SAVEPOINT.match(sql)):
+            current.savepoints = max(0, current.savepoints + (1 if found.group(1).upper()
+                                                              == "SAVEPOINT" else -1))
+
+    def _drop_ahead(self) -> None:
+        import psycopg
+
+        try:
+            self.catch_up()
+        except psycopg.Error:  # the transaction failed already: rolled back next
+            pass
+
+    def begun(self) -> list[tuple[Any, ...]]:
+        """The rows of the last `first` statement of this thread's transaction."""
+        return self._current.begun
 
     def in_transaction(self) -> bool:
         """Whether this thread is inside a transaction."""
@@ -137,7 +193,9 @@ class PgConnections:
         """Run one statement: in this thread's transaction, else on a connection of its
         own. Its rows (none for a statement that returns none)."""
         with self.connection() as conn:
-            return _fetched(conn.execute(sql, params))
+            cursor = conn.execute(sql, params)
+            self.catch_up()
+            return _fetched(cursor)
 
     def row(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         found = self.rows(sql, params)
@@ -164,6 +222,20 @@ def _configure(conn: psycopg.Connection) -> None:
 
     conn.adapters.register_loader("numeric", NumberLoader)
     conn.adapters.register_dumper(str, TextDumper)
+
+
+def _rolled_back(conn: psycopg.Connection) -> None:
+    """After a failure inside a transaction (or at its COMMIT): back to no transaction,
+    unless the connection is gone (the pool then throws it away)."""
+    import psycopg
+    from psycopg import pq
+
+    if conn.closed or conn.info.transaction_status == pq.TransactionStatus.IDLE:
+        return
+    try:
+        conn.execute(b"ROLLBACK")
+    except psycopg.Error:  # the connection broke: the pool checks it on return
+        pass
 
 
 def _fetched(cursor: psycopg.Cursor) -> list[tuple[Any, ...]]:

@@ -17,8 +17,10 @@ from deskline.store import db
 if TYPE_CHECKING:
     import psycopg
 
-# PostgreSQL's own bookkeeping, not a table of the helpdesk (never copied or compared).
+# PostgreSQL's own bookkeeping, not tables of the helpdesk (never copied or compared): the
+# schema's version, the directory's (migration 0019, `memo.py`).
 VERSION_TABLE = "schema_version"
+BOOKKEEPING_TABLES = (VERSION_TABLE, "directory_version")
 # Held by the transaction that migrates: two server processes starting at once take turns.
 _MIGRATION_LOCK = 0x6465736B  # "desk"
 

@@ -8,8 +8,7 @@ overrides just that method (or the value the mixin reads) and comes first in the
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self, cast
 
@@ -31,7 +30,9 @@ from deskline.store.postgres import schema
 from deskline.store.postgres.bulk import PgBulkQueries
 from deskline.store.postgres.connection import PgConnections
 from deskline.store.postgres.idempotency import PgIdempotencyQueries
+from deskline.store.postgres.kept_reads import PgKeptReads, TransactionTicket
 from deskline.store.postgres.leases import PgLeaseQueries
+from deskline.store.postgres.memo import KEPT_TABLES, VERSION, VersionMemo
 from deskline.store.postgres.search import PgSearchQueries
 from deskline.store.postgres.statements import StatementConnection
 from deskline.store.postgres.tuning import PgTuningQueries
@@ -49,58 +50,32 @@ if TYPE_CHECKING:
     from deskline.store.interface import Store
 
 
-_WRITER_LOCK = "SELECT 1 FROM sync_counter WHERE id = 1 FOR UPDATE"
-
-
-class UnkeptMemo(DataVersionMemo):
-    """Keeps nothing: other processes write the database and PostgreSQL has no
-    data_version to say so, so every kept read reads again."""
-
-    def _current(self) -> dict[Hashable, Any]:
-        return {}
-
-
-class RequestMemo(UnkeptMemo):
-    """Keeps reads for one server request on one thread (a board page reads the teams
-    twice: for the scope, then for the board) and nothing between requests, nor inside
-    or across a transaction (its writes may change what was read). Threads share the
-    store, so what is kept is the thread's."""
-
-    def __init__(self, conn: Any, db: PgConnections) -> None:  # conn: as PgStore.conn
-        super().__init__(conn)
-        self._db = db
-        self._request = threading.local()
-
-    def _current(self) -> dict[Hashable, Any]:
-        values: dict[Hashable, Any] | None = getattr(self._request, "values", None)
-        if values is None:
-            return {}
-        if self._db.in_transaction():
-            values.clear()
-            return {}
-        return values
-
-    def begin_request(self) -> None:
-        self._request.values = {}
-
-    def end_request(self) -> None:
-        self._request.values = None
+# The writers' lock, then the directory's version under it (`memo.VersionMemo`), in the
+# round trip that begins the transaction: each statement reads after the one before.
+_BEGIN = ("SELECT 1 FROM sync_counter WHERE id = 1 FOR UPDATE; " + VERSION)
 
 
 class PgStore(PgIdempotencyQueries, PgSearchQueries, PgTuningQueries, PgLeaseQueries,
+              PgKeptReads,
               DirectoryQueries, CustomerQueries, TicketQueries, SearchQueries,
               MappingQueries, AdministrationQueries, MailQueries, OutboxQueries,
               PgBulkQueries, ReportQueries, ExportQueries, TokenQueries,
               IdempotencyQueries, ChangeQueries, CountQueries,
               CannedQueries, BulkActionQueries, NotificationQueries, TicketListQueries,
               ViewQueries, WebhookQueries, PresenceQueries, ThrottleQueries):
+    memo: VersionMemo
+
     def __init__(self, db: PgConnections) -> None:
         self.db = db
         keyed = db.rows("SELECT table_name FROM information_schema.columns"
                         " WHERE table_schema = current_schema() AND column_name = 'id'")
+        kept = db.rows(KEPT_TABLES)
+        self.statements = StatementConnection(db, frozenset(name for name, in keyed),
+                                              frozenset(name for name, in kept))
         # The mixins are typed for sqlite3; this gives them the part of it they use.
-        self.conn = cast(Any, StatementConnection(db, frozenset(name for name, in keyed)))
-        self.memo = UnkeptMemo(self.conn)
+        self.conn = cast(Any, self.statements)
+        self.memo = self.statements.memo = VersionMemo(self.conn)
+        self._ticket_read = TransactionTicket()
 
     @classmethod
     def open(cls, url: str, *, min_size: int = 1, max_size: int = 8) -> Self:
@@ -112,16 +87,29 @@ class PgStore(PgIdempotencyQueries, PgSearchQueries, PgTuningQueries, PgLeaseQue
         the change feed counter's row lock first, so writers go one at a time, as SQLite's
         `BEGIN IMMEDIATE` makes them: a write that changes tickets takes that lock anyway
         (the change log's trigger), and taking it after a ticket's row lock could deadlock
-        with a writer holding it and wanting that ticket (a merge, a bulk action)."""
-        with self.db.transaction(first=_WRITER_LOCK):
-            yield
+        with a writer holding it and wanting that ticket (a merge, a bulk action). The
+        directory's version is read under it, for the memo, in the same round trip."""
+        if self.db.in_transaction():
+            with self.db.transaction():
+                yield
+            return
+        try:
+            with self.db.transaction(first=_BEGIN):
+                self.memo.transaction_began(self.db.begun()[0][0])
+                yield
+        except BaseException:
+            self.memo.clear()  # it may hold what the rolled-back writes made
+            raise
+        finally:
+            self.memo.transaction_ended()
+            self.forget_transaction_reads()
 
     def before_commit(self, callback: Callable[[], None]) -> bool:
         return self.db.before_commit(callback)
 
     def new_memo(self, *, own_writes: bool = True) -> DataVersionMemo:
-        """As SQLite's: a memo that keeps nothing."""
-        return UnkeptMemo(self.conn, own_writes=own_writes)
+        """Another memo, as SQLite's (mail intake's own, see `DataVersionMemo`)."""
+        return VersionMemo(self.conn, own_writes=own_writes)
 
     def data_version(self) -> int:
         """Moves when any process commits a change that events carry (the change log's
