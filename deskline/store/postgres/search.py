@@ -34,6 +34,20 @@ TICKET_IDS_MATCHING = f"SELECT id FROM tickets WHERE {_TICKET_WORDS.format('')} 
 
 _FIRST_WINDOW = 4096  # message ids
 
+# Whether a word of the query is missing from the statistics' common words (migration
+# 0017's `messages_fts_words`, kept by ANALYZE): such a word is in fewer messages than the
+# rarest common one, yet the planner guesses half that rarest word's share for it and may
+# walk a window of the primary key checking every message (8 s a window for a word found
+# nowhere at a million tickets, once the common words were all frequent). NULL while the
+# statistics are not there yet.
+_HAS_RARE_WORD = (
+    "SELECT bool_or(w.lexeme <> ALL (s.words)) FROM"
+    " unnest(tsvector_to_array(to_tsvector('deskline', deskline_words(?)))) AS w(lexeme),"
+    " (SELECT (SELECT most_common_elems::text::text[] FROM pg_stats_ext_exprs"
+    "  WHERE statistics_name = 'messages_fts_words'"
+    "  AND statistics_schemaname = current_schema() LIMIT 1) AS words) AS s"
+    " WHERE s.words IS NOT NULL")
+
 
 class PgSearchQueries:
     conn: sqlite3.Connection  # statements.StatementConnection in PgStore
@@ -45,6 +59,15 @@ class PgSearchQueries:
         top = below if below is not None else self.conn.execute(
             "SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
         found: list[tuple[int, int]] = []
+        words = " ".join(query.replace('"', " ").split())
+        if self.conn.execute(_HAS_RARE_WORD, (words,)).fetchone()[0]:
+            # Few messages hold that word: its postings, all at once, newest first
+            # (`+ 0`: not the primary key's order, which would be the walk).
+            return self.conn.execute(
+                "SELECT m.id, m.ticket_id FROM messages m JOIN tickets t ON t.id = m.ticket_id"
+                f" WHERE m.kind <> 'event' AND {_MESSAGE_WORDS} @@ {TSQUERY}"
+                f" AND m.id < ? AND {where} ORDER BY m.id + 0 DESC LIMIT {MESSAGE_BATCH}",
+                (query, top)).fetchall()
         window = _FIRST_WINDOW
         while top > 1 and len(found) < MESSAGE_BATCH:
             low = max(top - window, 1)
