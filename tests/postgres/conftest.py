@@ -1,6 +1,7 @@
 """A PostgreSQL database per test, from the cluster that $DESKLINE_TEST_DATABASE_URL names
 (`scripts/postgres run …` starts a throwaway one; .ci/run does). Without it the tests that
-need one are skipped, saying so."""
+need one are skipped, saying so. For servers started once a session, one demo database is
+kept instead and put back as it was before each test (`pg_demo_reset`, `pg_workers`)."""
 
 from __future__ import annotations
 
