@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,12 +88,20 @@ class ServerProcesses:
             return self.process.wait()
 
 
-def start_workers(db: str | Path, workers: int = 2) -> ServerProcesses:
+def start_workers(db: str | Path, workers: int = 2,
+                  patches: Mapping[str, object] | None = None) -> ServerProcesses:
     """`deskline serve` over `db` (a file or a postgresql:// URL) with `workers`
-    processes and no background jobs, answering once it does."""
+    processes and no background jobs, answering once it does. `patches`: module
+    attributes ("package.module.NAME": a literal) set before it starts (the workers are
+    forked from it, so they have them too)."""
     option = "--database" if str(db).startswith("postgresql") else "--db"
+    code = ["import importlib"]
+    for key, value in (patches or {}).items():
+        module, _, name = key.rpartition(".")
+        code.append(f"setattr(importlib.import_module({module!r}), {name!r}, {value!r})")
+    code.append("from tui.launch import main; main()")
     process = subprocess.Popen(
-        [sys.executable, "-c", "from tui.launch import main; main()", "serve", option,
+        [sys.executable, "-c", "\n".join(code), "serve", option,
          str(db), "--workers", str(workers), "--port", "0", "--no-mail",
          "--no-maintenance", "--no-webhooks"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -4,7 +4,6 @@ projects, tags, tokens and the audit trail — the same on every backend."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -238,7 +237,7 @@ async def test_templates_checked_previewed_and_edited(open_backend):
         await portal.check_template(draft)
 
 
-async def test_agents_roles_deactivation_time_off_and_teams(open_backend, demo_db: Path):
+async def test_agents_roles_deactivation_time_off_and_teams(open_backend, backend_db):
     admin = await open_backend(ADMIN)
     alice = await open_backend(ALICE)
     me = await admin.me()
@@ -288,7 +287,7 @@ async def test_agents_roles_deactivation_time_off_and_teams(open_backend, demo_d
     with pytest.raises(PermissionDenied):
         await alice.add_time_off(new.id, TimeOffCreate(start=start, end=start + timedelta(1)))
 
-    make_token(demo_db, ALICE)  # a token to revoke, on every backend
+    make_token(backend_db, ALICE)  # a token to revoke, on every backend
     live = [t for t in await admin.list_tokens(alice_me.id) if t.revoked_at is None]
     assert live
     gone = await admin.deactivate_agent(alice_me.id)
@@ -367,13 +366,13 @@ async def test_tags_renamed_merged_and_deleted_on_every_ticket(open_backend):
         await alice.merge_tags(vip.id, billing.id)
 
 
-async def test_tokens_listed_and_revoked(open_backend, demo_db: Path):
+async def test_tokens_listed_and_revoked(open_backend, backend_db):
     admin = await open_backend(ADMIN)
     alice = await open_backend(ALICE)
     alice_id = (await alice.me()).id
-    make_token(demo_db, ALICE)
-    make_token(demo_db, ALICE)
-    make_token(demo_db, ADMIN)
+    make_token(backend_db, ALICE)
+    make_token(backend_db, ALICE)
+    make_token(backend_db, ADMIN)
     mine = await alice.list_tokens(alice_id)
     assert mine and all(t.agent_id == alice_id for t in mine)
     everyone = await admin.list_tokens()

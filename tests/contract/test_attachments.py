@@ -15,11 +15,11 @@ PDF = b"%PDF-1.4\n\x00\xff\xfe binary \x1b[2J\n%%EOF"
 LOG = "Prüfprotokoll: Fehler 42 — naïve café\n".encode()
 
 
-def take(db: Path, raw: bytes):
+def take(db: str | Path, raw: bytes):
     from deskline.mail.intake import Intake
-    from deskline.store.sqlite import SqliteStore
+    from deskline.store.opening import open_store
 
-    store = SqliteStore.open(db)
+    store = open_store(db, create=False, pool_size=1)
     try:
         return Intake(store, team="Customer Care", confirm=False).take(raw)
     finally:
@@ -43,13 +43,14 @@ def mail(message_id: str, body: str, files: list[tuple[str, str, bytes]],
 
 
 @pytest.fixture
-def mailed(demo_db):
+def mailed(backend_db):
     """A ticket opened by a mail with a PDF, then the customer's answer with a log file."""
-    first = take(demo_db, mail("<first@files.example>", "The scanner fails, report attached.",
-                               [("Scan report.pdf", "application/pdf", PDF)]))
-    take(demo_db, mail("<second@files.example>", "Here is the log.",
-                       [("Prüf-protokoll.txt", "text/plain", LOG)],
-                       in_reply_to="<first@files.example>"))
+    first = take(backend_db, mail("<first@files.example>",
+                                  "The scanner fails, report attached.",
+                                  [("Scan report.pdf", "application/pdf", PDF)]))
+    take(backend_db, mail("<second@files.example>", "Here is the log.",
+                          [("Prüf-protokoll.txt", "text/plain", LOG)],
+                          in_reply_to="<first@files.example>"))
     return first.ticket_id
 
 

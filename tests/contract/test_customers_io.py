@@ -88,20 +88,22 @@ async def test_customer_tickets(open_backend):
     assert len({t.id for t in seen}) == len(seen)
 
 
-async def test_organization_tickets(open_backend, demo_db):
-    import sqlite3
+async def test_organization_tickets(open_backend, backend_db):
+    from deskline.store.opening import open_store
 
     alice = await open_backend(ALICE)
     jonas = await open_backend(JONAS)
     orgs = await alice.list_organizations()
-    conn = sqlite3.connect(demo_db)
-    counts = dict(conn.execute("SELECT organization_id, count(*) FROM tickets WHERE"
-                               " organization_id IS NOT NULL AND archived = 0"
-                               " GROUP BY organization_id").fetchall())
-    org = max(orgs, key=lambda o: counts.get(o.id, 0))
-    expected = {r[0] for r in conn.execute(
-        "SELECT id FROM tickets WHERE organization_id = ? AND archived = 0", (org.id,))}
-    conn.close()
+    store = open_store(backend_db, create=False, pool_size=1)  # the truth, read directly
+    try:
+        counts = dict(store.conn.execute(
+            "SELECT organization_id, count(*) FROM tickets WHERE organization_id IS NOT NULL"
+            " AND archived = 0 GROUP BY organization_id").fetchall())
+        org = max(orgs, key=lambda o: counts.get(o.id, 0))
+        expected = {r[0] for r in store.conn.execute(
+            "SELECT id FROM tickets WHERE organization_id = ? AND archived = 0", (org.id,))}
+    finally:
+        store.close()
     page = await alice.organization_tickets(org.id, limit=4)
     seen = list(page.items)
     while page.next_cursor:

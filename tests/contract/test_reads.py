@@ -201,10 +201,10 @@ async def test_search_finds_numbers_emails_subjects_and_messages(open_backend):
     assert await alice.search("   ") == []
 
 
-async def test_filtered_column_counts_stop_at_the_cap(open_backend, monkeypatch):
+async def test_filtered_column_counts_stop_at_the_cap(open_backend):
     from deskline.service import reading
 
-    monkeypatch.setattr(reading, "COLUMN_COUNT_CAP", 5)
+    await open_backend.patch(reading, "COLUMN_COUNT_CAP", 5)
     alice = await open_backend(ALICE)
     care = await team_named(alice, "Customer Care")
     exact = await alice.board_columns(care.id)

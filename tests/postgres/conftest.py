@@ -1,6 +1,7 @@
 """A PostgreSQL database per test, from the cluster that $DESKLINE_TEST_DATABASE_URL names
 (`scripts/postgres run …` starts a throwaway one; .ci/run does). Without it the tests that
-need one are skipped, saying so."""
+need one are skipped, saying so. For servers started once a session, one demo database is
+kept instead and put back as it was before each test (`pg_demo_reset`, `pg_workers`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.postgres_support import URL_VARIABLE, database_url
+from tests.postgres_support import URL_VARIABLE, PristineCopy, database_url
+from tests.server_support import ServerProcesses, start_workers
 
 
 @pytest.fixture(scope="session")
@@ -95,3 +97,29 @@ def pg_demo_url(pg_cluster: str, pg_demo_template: str) -> Iterator[str]:
     """The URL of a private copy of the demo helpdesk that a test may change."""
     with _copy_of(pg_cluster, pg_demo_template) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def pg_demo_kept(pg_cluster: str, pg_demo_template: str) -> Iterator[tuple[str, PristineCopy]]:
+    """A copy of the demo helpdesk kept for the whole session (servers started once stay
+    connected to it), its rows saved: its URL, and what puts them back."""
+    with _copy_of(pg_cluster, pg_demo_template) as url, _admin(url) as conn:
+        yield url, PristineCopy(conn)
+
+
+@pytest.fixture
+def pg_demo_reset(pg_demo_kept: tuple[str, PristineCopy]) -> str:
+    """The URL of the kept demo, as it was before any test changed it: cheaper than
+    `pg_demo_url` (no database to create and drop) and the same database every time."""
+    url, pristine = pg_demo_kept
+    pristine.reset()
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_workers(pg_demo_kept: tuple[str, PristineCopy]) -> Iterator[ServerProcesses]:
+    """`deskline serve --workers 2` on the kept demo, for the whole session (starting
+    it costs more than most tests; `pg_demo_reset` puts its data back for each)."""
+    server = start_workers(pg_demo_kept[0], 2)
+    yield server
+    server.stop()
