@@ -157,6 +157,35 @@ def test_sla_warnings_once_per_deadline(desk):
                                                          NotificationKind.sla_due]
 
 
+def test_sla_warning_pass_runs_again_after_a_minute_or_a_ticket_change(desk):
+    """The due-soon pass is not run at every dashboard: again when a minute passed or a
+    ticket changed, so a clock that comes within the hour by time alone is heard of at
+    most a minute late, and one a change brings at the next look."""
+    clock, root, ann = desk["clock"], desk["as"]("root"), desk["as"]("ann")
+    root.create_ticket(TicketCreate(team_id=desk["care"].id, subject="Down", priority=3,
+                                    assignee_id=desk["ids"]["ann"]))
+    other = root.create_ticket(TicketCreate(team_id=desk["care"].id, subject="Also down",
+                                            priority=3))  # unassigned: nobody to warn
+
+    def warnings() -> int:
+        return sum(n.kind is NotificationKind.sla_due for n in _inbox(ann) if n.unread)
+
+    clock.now = MONDAY_9 + timedelta(minutes=59, seconds=30)  # both due 11:00: not yet
+    root.dashboard()
+    clock.advance(seconds=40)  # within the hour now, but the last pass is 40 s old
+    root.dashboard()
+    assert warnings() == 0
+    clock.advance(seconds=25)
+    root.dashboard()
+    assert warnings() == 1
+    ann.mark_all_notifications_read()
+
+    clock.advance(seconds=5)
+    root.assign_ticket(other.id, other.version, desk["ids"]["ann"])
+    root.dashboard()  # a ticket changed: the pass runs though a minute has not passed
+    assert warnings() == 1
+
+
 def test_unread_first_in_keyset_pages(desk):
     root, ann = desk["as"]("root"), desk["as"]("ann")
     tickets = [root.create_ticket(TicketCreate(team_id=desk["care"].id, subject=f"T{i}",
