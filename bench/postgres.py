@@ -5,7 +5,7 @@ makes, through `Service(store, agent)` on both stores as bench/engine.py does on
 Prints one JSON object per line: {"metric", "value", "unit", ...}.
 
     .venv/bin/python bench/postgres.py [--tickets 100000] [--repeat 25] [--cluster DIR]
-                                       [--workers 1,2,4]
+                                       [--workers 1,2,4] [--no-search]
 
 Each figure's `value` is PostgreSQL's median in ms; `sqlite_ms` is SQLite's, the two
 called in turn `--repeat` times (so both meet the same moments of a noisy machine), and
@@ -331,6 +331,8 @@ def mixed_requests(host: str, port: int, token: str, plan: dict, n: int) -> list
             f"/api/v1/tickets/{ticket}", f"/api/v1/tickets/{ticket}/messages?limit=50", board,
             f"/api/v1/tickets/{ticket}", f"/api/v1/tickets/{ticket}/messages?limit=50",
             "/api/v1/dashboard", "/api/v1/search?q=printer", f"/api/v1/tickets/{ticket}"]
+    if not plan.get("search", True):  # --no-search: the ticket again in its place
+        gets[gets.index("/api/v1/search?q=printer")] = f"/api/v1/tickets/{ticket}"
     reads = [f"GET {path} HTTP/1.1\r\n{head}\r\n\r\n".encode() for path in gets]
     run = uuid.uuid4().hex[:12]
     out = []
@@ -530,6 +532,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50, help="consoles in the workload")
     parser.add_argument("--seconds", type=float, default=20.0, help="of workload a setup")
     parser.add_argument("--rounds", type=int, default=3, help="of every setup, in turn")
+    parser.add_argument("--no-search", action="store_true",
+                        help="the workload without its search (how much of PostgreSQL's "
+                             "work the search is)")
     args = parser.parse_args()
     workers = [int(n) for n in args.workers.split(",")] if args.workers else []
     if workers and not serve_has_database():
@@ -548,7 +553,7 @@ def main() -> None:
             try:
                 RoundTrips.install()
                 figures(lite, pg, args.repeat)
-                plan = load_plan(lite.svc)
+                plan = {**load_plan(lite.svc), "search": not args.no_search}
             finally:
                 lite.store.close()
                 pg.store.close()
