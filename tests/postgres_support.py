@@ -43,8 +43,14 @@ class PristineCopy:
             self.tables = [row[0] for row in conn.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
                 " AND tablename <> %s ORDER BY tablename", (self.VERSION,))]
+            # each table's columns but those computed from the others (stored words)
+            self.columns = {table: ", ".join(f'"{row[0]}"' for row in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema ="
+                " 'public' AND table_name = %s AND is_generated = 'NEVER'"
+                " ORDER BY ordinal_position", (table,))) for table in self.tables}
             for table in self.tables:
-                conn.execute(f"CREATE TABLE {self.SCHEMA}.{table} AS TABLE public.{table}")
+                conn.execute(f"CREATE TABLE {self.SCHEMA}.{table} AS"
+                             f" SELECT {self.columns[table]} FROM public.{table}")
             conn.execute(f"CREATE TABLE {self.SCHEMA}.sequences (name, last_value) AS"
                          f" SELECT sequencename, last_value FROM pg_sequences"
                          f" WHERE schemaname = 'public'")
@@ -74,8 +80,8 @@ class PristineCopy:
             conn.execute("SET LOCAL session_replication_role = replica")
             for table in changed:
                 conn.execute(f"DELETE FROM {table}")
-                conn.execute(f"INSERT INTO {table} OVERRIDING SYSTEM VALUE"
-                             f" SELECT * FROM {self.SCHEMA}.{table}")
+                conn.execute(f"INSERT INTO {table} ({self.columns[table]}) OVERRIDING SYSTEM"
+                             f" VALUE SELECT * FROM {self.SCHEMA}.{table}")
                 self.written[table] = str(int(xid) % 2**32)  # xmin: without the epoch
             if changed:
                 conn.execute(f"UPDATE {self.VERSION} SET version = version + 1")

@@ -53,6 +53,8 @@ def postgres_tables(conn: psycopg.Connection) -> dict[str, Table]:
             "SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c"
             " JOIN information_schema.tables t USING (table_schema, table_name)"
             " WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'"
+            # computed from the others (PostgreSQL's stored words, migration 0020)
+            " AND c.is_generated = 'NEVER'"
             " AND c.table_name <> ALL(%s) ORDER BY c.table_name, c.ordinal_position",
             (list(BOOKKEEPING_TABLES),)):
         columns.setdefault(table, []).append((column, data_type))

@@ -1,6 +1,7 @@
-"""Full-text matching on PostgreSQL: the GIN indexes over
-`to_tsvector('deskline', deskline_words(…))` (migration 0018: words cut, accents dropped
-and case folded as FTS5's `unicode61 remove_diacritics 2` does) in place of FTS5. The
+"""Full-text matching on PostgreSQL: the GIN indexes over the stored words of each ticket
+and message (migration 0020: `to_tsvector('deskline', deskline_words(…))`, 0018: words
+cut, accents dropped and case folded as FTS5's `unicode61 remove_diacritics 2` does) in
+place of FTS5. The
 search itself, its order and its bounds are SQLite's (`SearchQueries.search_ids` reads
 the subjects' match from `SUBJECT_MATCH` and asks `message_matches` for each round of
 messages); a ticket filter's words (`tickets.text_filter_sql`, which names
@@ -25,8 +26,9 @@ from deskline.store.search import MESSAGE_BATCH
 TSQUERY = ("to_tsquery('deskline', deskline_fold(replace(replace(replace(?, '\" \"', ' & '),"
            " '\"*', ':*'), '\"', '')))")
 # The expressions of the GIN indexes, written as they are there so the planner uses them.
-_TICKET_WORDS = "to_tsvector('deskline', deskline_words({0}subject || ' ' || {0}description))"
-_MESSAGE_WORDS = "to_tsvector('deskline', deskline_words(m.body))"
+# (migration 0020: each text's words stored beside it, `tickets.words`, `messages.words`)
+_TICKET_WORDS = "{0}words"
+_MESSAGE_WORDS = "m.words"
 
 # What SQLite's `SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?` is.
 TICKET_IDS_MATCHING = f"SELECT id FROM tickets WHERE {_TICKET_WORDS.format('')} @@ {TSQUERY}"
@@ -34,8 +36,8 @@ TICKET_IDS_MATCHING = f"SELECT id FROM tickets WHERE {_TICKET_WORDS.format('')} 
 
 _FIRST_WINDOW = 4096  # message ids
 
-# Whether a word of the query is missing from the statistics' common words (migration
-# 0017's `messages_fts_words`, kept by ANALYZE): such a word is in fewer messages than the
+# Whether a word of the query is missing from the statistics' common words (of
+# `messages.words`, kept by ANALYZE): such a word is in fewer messages than the
 # rarest common one, yet the planner guesses half that rarest word's share for it and may
 # walk a window of the primary key checking every message (8 s a window for a word found
 # nowhere at a million tickets, once the common words were all frequent). NULL while the
@@ -43,9 +45,9 @@ _FIRST_WINDOW = 4096  # message ids
 _HAS_RARE_WORD = (
     "SELECT bool_or(w.lexeme <> ALL (s.words)) FROM"
     " unnest(tsvector_to_array(to_tsvector('deskline', deskline_words(?)))) AS w(lexeme),"
-    " (SELECT (SELECT most_common_elems::text::text[] FROM pg_stats_ext_exprs"
-    "  WHERE statistics_name = 'messages_fts_words'"
-    "  AND statistics_schemaname = current_schema() LIMIT 1) AS words) AS s"
+    " (SELECT (SELECT most_common_elems::text::text[] FROM pg_stats"
+    "  WHERE tablename = 'messages' AND attname = 'words'"
+    "  AND schemaname = current_schema() LIMIT 1) AS words) AS s"
     " WHERE s.words IS NOT NULL")
 
 
