@@ -389,7 +389,6 @@ async def event_p99(url: str, listener: str, writer: str, idle: list[str], plan:
                     repeat: int) -> list[float]:
     """From the start of a write by one client to its event at another, with len(idle)
     more streams open: the processes share the connections, so most pairs cross."""
-    from deskline.models import TicketUpdate
     from deskline.remote import RemoteBackend
 
     host, port = url.removeprefix("http://").split(":")
@@ -423,14 +422,7 @@ async def event_p99(url: str, listener: str, writer: str, idle: list[str], plan:
         for n in range(repeat):
             card = page.items[n % len(page.items)]
             current = await writing.get_ticket(card.id)
-            start = time.perf_counter()
-            done = await writing.update_ticket(card.id, current.version,
-                                               TicketUpdate(priority=(current.priority + 1) % 4))
-            while True:
-                tid, version, at = await asyncio.wait_for(received.get(), 10)
-                if tid == done.id and version == done.version:
-                    times.append((at - start) * 1000)
-                    break
+            times.append(await server_bench.write_heard(writing, current, received, 10))
         task.cancel()
         return times
     finally:

@@ -283,6 +283,19 @@ def writes(db: Path, seconds: float, rounds: int) -> None:
              / statistics.median(r["p99"] for r in queue), "x")
 
 
+async def write_heard(writer: RemoteBackend, ticket, received: asyncio.Queue,
+                      timeout: float) -> float:
+    """ms from the start of a write (the ticket's priority moved on) to its event in
+    `received` ((ticket id, version, perf_counter at arrival) tuples of a listener)."""
+    start = time.perf_counter()
+    done = await writer.update_ticket(ticket.id, ticket.version,
+                                      TicketUpdate(priority=(ticket.priority + 1) % 4))
+    while True:
+        tid, version, at = await asyncio.wait_for(received.get(), timeout)
+        if tid == done.id and version == done.version:
+            return (at - start) * 1000
+
+
 async def event_latency(url: str, listener_token: str, writer_token: str, team_id: int,
                         stage_id: int, repeat: int) -> None:
     listener = await RemoteBackend.open(url, listener_token)
@@ -301,14 +314,7 @@ async def event_latency(url: str, listener_token: str, writer_token: str, team_i
         await asyncio.sleep(0.5)
         times = []
         for card in page.items:
-            start = time.perf_counter()
-            done = await writer.update_ticket(card.id, card.version,
-                                              TicketUpdate(priority=(card.priority + 1) % 4))
-            while True:
-                tid, version, at = await asyncio.wait_for(received.get(), 5)
-                if tid == done.id and version == done.version:
-                    times.append((at - start) * 1000)
-                    break
+            times.append(await write_heard(writer, card, received, 5))
         task.cancel()
         emit("event_latency_ms", statistics.median(times), "ms", p90=round(pct(times, 0.9), 3),
              repeat=len(times), note="from the start of a write to the event at another client")

@@ -60,24 +60,26 @@ class PgSearchQueries:
         """As SQLite's (`SearchQueries.message_matches`), window by window of ids."""
         top = below if below is not None else self.conn.execute(
             "SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
-        found: list[tuple[int, int]] = []
         words = " ".join(query.replace('"', " ").split())
         if self.conn.execute(_HAS_RARE_WORD, (words,)).fetchone()[0]:
             # Few messages hold that word: its postings, all at once, newest first
             # (`+ 0`: not the primary key's order, which would be the walk).
-            return self.conn.execute(
-                "SELECT m.id, m.ticket_id FROM messages m JOIN tickets t ON t.id = m.ticket_id"
-                f" WHERE m.kind <> 'event' AND {_MESSAGE_WORDS} @@ {TSQUERY}"
-                f" AND m.id < ? AND {where} ORDER BY m.id + 0 DESC LIMIT {MESSAGE_BATCH}",
-                (query, top)).fetchall()
+            return self._matching(query, where, "m.id < ?", (top,), "m.id + 0", MESSAGE_BATCH)
+        found: list[tuple[int, int]] = []
         window = _FIRST_WINDOW
         while top > 1 and len(found) < MESSAGE_BATCH:
             low = max(top - window, 1)
-            found += self.conn.execute(
-                "SELECT m.id, m.ticket_id FROM messages m JOIN tickets t ON t.id = m.ticket_id"
-                f" WHERE m.kind <> 'event' AND {_MESSAGE_WORDS} @@ {TSQUERY}"
-                f" AND m.id >= ? AND m.id < ? AND {where}"
-                f" ORDER BY m.id DESC LIMIT {MESSAGE_BATCH - len(found)}",
-                (query, low, top)).fetchall()
+            found += self._matching(query, where, "m.id >= ? AND m.id < ?", (low, top), "m.id",
+                                    MESSAGE_BATCH - len(found))
             top, window = low, window * 4
         return found
+
+    def _matching(self, query: str, where: str, ids: str, bounds: tuple[int, ...],
+                  order: str, limit: int) -> list[tuple[int, int]]:
+        """(message id, ticket id) of messages matching `query` and `where` with ids in
+        `ids` (its values `bounds`), newest first by `order`, `limit` at most."""
+        return self.conn.execute(
+            "SELECT m.id, m.ticket_id FROM messages m JOIN tickets t ON t.id = m.ticket_id"
+            f" WHERE m.kind <> 'event' AND {_MESSAGE_WORDS} @@ {TSQUERY} AND {ids}"
+            f" AND {where} ORDER BY {order} DESC LIMIT {int(limit)}",
+            (query, *bounds)).fetchall()
