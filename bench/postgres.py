@@ -257,7 +257,8 @@ def figures(lite: Agent, pg: Agent, repeat: int) -> None:
 
     for label, query in (("common_word", "printer"), ("very_common_word", "the"),
                          ("two_words", "printer restarted"), ("rare_word", "Kowalski"),
-                         ("no_match", "xylophone"), ("ticket_number", "#4242")):
+                         ("no_match", "xylophone"), ("beginning_found_nowhere", "xylo"),
+                         ("ticket_number", "#4242")):
         hits = (len(lite.svc.search(query, limit=50)), len(pg.svc.search(query, limit=50)))
         both(f"search_{label}", lambda a, q=query: a.svc.search(q, limit=50),
              SEARCH if label in ("common_word", "very_common_word") else None,
@@ -485,6 +486,8 @@ def throughput(workers: list[int], sqlite: Path, postgres: str, plan: dict,
                  / medians["postgresql_1"], "x", target=1.6 if n == 2 else None)
     emit("reads_speedup_2_processes", medians["postgresql_reads_2"]
          / medians["postgresql_reads_1"], "x")
+    if "postgresql_1" in rates:
+        ceiling(rates["postgresql_1"])
     proc, url = start_server(postgres, max(2, min(workers)))
     try:
         times = asyncio.run(event_p99(url, *events[0], events[1], plan, 200))
@@ -495,6 +498,27 @@ def throughput(workers: list[int], sqlite: Path, postgres: str, plan: dict,
     emit("event_latency_across_processes", times[int(len(times) * 0.99) - 1], "ms",
          statistic="p99", median=round(statistics.median(times), 3), streams=len(events[1]),
          processes=max(2, min(workers)), target_ms=200.0)
+
+
+def ceiling(one_process: list[dict]) -> None:
+    """The most a second process can add, from the CPU one process's requests cost: with
+    the same CPU a request (the server's, PostgreSQL's, the load generator's), the
+    machine's cores serve at most cores / (cores busy at one process) times as many. On
+    cores shared with PostgreSQL this bounds the speedup whatever the server does; for
+    ×1.6 on 2 cores one process's load may keep at most 1.25 cores busy."""
+    runs = [r for r in one_process if r["server_cpu"] and r["database_cpu"]]
+    if not runs:
+        return
+    cores = os.cpu_count() or 1
+    busy = statistics.median(r["server_cpu"] + r["database_cpu"] + r["cpu"] / r["wall"]
+                             for r in runs)
+    rate = statistics.median(r["ok"] / r["wall"] for r in runs)
+    server = statistics.median(r["server_cpu"] for r in runs)
+    database = statistics.median(r["database_cpu"] for r in runs)
+    emit("mixed_speedup_ceiling_2_processes", min(2.0, cores / busy), "x", cores=cores,
+         cores_busy_at_1_process=round(busy, 2),
+         server_cpu_ms_per_request=round(server / rate * 1000, 3),
+         postgresql_cpu_ms_per_request=round(database / rate * 1000, 3))
 
 
 def _median(values: Iterator[float | None]) -> float | None:

@@ -29,6 +29,11 @@ class SearchQueries:
     SUBJECT_MATCH = ("tickets_fts f JOIN tickets t ON t.id = f.rowid", "tickets_fts MATCH ?",
                      "f.rowid")
 
+    def subject_key(self, query: str) -> str:
+        """The key the subjects matching `query` (`fts_query`'s) are taken by, newest
+        first: SUBJECT_MATCH's (PostgreSQL's may keep the planner from walking it)."""
+        return self.SUBJECT_MATCH[2]
+
     def message_matches(self, query: str, where: str, below: int | None
                         ) -> list[tuple[int, int]]:
         """(message id, ticket id) of up to `MESSAGE_BATCH` messages matching `query`
@@ -63,7 +68,8 @@ class SearchQueries:
             return [(tid, how, source) for tid, (how, source) in found.items()]
         query = fts_query(text)
         if query and len(found) < limit:
-            searched, match, key = self.SUBJECT_MATCH
+            searched, match, _ = self.SUBJECT_MATCH
+            key = self.subject_key(query)
             for tid, subject in self.conn.execute(
                 f"SELECT t.id, t.subject FROM {searched}"
                 f" WHERE {match} AND {visible} ORDER BY {key} DESC LIMIT ?",

@@ -122,3 +122,11 @@ def test_change_ids_follow_commit_order(pg_url: str, connections: PgConnections)
     writer.join(10)
     assert early and late and second
     assert early[0] < late[0] < second[0]
+
+
+def test_pooled_connections_plan_without_jit_or_parallel_workers(
+        connections: PgConnections) -> None:
+    with connections.transaction():
+        settings = connections.rows("SELECT current_setting('jit'),"
+                                    " current_setting('max_parallel_workers_per_gather')")
+    assert settings == [("off", "0")]

@@ -205,9 +205,18 @@ class PgConnections:
         self.pool.close()
 
 
+# Every pooled connection's planner settings. The store's statements are a request's,
+# each a few ms at most: a plan above JIT's cost line spent 5-100 ms compiling (a word
+# found nowhere, at a million tickets: 34 ms -> 8), and a parallel plan's workers take
+# longer to start than the statement they share (8 -> 2.3 ms), on cores the other
+# requests need; a report over a million tickets took as long without them.
+SESSION_SETTINGS = "SET jit = off; SET max_parallel_workers_per_gather = 0"
+
+
 def _configure(conn: psycopg.Connection) -> None:
     """Sums and averages come back as SQLite gives them: int when whole, else float
-    (PostgreSQL's numeric would be Decimal); a NUL in a text is written as its stand-in."""
+    (PostgreSQL's numeric would be Decimal); a NUL in a text is written as its stand-in;
+    the planner as `SESSION_SETTINGS`."""
     from psycopg.adapt import Loader
     from psycopg.types.string import StrDumperUnknown
 
@@ -222,6 +231,7 @@ def _configure(conn: psycopg.Connection) -> None:
 
     conn.adapters.register_loader("numeric", NumberLoader)
     conn.adapters.register_dumper(str, TextDumper)
+    conn.execute(SESSION_SETTINGS)
 
 
 def _rolled_back(conn: psycopg.Connection) -> None:

@@ -36,17 +36,22 @@ TICKET_IDS_MATCHING = f"SELECT id FROM tickets WHERE {_TICKET_WORDS.format('')} 
 
 _FIRST_WINDOW = 4096  # message ids
 
-# Whether a word of the query is missing from the statistics' common words (of
-# `messages.words`, kept by ANALYZE): such a word is in fewer messages than the
-# rarest common one, yet the planner guesses half that rarest word's share for it and may
-# walk a window of the primary key checking every message (8 s a window for a word found
-# nowhere at a million tickets, once the common words were all frequent). NULL while the
+# Whether a word of the query is missing from the statistics' common words of a table's
+# stored words (`tickets.words` or `messages.words`, kept by ANALYZE), or a beginning (the
+# second parameter: `"fire"*`'s fire) starts none of them: such a word is in fewer rows
+# than the rarest common one, yet the planner guesses half that rarest word's share (a
+# beginning: a fixed share) and may walk the primary key newest first, checking every row
+# (8 s a window of messages for a word found nowhere at a million tickets, once the common
+# words were all frequent; 0.4-8 s over the tickets' subjects). NULL while the
 # statistics are not there yet.
 _HAS_RARE_WORD = (
-    "SELECT bool_or(w.lexeme <> ALL (s.words)) FROM"
-    " unnest(tsvector_to_array(to_tsvector('deskline', deskline_words(?)))) AS w(lexeme),"
-    " (SELECT (SELECT most_common_elems::text::text[] FROM pg_stats"
-    "  WHERE tablename = 'messages' AND attname = 'words'"
+    "SELECT EXISTS (SELECT FROM unnest(tsvector_to_array(to_tsvector('deskline',"
+    "  deskline_words(?)))) AS w(lexeme) WHERE w.lexeme <> ALL (s.words))"
+    " OR EXISTS (SELECT FROM unnest(tsvector_to_array(to_tsvector('deskline',"
+    "  deskline_words(?)))) AS b(lexeme) WHERE NOT EXISTS"
+    "  (SELECT FROM unnest(s.words) AS c(lexeme) WHERE starts_with(c.lexeme, b.lexeme)))"
+    " FROM (SELECT (SELECT most_common_elems::text::text[] FROM pg_stats"
+    "  WHERE tablename = ? AND attname = 'words'"
     "  AND schemaname = current_schema() LIMIT 1) AS words) AS s"
     " WHERE s.words IS NOT NULL")
 
@@ -55,13 +60,27 @@ class PgSearchQueries:
     conn: sqlite3.Connection  # statements.StatementConnection in PgStore
     SUBJECT_MATCH = ("tickets t", f"{_TICKET_WORDS.format('t.')} @@ {TSQUERY}", "t.id")
 
+    def subject_key(self, query: str) -> str:
+        """With a rare word, the subjects' matches are all taken from the index and the
+        newest kept (`+ 0`: not the primary key's order, which would be the walk)."""
+        return "t.id + 0" if self._has_rare_word("tickets", query) else "t.id"
+
+    def _has_rare_word(self, table: str, query: str) -> bool:
+        """`_HAS_RARE_WORD` for `fts_query`'s words ("printer" "fire"*)."""
+        whole: list[str] = []
+        beginnings: list[str] = []
+        for word in query.split('" "'):
+            (beginnings if word.endswith('"*') else whole).append(word.strip('"*'))
+        found = self.conn.execute(_HAS_RARE_WORD, (" ".join(whole), " ".join(beginnings),
+                                                   table)).fetchone()
+        return bool(found and found[0])
+
     def message_matches(self, query: str, where: str, below: int | None
                         ) -> list[tuple[int, int]]:
         """As SQLite's (`SearchQueries.message_matches`), window by window of ids."""
         top = below if below is not None else self.conn.execute(
             "SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
-        words = " ".join(query.replace('"', " ").split())
-        if self.conn.execute(_HAS_RARE_WORD, (words,)).fetchone()[0]:
+        if self._has_rare_word("messages", query):
             # Few messages hold that word: its postings, all at once, newest first
             # (`+ 0`: not the primary key's order, which would be the walk).
             return self._matching(query, where, "m.id < ?", (top,), "m.id + 0", MESSAGE_BATCH)
