@@ -130,3 +130,16 @@ def test_pooled_connections_plan_without_jit_or_parallel_workers(
         settings = connections.rows("SELECT current_setting('jit'),"
                                     " current_setting('max_parallel_workers_per_gather')")
     assert settings == [("off", "0")]
+
+
+def test_a_read_run_again_is_prepared_on_its_connection(connections: PgConnections) -> None:
+    store = PgStore(connections)
+    with connections.transaction():  # one connection throughout
+        for _ in range(6):
+            assert store.conn.execute("SELECT id FROM agents WHERE email = ? AND id > ?",
+                                      ("a@example.com", 0)).fetchall() == [(1,)]
+        assert store.conn.execute("SELECT id FROM agents WHERE email = ? OR ? IS NULL",
+                                  ("a@example.com", None)).fetchall() == [(1,)]
+        prepared = connections.rows("SELECT statement FROM pg_prepared_statements")
+    assert [s for s, in prepared if "FROM agents WHERE email" in s] == [
+        "SELECT id FROM agents WHERE email = $1 AND id > $2"]

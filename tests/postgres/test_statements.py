@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deskline.store.postgres.statements import translate
+from deskline.store.postgres.statements import server_bound, translate
 
 KEYED = frozenset({"tags", "tickets"})
 
@@ -49,3 +49,17 @@ def test_a_filter_s_words_become_the_gin_match() -> None:
                         " (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)", KEYED)
     assert "tickets_fts" not in text and "@@ to_tsquery('deskline'" in text
     assert text.count("%s") == 1
+
+
+@pytest.mark.parametrize(("text", "values", "bound"), [
+    ("SELECT id FROM tags WHERE name = %s AND id > %s", ("vpn", 3), True),
+    ("  SELECT id FROM tickets WHERE id = %s", (1,), True),
+    ("SELECT id FROM tags WHERE name = %s OR %s IS NULL", ("vpn", None), False),
+    ("SELECT id FROM tags WHERE weight > %s", (0.5,), False),
+    ("SELECT id FROM files WHERE content = %s", (b"x",), False),
+    ("SELECT id FROM tickets WHERE words @@ to_tsquery('deskline', %s)", ("printer",), False),
+    ("UPDATE tags SET name = %s WHERE id = %s", ("vpn", 1), False),
+])
+def test_reads_of_ids_and_text_are_bound_by_the_server(text: str, values: tuple,
+                                                         bound: bool) -> None:
+    assert server_bound(text, values) is bound

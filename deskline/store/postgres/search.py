@@ -17,6 +17,7 @@ is found in the first windows and a rare one costs a few GIN lookups.
 from __future__ import annotations
 
 import sqlite3
+import time
 
 from deskline.store.search import MESSAGE_BATCH
 
@@ -36,29 +37,30 @@ TICKET_IDS_MATCHING = f"SELECT id FROM tickets WHERE {_TICKET_WORDS.format('')} 
 
 _FIRST_WINDOW = 4096  # message ids
 
-# Whether a word of the query is missing from the statistics' common words of a table's
-# stored words (`tickets.words` or `messages.words`, kept by ANALYZE), or a beginning (the
-# second parameter: `"fire"*`'s fire) starts none of them: such a word is in fewer rows
-# than the rarest common one, yet the planner guesses half that rarest word's share (a
-# beginning: a fixed share) and may walk the primary key newest first, checking every row
-# (8 s a window of messages for a word found nowhere at a million tickets, once the common
-# words were all frequent; 0.4-8 s over the tickets' subjects). NULL while the
-# statistics are not there yet.
-_HAS_RARE_WORD = (
-    "SELECT EXISTS (SELECT FROM unnest(tsvector_to_array(to_tsvector('deskline',"
-    "  deskline_words(?)))) AS w(lexeme) WHERE w.lexeme <> ALL (s.words))"
-    " OR EXISTS (SELECT FROM unnest(tsvector_to_array(to_tsvector('deskline',"
-    "  deskline_words(?)))) AS b(lexeme) WHERE NOT EXISTS"
-    "  (SELECT FROM unnest(s.words) AS c(lexeme) WHERE starts_with(c.lexeme, b.lexeme)))"
-    " FROM (SELECT (SELECT most_common_elems::text::text[] FROM pg_stats"
-    "  WHERE tablename = ? AND attname = 'words'"
-    "  AND schemaname = current_schema() LIMIT 1) AS words) AS s"
-    " WHERE s.words IS NOT NULL")
+# The statistics' common words of each table's stored words (`tickets.words`,
+# `messages.words`, kept by ANALYZE), and the words of a query as they are stored. A word
+# missing from the common words, or a beginning (`"fire"*`'s fire) that starts none of
+# them, is in fewer rows than the rarest common one, yet the planner guesses half that
+# rarest word's share (a beginning: a fixed share) and may walk the primary key newest
+# first, checking every row (8 s a window of messages for a word found nowhere at a
+# million tickets, once the common words were all frequent; 0.4-8 s over the subjects).
+_COMMON_WORDS = ("SELECT tablename::text, most_common_elems::text::text[] FROM pg_stats"
+                 " WHERE tablename IN ('tickets', 'messages') AND attname = 'words'"
+                 " AND schemaname = current_schema() AND most_common_elems IS NOT NULL")
+_LEXEMES = ("SELECT tsvector_to_array(to_tsvector('deskline', deskline_words(?))),"
+            " tsvector_to_array(to_tsvector('deskline', deskline_words(?)))")
+# Statistics move when ANALYZE runs (autovacuum's pace): read again after this long.
+# Planning a read of the pg_stats view took 2.3 ms, at every search.
+COMMON_WORDS_KEPT = 60.0  # seconds
+_LEXEMES_KEPT = 4096  # queries' words, as stored (they never change)
 
 
 class PgSearchQueries:
     conn: sqlite3.Connection  # statements.StatementConnection in PgStore
     SUBJECT_MATCH = ("tickets t", f"{_TICKET_WORDS.format('t.')} @@ {TSQUERY}", "t.id")
+    # (when read, table -> its common words) and query -> its words, of this store
+    _common: tuple[float, dict[str, frozenset[str]]] | None = None
+    _lexemes_of: dict[str, tuple[list[str], list[str]]] | None = None
 
     def subject_key(self, query: str) -> str:
         """With a rare word, the subjects' matches are all taken from the index and the
@@ -66,14 +68,37 @@ class PgSearchQueries:
         return "t.id + 0" if self._has_rare_word("tickets", query) else "t.id"
 
     def _has_rare_word(self, table: str, query: str) -> bool:
-        """`_HAS_RARE_WORD` for `fts_query`'s words ("printer" "fire"*)."""
-        whole: list[str] = []
-        beginnings: list[str] = []
-        for word in query.split('" "'):
-            (beginnings if word.endswith('"*') else whole).append(word.strip('"*'))
-        found = self.conn.execute(_HAS_RARE_WORD, (" ".join(whole), " ".join(beginnings),
-                                                   table)).fetchone()
-        return bool(found and found[0])
+        """Whether a word of `fts_query`'s words ("printer" "fire"*) is rare in `table`
+        (`_COMMON_WORDS`); never while the table has no statistics yet."""
+        common = self._common_words().get(table)
+        if not common:
+            return False
+        whole, beginnings = self._lexemes(query)
+        return (any(word not in common for word in whole)
+                or any(not any(c.startswith(b) for c in common) for b in beginnings))
+
+    def _common_words(self) -> dict[str, frozenset[str]]:
+        now = time.monotonic()
+        if self._common is None or now - self._common[0] > COMMON_WORDS_KEPT:
+            self._common = (now, {table: frozenset(words) for table, words
+                                  in self.conn.execute(_COMMON_WORDS).fetchall()})
+        return self._common[1]
+
+    def _lexemes(self, query: str) -> tuple[list[str], list[str]]:
+        """The stored words (`_LEXEMES`) of a query's whole words and of its beginning."""
+        if self._lexemes_of is None:
+            self._lexemes_of = {}
+        kept = self._lexemes_of
+        if query not in kept:
+            whole: list[str] = []
+            beginnings: list[str] = []
+            for word in query.split('" "'):
+                (beginnings if word.endswith('"*') else whole).append(word.strip('"*'))
+            if len(kept) >= _LEXEMES_KEPT:
+                kept.clear()
+            kept[query] = self.conn.execute(
+                _LEXEMES, (" ".join(whole), " ".join(beginnings))).fetchone()
+        return kept[query]
 
     def message_matches(self, query: str, where: str, below: int | None
                         ) -> list[tuple[int, int]]:
