@@ -36,6 +36,14 @@ def rows_of(conn: sqlite3.Connection,
     return [conn.execute(sql, params).fetchall() for sql, params in statements]
 
 
+def write_ahead(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> None:
+    """A write whose answer nobody reads (no rowcount, no id). SQLite runs it at once;
+    PostgreSQL's connection sends it ahead, in the round trip of the statement after it,
+    as it does every `executemany` (which answers nothing), so an error of it raises
+    there."""
+    conn.executemany(sql, [params])
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(number, file name, SQL) of every migration, in order."""
     found = []

@@ -24,7 +24,7 @@ from deskline.models import (
 )
 from deskline.rules import sla
 from deskline.store import counts
-from deskline.store.db import inserted_id, rows_of
+from deskline.store.db import inserted_id, rows_of, write_ahead
 
 CARD_COLUMNS = (
     "t.id, t.number, t.subject, t.team_id, t.stage_id, t.priority, t.assignee_id, a.name,"
@@ -414,7 +414,8 @@ class TicketQueries:
 
     def touch(self, ticket_id: int, updated_at: str, added_messages: int) -> None:
         """Record activity on a ticket without changing its fields (no version bump)."""
-        self.conn.execute(
+        write_ahead(
+            self.conn,
             "UPDATE tickets SET updated_at = ?, message_count = message_count + ? WHERE id = ?",
             (updated_at, added_messages, ticket_id))
 

@@ -61,6 +61,7 @@ class _Transaction(threading.local):
     depth = 0
     before_commit: list[Callable[[], None]]
     begun: list[tuple[Any, ...]] = []  # the rows `first` read (see `transaction`)
+    first: psycopg.Cursor | None = None  # ... while not yet taken from its cursor
     savepoints = 0  # open in the transaction (`statement_ran`)
     ahead: Any = None  # the pipeline of writes sent ahead (`send_ahead`), while open
 
@@ -83,10 +84,12 @@ class PgConnections:
         return cls(pool, url)
 
     @contextmanager
-    def transaction(self, first: str = "") -> Iterator[None]:
+    def transaction(self, first: Sequence[str] = ()) -> Iterator[None]:
         """One write transaction on this thread; nested uses join the outer one. `first`:
-        statements (no parameters) the outer one runs in the round trip that begins it (a
-        lock to take, then what to read under it): `begun()` gives the rows of the last."""
+        statements (no parameters) that begin the outer one after BEGIN (a lock to take,
+        then what to read under it), sent ahead with them: they go in the round trip of
+        its first statement, so a transaction's lock is held one round trip less.
+        `begun()` gives the rows of the last."""
         import psycopg
 
         current = self._current
@@ -100,11 +103,9 @@ class PgConnections:
         with self.pool.connection() as conn:
             current.conn, current.depth, current.before_commit = conn, 1, []
             try:
-                # BEGIN and `first` in one round trip (simple protocol: several statements).
-                with psycopg.ClientCursor(conn) as cursor:
-                    cursor.execute(f"BEGIN; {first}".encode() if first else b"BEGIN")
-                    while cursor.nextset():
-                        current.begun = _fetched(cursor)
+                self.send_ahead()
+                for statement in ("BEGIN", *first):
+                    current.first = conn.execute(statement.encode())
                 yield
                 # Work that needs the transaction's final state, once, inside it.
                 while current.before_commit:
@@ -121,7 +122,7 @@ class PgConnections:
                 raise
             finally:
                 current.conn, current.depth, current.before_commit = None, 0, []
-                current.begun, current.savepoints = [], 0
+                current.begun, current.first, current.savepoints = [], None, 0
 
     def send_ahead(self) -> psycopg.Connection | None:
         """For a write whose answer nobody reads (`StatementConnection.executemany`): this
@@ -143,6 +144,8 @@ class PgConnections:
         ahead, current.ahead = current.ahead, None
         if ahead is not None:
             ahead.__exit__(None, None, None)
+            if current.first is not None:  # the transaction's first statements went too
+                current.begun, current.first = _fetched(current.first), None
 
     def statement_ran(self, sql: str) -> None:
         """Keep count of the transaction's open savepoints."""
@@ -160,7 +163,9 @@ class PgConnections:
             pass
 
     def begun(self) -> list[tuple[Any, ...]]:
-        """The rows of the last `first` statement of this thread's transaction."""
+        """The rows of the last `first` statement of this thread's transaction (sent
+        now, with what was sent ahead, unless a statement took them along already)."""
+        self.catch_up()
         return self._current.begun
 
     def in_transaction(self) -> bool:

@@ -7,7 +7,8 @@ mail templates, API tokens) move the row of `directory_version` by triggers (mig
 look. A ticket written does not move it, so a comment keeps the teams, unlike SQLite's.
 
 When it looks (one round trip each, against the 1 to 4 statements of a kept read):
-- in a transaction, once, in the round trip that begins it (`PgStore.transaction`), and
+- in a transaction, once, in the round trip that begins it (`PgStore.transaction`: the
+  round trip of its first statement), and
   again after its own writes to a kept table: the triggers take the writers' lock that
   the transaction holds, so nobody else changes the directory meanwhile;
 - in a request (`begin_request`), once, at its first kept read, as SQLite's;
@@ -27,7 +28,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,8 @@ class VersionMemo(DataVersionMemo, threading.local):
         # when; `_share_next`: the next look is one (`use_case_began`).
         self._shared: tuple[int, float] | None = None
         self._share_next = False
+        # The version the transaction began with, not yet asked for (`transaction_began`).
+        self._began: tuple[Callable[[], int], int] | None = None
 
     def get(self, key: Hashable, read: Any) -> Any:
         try:
@@ -97,15 +100,27 @@ class VersionMemo(DataVersionMemo, threading.local):
     def clear(self) -> None:
         super().clear()
         self._version, self._shared, self._share_next = None, None, False
+        self._began = None
 
-    def transaction_began(self, version: int | None = None) -> None:
-        """`version`: the one read as the transaction began, after its writers' lock."""
+    def transaction_began(self, version: Callable[[], int] | None = None) -> None:
+        """`version`: gives the one read as the transaction began, after its writers'
+        lock — asked for at the first kept read (its round trip is the transaction's
+        first statement's), and stamped as of the transaction's start."""
         super().transaction_began()
+        self._began = None
         if version is not None:
-            self._stamped(version)
-            self._looked = True
+            self._began = (version, self._statements.counts().kept_writes)
+
+    def transaction_ended(self) -> None:
+        super().transaction_ended()
+        self._began = None  # never asked for: nothing kept was read in it
 
     def _current(self) -> dict[Hashable, Any]:
+        if self._began is not None:
+            version, kept_writes = self._began
+            self._began = None
+            self._stamped(version(), kept_writes)
+            self._looked = True
         counts = self._statements.counts()
         kept_writes = counts.kept_writes if self._own_writes else self._kept_writes
         if kept_writes == self._kept_writes and self._version is not None and (
@@ -130,8 +145,11 @@ class VersionMemo(DataVersionMemo, threading.local):
         self._shared = None  # another statement, or too late: ended
         return False
 
-    def _stamped(self, version: int) -> None:
+    def _stamped(self, version: int, kept_writes: int | None = None) -> None:
+        """`kept_writes`: the thread's writes to kept tables the version was read after
+        (else all so far)."""
         if version != self._version:
             self._values = {}
         self._version = version
-        self._kept_writes = self._statements.counts().kept_writes
+        self._kept_writes = (self._statements.counts().kept_writes if kept_writes is None
+                             else kept_writes)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -244,10 +245,12 @@ class StatementConnection:
 
         memo = self.memo
         look = memo is not None and not self.db.in_transaction() and memo.wants_look()
-        self.db.catch_up()
         with self.db.connection() as conn:
+            # In a transaction, after what was sent ahead (a write, its BEGIN), in the
+            # same round trip; else in a pipeline of their own.
+            ahead = self.db.send_ahead()
             cursors = []
-            with conn.pipeline():
+            with nullcontext() if ahead is not None else conn.pipeline():
                 for sql, params in statements:
                     self._counted(sql)
                     cursor = conn.cursor()
@@ -258,6 +261,7 @@ class StatementConnection:
                     cursor = conn.cursor()
                     cursor.execute(VERSION, prepare=True)
                     cursors.append(cursor)
+            self.db.catch_up()
             found = [cursor.fetchall() if cursor.description is not None else []
                      for cursor in cursors]
         if look and memo is not None:

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 # The writers' lock, then the directory's version under it (`memo.VersionMemo`), in the
 # round trip that begins the transaction: each statement reads after the one before.
-_BEGIN = ("SELECT 1 FROM sync_counter WHERE id = 1 FOR UPDATE; " + VERSION)
+_BEGIN = ("SELECT 1 FROM sync_counter WHERE id = 1 FOR UPDATE", VERSION)
 
 
 class PgStore(PgIdempotencyQueries, PgSearchQueries, PgTuningQueries, PgLeaseQueries,
@@ -88,14 +88,15 @@ class PgStore(PgIdempotencyQueries, PgSearchQueries, PgTuningQueries, PgLeaseQue
         `BEGIN IMMEDIATE` makes them: a write that changes tickets takes that lock anyway
         (the change log's trigger), and taking it after a ticket's row lock could deadlock
         with a writer holding it and wanting that ticket (a merge, a bulk action). The
-        directory's version is read under it, for the memo, in the same round trip."""
+        directory's version is read under it, for the memo; BEGIN, the lock and that read
+        go with the transaction's first statement, in its round trip."""
         if self.db.in_transaction():
             with self.db.transaction():
                 yield
             return
         try:
             with self.db.transaction(first=_BEGIN):
-                self.memo.transaction_began(self.db.begun()[0][0])
+                self.memo.transaction_began(lambda: self.db.begun()[0][0])
                 yield
         except BaseException:
             self.memo.clear()  # it may hold what the rolled-back writes made
