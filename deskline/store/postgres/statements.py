@@ -128,7 +128,7 @@ def server_bound(text: str, values: tuple[Any, ...]) -> bool:
     have to guess their type where a literal needs none), and not a full-text match, whose
     best plan depends on its words (a plan kept for one word would walk for another).
     Planning took 43% of PostgreSQL's work in a console's mixed requests; with reads
-    bound so, its CPU a request fell 17% (bench/postgres.py --workers)."""
+    bound so, its CPU a request fell 19% (docs/scaling.md)."""
     return (text.lstrip().startswith("SELECT") and "@@" not in text
             and all(type(value) in (int, str) for value in values))
 
