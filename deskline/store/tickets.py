@@ -62,13 +62,21 @@ def _int_list(ids: Iterable[int]) -> str:
     return ",".join(str(int(i)) for i in ids) or "NULL"
 
 
-def scope_sql(scope: Scope, alias: str = "t", team_id: int | None = None) -> str:
+def scope_sql(scope: Scope, alias: str = "t", team_id: int | None = None, *,
+              walked: bool = False) -> str:
     """The WHERE fragment that keeps only tickets the scope may see.
 
     Ids are integers from the database, so they are inlined; nothing user-typed is.
+    `walked`: for a statement that walks tickets newest first and stops at a page (a
+    search's): whether the agent follows a ticket is looked up for each ticket walked
+    outside the agent's teams. Else PostgreSQL may first read every ticket the agent
+    follows into a hash (`LIMIT 1 OFFSET 0` keeps it from that: 25 ms at a million
+    tickets, in each statement of a search, for a walk of 0.2 ms); SQLite looks up per
+    row anyway.
     """
+    stop = " LIMIT 1 OFFSET 0" if walked else ""
     followed = (f"EXISTS (SELECT 1 FROM ticket_followers tf WHERE tf.ticket_id = {alias}.id"
-                f" AND tf.agent_id = {int(scope.agent_id)})")
+                f" AND tf.agent_id = {int(scope.agent_id)}{stop})")
     if scope.portal:
         own = f"{alias}.customer_id = {int(scope.customer_id)}" if scope.customer_id else "FALSE"
         return (f"({alias}.team_id IN ({_int_list(scope.public_team_ids)})"
