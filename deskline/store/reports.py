@@ -15,7 +15,7 @@ from deskline.store.tickets import scope_sql
 
 def _narrow(scope: Scope, f: ReportFilter) -> tuple[str, list]:
     """The WHERE fragment (tickets as `t`) of the scope and the filter's team and agent."""
-    w = Where(scope_sql(scope))
+    w = Where(scope_sql(scope, many=True))
     filters.equal(w, "t.team_id", f.team_id)
     filters.equal(w, "t.assignee_id", f.agent_id)
     return w.sql(), w.params

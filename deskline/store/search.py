@@ -47,7 +47,7 @@ class SearchQueries:
         """(ticket id, matched in, snippet source) for up to `limit` tickets, best first."""
         found: dict[int, tuple[str, str]] = {}
         text = text.strip()
-        visible = scope_sql(scope, walked=True)
+        visible = scope_sql(scope)
 
         number = text.lstrip("#")
         if number.isdigit():
