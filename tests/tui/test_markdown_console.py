@@ -15,8 +15,16 @@ WRITTEN = ("# Steps\n**Restart** it <b>now</b> [x](javascript:alert(1))\n"
 async def test_comments_are_drawn_and_a_reply_previewed(demo_db):
     async with long_ticket_view(demo_db) as (app, pilot, screen):
         chatter = screen.chatter
+        # the description comes with the ticket, the messages with their own read
+        await wait_for(pilot, lambda: any("javascript:alert(1)" in str(text)
+                                          for _index, _role, text in chatter._lines))
         comment = next(i for i, m in enumerate(chatter.messages) if m.kind == "comment")
-        chatter.scroll_to(y=0, animate=False, immediate=True)
+
+        def at_top() -> bool:  # (a scroll to the newest may still be on its way)
+            chatter.scroll_to(y=0, animate=False, immediate=True)
+            return chatter.scroll_offset.y == 0
+
+        await wait_for(pilot, at_top)
         drawn = [chatter.render_line(y).text for y in range(len(chatter._lines))]
         rows = [text for index, _role, text in chatter._lines if index == comment]
         shown = [r if isinstance(r, str) else r[0] + "".join(s.text for s in r[1]) for r in rows]
