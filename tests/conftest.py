@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from deskline.demo import build_demo
+
+if TYPE_CHECKING:
+    from tests.mail.conftest import Sink
 
 # A Monday noon: demo dates, SLA deadlines and snapshots do not move with the calendar.
 FIXED_NOW = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
@@ -48,6 +53,15 @@ def demo_db(demo_template: Path, tmp_path: Path) -> Path:
     path = tmp_path / "demo.db"
     shutil.copyfile(demo_template, path)
     return path
+
+
+@pytest.fixture
+def sink() -> Iterator[Sink]:
+    """The customers' mail server: a loopback SMTP sink that keeps what it receives."""
+    from tests.mail.conftest import Sink  # here, not at the top: that module imports this
+
+    with Sink.serving() as sink:
+        yield sink
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -10,13 +10,9 @@ SLA deadline are the same on every run.
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
-
-import pytest
-from aiosmtpd.controller import Controller
 
 from deskline.cli import main
 from deskline.mail.outbox import Outbox
@@ -32,15 +28,6 @@ ANN = "ann@acme.example"  # on time off this week; ties go to her (the lower id)
 BOB = "bob@acme.example"  # in
 CUSTOMER = "carla@client.example"
 
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    """The customers' mail server: a loopback SMTP sink."""
-    sink = Sink(port=free_port())
-    controller = Controller(sink, hostname=sink.host, port=sink.port)
-    controller.start()
-    yield sink
-    controller.stop()
 
 
 def deskline(db: Path, capsys, *args: str) -> str:

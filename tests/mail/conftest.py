@@ -6,6 +6,7 @@ import shutil
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
@@ -122,14 +123,18 @@ class Sink:
     def config(self) -> SmtpConfig:
         return SmtpConfig(host=self.host, port=self.port, timeout=10)
 
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    sink = Sink(port=free_port())
-    controller = Controller(sink, hostname=sink.host, port=sink.port)
-    controller.start()
-    yield sink
-    controller.stop()
+    @classmethod
+    @contextmanager
+    def serving(cls) -> Iterator[Sink]:
+        """A sink listening on a free loopback port until the block ends (the `sink`
+        fixture of tests/conftest.py is one)."""
+        sink = cls(port=free_port())
+        controller = Controller(sink, hostname=sink.host, port=sink.port)
+        controller.start()
+        try:
+            yield sink
+        finally:
+            controller.stop()
 
 
 @pytest.fixture

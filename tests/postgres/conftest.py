@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from deskline.store.postgres.store import PgStore
+from deskline.store.sqlite import SqliteStore
 from tests.postgres_support import URL_VARIABLE, PristineCopy, database_url
 from tests.server_support import ServerProcesses, start_workers
 
@@ -123,3 +125,15 @@ def pg_workers(pg_demo_kept: tuple[str, PristineCopy]) -> Iterator[ServerProcess
     server = start_workers(pg_demo_kept[0], 2)
     yield server
     server.stop()
+
+
+Stores = tuple[SqliteStore, PgStore]
+
+
+@pytest.fixture
+def stores(demo_db: Path, pg_demo_url: str) -> Iterator[Stores]:
+    """The demo helpdesk on both stores: SQLite's file, and PostgreSQL's copy of it."""
+    lite, pg = SqliteStore.open(demo_db), PgStore.open(pg_demo_url, max_size=2)
+    yield lite, pg
+    lite.close()
+    pg.close()

@@ -11,12 +11,10 @@ import smtplib
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from deskline.cli import main
 from tests.mail.conftest import Sink, free_port
@@ -25,15 +23,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "boss@acme.example"
 SUPPORT = "support@acme.example"
 
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    """As tests/mail's (a conftest's fixture is not importable without shadowing it)."""
-    sink = Sink(port=free_port())
-    controller = Controller(sink, hostname=sink.host, port=sink.port)
-    controller.start()
-    yield sink
-    controller.stop()
 
 
 def dl(capsys: pytest.CaptureFixture[str], url: str, *args: str, code: int = 0) -> str:

@@ -5,9 +5,6 @@ written through the service on the demo helpdesk in both stores, then searched."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from deskline.models import TicketCreate
@@ -15,6 +12,7 @@ from deskline.service import Service
 from deskline.store.postgres.store import PgStore
 from deskline.store.sqlite import SqliteStore
 from tests.conftest import ALICE, FIXED_NOW, PORTAL
+from tests.postgres.conftest import Stores
 
 # (subject, description, comment, reply); each ticket has words found nowhere else.
 TICKETS = [
@@ -61,17 +59,6 @@ EXPECTED = {"kovacs": 1, "vanderlinde": 2, "zephyrcorp": 3, "quasar": 4, "17": 5
             "service": 6, "xylophone": 7, "łódź": 8, "lodz": None, "strasse": None,
             "renee": 12, "東京の渡辺です": 9, "2024-0042": 10, '"frozen spreadsheet"': 11,
             "zolt": 1, "quas": None}
-
-Stores = tuple[SqliteStore, PgStore]
-
-
-@pytest.fixture
-def stores(demo_db: Path, pg_demo_url: str) -> Iterator[Stores]:
-    lite, pg = SqliteStore.open(demo_db), PgStore.open(pg_demo_url, max_size=2)
-    yield lite, pg
-    lite.close()
-    pg.close()
-
 
 def _service(store: SqliteStore | PgStore, email: str) -> Service:
     actor = store.agent_by_email(email)

@@ -3,8 +3,7 @@ same demo helpdesk on both (copied into PostgreSQL), the same calls, the same an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -32,16 +31,7 @@ from deskline.service import Service
 from deskline.store.postgres.store import PgStore
 from deskline.store.sqlite import SqliteStore
 from tests.conftest import ADMIN, ALICE, FIXED_NOW, JONAS, PORTAL
-
-Stores = tuple[SqliteStore, PgStore]
-
-
-@pytest.fixture
-def stores(demo_db: Path, pg_demo_url: str) -> Iterator[Stores]:
-    lite, pg = SqliteStore.open(demo_db), PgStore.open(pg_demo_url, max_size=2)
-    yield lite, pg
-    lite.close()
-    pg.close()
+from tests.postgres.conftest import Stores
 
 
 def alike(stores: Stores, call: Callable[[Service], Any], email: str = ALICE) -> Any:
@@ -261,19 +251,14 @@ def alike_ticket(store: SqliteStore | PgStore, ticket_id: int) -> Any:
 def test_outbox_delivered_alike(stores: Stores) -> None:
     """The outbox's queue, claims and answers (store/outbox.py) sending to an SMTP sink:
     a reply to a ticket opened by mail, with the confirmation of that mail."""
-    from aiosmtpd.controller import Controller
-
     from deskline.mail.intake import Intake
     from deskline.mail.outbox import Outbox
     from tests.contract.test_attachments import mail
-    from tests.mail.conftest import Sink, free_port
+    from tests.mail.conftest import Sink
 
     answers = []
     for store in stores:
-        sink = Sink(port=free_port())
-        controller = Controller(sink, hostname=sink.host, port=sink.port)
-        controller.start()
-        try:
+        with Sink.serving() as sink:
             taken = Intake(store, team="Customer Care", clock=lambda: FIXED_NOW).take(
                 mail("<pg-out@files.example>", "The scanner fails.", []))
             assert taken.ticket_id is not None
@@ -289,8 +274,6 @@ def test_outbox_delivered_alike(stores: Stores) -> None:
             answers.append((queued, report.sent, report.failed, store.outbox_counts(),
                             store.outbox_problems(10),
                             [(r.rcpt_tos, r.message["Subject"]) for r in sink.received]))
-        finally:
-            controller.stop()
     assert answers[0] == answers[1]
     assert answers[0][1] == 2 and answers[0][2] == 0
 

@@ -6,20 +6,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from deskline.server.jobs import SYSTEM_NAME, Job, Jobs
 from deskline.server.run import ServerThread, start_in_thread
 from deskline.server.settings import Settings
 from deskline.store.sqlite import SqliteStore
 from tests.conftest import ADMIN
-from tests.mail.conftest import Sink, free_port
+from tests.mail.conftest import Sink
 from tests.server_support import make_token
 
 
@@ -33,14 +32,6 @@ def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> object:
             raise AssertionError("timed out waiting")
         time.sleep(0.05)
 
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    sink = Sink(port=free_port())
-    controller = Controller(sink, hostname=sink.host, port=sink.port)
-    controller.start()
-    yield sink
-    controller.stop()
 
 
 def serve(db: Path, **settings: object) -> ServerThread:
