@@ -14,7 +14,7 @@ from pathlib import Path
 
 # Shared with the subcommand modules, which therefore need not import this one.
 from deskline.cli_options import add_database_options as _db_arg
-from deskline.cli_options import close_databases, open_database, shown_target
+from deskline.cli_options import close_databases, named_database, open_database, shown_target
 from deskline.cli_options import database as _database
 
 # Defined in errors.py so that the subcommand modules raise it without importing this one.
@@ -302,12 +302,12 @@ def _open_service(args: argparse.Namespace):
 
 
 def _demo(args: argparse.Namespace) -> int:
-    if args.db is None and args.database is None:  # never the default file
+    target = named_database(args)
+    if target is None:
         raise CliError("--db: name the file of the demo helpdesk, e.g. --db demo.db (or "
                        "--database postgresql://… for an empty PostgreSQL database)")
     if args.tickets < 1:
         raise CliError("--tickets must be at least 1")
-    target = _database(args)
     if isinstance(target, str):
         return _demo_copied(args, target)
     if target.exists():

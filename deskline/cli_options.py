@@ -37,17 +37,25 @@ def add_database_options(parser: argparse.ArgumentParser, must_exist: bool = Tru
 
 
 def database(args: argparse.Namespace) -> str | Path:
-    """The database a command works on: `--database URL`, else the file `--db` names, else
-    `$DESKLINE_DATABASE_URL`, else the file found as always (`resolve_db`)."""
+    """The database a command works on: the one it names (`named_database`), else the
+    file found as always (`resolve_db`)."""
+    named = named_database(args)
+    return resolve_db(args) if named is None else named
+
+
+def named_database(args: argparse.Namespace) -> str | Path | None:
+    """`--database URL`, else the file `--db` names, else `$DESKLINE_DATABASE_URL`; None
+    when none does (a command that makes a helpdesk never takes the default file)."""
     from deskline.store.opening import is_url
 
     url, given = getattr(args, "database", None), "--database"
-    if url is not None and getattr(args, "db", None) is not None:
+    file = getattr(args, "db", None)
+    if url is not None and file is not None:
         raise CliError("give --db FILE or --database URL, not both")
-    if url is None and getattr(args, "db", None) is None:
+    if url is None and file is None:
         url, given = os.environ.get(DATABASE_URL_VARIABLE) or None, f"${DATABASE_URL_VARIABLE}"
     if url is None:
-        return resolve_db(args)
+        return None if file is None else resolve_db(args)  # which checks it is there
     if not is_url(url):
         raise CliError(f"{given} takes a postgresql:// URL, not {shown_target(url)!r}; "
                        "a file is --db FILE")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -42,14 +41,13 @@ def run(args: argparse.Namespace, open_service, error) -> int:
 # --- deskline init ----------------------------------------------------------------------
 
 def init(args: argparse.Namespace, error) -> int:
-    from deskline.cli_options import DATABASE_URL_VARIABLE, database, shown_target
+    from deskline.cli_options import named_database, shown_target
     from deskline.starter import START_STAGES, init_helpdesk
 
-    if args.db is None and getattr(args, "database", None) is None and \
-            not os.environ.get(DATABASE_URL_VARIABLE):  # never the default file
+    target = named_database(args)
+    if target is None:
         raise error("--db: name the file of the new helpdesk, e.g. --db team.db (or "
                     "--database postgresql://… for an empty PostgreSQL database)")
-    target = database(args)
     # The calendar is the only model init checks as a whole: its time zone.
     with refusals(error, {"email": "--admin", "name": "--name", "": "--timezone"}):
         made = init_helpdesk(target, args.admin, args.name, empty=args.empty,
