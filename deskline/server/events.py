@@ -211,11 +211,21 @@ class EventBroker:
         if not listeners:
             return
         tokens = {listener.token for listener in listeners if listener.token}
-        live = await anyio.to_thread.run_sync(self.store().live_tokens, tokens)
+        live = await anyio.to_thread.run_sync(self.live_tokens, tokens)
         for listener in listeners:
             if listener.token not in live:
                 self._listeners.discard(listener)
                 listener.queue.put_nowait("unauthorized")
+
+    def live_tokens(self, tokens: set[str]) -> set[str]:
+        """Of `tokens`, those every request's check (`token_agent`) accepts: in one
+        request, so the kept token holders answer and the database is looked at once."""
+        store = self.store()
+        store.begin_request()
+        try:
+            return {token for token in tokens if store.token_agent(token) is not None}
+        finally:
+            store.end_request()
 
     def _expire_presence(self) -> None:
         if self.presence.expire(self.store()):

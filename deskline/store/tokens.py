@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import sqlite3
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -41,8 +40,6 @@ class TokenStore(Protocol):
     def token_holder(self, token: str) -> tuple[Agent | None, str | None]: ...
 
     def token_agent(self, token: str, now: datetime | None = None) -> Agent | None: ...
-
-    def live_tokens(self, tokens: Iterable[str], now: datetime | None = None) -> set[str]: ...
 
     def api_tokens(self, agent_id: int | None = None) -> list[ApiToken]: ...
 
@@ -98,20 +95,6 @@ class TokenQueries:
         if expires_at is not None and expires_at <= to_db(now or utcnow()):
             return None
         return agent
-
-    def live_tokens(self, tokens: Iterable[str], now: datetime | None = None) -> set[str]:
-        """Of `tokens`, those `token_agent` would accept, in one statement: the server
-        checks every open event stream's token each second."""
-        hashes = {hash_token(t): t for t in tokens if well_formed(t)}
-        if not hashes:
-            return set()
-        rows = self.conn.execute(
-            "SELECT k.token_hash FROM api_tokens k JOIN agents a ON a.id = k.agent_id"
-            " WHERE k.revoked_at IS NULL AND a.active = 1"
-            " AND (k.expires_at IS NULL OR k.expires_at > ?)"
-            f" AND k.token_hash IN ({','.join('?' * len(hashes))})",
-            (to_db(now or utcnow()), *hashes)).fetchall()
-        return {hashes[row[0]] for row in rows}
 
     def api_tokens(self, agent_id: int | None = None) -> list[ApiToken]:
         """Every token (of one agent), oldest first, never the secret."""
