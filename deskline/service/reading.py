@@ -44,13 +44,15 @@ class ReadingUseCases(ServiceBase):
         moment = self.clock()
         now = to_db(moment)
         last = _due_passes.get(self.store)
-        if last is None or last[1] != self.store.sync_position()[0] or \
+        position = self.store.sync_position()[0]
+        if last is None or last[1] != position or \
                 not 0 <= (moment - last[0]).total_seconds() < DUE_PASS_EVERY:
             self._notify_sla_due(moment)  # once per deadline, however often this runs
             last = (moment, 0)
         failed = self._fail_overdue_slas(moment, now)
-        # the clocks failed just now bring no clock due: their change number counts as seen
-        _due_passes[self.store] = (last[0], self.store.sync_position()[0])
+        if failed:  # the clocks failed just now bring no clock due: their change counts as seen
+            position = self.store.sync_position()[0]
+        _due_passes[self.store] = (last[0], position)
         return failed
 
     def _fail_overdue_slas(self, moment: datetime, now: str) -> int:

@@ -50,8 +50,8 @@ if TYPE_CHECKING:
     from deskline.store.interface import Store
 
 
-# The writers' lock, then the directory's version under it (`memo.VersionMemo`), in the
-# round trip that begins the transaction: each statement reads after the one before.
+# The writers' lock, then the directory's version under it (`memo.VersionMemo`): sent after
+# BEGIN with the transaction's first statement, each reading after the one before.
 _BEGIN = ("SELECT 1 FROM sync_counter WHERE id = 1 FOR UPDATE", VERSION)
 
 
